@@ -1,0 +1,110 @@
+using System.Text.Json.Serialization;
+using Facilities.Api.Data;
+using Facilities.Api.Web;
+
+namespace Facilities.Api.Features.Facilities;
+
+/// <summary>A facility as a GeoJSON Feature (RFC 7946), the shape of ../shared/api-contract.md.</summary>
+public sealed record FacilityFeature(string Id, PointGeometry Geometry, FacilityProperties Properties)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "Feature";
+}
+
+/// <summary>A GeoJSON Point; coordinates are [lon, lat].</summary>
+public sealed record PointGeometry(double[] Coordinates)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "Point";
+
+    public static PointGeometry Of(double lon, double lat) => new([lon, lat]);
+}
+
+public sealed record FacilityProperties(
+    string Id,
+    string Category,
+    string? Name,
+    string? Operator,
+    string Status,
+    DateTime? StatusUntil,
+    string Access,
+    bool? Fee,
+    string? Charge,
+    string? OpeningHours,
+    bool? OpenNow,
+    string Wheelchair,
+    bool? ChangingTable,
+    bool? AdultChangingTable,
+    string[] Gender,
+    string? KeyScheme,
+    string? OfficialGrade,
+    RawJson Attributes,
+    double Confidence,
+    DateTime? LastVerifiedAt,
+    int Version,
+    DateTime UpdatedAt)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FacilitySource>? Sources { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, AttributeProvenance>? Provenance { get; init; }
+
+    /// <summary>Geodesic metres from the query point; only in nearby results.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? DistanceM { get; init; }
+}
+
+public sealed record FacilitySource(string Kind, string Dataset, string DatasetId, string RecordId, string License, string Attribution, DateTime UpdatedAt);
+
+public sealed record AttributeProvenance(int Source, DateTime UpdatedAt, double Confidence);
+
+public sealed record Link(string Rel, string Href, string Type = "application/geo+json");
+
+/// <summary>A GeoJSON FeatureCollection page; <c>links</c> carries <c>next</c> while more remain.</summary>
+public sealed record FacilityCollection(IReadOnlyList<FacilityFeature> Features, IReadOnlyList<Link> Links)
+{
+    [JsonPropertyOrder(-1)]
+    public string Type => "FeatureCollection";
+
+    public int NumberReturned => Features.Count;
+}
+
+public static class FacilityFeatures
+{
+    public const string GeoJsonContentType = "application/geo+json";
+
+    /// <summary>
+    /// The public shape of a row. <paramref name="now"/> is the instant open_now is evaluated at, in UTC;
+    /// the facility's own time zone turns it into the wall-clock time its opening hours are written in.
+    /// </summary>
+    public static FacilityFeature ToFeature(this FacilityRow row, DateTimeOffset now, double? distanceM = null)
+    {
+        var id = row.Id.ToString();
+        return new FacilityFeature(id, PointGeometry.Of(row.Lon, row.Lat), new FacilityProperties(
+            id, row.Category, row.Name, row.Operator, row.Status, row.StatusUntil, row.Access, row.Fee, row.Charge,
+            row.OpeningHours, row.OpenAt(now), row.Wheelchair, row.ChangingTable, row.AdultChangingTable, row.Gender,
+            row.KeyScheme, row.OfficialGrade, new RawJson(row.AttributesJson), Math.Round(row.Confidence, 3),
+            row.LastVerifiedAt, row.Version, row.UpdatedAt)
+        {
+            DistanceM = distanceM,
+        });
+    }
+
+    /// <summary>
+    /// Open at an instant: unknown (null) without opening hours; false while temporarily closed or removed.
+    /// Public holidays are unknown here (no holiday calendar yet), which OpeningHours treats as an ordinary day.
+    /// </summary>
+    public static bool? OpenAt(this FacilityRow row, DateTimeOffset instant)
+    {
+        if (row.Status == "removed" || (row.Status == "temporarily_closed" && (row.StatusUntil is null || row.StatusUntil > instant.UtcDateTime)))
+        {
+            return false;
+        }
+        if (row.OpeningHours is null)
+        {
+            return null;
+        }
+        return OpeningHours.IsOpen(row.OpeningHours, instant, FacilityTimeZones.For(row.TimeZone, row.Lon, row.Lat));
+    }
+}

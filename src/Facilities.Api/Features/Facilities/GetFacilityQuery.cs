@@ -1,0 +1,71 @@
+using Facilities.Api.Data;
+using Facilities.Api.Web;
+using Mediator;
+using Npgsql;
+
+namespace Facilities.Api.Features.Facilities;
+
+/// <summary>GET /api/v1/facilities/{id}: one facility with its sources and the provenance of each attribute.</summary>
+public sealed record GetFacilityQuery(string Id) : IRequest<FacilityFeature>;
+
+public sealed class GetFacilityHandler(NpgsqlDataSource dataSource, TimeProvider clock) : IRequestHandler<GetFacilityQuery, FacilityFeature>
+{
+    // One round trip: the facility, the source records linked to it, and which source gave each attribute.
+    // Removed facilities are still answered (with status "removed") so links to them keep working.
+    private const string FacilitySql = "select " + FacilityRow.Columns + " from facilities f where f.id = $1";
+
+    private const string SourcesSql =
+        "select s.id, d.kind, d.name, d.id::text, s.external_id, d.license, d.attribution, s.observed_at " +
+        "from source_records s join datasets d on d.id = s.dataset_id " +
+        "where s.facility_id = $1 and s.removed_at is null order by s.id";
+
+    private const string ProvenanceSql =
+        "select attribute, source_record_id, updated_at, confidence from facility_provenance where facility_id = $1 order by attribute";
+
+    public async ValueTask<FacilityFeature> Handle(GetFacilityQuery request, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(request.Id, out var id))
+        {
+            throw new NotFoundException("facility", request.Id);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var sql in (string[])[FacilitySql, SourcesSql, ProvenanceSql])
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            batch.BatchCommands.Add(command);
+        }
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new NotFoundException("facility", request.Id);
+        }
+        var feature = FacilityRow.Read(reader).ToFeature(clock.GetUtcNow());
+
+        await reader.NextResultAsync(cancellationToken);
+        var sources = new List<FacilitySource>();
+        var sourceIndex = new Dictionary<long, int>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sourceIndex[reader.GetInt64(0)] = sources.Count;
+            sources.Add(new FacilitySource(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), reader.GetString(6), reader.GetDateTime(7)));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var provenance = new SortedDictionary<string, AttributeProvenance>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // A value whose source record was later withdrawn has no index to point at; it is left out.
+            if (!reader.IsDBNull(1) && sourceIndex.TryGetValue(reader.GetInt64(1), out var index))
+            {
+                provenance[reader.GetString(0)] = new AttributeProvenance(index, reader.GetDateTime(2), Math.Round(reader.GetFloat(3), 3));
+            }
+        }
+
+        return feature with { Properties = feature.Properties with { Sources = sources, Provenance = provenance } };
+    }
+}

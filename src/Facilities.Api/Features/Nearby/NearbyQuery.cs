@@ -1,0 +1,196 @@
+using Facilities.Api.Data;
+using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Facilities;
+using Facilities.Api.Web;
+using FluentValidation;
+using Mediator;
+using Npgsql;
+
+namespace Facilities.Api.Features.Nearby;
+
+/// <summary>
+/// GET /api/v1/facilities/nearby: the facilities nearest to a point, nearest first by geodesic distance, within
+/// radius_m, at most limit. Values are the raw query strings; the validator names any that are wrong.
+/// </summary>
+public sealed record NearbyQuery(
+    string? Lat,
+    string? Lon,
+    string? RadiusM = null,
+    string? Limit = null,
+    string? Category = null,
+    string? OpenNow = null,
+    string? Wheelchair = null,
+    string? Free = null,
+    string? ChangingTable = null,
+    string? Gender = null,
+    string? Access = null,
+    string? At = null) : IRequest<FacilityCollection>, IFacilityFilterParameters
+{
+    public const double DefaultRadiusM = 1000;
+    public const double MaxRadiusM = 50_000;
+    public const int DefaultLimit = 10;
+    public const int MaxLimit = 100;
+}
+
+public sealed class NearbyQueryValidator : FacilityFilterValidator<NearbyQuery>
+{
+    public NearbyQueryValidator(CategoryCatalog categories) : base(categories)
+    {
+        RuleFor(x => x.Lat).NotEmpty().WithMessage("Is required: the latitude of the place to search around, in degrees.")
+            .Must(v => QueryValues.TryParseDouble(v, out _)).WithMessage("Must be a finite number of degrees.")
+            .Must(v => QueryValues.TryParseDouble(v, out var lat) && lat is >= -90 and <= 90)
+            .WithMessage("Must be between -90 and 90 (lat is the north-south coordinate: were lat and lon swapped?).");
+        RuleFor(x => x.Lon).NotEmpty().WithMessage("Is required: the longitude of the place to search around, in degrees.")
+            .Must(v => QueryValues.TryParseDouble(v, out _)).WithMessage("Must be a finite number of degrees.")
+            .Must(v => QueryValues.TryParseDouble(v, out var lon) && lon is >= -180 and <= 180)
+            .WithMessage("Must be between -180 and 180.");
+        RuleFor(x => x.RadiusM)
+            .Must(v => v is null || (QueryValues.TryParseDouble(v, out var r) && r > 0 && r <= NearbyQuery.MaxRadiusM))
+            .WithMessage($"Must be a number of metres greater than 0 and at most {NearbyQuery.MaxRadiusM:0}.");
+        RuleFor(x => x.Limit)
+            .Must(v => v is null || (QueryValues.TryParseInt(v, out var n) && n is >= 1 and <= NearbyQuery.MaxLimit))
+            .WithMessage($"Must be a whole number from 1 to {NearbyQuery.MaxLimit}.");
+    }
+}
+
+public sealed class NearbyHandler(NpgsqlDataSource dataSource, TimeProvider clock) : IRequestHandler<NearbyQuery, FacilityCollection>
+{
+    /// <summary>
+    /// Candidates in planar order from the GiST index on geometry (KNN on geography is ten times slower, see
+    /// postgis-measurements.md), restricted to a degree box that surely contains the radius, with the geodesic
+    /// distance computed for just those rows. Degree order is not metre order, so the handler re-ranks by
+    /// distance_m and widens the candidate count until the answer is provably the geodesic nearest.
+    /// Parameters: $1..$6 the filter, $7,$8 the point the planar order is measured from (the query point, or its
+    /// copy shifted by 360 degrees for the far side of the antimeridian), $9,$10 the query point itself,
+    /// $11..$14 the box, $15 the candidate count.
+    /// </summary>
+    public const string Sql =
+        "select " + FacilityRow.Columns + ", " +
+        "ST_Distance(f.geom::geography, ST_SetSRID(ST_MakePoint($9, $10), 4326)::geography) as distance_m, " +
+        "f.geom <-> ST_SetSRID(ST_MakePoint($7, $8), 4326) as planar_deg " +
+        "from facilities f " +
+        "where f.geom && ST_MakeEnvelope($11, $12, $13, $14, 4326) and " + FacilityFilter.SqlCondition + " " +
+        "order by f.geom <-> ST_SetSRID(ST_MakePoint($7, $8), 4326) " +
+        "limit $15";
+
+    private const int MaxCandidates = 20_000;
+
+    public async ValueTask<FacilityCollection> Handle(NearbyQuery request, CancellationToken cancellationToken)
+    {
+        var lat = Parse(request.Lat);
+        var lon = Parse(request.Lon);
+        var radius = request.RadiusM is null ? NearbyQuery.DefaultRadiusM : Parse(request.RadiusM);
+        var limit = request.Limit is null ? NearbyQuery.DefaultLimit : int.Parse(request.Limit, System.Globalization.CultureInfo.InvariantCulture);
+        var filter = FacilityFilter.From(request, clock.GetUtcNow());
+        var search = SearchArea.Around(lon, lat, radius);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var candidates = Math.Max(limit * 3 + 10, 32);
+        while (true)
+        {
+            var found = new List<(FacilityRow Row, double Distance)>();
+            var lowerBound = double.PositiveInfinity;
+            await using (var batch = new NpgsqlBatch(connection))
+            {
+                foreach (var window in search.Windows)
+                {
+                    var command = new NpgsqlBatchCommand(Sql);
+                    filter.AddParameters(command.Parameters);
+                    foreach (var value in (double[])[window.PointLon, lat, lon, lat, window.Box.MinLon, window.Box.MinLat, window.Box.MaxLon, window.Box.MaxLat])
+                    {
+                        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = value });
+                    }
+                    command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = candidates });
+                    batch.BatchCommands.Add(command);
+                }
+
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                do
+                {
+                    var rows = 0;
+                    var lastPlanar = 0.0;
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        rows++;
+                        var distance = reader.GetDouble(FacilityRow.ColumnCount);
+                        lastPlanar = reader.GetDouble(FacilityRow.ColumnCount + 1);
+                        if (distance <= radius)
+                        {
+                            var row = FacilityRow.Read(reader);
+                            if (filter.Accepts(row))
+                            {
+                                found.Add((row, distance));
+                            }
+                        }
+                    }
+                    // A window that filled its candidate count may hold more facilities beyond the last one read;
+                    // none of them is nearer than the last one's planar distance times the smallest number of
+                    // metres a degree can span in this box.
+                    if (rows == candidates)
+                    {
+                        lowerBound = Math.Min(lowerBound, lastPlanar * search.MinMetresPerDegree);
+                    }
+                }
+                while (await reader.NextResultAsync(cancellationToken));
+            }
+
+            found.Sort((a, b) => a.Distance.CompareTo(b.Distance));
+            var complete = lowerBound > radius
+                || (found.Count >= limit && found[limit - 1].Distance <= lowerBound)
+                || candidates >= MaxCandidates;
+            if (complete)
+            {
+                var now = filter.At;
+                return new FacilityCollection(
+                    found.Take(limit).Select(f => f.Row.ToFeature(now, Math.Round(f.Distance, 1))).ToList(),
+                    []);
+            }
+            candidates = Math.Min(candidates * 4, MaxCandidates);
+        }
+    }
+
+    private static double Parse(string? value) => QueryValues.TryParseDouble(value, out var v) ? v : throw new ArgumentException("validated");
+}
+
+/// <summary>
+/// The degree boxes that surely contain every point within a geodesic radius, and the least number of metres a
+/// planar degree can stand for inside them. Near the antimeridian the box is split in two, each searched from a
+/// copy of the query point shifted into its own longitude range; near a pole it spans every longitude.
+/// </summary>
+public sealed record SearchArea(IReadOnlyList<SearchArea.Window> Windows, double MinMetresPerDegree)
+{
+    public sealed record Window(double PointLon, Bbox Box);
+
+    // WGS 84: a degree of latitude is at least 110,574 m (at the equator); a degree of longitude at latitude phi
+    // is at least 111,320 m * cos(phi). Dividing by these lower bounds makes the box a little larger than needed.
+    private const double MetresPerDegreeLatMin = 110_574;
+    private const double MetresPerDegreeLonEquator = 111_320;
+
+    public static SearchArea Around(double lon, double lat, double radiusM)
+    {
+        var dLat = radiusM / MetresPerDegreeLatMin * 1.01;
+        var minLat = Math.Max(-90, lat - dLat);
+        var maxLat = Math.Min(90, lat + dLat);
+        var maxAbsLat = Math.Max(Math.Abs(minLat), Math.Abs(maxLat));
+        var cos = Math.Cos(Math.Min(maxAbsLat + 0.1, 90) * Math.PI / 180);
+        // 0.99: slack for the ellipsoid's flattening and for geodesics bulging poleward of the box.
+        var minMetresPerDegree = 0.99 * Math.Min(MetresPerDegreeLatMin, MetresPerDegreeLonEquator * cos);
+
+        var dLon = maxAbsLat >= 89.5 ? 360 : radiusM / (MetresPerDegreeLonEquator * Math.Cos(maxAbsLat * Math.PI / 180)) * 1.01;
+        if (dLon >= 180)
+        {
+            return new SearchArea([new Window(lon, new Bbox(-180, minLat, 180, maxLat))], minMetresPerDegree);
+        }
+
+        var windows = new List<Window> { new(lon, new Bbox(Math.Max(-180, lon - dLon), minLat, Math.Min(180, lon + dLon), maxLat)) };
+        if (lon - dLon < -180)
+        {
+            windows.Add(new Window(lon + 360, new Bbox(lon - dLon + 360, minLat, 180, maxLat)));
+        }
+        if (lon + dLon > 180)
+        {
+            windows.Add(new Window(lon - 360, new Bbox(-180, minLat, lon + dLon - 360, maxLat)));
+        }
+        return new SearchArea(windows, minMetresPerDegree);
+    }
+}

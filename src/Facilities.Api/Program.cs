@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Facilities;
+using Facilities.Api.Features.Health;
+using Facilities.Api.Features.Nearby;
+using Facilities.Api.Web;
+using FluentValidation;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddFacilitiesDatabase(builder.Configuration);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<CategoryCatalog>();
+builder.Services.AddSingleton<SeedLoader>();
+
+builder.Services.AddMediator(options =>
+{
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+});
+builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);
+// Errors name parameters the way clients write them: radius_m, not RadiusM.
+ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
+ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
+
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.ConfigureHttpJsonOptions(options =>
+{
+    options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+});
+builder.Services.AddOpenApi();
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+builder.Services.AddResponseCompression(options => options.EnableForHttps = true);
+
+var app = builder.Build();
+
+await app.Services.PrepareDatabaseAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseResponseCompression();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.UseSwaggerUI(options =>
+{
+    options.RoutePrefix = "docs";
+    options.SwaggerEndpoint("/openapi/v1.json", "Facilities API v1");
+    options.DocumentTitle = "Facilities API";
+});
+
+app.MapHealth();
+app.MapNearby();
+app.MapFacilities();
+app.MapCategories();
+
+await app.RunAsync();
+
+/// <summary>The entry point, public so the API tests can host it in-process.</summary>
+public partial class Program;

@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace Facilities.Api.Web;
+
+/// <summary>A bounding box in WGS 84 degrees, in the GeoJSON order minLon,minLat,maxLon,maxLat.</summary>
+public readonly record struct Bbox(double MinLon, double MinLat, double MaxLon, double MaxLat)
+{
+    public double Width => MaxLon - MinLon;
+    public double Height => MaxLat - MinLat;
+}
+
+/// <summary>
+/// Parsing of query-string values. Requests carry the raw strings a client sent so that validators can name the
+/// parameter that is wrong ("lat=abc" is a 400 about lat, not a framework binding error); handlers parse again
+/// with these same functions once validation has passed.
+/// </summary>
+public static class QueryValues
+{
+    public static bool TryParseDouble(string? text, out double value)
+    {
+        // NumberStyles.Float accepts "NaN" and "Infinity" spellings; a coordinate or distance never is one.
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    }
+
+    public static bool TryParseInt(string? text, out int value) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+
+    public static bool TryParseBool(string? text, out bool value)
+    {
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "true" or "1" or "yes":
+                value = true;
+                return true;
+            case "false" or "0" or "no":
+                value = false;
+                return true;
+            default:
+                value = false;
+                return false;
+        }
+    }
+
+    public static bool TryParseInstant(string? text, out DateTimeOffset value) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+
+    /// <summary>Comma-separated values, trimmed, empty items dropped.</summary>
+    public static string[] SplitList(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? [] : text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// Parses "minLon,minLat,maxLon,maxLat". Returns null and a reason when the text is not four finite numbers
+    /// in range with min &lt;= max. A box across the antimeridian (minLon &gt; maxLon) is refused: clients split it.
+    /// </summary>
+    public static Bbox? TryParseBbox(string? text, out string? error)
+    {
+        error = null;
+        var parts = text?.Split(',') ?? [];
+        if (parts.Length != 4)
+        {
+            error = "Must be four numbers: minLon,minLat,maxLon,maxLat.";
+            return null;
+        }
+        var numbers = new double[4];
+        for (var i = 0; i < 4; i++)
+        {
+            if (!TryParseDouble(parts[i].Trim(), out numbers[i]))
+            {
+                error = $"'{parts[i]}' is not a number.";
+                return null;
+            }
+        }
+        var box = new Bbox(numbers[0], numbers[1], numbers[2], numbers[3]);
+        if (box.MinLon < -180 || box.MaxLon > 180)
+        {
+            error = "Longitudes must be between -180 and 180.";
+        }
+        else if (box.MinLat < -90 || box.MaxLat > 90)
+        {
+            error = "Latitudes must be between -90 and 90.";
+        }
+        else if (box.MinLon > box.MaxLon)
+        {
+            error = "minLon is greater than maxLon (a box across the antimeridian must be sent as two boxes).";
+        }
+        else if (box.MinLat > box.MaxLat)
+        {
+            error = "minLat is greater than maxLat.";
+        }
+        return error is null ? box : null;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Globalization;
+using Facilities.Testing;
+using Npgsql;
+
+namespace Facilities.Api.Tests;
+
+/// <summary>
+/// A few thousand facilities around places that stress the geometry: a mid-latitude city, the southern
+/// hemisphere, both sides of the antimeridian, the Arctic and close to the pole.
+/// </summary>
+public sealed class NearbyFixture : ApiFixture
+{
+    public static readonly (string Name, double Lon, double Lat)[] Places =
+    [
+        ("London", -0.1276, 51.5072),
+        ("Sydney", 151.2093, -33.8688),
+        ("Taveuni (antimeridian)", 179.99, -16.80),
+        ("Longyearbyen", 15.63, 78.22),
+        ("Near the pole", 10.0, 89.6),
+    ];
+
+    protected override async Task SeedAsync(TestDatabase database)
+    {
+        var random = new Random(7);
+        var facilities = new List<TestFacility>();
+        string[] categories = ["toilet", "toilet", "drinking_water", "aed", "bench"];
+        string[] wheelchair = ["yes", "limited", "no", "unknown"];
+        string[] access = ["public", "customers", "key", "unknown"];
+        string[][] genders = [[], ["female", "male"], ["unisex"], ["all_gender"]];
+        string?[] hours = [null, "24/7", "Mo-Fr 08:00-18:00", "Mo-Su 06:00-22:00"];
+        string[] statuses = ["open", "open", "open", "open", "open", "open", "temporarily_closed", "removed"];
+        foreach (var (_, lon, lat) in Places)
+        {
+            for (var i = 0; i < 700; i++)
+            {
+                // Within about 20 km, denser near the centre; longitudes wrap across the antimeridian.
+                var distanceKm = 20 * Math.Pow(random.NextDouble(), 1.5);
+                var bearing = random.NextDouble() * 2 * Math.PI;
+                var pointLat = Math.Clamp(lat + distanceKm / 111.0 * Math.Cos(bearing), -89.999, 89.999);
+                var pointLon = lon + distanceKm / (111.0 * Math.Cos(pointLat * Math.PI / 180)) * Math.Sin(bearing);
+                pointLon = pointLon > 180 ? pointLon - 360 : pointLon < -180 ? pointLon + 360 : pointLon;
+                facilities.Add(new TestFacility(pointLon, pointLat, categories[random.Next(categories.Length)])
+                {
+                    Status = statuses[random.Next(statuses.Length)],
+                    Wheelchair = wheelchair[random.Next(wheelchair.Length)],
+                    Access = access[random.Next(access.Length)],
+                    Fee = random.Next(3) switch { 0 => true, 1 => false, _ => null },
+                    ChangingTable = random.Next(3) switch { 0 => true, 1 => false, _ => null },
+                    Gender = genders[random.Next(genders.Length)],
+                    OpeningHours = hours[random.Next(hours.Length)],
+                });
+            }
+        }
+        await TestFacilities.InsertAsync(database, facilities);
+    }
+}
+
+public sealed class NearbyTests(NearbyFixture fixture) : IClassFixture<NearbyFixture>
+{
+    public static TheoryData<string, double, double, double, int> Queries()
+    {
+        var data = new TheoryData<string, double, double, double, int>();
+        foreach (var (name, lon, lat) in NearbyFixture.Places)
+        {
+            data.Add(name, lon, lat, 1000, 10);
+            data.Add(name, lon, lat, 5000, 50);
+            var offLon = lon + (lat > 80 ? 0.9 : 0.05);
+            data.Add(name + ", off centre", offLon > 180 ? offLon - 360 : offLon, lat - 0.05, 50_000, 100);
+        }
+        // Exactly on the antimeridian, from the western side.
+        data.Add("antimeridian west", -179.995, -16.80, 3000, 40);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Queries))]
+    public async Task Nearby_returns_nearest_first_by_geodesic_distance(string place, double lon, double lat, double radius, int limit)
+    {
+        var url = string.Create(CultureInfo.InvariantCulture, $"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m={radius}&limit={limit}");
+        var response = await fixture.Client.GetJsonAsync(url);
+
+        var expected = await BruteForceAsync(lon, lat, radius, limit, "true");
+        var actual = response.Features().Select(f => (f.Id(), f.GetProperty("properties").GetProperty("distance_m").GetDouble())).ToList();
+
+        Assert.True(expected.Count > 0, $"{place}: the fixture should have facilities within {radius} m");
+        Assert.Equal(expected.Select(e => e.Id), actual.Select(a => a.Item1));
+        foreach (var ((_, want), (_, got)) in expected.Zip(actual))
+        {
+            Assert.Equal(want, got, 0.11);
+        }
+    }
+
+    [Theory]
+    [InlineData("category=drinking_water", "category = 'drinking_water'")]
+    [InlineData("category=aed,bench", "category in ('aed', 'bench')")]
+    [InlineData("wheelchair=yes", "wheelchair = 'yes'")]
+    [InlineData("wheelchair=true", "wheelchair = 'yes'")]
+    [InlineData("wheelchair=yes,limited", "wheelchair in ('yes', 'limited')")]
+    [InlineData("free=true", "fee = false")]
+    [InlineData("free=false", "fee = true")]
+    [InlineData("changing_table=true", "changing_table")]
+    [InlineData("gender=unisex", "'unisex' = any(gender)")]
+    [InlineData("gender=female,all_gender", "('female' = any(gender) or 'all_gender' = any(gender))")]
+    [InlineData("access=public,customers", "access in ('public', 'customers')")]
+    [InlineData("category=toilet&wheelchair=yes&free=true", "category = 'toilet' and wheelchair = 'yes' and fee = false")]
+    // Saturday 12:00 UTC: weekday-only hours are closed everywhere; 06:00-22:00 daily is open in London (12:00) but not
+    // in Sydney (23:00) or Taveuni (Sunday 00:00); 24/7 is open unless temporarily closed.
+    [InlineData("open_now=true&at=2026-11-28T12:00:00Z",
+        "status = 'open' and (opening_hours = '24/7' or (opening_hours = 'Mo-Su 06:00-22:00' and ST_X(geom) between -10 and 10))")]
+    public async Task Nearby_applies_each_filter(string query, string sqlPredicate)
+    {
+        foreach (var (_, lon, lat) in NearbyFixture.Places.Take(3))
+        {
+            var url = string.Create(CultureInfo.InvariantCulture, $"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=20000&limit=30&{query}");
+            var response = await fixture.Client.GetJsonAsync(url);
+            var expected = await BruteForceAsync(lon, lat, 20000, 30, sqlPredicate);
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected.Select(e => e.Id), response.Features().Select(f => f.Id()));
+        }
+    }
+
+    [Fact]
+    public async Task Nearby_within_radius_returns_only_what_is_within_radius()
+    {
+        var (_, lon, lat) = NearbyFixture.Places[0];
+        var url = string.Create(CultureInfo.InvariantCulture, $"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=300&limit=100");
+        var response = await fixture.Client.GetJsonAsync(url);
+        var expected = await BruteForceAsync(lon, lat, 300, 100, "true");
+        Assert.InRange(expected.Count, 1, 99);
+        Assert.Equal(expected.Select(e => e.Id), response.Features().Select(f => f.Id()));
+        Assert.All(response.Features(), f => Assert.True(f.GetProperty("properties").GetProperty("distance_m").GetDouble() <= 300));
+    }
+
+    [Fact]
+    public async Task Nearby_answers_geojson_with_the_contract_properties()
+    {
+        var (_, lon, lat) = NearbyFixture.Places[1];
+        using var response = await fixture.Client.GetAsync(string.Create(CultureInfo.InvariantCulture,
+            $"/api/v1/facilities/nearby?lat={lat}&lon={lon}&limit=1"));
+        Assert.Equal("application/geo+json", response.Content.Headers.ContentType?.MediaType);
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("FeatureCollection", body.GetProperty("type").GetString());
+        var feature = Assert.Single(body.Features());
+        Assert.Equal("Feature", feature.GetProperty("type").GetString());
+        Assert.Equal(feature.GetProperty("id").GetString(), feature.Id());
+        var coordinates = feature.GetProperty("geometry").GetProperty("coordinates");
+        Assert.InRange(coordinates[0].GetDouble(), 150, 152);
+        Assert.InRange(coordinates[1].GetDouble(), -35, -33);
+        var properties = feature.GetProperty("properties");
+        foreach (var name in (string[])["category", "name", "status", "access", "fee", "opening_hours", "open_now", "wheelchair",
+                     "changing_table", "adult_changing_table", "gender", "key_scheme", "official_grade", "attributes",
+                     "confidence", "last_verified_at", "version", "distance_m"])
+        {
+            Assert.True(properties.TryGetProperty(name, out _), $"properties.{name} is missing");
+        }
+    }
+
+    /// <summary>
+    /// The reference answer: every facility's geodesic distance on the WGS 84 spheroid, computed without any index,
+    /// sorted. The API must return exactly this prefix.
+    /// </summary>
+    private async Task<List<(string Id, double Distance)>> BruteForceAsync(double lon, double lat, double radius, int limit, string predicate)
+    {
+        await using var dataSource = fixture.Database.CreateDataSource();
+        await using var command = dataSource.CreateCommand(
+            "select id::text, d from (select id, ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography) d " +
+            $"from facilities where status <> 'removed' and ({predicate})) x where d <= $3 order by d limit $4");
+        command.Parameters.AddWithValue(lon);
+        command.Parameters.AddWithValue(lat);
+        command.Parameters.AddWithValue(radius);
+        command.Parameters.AddWithValue(limit);
+        var result = new List<(string, double)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            result.Add((reader.GetString(0), reader.GetDouble(1)));
+        }
+        return result;
+    }
+}

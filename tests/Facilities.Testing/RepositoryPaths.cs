@@ -1,0 +1,22 @@
+namespace Facilities.Testing;
+
+public static class RepositoryPaths
+{
+    /// <summary>The repository root: the nearest folder above the test binaries that holds Facilities.sln.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>../shared/data beside the repository: real public datasets, read in place, never copied in.</summary>
+    public static string SharedData => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Facilities.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Facilities.sln not found above " + AppContext.BaseDirectory);
+    }
+}
