@@ -74,7 +74,8 @@ public sealed class MapPageTests(BrowserFixture fixture) : IClassFixture<Browser
 {
     [Theory]
     [InlineData("en-GB", "All facilities")]
-    [InlineData("zh-CN", "公共厕所")]
+    [InlineData("en-US", "Drinking water")]
+    [InlineData("zh-CN", "饮水点")]
     public async Task Map_opens_on_the_demo_city_with_clusters_and_zooming_in_shows_single_facilities(string locale, string expectedText)
     {
         var page = await fixture.NewPhonePageAsync(locale);
@@ -84,14 +85,14 @@ public sealed class MapPageTests(BrowserFixture fixture) : IClassFixture<Browser
         var clusters = await page.Locator(".cluster").CountAsync();
         Assert.True(clusters > 0, "the demo city should show clusters at the opening zoom");
         Assert.Contains(expectedText, await page.Locator("#category").InnerTextAsync(), StringComparison.Ordinal);
-
-        // Close in on the busiest cluster: single facilities appear as interactive markers.
-        await page.EvaluateAsync("() => { document.body.dataset.loaded = ''; window.facilitiesMap.setView([32.0603, 118.7969], 18); }");
-        await page.WaitForSelectorAsync("body[data-loaded='true']");
-        await page.WaitForFunctionAsync("() => document.querySelectorAll('path.leaflet-interactive').length > 0 || document.querySelectorAll('.cluster').length > 0");
-
         Directory.CreateDirectory(BrowserFixture.ArtifactsDirectory);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, $"map-{locale}.png") });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, $"map-{locale}-clusters.png") });
+
+        // Close in on the facility nearest the city centre: single facilities appear as interactive markers.
+        await ZoomOntoNearestFacilityAsync(page, 18);
+        Assert.True(await page.Locator("path.leaflet-interactive").CountAsync() > 0, "zoomed in, single facilities should be drawn");
+
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, $"map-{locale}-street.png") });
         await page.Context.CloseAsync();
     }
 
@@ -101,15 +102,28 @@ public sealed class MapPageTests(BrowserFixture fixture) : IClassFixture<Browser
         var page = await fixture.NewPhonePageAsync("en-GB");
         await page.GotoAsync(fixture.BaseUrl + "/");
         await page.WaitForSelectorAsync("body[data-loaded='true']");
-        await page.EvaluateAsync("() => { document.body.dataset.loaded = ''; window.facilitiesMap.setView([32.0603, 118.7969], 17); }");
-        await page.WaitForSelectorAsync("body[data-loaded='true']");
+        await ZoomOntoNearestFacilityAsync(page, 18);
         var marker = page.Locator("path.leaflet-interactive").First;
         await marker.ClickAsync(new LocatorClickOptions { Force = true });
         var popup = page.Locator(".facility-popup");
         await popup.WaitForAsync();
         Assert.Contains("Open now", await popup.InnerTextAsync(), StringComparison.Ordinal);
         Assert.True(await popup.Locator(".badge").CountAsync() > 0, "the popup should show where the data came from");
+        await page.Locator(".leaflet-popup.leaflet-zoom-animated").WaitForAsync();
+        await page.WaitForTimeoutAsync(400); // let the popup finish fading in for the screenshot
+        Directory.CreateDirectory(BrowserFixture.ArtifactsDirectory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, "facility-popup.png") });
         await page.Context.CloseAsync();
+    }
+
+    private static async Task ZoomOntoNearestFacilityAsync(IPage page, int zoom)
+    {
+        await page.EvaluateAsync(@"async zoom => {
+            const r = await fetch('/api/v1/facilities/nearby?lat=32.0603&lon=118.7969&radius_m=5000&limit=1');
+            const c = (await r.json()).features[0].geometry.coordinates;
+            document.body.dataset.loaded = '';
+            window.facilitiesMap.setView([c[1], c[0]], zoom);
+        }", zoom);
+        await page.WaitForSelectorAsync("body[data-loaded='true']");
     }
 }

@@ -92,6 +92,11 @@
   map.on('moveend', function () { clearTimeout(timer); timer = setTimeout(refresh, 120); });
   categorySelect.addEventListener('change', refresh);
 
+  if (lang === 'zh-Hans') {
+    document.documentElement.lang = 'zh-Hans';
+    categorySelect.options[0].textContent = '全部设施';
+  }
+
   fetch('/api/v1/categories').then(function (r) { return r.json(); }).then(function (body) {
     body.categories.forEach(function (c) {
       categories[c.id] = c;

@@ -1,0 +1,67 @@
+using System.Globalization;
+
+namespace Facilities.Benchmarks;
+
+public sealed record BenchmarkOptions(
+    TimeSpan Duration,
+    IReadOnlyList<int> Concurrency,
+    IReadOnlyList<int> ClusterConcurrency,
+    bool Reload,
+    GcMode Gc,
+    IReadOnlyDictionary<string, string> ApiEnvironment,
+    bool PrintScripts)
+{
+    public const string Usage = """
+        Usage: bench.sh [options]    (or: dotnet run -c Release --project tests/Facilities.Benchmarks -- [options])
+          --duration <s>             seconds per load point (default 15)
+          --concurrency <list>       connections for nearby, comma-separated (default 2,8,32)
+          --cluster-concurrency <l>  connections for clusters (default 2,8)
+          --gc workstation|server    the API's garbage collector (default workstation)
+          --reload                   reload the 1,000,000 synthetic facilities even if present
+          --api-env NAME=VALUE       an extra environment variable for the API process (repeatable), for experiments
+          --print-scripts            print the wrk and pgbench scripts this run would use, and exit
+        Needs ConnectionStrings__Facilities: a server where the user may create the database facilities_bench.
+        """;
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var options = new BenchmarkOptions(TimeSpan.FromSeconds(15), [2, 8, 32], [2, 8], false, GcMode.Workstation, new Dictionary<string, string>(), false);
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            options = args[i] switch
+            {
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(PositiveInt(Value())) },
+                "--concurrency" => options with { Concurrency = List(Value()) },
+                "--cluster-concurrency" => options with { ClusterConcurrency = List(Value()) },
+                "--reload" => options with { Reload = true },
+                "--print-scripts" => options with { PrintScripts = true },
+                "--api-env" => options with { ApiEnvironment = With(options.ApiEnvironment, Value()) },
+                "--gc" => options with
+                {
+                    Gc = Enum.TryParse<GcMode>(Value(), ignoreCase: true, out var gc) ? gc : throw new ArgumentException("--gc is workstation or server."),
+                },
+                var other => throw new ArgumentException($"Unknown option {other}."),
+            };
+        }
+        return options;
+    }
+
+    private static Dictionary<string, string> With(IReadOnlyDictionary<string, string> environment, string assignment)
+    {
+        var parts = assignment.Split('=', 2);
+        if (parts.Length != 2 || parts[0].Length == 0)
+        {
+            throw new ArgumentException($"--api-env takes NAME=VALUE, not '{assignment}'.");
+        }
+        return new Dictionary<string, string>(environment) { [parts[0]] = parts[1] };
+    }
+
+    private static int[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(PositiveInt).ToArray() is { Length: > 0 } list ? list : throw new ArgumentException("An empty list.");
+
+    private static int PositiveInt(string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"'{text}' is not a positive whole number.");
+}

@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Facilities;
+using Facilities.Api.Web;
+using Npgsql;
+
+namespace Facilities.Benchmarks;
+
+/// <summary>One benchmark run, from an empty server to the results table.</summary>
+public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnectionString)
+{
+    // The targets from the issue.
+    private const double TargetRatio = 0.5;
+    private const double TargetNearbyP99Ms = 10;
+    private const double TargetClustersP99Ms = 100;
+    private const double TargetPeakRssMiB = 300;
+
+    /// <summary>
+    /// A country-sized viewport (60° × 35°, western Europe to the Urals) at zoom 5, where 12 synthetic cities and
+    /// the noise between them fall into ~290 grid cells.
+    /// </summary>
+    private const int ClusterZoom = 5;
+    private static readonly Bbox CountryViewport = new(-10, 35, 50, 70);
+
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly StringBuilder _report = new();
+    private readonly List<string> _cpuLines = [];
+
+    /// <summary>The scripts wrk and pgbench run, for a reader who wants to see exactly what is compared.</summary>
+    public static string ScriptsText() =>
+        $"-- nearby.lua\n{Wrk.NearbyScript()}\n-- fixed.lua\n{Wrk.FixedUrlScript()}\n" +
+        $"-- nearby.pgbench\n{Pgbench.NearbyScript()}\n-- clusters.pgbench\n{Pgbench.ClustersScript(ClusterZoom, CountryViewport)}";
+
+    public async Task<string> RunAsync(CancellationToken ct)
+    {
+        var connectionString = SyntheticDataset.ConnectionString(serverConnectionString);
+        var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "facilities-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+        try
+        {
+            Progress($"database {SyntheticDataset.DatabaseName}: create if missing, migrate");
+            await SyntheticDataset.CreateDatabaseIfMissingAsync(serverConnectionString, ct);
+            await Migrator.MigrateAsync(connectionString, ct);
+
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            builder.UseNetTopologySuite();
+            await using var db = builder.Build();
+
+            await WriteHeaderAsync(db, ct);
+            await EnsureDatasetAsync(db, ct);
+            await CheckFidelityAsync(db, ct);
+
+            var scripts = WriteScripts(work.FullName);
+            var apiDirectory = ApiHost.CopyBuildOutput(work.FullName, Warn);
+            Progress($"starting the API ({options.Gc} GC)");
+            await using var api = await ApiHost.StartAsync(apiDirectory, connectionString, options.Gc, options.ApiEnvironment, ct);
+            Progress($"API healthy at {api.BaseAddress} (pid {api.ProcessId})");
+            _report.AppendLine(CultureInfo.InvariantCulture,
+                $"API: Release build as a separate process (dotnet Facilities.Api.dll), {options.Gc} GC{string.Concat(options.ApiEnvironment.Select(e => $", {e.Key}={e.Value}"))}, {options.Duration.TotalSeconds:0} s per load point");
+            _report.AppendLine();
+
+            await WarmUpAsync(api, connectionString, scripts, work.FullName, ct);
+            var bestApi = await NearbyAsync(db, api, connectionString, scripts, work.FullName, ct);
+            await HalfPeakAsync(db, api, bestApi, ct);
+            await ClustersAsync(db, api, connectionString, scripts, work.FullName, ct);
+
+            var peak = api.MemoryBytes("VmHWM");
+            var now = api.MemoryBytes("VmRSS");
+            var peakMiB = peak / 1048576.0;
+            _report.AppendLine(CultureInfo.InvariantCulture,
+                $"API peak RSS (VmHWM after all load): {peakMiB:0} MiB (now {now / 1048576.0:0} MiB) — target ≤ {TargetPeakRssMiB:0} MiB: {Verdict(peakMiB <= TargetPeakRssMiB)}");
+            _report.AppendLine();
+            _report.AppendLine("Where the CPU went (CPU ms per request or transaction; other = rest of the machine, noise):");
+            _report.AppendLine("  run                        |    /s    |   API | Postgres | load gen | other | machine idle");
+            foreach (var line in _cpuLines)
+            {
+                _report.AppendLine(line);
+            }
+            Progress("done; stopping the API");
+            return _report.ToString();
+        }
+        finally
+        {
+            try
+            {
+                work.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private async Task WriteHeaderAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        var memory = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal))?
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        var memoryGiB = memory is null ? double.NaN : long.Parse(memory, CultureInfo.InvariantCulture) / 1048576.0;
+
+        await using var command = db.CreateCommand(
+            "select split_part(version(), ' on ', 1), postgis_lib_version(), current_setting('shared_buffers'), current_setting('work_mem'), " +
+            "current_setting('jit'), current_setting('effective_cache_size'), current_setting('random_page_cost'), current_setting('max_connections')");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        _report.AppendLine(CultureInfo.InvariantCulture, $"Facilities benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        _report.AppendLine(CultureInfo.InvariantCulture, $"Machine: nproc {Environment.ProcessorCount}, {cpu}, {memoryGiB:0.0} GiB RAM, .NET {Environment.Version}");
+        _report.AppendLine(CultureInfo.InvariantCulture,
+            $"Server: {reader.GetString(0)}, PostGIS {reader.GetString(1)}; shared_buffers={reader.GetString(2)} work_mem={reader.GetString(3)} " +
+            $"jit={reader.GetString(4)} effective_cache_size={reader.GetString(5)} random_page_cost={reader.GetString(6)} max_connections={reader.GetString(7)}");
+        Progress(_report.ToString().TrimEnd());
+    }
+
+    private async Task EnsureDatasetAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (!options.Reload && await SyntheticDataset.IsLoadedAsync(db, ct))
+        {
+            _report.AppendLine(CultureInfo.InvariantCulture, $"Dataset: {SyntheticDataset.Rows:N0} synthetic facilities already loaded (--reload to load again)");
+            return;
+        }
+        Progress($"loading {SyntheticDataset.Rows:N0} synthetic facilities");
+        var took = await SyntheticDataset.LoadAsync(db, Progress, ct);
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"Dataset: loaded {SyntheticDataset.Rows:N0} synthetic facilities in {took.TotalSeconds:0.0} s ({SyntheticDataset.Rows / took.TotalSeconds:N0} rows/s, COPY + indexes + grid + vacuum)");
+        _report.AppendLine(line);
+        Progress(line);
+    }
+
+    private async Task CheckFidelityAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        var random = new Random(7);
+        var drift = Pgbench.CheckBoxFormula(Enumerable.Range(0, 10_000).Select(_ => CityDistribution.QueryPoint(random)));
+        if (drift > 1e-9)
+        {
+            Warn($"the pgbench script's search box differs from SearchArea.Around by up to {drift:G3}°: update Pgbench.cs");
+        }
+        Progress("running the real NearbyHandler in-process on 1,000 query points");
+        var rounds = await NearbyRounds.MeasureAsync(db, 1000, 11, ct);
+        _report.AppendLine(CultureInfo.InvariantCulture,
+            $"Nearby work per request (real handler, {rounds.Points:N0} sample points): {rounds.AverageFeatures:0.0} facilities returned on average; " +
+            $"{rounds.WiderRoundShare:P1} need a second, wider round trip (pgbench runs one statement per point)");
+    }
+
+    private sealed record Scripts(string NearbyLua, string FixedLua, string NearbyPgbench, string ClustersPgbench);
+
+    private static Scripts WriteScripts(string directory)
+    {
+        string Write(string name, string text)
+        {
+            var path = Path.Combine(directory, name);
+            File.WriteAllText(path, text);
+            return path;
+        }
+        return new Scripts(
+            Write("nearby.lua", Wrk.NearbyScript()),
+            Write("fixed.lua", Wrk.FixedUrlScript()),
+            Write("nearby.pgbench", Pgbench.NearbyScript()),
+            Write("clusters.pgbench", Pgbench.ClustersScript(ClusterZoom, CountryViewport)));
+    }
+
+    private static Uri NearbyUrl(ApiHost api) => new(api.BaseAddress, "/api/v1/facilities/nearby");
+
+    private static Uri ClustersUrl(ApiHost api) => new(api.BaseAddress, string.Create(CultureInfo.InvariantCulture,
+        $"/api/v1/facilities/clusters?zoom={ClusterZoom}&bbox={CountryViewport.MinLon},{CountryViewport.MinLat},{CountryViewport.MaxLon},{CountryViewport.MaxLat}"));
+
+    private async Task WarmUpAsync(ApiHost api, string connectionString, Scripts scripts, string work, CancellationToken ct)
+    {
+        // Long enough for tiered JIT to reach its optimised code and for both caches (PostgreSQL's buffers, the
+        // API's prepared statements) to fill: some thousands of requests.
+        Progress("warming up: API nearby 6 s, clusters 2 s; pgbench nearby 3 s, clusters 2 s");
+        var nearby = await Wrk.RunAsync(NearbyUrl(api), scripts.NearbyLua, 8, TimeSpan.FromSeconds(6), null, ct);
+        await Wrk.RunAsync(ClustersUrl(api), scripts.FixedLua, 2, TimeSpan.FromSeconds(2), null, ct);
+        await Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, 2, TimeSpan.FromSeconds(3), work, null, ct);
+        await Pgbench.RunAsync(connectionString, scripts.ClustersPgbench, 2, TimeSpan.FromSeconds(2), work, null, ct);
+        Progress($"warm-up: {nearby.Completed:N0} nearby requests, {nearby.PerSecond:N0}/s");
+        if (nearby.Failed > 0)
+        {
+            Warn($"{nearby.Failed} nearby requests failed during warm-up");
+        }
+
+        using var client = new HttpClient();
+        var clusters = await client.GetStringAsync(ClustersUrl(api), ct);
+        var count = clusters.Split("\"count\"").Length - 1;
+        _report.AppendLine(CultureInfo.InvariantCulture,
+            $"Clusters viewport: zoom {ClusterZoom}, bbox {CountryViewport.MinLon},{CountryViewport.MinLat},{CountryViewport.MaxLon},{CountryViewport.MaxLat}: {count} clusters, {clusters.Length / 1024.0:0} KiB per response");
+    }
+
+    /// <summary>The nearby matrix; returns the best API throughput.</summary>
+    private async Task<double> NearbyAsync(NpgsqlDataSource db, ApiHost api, string connectionString, Scripts scripts, string work, CancellationToken ct)
+    {
+        var rows = new List<(int C, LoadResult Api, LoadResult Db)>();
+        foreach (var c in options.Concurrency)
+        {
+            Progress($"nearby, {c} connections: wrk → API");
+            var (apiResult, apiCpu) = await MeasureAsync(db, api, null, started =>
+                Wrk.RunAsync(NearbyUrl(api), scripts.NearbyLua, c, options.Duration, started, ct), ct);
+            Cpu($"nearby API, C={c}", apiResult, apiCpu);
+            Progress($"  {Describe(apiResult)}");
+            Progress($"nearby, {c} clients: pgbench → PostGIS");
+            var (dbResult, dbCpu) = await MeasureAsync(db, api, null, started =>
+                Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, c, options.Duration, work, started, ct), ct);
+            Cpu($"nearby PostGIS, C={c}", dbResult, dbCpu);
+            Progress($"  {Describe(dbResult)}");
+            rows.Add((c, apiResult, dbResult));
+        }
+
+        _report.AppendLine();
+        _report.AppendLine("Nearby (lat/lon from the city distribution, radius 1000 m, limit 10): API via wrk vs the handler's SQL via pgbench");
+        _report.AppendLine("     C | API req/s | API p50 ms | API p99 ms | PostGIS q/s | PG p50 ms | PG p99 ms | API/PostGIS | API errors");
+        foreach (var (c, a, d) in rows)
+        {
+            _report.AppendLine(CultureInfo.InvariantCulture,
+                $"  {c,4} | {a.PerSecond,9:N0} | {a.P50Ms,10:0.00} | {a.P99Ms,10:0.00} | {d.PerSecond,11:N0} | {d.P50Ms,9:0.00} | {d.P99Ms,9:0.00} | {a.PerSecond / d.PerSecond,11:0.00} | {a.Failed,10}");
+        }
+        var bestApi = rows.MaxBy(r => r.Api.PerSecond);
+        var bestDb = rows.MaxBy(r => r.Db.PerSecond);
+        var ratio = bestApi.Api.PerSecond / bestDb.Db.PerSecond;
+        _report.AppendLine(CultureInfo.InvariantCulture,
+            $"Target nearby throughput ≥ {TargetRatio} × PostGIS: best API {bestApi.Api.PerSecond:N0} req/s (C={bestApi.C}) ÷ best PostGIS {bestDb.Db.PerSecond:N0} q/s (C={bestDb.C}) = {ratio:0.00}: {Verdict(ratio >= TargetRatio)}");
+        return bestApi.Api.PerSecond;
+    }
+
+    private async Task HalfPeakAsync(NpgsqlDataSource db, ApiHost api, double peak, CancellationToken ct)
+    {
+        var rate = peak / 2;
+        Progress($"nearby open-loop at {rate:N0} req/s: 2 s warm-up, then {options.Duration.TotalSeconds:0} s measured");
+        await OpenLoopLoad.RunAsync(api.BaseAddress, rate, TimeSpan.FromSeconds(2), 99, ct);
+        await Task.Delay(Settle, ct);
+        OpenLoopResult? result = null;
+        var (_, cpu) = await MeasureAsync(db, api, Environment.ProcessId, async _ =>
+        {
+            result = await OpenLoopLoad.RunAsync(api.BaseAddress, rate, options.Duration, 100, ct);
+            return result.Load;
+        }, ct);
+        Cpu("nearby API, open loop", result!.Load, cpu);
+        Progress($"  {Describe(result.Load)}");
+        _report.AppendLine(CultureInfo.InvariantCulture,
+            $"Target nearby p99 ≤ {TargetNearbyP99Ms} ms at half the API's peak: open loop at {rate:N0} req/s (achieved {result.Load.PerSecond:N0}/s, {result.Load.Failed} errors): " +
+            $"p50 {result.Load.P50Ms:0.00} ms, p99 {result.Load.P99Ms:0.00} ms (generator send lag p99 {result.SendLagP99Ms:0.00} ms): {Verdict(result.Load.P99Ms <= TargetNearbyP99Ms)}");
+    }
+
+    private async Task ClustersAsync(NpgsqlDataSource db, ApiHost api, string connectionString, Scripts scripts, string work, CancellationToken ct)
+    {
+        var rows = new List<(int C, LoadResult Api, LoadResult Db)>();
+        foreach (var c in options.ClusterConcurrency)
+        {
+            Progress($"clusters, {c} connections: wrk → API");
+            var (apiResult, apiCpu) = await MeasureAsync(db, api, null, started =>
+                Wrk.RunAsync(ClustersUrl(api), scripts.FixedLua, c, options.Duration, started, ct), ct);
+            Cpu($"clusters API, C={c}", apiResult, apiCpu);
+            Progress($"  {Describe(apiResult)}");
+            Progress($"clusters, {c} clients: pgbench → PostGIS");
+            var (dbResult, dbCpu) = await MeasureAsync(db, api, null, started =>
+                Pgbench.RunAsync(connectionString, scripts.ClustersPgbench, c, options.Duration, work, started, ct), ct);
+            Cpu($"clusters PostGIS, C={c}", dbResult, dbCpu);
+            Progress($"  {Describe(dbResult)}");
+            rows.Add((c, apiResult, dbResult));
+        }
+
+        _report.AppendLine();
+        _report.AppendLine("Clusters (precomputed grid) for the country viewport: API via wrk vs ClustersHandler.PrecomputedSql via pgbench");
+        _report.AppendLine("     C | API req/s | API p50 ms | API p99 ms | PostGIS q/s | PG p50 ms | PG p99 ms | API/PostGIS | API errors");
+        foreach (var (c, a, d) in rows)
+        {
+            _report.AppendLine(CultureInfo.InvariantCulture,
+                $"  {c,4} | {a.PerSecond,9:N0} | {a.P50Ms,10:0.00} | {a.P99Ms,10:0.00} | {d.PerSecond,11:N0} | {d.P50Ms,9:0.00} | {d.P99Ms,9:0.00} | {a.PerSecond / d.PerSecond,11:0.00} | {a.Failed,10}");
+        }
+        var worst = rows.MaxBy(r => r.Api.P99Ms);
+        _report.AppendLine(CultureInfo.InvariantCulture,
+            $"Target clusters p99 ≤ {TargetClustersP99Ms} ms: worst API p99 {worst.Api.P99Ms:0.00} ms (C={worst.C}): {Verdict(worst.Api.P99Ms <= TargetClustersP99Ms)}");
+        _report.AppendLine();
+    }
+
+    /// <summary>Runs one load with the CPU meter around it; a short pause first lets the previous run's tail drain.</summary>
+    private static async Task<(LoadResult Result, CpuSplit Cpu)> MeasureAsync(
+        NpgsqlDataSource db, ApiHost api, int? loadGeneratorPid, Func<Action<int>, Task<LoadResult>> run, CancellationToken ct)
+    {
+        await Task.Delay(Settle, ct);
+        await using var meter = await CpuMeter.StartAsync(db, api.ProcessId, loadGeneratorPid, ct);
+        var result = await run(meter.TrackLoadGenerator);
+        return (result, await meter.StopAsync());
+    }
+
+    private void Cpu(string label, LoadResult result, CpuSplit cpu)
+    {
+        double PerRequest(double seconds) => seconds * 1000 / result.Completed;
+        _cpuLines.Add(string.Create(CultureInfo.InvariantCulture,
+            $"  {label,-26} | {result.PerSecond,8:N0} | {PerRequest(cpu.ApiSeconds),5:0.000} | {PerRequest(cpu.PostgresSeconds),8:0.000} | {PerRequest(cpu.LoadGeneratorSeconds),8:0.000} | {PerRequest(cpu.OtherSeconds),5:0.000} | {cpu.IdleShare,7:P0}"));
+    }
+
+    private static string Describe(LoadResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"{r.PerSecond:N0}/s, p50 {r.P50Ms:0.00} ms, p99 {r.P99Ms:0.00} ms, {r.Completed:N0} done, {r.Failed} failed");
+
+    private static string Verdict(bool met) => met ? "PASS" : "MISS";
+
+    private void Progress(string message) =>
+        Console.Error.WriteLine($"[{_clock.Elapsed:mm\\:ss}] {message}");
+
+    private void Warn(string message) => Progress("WARNING: " + message);
+}

@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Facilities.Api.Features.Facilities;
+using Facilities.Api.Features.Nearby;
+using Facilities.Api.Web;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Facilities.Benchmarks;
+
+/// <summary>
+/// The API's own SQL sent straight to PostgreSQL with pgbench (prepared statements), the ceiling the API is
+/// measured against. The statement texts are the handlers' constants, with their $n placeholders replaced by
+/// pgbench variables holding exactly what the handler binds.
+/// </summary>
+public static partial class Pgbench
+{
+    // SearchArea.Around's constants (WGS 84 lower bounds of metres per degree, and its 1 % margin). The benchmark
+    // checks at start-up that the formula below still reproduces SearchArea.Around; see CheckBoxFormula.
+    private const double MetresPerDegreeLatMin = 110_574;
+    private const double MetresPerDegreeLonEquator = 111_320;
+    private const double BoxMargin = 1.01;
+
+    /// <summary>What NearbyHandler asks for first with limit 10: max(limit * 3 + 10, 32).</summary>
+    public const int NearbyCandidates = 40;
+
+    /// <summary>
+    /// One transaction = one nearby request at radius 1000 m, limit 10, no filters:
+    /// - the query point is drawn like wrk's (random city, truncated normal offsets via random_gaussian);
+    /// - the box is SearchArea.Around's arithmetic. pgbench has no cos(), so cos(phi) is its Taylor series to
+    ///   phi^14, which for |phi| &lt;= 71 degrees is exact to 1e-12: the same box to the last printed digit;
+    /// - the filter parameters $1..$6, all null for an unfiltered request, become typed NULL literals (pgbench
+    ///   variables cannot hold a SQL null). This changes no plan: PostgreSQL keeps choosing custom plans for this
+    ///   statement in the API too (a generic plan cannot see how small the box is), and a custom plan folds the
+    ///   null parameters away just as it folds these literals; both re-plan on every execution;
+    /// - near the antimeridian the handler batches a second statement for the far side; pgbench sends it too
+    ///   (one more round trip, for ~0.1 % of the points).
+    /// Not reproduced: the handler's second round with more candidates when the first 40 cannot prove the
+    /// nearest 10 (its share is measured and printed separately).
+    /// </summary>
+    public static string NearbyScript()
+    {
+        var radius = NearbyQuery.DefaultRadiusM.ToString("0.0###", CultureInfo.InvariantCulture);
+        // random_gaussian(-s, s, 2.5) draws whole micro-degrees from a normal of sigma s / 2.5, cut at +-s.
+        var spread = (long)Math.Round(CityDistribution.SigmaDegrees * CityDistribution.TruncateAtSigmas * 1e6);
+        var script = new StringBuilder();
+        script.AppendLine(CultureInfo.InvariantCulture, $"""
+            \set i random(0, {CityDistribution.Cities - 1})
+            \set rawlon -180.0 + ((:i * 137508) % 360000) / 1000.0 + random_gaussian(-{spread}, {spread}, {CityDistribution.TruncateAtSigmas:0.0###}) / 1000000.0
+            \set lon case when :rawlon < -180 then :rawlon + 360 when :rawlon >= 180 then :rawlon - 360 else :rawlon end
+            \set lat -55.0 + ((:i * 61803) % 125000) / 1000.0 + random_gaussian(-{spread}, {spread}, {CityDistribution.TruncateAtSigmas:0.0###}) / 1000000.0
+            \set dlat {radius} / {MetresPerDegreeLatMin:0.0###} * {BoxMargin:0.0###}
+            \set minlat greatest(-90.0, :lat - :dlat)
+            \set maxlat least(90.0, :lat + :dlat)
+            \set phi greatest(abs(:minlat), abs(:maxlat)) * pi() / 180.0
+            \set p2 :phi * :phi
+            \set cosphi 1.0 - :p2 / 2 * (1.0 - :p2 / 12 * (1.0 - :p2 / 30 * (1.0 - :p2 / 56 * (1.0 - :p2 / 90 * (1.0 - :p2 / 132 * (1.0 - :p2 / 182))))))
+            \set dlon {radius} / ({MetresPerDegreeLonEquator:0.0###} * :cosphi) * {BoxMargin:0.0###}
+            \set minlon greatest(-180.0, :lon - :dlon)
+            \set maxlon least(180.0, :lon + :dlon)
+            \set candidates {NearbyCandidates}
+            """);
+        // Parameters as NearbyHandler binds them: $7,$8 the point the planar order is measured from, $9,$10 the
+        // query point, $11..$14 the box, $15 the candidate count.
+        script.AppendLine(NearbyStatement(":lon", ":minlon", ":maxlon"));
+        script.AppendLine("""
+            \set west (:lon - :dlon) < -180.0
+            \if :west
+            \set farlon :lon + 360.0
+            \set farmin :lon - :dlon + 360.0
+            """);
+        script.AppendLine(NearbyStatement(":farlon", ":farmin", "180.0"));
+        script.AppendLine("""
+            \endif
+            \set east (:lon + :dlon) > 180.0
+            \if :east
+            \set farlon :lon - 360.0
+            \set farmax :lon + :dlon - 360.0
+            """);
+        script.AppendLine(NearbyStatement(":farlon", "-180.0", ":farmax"));
+        script.AppendLine("\\endif");
+        return script.ToString();
+    }
+
+    private static string NearbyStatement(string pointLon, string minLon, string maxLon)
+    {
+        var filter = FilterNulls();
+        string[] values = [pointLon, ":lat", ":lon", ":lat", minLon, ":minlat", maxLon, ":maxlat", ":candidates"];
+        return Substitute(NearbyHandler.Sql, filter.Concat(values).ToArray()) + ";";
+    }
+
+    /// <summary>
+    /// One transaction = one clusters request: <see cref="ClustersHandler.PrecomputedSql"/> with the cell index
+    /// range the handler computes for <paramref name="box"/> at <paramref name="zoom"/>, and no category filter.
+    /// </summary>
+    public static string ClustersScript(int zoom, Bbox box)
+    {
+        var cell = ClustersQuery.CellSizeDegrees(zoom);
+        int Index(double degrees) => (int)Math.Floor(degrees / cell);
+        string[] values =
+        [
+            zoom.ToString(CultureInfo.InvariantCulture),
+            Index(box.MinLon + 180).ToString(CultureInfo.InvariantCulture),
+            Index(box.MaxLon + 180).ToString(CultureInfo.InvariantCulture),
+            Index(box.MinLat + 90).ToString(CultureInfo.InvariantCulture),
+            Index(box.MaxLat + 90).ToString(CultureInfo.InvariantCulture),
+            "(NULL::text[])",
+        ];
+        return Substitute(ClustersHandler.PrecomputedSql, values) + ";\n";
+    }
+
+    /// <summary>
+    /// The $1..$6 of an unfiltered request as typed NULL literals, typed from what FacilityFilter.AddParameters
+    /// binds, so a filter added to the handler shows up here (or fails loudly) rather than silently mismatching.
+    /// </summary>
+    private static string[] FilterNulls()
+    {
+        var filter = new FacilityFilter(null, false, null, null, null, null, null, DateTimeOffset.UtcNow);
+        using var command = new NpgsqlCommand();
+        filter.AddParameters(command.Parameters);
+        return command.Parameters.Select(p => p.NpgsqlDbType switch
+        {
+            NpgsqlDbType.Array | NpgsqlDbType.Text => "(NULL::text[])",
+            NpgsqlDbType.Boolean => "(NULL::boolean)",
+            var other => throw new InvalidOperationException($"The benchmark does not know how to write a null {other} filter parameter."),
+        }).ToArray();
+    }
+
+    private static string Substitute(string sql, string[] values)
+    {
+        var highest = Placeholder().Matches(sql).Max(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        if (highest != values.Length)
+        {
+            throw new InvalidOperationException(
+                $"The statement now has {highest} parameters, the benchmark binds {values.Length}: update Pgbench.cs.\n{sql}");
+        }
+        return Placeholder().Replace(sql, m => values[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) - 1]);
+    }
+
+    /// <summary>
+    /// The box formula of <see cref="NearbyScript"/> evaluated in C# must equal SearchArea.Around for the same
+    /// points; returns the largest difference in degrees over <paramref name="points"/> (0 when in step).
+    /// </summary>
+    public static double CheckBoxFormula(IEnumerable<(double Lon, double Lat)> points)
+    {
+        var worst = 0.0;
+        foreach (var (lon, lat) in points)
+        {
+            var dLat = NearbyQuery.DefaultRadiusM / MetresPerDegreeLatMin * BoxMargin;
+            var minLat = Math.Max(-90, lat - dLat);
+            var maxLat = Math.Min(90, lat + dLat);
+            var phi = Math.Max(Math.Abs(minLat), Math.Abs(maxLat)) * Math.PI / 180;
+            var dLon = NearbyQuery.DefaultRadiusM / (MetresPerDegreeLonEquator * Math.Cos(phi)) * BoxMargin;
+            var expected = SearchArea.Around(lon, lat, NearbyQuery.DefaultRadiusM).Windows[0].Box;
+            worst = new[]
+            {
+                worst,
+                Math.Abs(expected.MinLat - minLat), Math.Abs(expected.MaxLat - maxLat),
+                Math.Abs(expected.MinLon - Math.Max(-180, lon - dLon)), Math.Abs(expected.MaxLon - Math.Min(180, lon + dLon)),
+            }.Max();
+        }
+        return worst;
+    }
+
+    public static async Task<LoadResult> RunAsync(
+        string connectionString, string scriptPath, int clients, TimeSpan duration, string workDirectory,
+        Action<int>? started, CancellationToken ct)
+    {
+        var logDirectory = Directory.CreateDirectory(Path.Combine(workDirectory, "pgbench-" + Guid.NewGuid().ToString("N")));
+        var (conninfo, environment) = Libpq(connectionString);
+        var output = await ExternalCommand.RunAsync("pgbench",
+            [
+                "-n", "-M", "prepared",
+                "-c", clients.ToString(CultureInfo.InvariantCulture),
+                "-j", Math.Min(2, clients).ToString(CultureInfo.InvariantCulture),
+                "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+                "-f", scriptPath,
+                "-l", "--log-prefix", Path.Combine(logDirectory.FullName, "pg"),
+                conninfo,
+            ],
+            environment, started, ct);
+        var tps = Tps().Match(output.StandardOutput);
+        if (output.ExitCode != 0 || !tps.Success)
+        {
+            throw new InvalidOperationException($"pgbench failed (exit {output.ExitCode}):\n{output.StandardOutput}\n{output.StandardError}");
+        }
+        var failed = Failed().Match(output.StandardOutput) is { Success: true } f ? long.Parse(f.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+
+        // Per-transaction log lines: client_id transaction_no time_us script_no time_epoch time_us_part.
+        var latencies = new List<double>();
+        foreach (var file in logDirectory.EnumerateFiles("pg.*"))
+        {
+            foreach (var line in File.ReadLines(file.FullName))
+            {
+                var fields = line.Split(' ');
+                if (fields.Length >= 3 && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var micros))
+                {
+                    latencies.Add(micros / 1000);
+                }
+            }
+        }
+        logDirectory.Delete(recursive: true);
+        latencies.Sort();
+        return new LoadResult(
+            double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
+            LoadResult.Percentile(latencies, 50),
+            LoadResult.Percentile(latencies, 99),
+            latencies.Count,
+            failed);
+    }
+
+    /// <summary>An Npgsql connection string as a libpq conninfo, with the password in PGPASSWORD rather than argv.</summary>
+    public static (string Conninfo, Dictionary<string, string> Environment) Libpq(string connectionString)
+    {
+        var npgsql = new NpgsqlConnectionStringBuilder(connectionString);
+        static string Quote(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
+        var parts = new List<string>();
+        if (npgsql.Host is { Length: > 0 } host)
+        {
+            parts.Add("host=" + Quote(host));
+        }
+        parts.Add("port=" + npgsql.Port.ToString(CultureInfo.InvariantCulture));
+        if (npgsql.Username is { Length: > 0 } user)
+        {
+            parts.Add("user=" + Quote(user));
+        }
+        parts.Add("dbname=" + Quote(npgsql.Database ?? SyntheticDataset.DatabaseName));
+        var environment = new Dictionary<string, string>();
+        if (npgsql.Password is { Length: > 0 } password)
+        {
+            environment["PGPASSWORD"] = password;
+        }
+        return (string.Join(' ', parts), environment);
+    }
+
+    [GeneratedRegex(@"\$(\d+)")]
+    private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"tps = ([0-9.]+)")]
+    private static partial Regex Tps();
+
+    [GeneratedRegex(@"number of failed transactions: (\d+)")]
+    private static partial Regex Failed();
+}
