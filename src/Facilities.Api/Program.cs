@@ -4,6 +4,7 @@ using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Health;
 using Facilities.Api.Features.Nearby;
+using Facilities.Api.Features.OpenData;
 using Facilities.Api.Web;
 using FluentValidation;
 
@@ -56,6 +57,7 @@ app.MapHealth();
 app.MapNearby();
 app.MapFacilities();
 app.MapCategories();
+app.MapOpenData();
 
 await app.RunAsync();
 

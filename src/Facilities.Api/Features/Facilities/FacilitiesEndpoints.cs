@@ -1,3 +1,4 @@
+using Facilities.Api.Web;
 using Mediator;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Mvc;
@@ -47,8 +48,16 @@ public static class FacilitiesEndpoints
             .Produces<ClusterCollection>(StatusCodes.Status200OK, FacilityFeatures.GeoJsonContentType)
             .ProducesValidationProblem();
 
-        group.MapGet("/{id}", async (IMediator mediator, string id, CancellationToken ct) =>
-                TypedResults.Json(await mediator.Send(new GetFacilityQuery(id), ct), contentType: FacilityFeatures.GeoJsonContentType))
+        group.MapGet("/{id}", async (IMediator mediator, HttpContext http, string id, CancellationToken ct) =>
+            {
+                var feature = await mediator.Send(new GetFacilityQuery(id), ct);
+                // The version changes with every accepted change; open_now, computed at read time, is in the tag too.
+                var openNow = feature.Properties.OpenNow switch { true => "open", false => "closed", null => "unknown" };
+                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}");
+                return ConditionalGet.IsNotModified(http, etag, "no-cache")
+                    ? ConditionalGet.NotModified
+                    : TypedResults.Json(feature, contentType: FacilityFeatures.GeoJsonContentType);
+            })
             .WithName("GetFacility")
             .WithSummary("One facility with its sources and per-attribute provenance.")
             .Produces<FacilityFeature>(StatusCodes.Status200OK, FacilityFeatures.GeoJsonContentType)
