@@ -1,0 +1,69 @@
+using Facilities.Testing;
+
+namespace Facilities.Api.Tests.OpenData;
+
+/// <summary>A layer far larger than what sockets and pipes buffer: 30,000 facilities, about 45 MB of GeoJSON.</summary>
+public sealed class LargeLayerFixture : OpenDataFixture
+{
+    public const int Count = 30_000;
+
+    private static readonly string LongName = new('x', 1000);
+
+    protected override string? SeedDirectory => null;
+
+    protected override async Task SeedAsync(TestDatabase database)
+    {
+        var random = new Random(3);
+        // Bulk load as the benchmarks do: without the per-row cluster-grid trigger, then the grid rebuilt in one pass.
+        await ExecuteAsync(database, "alter table facilities disable trigger facilities_cluster_cells");
+        await TestFacilities.InsertAsync(database, Enumerable.Range(0, Count).Select(i => new TestFacility(
+            116.2 + (random.NextDouble() * 0.4), 39.8 + (random.NextDouble() * 0.2), i % 2 == 0 ? "toilet" : "bench")
+        {
+            Name = $"Facility {i} {LongName}",
+            OpeningHours = "Mo-Su 06:00-22:00",
+        }));
+        await ExecuteAsync(database, "alter table facilities enable trigger facilities_cluster_cells; select rebuild_cluster_cells()");
+    }
+
+    private static async Task ExecuteAsync(TestDatabase database, string sql)
+    {
+        await using var dataSource = database.CreateDataSource();
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>
+/// The exports stream: rows go out as the database produces them and a slow reader holds the database back,
+/// instead of the server building the whole file in memory first (which would need memory in proportion to the layer).
+/// </summary>
+public sealed class ExportStreamingTests(LargeLayerFixture fixture) : IClassFixture<LargeLayerFixture>
+{
+    [Theory]
+    [InlineData("/api/v1/export/facilities.geojson")]
+    [InlineData("/api/v1/export/facilities.csv")]
+    public async Task A_client_that_has_read_only_the_start_of_an_export_holds_the_database_query_open(string url)
+    {
+        using var response = await fixture.Client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var start = new byte[4096];
+        await body.ReadExactlyAsync(start);
+
+        // A server that buffered the export would have finished reading the table before sending this first block.
+        // A streaming one is stuck in the middle: its query waits on the client, which stopped reading.
+        var running = await fixture.ScalarAsync(
+            "select count(*) from pg_stat_activity where datname = current_database() and state = 'active' " +
+            "and query like 'select f.id, f.category%order by f.id' and pid <> pg_backend_pid()");
+        Assert.True(running >= 1, "the export query has already finished: the export was built before it was sent");
+
+        // Reading on delivers the whole layer.
+        using var reader = new StreamReader(body);
+        var rest = await reader.ReadToEndAsync();
+        var total = System.Text.Encoding.UTF8.GetString(start) + rest;
+        var rows = url.EndsWith(".csv", StringComparison.Ordinal)
+            ? total.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length - 1
+            : System.Text.Json.JsonDocument.Parse(total).RootElement.GetProperty("features").GetArrayLength();
+        Assert.Equal(LargeLayerFixture.Count + 2, rows); // and the two visible facilities every open-data fixture adds
+    }
+}
