@@ -9,23 +9,26 @@ public sealed record BenchmarkOptions(
     bool Reload,
     GcMode Gc,
     IReadOnlyDictionary<string, string> ApiEnvironment,
-    bool PrintScripts)
+    bool PrintScripts,
+    bool Help = false)
 {
     public const string Usage = """
         Usage: bench.sh [options]    (or: dotnet run -c Release --project tests/Facilities.Benchmarks -- [options])
           --duration <s>             seconds per load point (default 15)
           --concurrency <list>       connections for nearby, comma-separated (default 2,8,32)
           --cluster-concurrency <l>  connections for clusters (default 2,8)
-          --gc workstation|server    the API's garbage collector (default workstation)
+          --gc server|workstation    the API's garbage collector (default server, as ASP.NET Core ships it)
           --reload                   reload the 1,000,000 synthetic facilities even if present
           --api-env NAME=VALUE       an extra environment variable for the API process (repeatable), for experiments
           --print-scripts            print the wrk and pgbench scripts this run would use, and exit
-        Needs ConnectionStrings__Facilities: a server where the user may create the database facilities_bench.
+          -h, --help                 this text
+        Needs ConnectionStrings__Facilities (bench.sh sets it for the private cluster): a server where the user may
+        create the database facilities_bench.
         """;
 
     public static BenchmarkOptions Parse(string[] args)
     {
-        var options = new BenchmarkOptions(TimeSpan.FromSeconds(15), [2, 8, 32], [2, 8], false, GcMode.Workstation, new Dictionary<string, string>(), false);
+        var options = new BenchmarkOptions(TimeSpan.FromSeconds(15), [2, 8, 32], [2, 8], false, GcMode.Server, new Dictionary<string, string>(), false);
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -36,6 +39,7 @@ public sealed record BenchmarkOptions(
                 "--cluster-concurrency" => options with { ClusterConcurrency = List(Value()) },
                 "--reload" => options with { Reload = true },
                 "--print-scripts" => options with { PrintScripts = true },
+                "--help" or "-h" => options with { Help = true },
                 "--api-env" => options with { ApiEnvironment = With(options.ApiEnvironment, Value()) },
                 "--gc" => options with
                 {

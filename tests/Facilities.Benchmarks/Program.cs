@@ -4,11 +4,6 @@ using Facilities.Benchmarks;
 // to PostGIS, on one machine in one run. Progress goes to stderr, the results table to stdout. It prints PASS or
 // MISS next to each target and never fails on one: the exit code only says whether the run itself worked.
 
-// The open-loop generator reads its sockets' answers on the socket engine's own thread instead of handing each to
-// the thread pool: half the CPU per request, which on two cores is taken from the API under test. Read once, when
-// the first socket is used, so it must be set before anything connects; the API's process does not inherit it.
-Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-
 BenchmarkOptions options;
 try
 {
@@ -18,6 +13,11 @@ catch (ArgumentException e)
 {
     await Console.Error.WriteLineAsync($"{e.Message}\n{BenchmarkOptions.Usage}");
     return 2;
+}
+if (options.Help)
+{
+    Console.Out.Write(BenchmarkOptions.Usage);
+    return 0;
 }
 if (options.PrintScripts)
 {

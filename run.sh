@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Serves Facilities on this machine: installs PostGIS if missing, starts the private PostgreSQL cluster
+# (scripts/pg-cluster.sh), then runs the API, which migrates the schema and loads data-seed/ into a database
+# that has never been seeded. Ctrl-C stops the API, then the cluster if this script started it.
+#
+#   ./run.sh
+#   FACILITIES_URLS=http://0.0.0.0:8080 ./run.sh          # where to serve (an ASP.NET Core URL list)
+#   FACILITIES_PG_PORT=55500 ./run.sh                      # port of the private cluster
+#   ConnectionStrings__Facilities='Host=...' ./run.sh      # another database; no cluster is started
+set -euo pipefail
+REPO="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+cd "$REPO"
+# shellcheck source=scripts/pg-cluster.sh
+source scripts/pg-cluster.sh
+
+api_pid=""
+stop_everything() {
+  if [[ -n "$api_pid" ]] && kill -0 "$api_pid" 2>/dev/null; then
+    # dotnet run passes SIGTERM on to the API, which then shuts down gracefully (up to 30 s by default).
+    kill -TERM "$api_pid" 2>/dev/null || true
+    local waited=0
+    while kill -0 "$api_pid" 2>/dev/null && (( waited < 400 )); do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    if kill -0 "$api_pid" 2>/dev/null; then
+      echo "run.sh: the API did not stop within 40 s; killing it" >&2
+      pkill -KILL -P "$api_pid" 2>/dev/null || true
+      kill -KILL "$api_pid" 2>/dev/null || true
+    fi
+    wait "$api_pid" 2>/dev/null || true
+  fi
+  pg_cluster_stop || true
+}
+# The EXIT trap does the cleanup; INT, TERM and HUP (a closed terminal) only turn the signal into an exit so that
+# it runs.
+trap stop_everything EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+require_dotnet_sdk
+pg_cluster_start
+
+urls="${FACILITIES_URLS:-http://localhost:5080}"
+base="${urls%%;*}"
+base="${base%/}"
+# ASP.NET Core reads +, * and 0.0.0.0 as every interface; a browser on this machine reaches them as localhost.
+base="$(sed -E 's#://(\+|\*|0\.0\.0\.0|\[::\])#://localhost#' <<<"$base")"
+echo "Building and starting the API (the first build takes a minute). It will serve:"
+echo "  the map              $base/"
+echo "  API documentation    $base/docs"
+echo "  health               $base/healthz"
+echo "Ctrl-C stops it."
+
+# In the background with `wait`, so that this shell handles Ctrl-C itself. A script's background command ignores
+# SIGINT, so the API does not see the Ctrl-C; stop_everything sends dotnet run SIGTERM instead.
+ASPNETCORE_URLS="$urls" Facilities__SeedDirectory="$REPO/data-seed" \
+  dotnet run --project src/Facilities.Api -c Release --no-launch-profile &
+api_pid=$!
+wait "$api_pid"

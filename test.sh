@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, the API against a real PostGIS, the map page in Debian's Chromium. Installs
+# PostGIS and Chromium if missing (as root), starts the private PostgreSQL cluster (scripts/pg-cluster.sh) and
+# stops it afterwards if this script started it. Screenshots of the map page land in artifacts/.
+#
+#   ./test.sh
+#   ./test.sh --filter 'FullyQualifiedName~Nearby'         # extra arguments go to dotnet test
+#   ConnectionStrings__Facilities='Host=...' ./test.sh     # a server where this user may create databases
+set -euo pipefail
+REPO="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+cd "$REPO"
+# shellcheck source=scripts/pg-cluster.sh
+source scripts/pg-cluster.sh
+
+# Stop the cluster this script started, whichever way it ends; the signals only turn into exits so that this runs.
+trap pg_cluster_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+require_dotnet_sdk
+require_debian_package chromium /usr/bin/chromium "Chromium for the browser tests"
+require_debian_package gdal-bin /usr/bin/ogrinfo "GDAL (ogrinfo, ogr2ogr) for the open-data tests"
+pg_cluster_start
+
+export FACILITIES_TEST_ARTIFACTS="$REPO/artifacts"
+mkdir -p -- "$FACILITIES_TEST_ARTIFACTS"
+
+status=0
+dotnet test Facilities.sln -c Release "$@" || status=$?
+exit "$status"
