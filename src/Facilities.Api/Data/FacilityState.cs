@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Facilities.Api.Data;
@@ -70,5 +72,83 @@ public sealed record FacilityState
             Add(name, value?.DeepClone());
         }
         return values;
+    }
+
+    /// <summary>The state as the facilities table holds it now.</summary>
+    public static FacilityState FromRow(FacilityRow row) => new()
+    {
+        Category = row.Category,
+        Lon = row.Lon,
+        Lat = row.Lat,
+        Name = row.Name,
+        Operator = row.Operator,
+        Status = row.Status,
+        StatusUntil = row.StatusUntil,
+        Access = row.Access,
+        Fee = row.Fee,
+        Charge = row.Charge,
+        OpeningHours = row.OpeningHours,
+        TimeZone = row.TimeZone,
+        Wheelchair = row.Wheelchair,
+        ChangingTable = row.ChangingTable,
+        AdultChangingTable = row.AdultChangingTable,
+        Gender = row.Gender,
+        KeyScheme = row.KeyScheme,
+        OfficialGrade = row.OfficialGrade,
+        Attributes = JsonNode.Parse(row.AttributesJson)?.AsObject() ?? [],
+        Confidence = row.Confidence,
+        LastVerifiedAt = row.LastVerifiedAt,
+    };
+
+    /// <summary>
+    /// This state with one attribute set, by its public name as <see cref="KnownAttributes"/> names it (null clears
+    /// it; <c>location</c> is <c>[lon, lat]</c>). A name that is not a core attribute is a category attribute. The
+    /// value must already be valid for the attribute (the callers validate against the category's schema): a value
+    /// of the wrong JSON type throws.
+    /// </summary>
+    public FacilityState With(string attribute, JsonNode? value)
+    {
+        string? Text() => value?.GetValue<string>();
+        bool? Flag() => value?.GetValue<bool>();
+        return attribute switch
+        {
+            "category" => this with { Category = Text() ?? throw new ArgumentException("category cannot be cleared") },
+            "location" => value is JsonArray { Count: 2 } position
+                ? this with { Lon = position[0]!.GetValue<double>(), Lat = position[1]!.GetValue<double>() }
+                : throw new ArgumentException("location is [lon, lat]"),
+            "name" => this with { Name = Text() },
+            "operator" => this with { Operator = Text() },
+            "status" => this with { Status = Text() ?? "open" },
+            "status_until" => this with
+            {
+                StatusUntil = value is null ? null
+                    : DateTime.Parse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
+            },
+            "access" => this with { Access = Text() ?? "unknown" },
+            "fee" => this with { Fee = Flag() },
+            "charge" => this with { Charge = Text() },
+            "opening_hours" => this with { OpeningHours = Text() },
+            "wheelchair" => this with { Wheelchair = Text() ?? "unknown" },
+            "changing_table" => this with { ChangingTable = Flag() },
+            "adult_changing_table" => this with { AdultChangingTable = Flag() },
+            "gender" => this with { Gender = value is null ? [] : [.. value.AsArray().Select(g => g!.GetValue<string>())] },
+            "key_scheme" => this with { KeyScheme = Text() },
+            "official_grade" => this with { OfficialGrade = Text() },
+            _ => this with { Attributes = WithCategoryAttribute(attribute, value) },
+        };
+    }
+
+    private JsonObject WithCategoryAttribute(string attribute, JsonNode? value)
+    {
+        var attributes = Attributes.DeepClone().AsObject();
+        if (value is null || value.GetValueKind() == JsonValueKind.Null)
+        {
+            attributes.Remove(attribute);
+        }
+        else
+        {
+            attributes[attribute] = value.DeepClone();
+        }
+        return attributes;
     }
 }

@@ -9,6 +9,18 @@ namespace Facilities.Api.Data;
 public sealed record VersionSource(Guid DatasetId, string RecordId, DateTime ObservedAt, double Confidence, string? Reason = null,
     Guid? AuthorUserId = null, string? AuthorName = null, Guid? ProposalId = null);
 
+public enum FacilityUpdateOutcome
+{
+    Applied,
+    Unchanged,
+    VersionConflict,
+}
+
+/// <summary>The result of <see cref="FacilityWriter.UpdateAsync"/>: the version the facility is now at, the state
+/// before and after, and the attributes (public names) that changed.</summary>
+public sealed record FacilityUpdate(FacilityUpdateOutcome Outcome, int Version, FacilityState Before, FacilityState After,
+    IReadOnlyList<string> ChangedAttributes);
+
 /// <summary>
 /// The one path every change to a facility goes through: the facility row, its source record and provenance,
 /// the version in the history and the change-feed entry are written together, inside the caller's transaction,
@@ -64,6 +76,114 @@ public static class FacilityWriter
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return id;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="changes"/> (public attribute name to new value, null clearing it) to a facility as one
+    /// new version: the row, the provenance of each changed attribute, the version with its diff and snapshot, and
+    /// the change-feed entry. The row is locked first, so concurrent writers of one facility apply one after the
+    /// other and each diff is against the state it really replaced. With <paramref name="expectedVersion"/> set, a
+    /// facility at another version is a conflict and nothing is written.
+    /// </summary>
+    /// <returns>What happened; <see cref="FacilityUpdateOutcome.Unchanged"/> when the values were already those (no
+    /// version is written), null when the facility does not exist.</returns>
+    public static async Task<FacilityUpdate?> UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid facilityId,
+        IReadOnlyDictionary<string, JsonNode?> changes, VersionSource source, CancellationToken cancellationToken,
+        int? expectedVersion = null)
+    {
+        // The change-feed lock comes before the row lock, in every writer, so two writers never wait on each other
+        // in opposite orders.
+        await using (var lockFeed = new NpgsqlCommand("lock table change_feed in exclusive mode", connection, transaction))
+        {
+            await lockFeed.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        FacilityRow current;
+        await using (var read = new NpgsqlCommand($"select {FacilityRow.Columns} from facilities f where f.id = $1 for update", connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter { Value = facilityId });
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+            current = FacilityRow.Read(reader);
+        }
+
+        var before = FacilityState.FromRow(current);
+        if (expectedVersion is { } expected && expected != current.Version)
+        {
+            return new FacilityUpdate(FacilityUpdateOutcome.VersionConflict, current.Version, before, before, []);
+        }
+
+        var after = changes.Aggregate(before, (state, change) => state.With(change.Key, change.Value));
+        var oldValues = before.KnownAttributes();
+        var newValues = after.KnownAttributes();
+        var changed = oldValues.Keys.Union(newValues.Keys)
+            .Where(name => !JsonNode.DeepEquals(oldValues.GetValueOrDefault(name), newValues.GetValueOrDefault(name)))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        if (changed.Length == 0)
+        {
+            return new FacilityUpdate(FacilityUpdateOutcome.Unchanged, current.Version, before, after, []);
+        }
+
+        var version = current.Version + 1;
+        var point = Wgs84.CreatePoint(new Coordinate(after.Lon, after.Lat));
+        var diff = new JsonObject(changed.Select(name => KeyValuePair.Create(name, (JsonNode?)new JsonObject
+        {
+            ["from"] = oldValues.GetValueOrDefault(name)?.DeepClone(),
+            ["to"] = newValues.GetValueOrDefault(name)?.DeepClone(),
+        })));
+        var snapshot = new JsonObject(newValues.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value.DeepClone())));
+        var kind = after.Status == "removed" && before.Status != "removed" ? "removed" : "updated";
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command(
+            "update facilities set category = $2, geom = $3, name = $4, operator = $5, status = $6, status_until = $7, " +
+            "access = $8, fee = $9, charge = $10, opening_hours = $11, time_zone = $12, wheelchair = $13, changing_table = $14, " +
+            "adult_changing_table = $15, gender = $16, key_scheme = $17, official_grade = $18, attributes = $19::jsonb, " +
+            "version = $20, updated_at = $21 where id = $1",
+            facilityId, after.Category, point, after.Name, after.Operator, after.Status, after.StatusUntil, after.Access,
+            after.Fee, after.Charge, after.OpeningHours, after.TimeZone, after.Wheelchair, after.ChangingTable,
+            after.AdultChangingTable, after.Gender, after.KeyScheme, after.OfficialGrade, after.Attributes.ToJsonString(),
+            version, source.ObservedAt));
+
+        // Provenance follows the values: a changed attribute now comes from this source; a cleared one from nowhere.
+        // A dataset's record keeps what it said (its source record is upserted with the values it gave); a
+        // community proposal is named by its id instead.
+        var cleared = changed.Where(name => !newValues.ContainsKey(name)).ToArray();
+        var set = changed.Where(newValues.ContainsKey).ToArray();
+        batch.BatchCommands.Add(Command(
+            "delete from facility_provenance where facility_id = $1 and attribute = any($2)", facilityId, cleared));
+        var given = new JsonObject(set.Select(name => KeyValuePair.Create(name, (JsonNode?)newValues[name].DeepClone())));
+        batch.BatchCommands.Add(Command(
+            "with s as (insert into source_records as r (dataset_id, external_id, facility_id, geom, attributes, observed_at) " +
+            "           values ($1, $2, $3, $4, $5::jsonb, $6) " +
+            "           on conflict (dataset_id, external_id) do update " +
+            "              set facility_id = excluded.facility_id, geom = excluded.geom, " +
+            "                  attributes = r.attributes || excluded.attributes, observed_at = excluded.observed_at, removed_at = null " +
+            "           returning id) " +
+            "insert into facility_provenance as p (facility_id, attribute, source_record_id, proposal_id, updated_at, confidence) " +
+            "select $3, a, s.id, $7::uuid, $6, $8 from s, unnest($9::text[]) a " +
+            "on conflict (facility_id, attribute) do update set source_record_id = excluded.source_record_id, " +
+            "   proposal_id = excluded.proposal_id, updated_at = excluded.updated_at, confidence = excluded.confidence",
+            source.DatasetId, source.RecordId, facilityId, point, given.ToJsonString(), source.ObservedAt, source.ProposalId,
+            (float)source.Confidence, set));
+
+        batch.BatchCommands.Add(Command(
+            "insert into facility_versions (facility_id, version, created_at, author_user_id, author_name, source_dataset_id, " +
+            "proposal_id, reason, changes, snapshot) values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)",
+            facilityId, version, source.ObservedAt, source.AuthorUserId, source.AuthorName, source.DatasetId, source.ProposalId,
+            source.Reason, diff.ToJsonString(), snapshot.ToJsonString()));
+
+        batch.BatchCommands.Add(Command(
+            "insert into change_feed (seq, facility_id, version, kind) " +
+            "select coalesce(max(seq), 0) + 1, $1, $2, $3 from change_feed",
+            facilityId, version, kind));
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return new FacilityUpdate(FacilityUpdateOutcome.Applied, version, before, after, changed);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)

@@ -237,39 +237,22 @@ public sealed class ChangeFeedTests(ChangeFeedFixture fixture) : IClassFixture<C
 /// do what its contract says every change does — the facility row, a new version with its snapshot, and a feed entry
 /// numbered under the change_feed lock, in one transaction — so that the mirror is tested on every kind of entry.
 /// </summary>
+/// <summary>Edits through the writer every feature uses, as a proposal or an import would apply them.</summary>
 internal static class FeedEdits
 {
-    public static Task UpdateAsync(NpgsqlDataSource dataSource, Guid id, string name) => EditAsync(dataSource, id, "updated", "name = $3", name);
+    public static Task UpdateAsync(NpgsqlDataSource dataSource, Guid id, string name) => EditAsync(dataSource, id, "name", name);
 
-    public static Task RemoveAsync(NpgsqlDataSource dataSource, Guid id) => EditAsync(dataSource, id, "removed", "status = 'removed'");
+    public static Task RemoveAsync(NpgsqlDataSource dataSource, Guid id) => EditAsync(dataSource, id, "status", "removed");
 
-    private static async Task EditAsync(NpgsqlDataSource dataSource, Guid id, string kind, string set, params object[] values)
+    private static async Task EditAsync(NpgsqlDataSource dataSource, Guid id, string attribute, string value)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var now = DateTime.UtcNow;
-        async Task Run(string sql, params object?[] values)
-        {
-            await using var command = new NpgsqlCommand(sql, connection, transaction);
-            foreach (var value in values)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
-            }
-            await command.ExecuteNonQueryAsync();
-        }
-        await Run("lock table change_feed in exclusive mode");
-        await Run($"update facilities set {set}, version = version + 1, updated_at = $2 where id = $1", [id, now, .. values]);
-        // The snapshot is the previous one with the change applied, as the writer's KnownAttributes would give.
-        await Run(
-            "insert into facility_versions (facility_id, version, created_at, reason, changes, snapshot) " +
-            "select f.id, f.version, $2, 'open data test', '{}', " +
-            "       v.snapshot || jsonb_strip_nulls(jsonb_build_object('status', f.status, 'name', f.name)) " +
-            "from facilities f join facility_versions v on v.facility_id = f.id and v.version = f.version - 1 where f.id = $1",
-            id, now);
-        await Run(
-            "insert into change_feed (seq, facility_id, version, kind) " +
-            "select coalesce(max(seq), 0) + 1, $1, (select version from facilities where id = $1), $2 from change_feed",
-            id, kind);
+        var update = await FacilityWriter.UpdateAsync(connection, transaction, id,
+            new Dictionary<string, JsonNode?> { [attribute] = value },
+            new VersionSource(OpenDataFixture.CommunityDataset, id.ToString(), DateTime.UtcNow, 0.6, "open data test"),
+            CancellationToken.None);
+        Assert.NotNull(update);
         await transaction.CommitAsync();
     }
 }
