@@ -34,6 +34,8 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddResponseCompression(options => options.EnableForHttps = true);
+// Contributors: accounts, proposals, reputation, rate limits, moderation (Web/Contributors.cs).
+builder.Services.AddContributors(builder.Configuration);
 
 var app = builder.Build();
 
@@ -58,6 +60,8 @@ app.MapNearby();
 app.MapFacilities();
 app.MapCategories();
 app.MapOpenData();
+app.UseContributors();
+app.MapContributors();
 
 await app.RunAsync();
 

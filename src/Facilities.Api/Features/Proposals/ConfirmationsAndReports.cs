@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Accounts;
+using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Reputation;
+using Facilities.Api.Web;
+using FluentValidation;
+using Mediator;
+using Npgsql;
+
+namespace Facilities.Api.Features.Proposals;
+
+/// <summary>POST /api/v1/facilities/{id}/confirmations: "still here, as described".</summary>
+public sealed record ConfirmCommand(Guid UserId, string FacilityId, JsonNode? Comment) : IRequest<ConfirmationResult>;
+
+/// <summary>A confirmation's effect. verified: whether it refreshed last_verified_at (alone, at the privilege, or by
+/// reaching the threshold); weight_since_verification: weighted confirmations since the last verification, one per account.</summary>
+public sealed record ConfirmationResult(Guid FacilityId, double Weight, double WeightSinceVerification, double Threshold, bool Verified,
+    DateTime? LastVerifiedAt, double Confidence);
+
+/// <summary>POST /api/v1/facilities/{id}/reports: a problem without an edit.</summary>
+public sealed record ReportCommand(Guid UserId, string FacilityId, JsonNode? Reason, JsonNode? Comment) : IRequest<ReportResult>
+{
+    public static readonly string[] Reasons = ["closed", "out_of_order", "dirty", "wrong_location", "not_public", "unsafe", "other"];
+}
+
+/// <summary>A report's effect: recorded, temporarily_closed, closure_proposed or closure_supported.</summary>
+public sealed record ReportResult(long Id, Guid FacilityId, string Reason, double Weight, string Effect, Guid? ProposalId);
+
+public sealed class ConfirmValidator : AbstractValidator<ConfirmCommand>
+{
+    public ConfirmValidator() => RuleFor(c => c.Comment).Must(OptionalComment.IsValid).WithMessage(OptionalComment.Message);
+}
+
+public sealed class ReportValidator : AbstractValidator<ReportCommand>
+{
+    public ReportValidator()
+    {
+        RuleFor(c => c.Reason).Must(r => ReportCommand.Reasons.Contains(Json.Text(r))).WithMessage($"Must be one of: {string.Join(", ", ReportCommand.Reasons)}.");
+        RuleFor(c => c.Comment).Must(OptionalComment.IsValid).WithMessage(OptionalComment.Message);
+    }
+}
+
+internal static class OptionalComment
+{
+    public const string Message = "When given, must be a non-empty string of at most 2000 characters.";
+
+    public static bool IsValid(JsonNode? comment) => comment is null || (Json.Text(comment) is { } text && text.Trim().Length > 0 && text.Length <= 2000);
+}
+
+public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, ReputationRules rules, ProposalDecisions decisions,
+    CategoryCatalog categories, TimeProvider clock) : IRequestHandler<ConfirmCommand, ConfirmationResult>, IRequestHandler<ReportCommand, ReportResult>
+{
+    public ValueTask<ConfirmationResult> Handle(ConfirmCommand request, CancellationToken cancellationToken) =>
+        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+        {
+            var user = await Contributor.WriterAsync(connection, transaction, request.UserId, cancellationToken);
+            var id = ParseId(request.FacilityId);
+            var now = clock.GetUtcNow().UtcDateTime;
+            // Only scores move (no attribute, so no version): the row lock alone keeps two confirmations from both
+            // raising confidence off the same old value.
+            double confidence;
+            DateTime? lastVerified;
+            await using (var read = new NpgsqlCommand(
+                "select status, confidence, last_verified_at from facilities where id = $1 for update", connection, transaction))
+            {
+                read.Parameters.AddWithValue(id);
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                if (!await reader.ReadAsync(cancellationToken))
+                {
+                    throw new NotFoundException("facility", request.FacilityId);
+                }
+                if (reader.GetString(0) == "removed")
+                {
+                    throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed: propose a reopen instead.");
+                }
+                (confidence, lastVerified) = (reader.GetFloat(1), reader.IsDBNull(2) ? null : reader.GetDateTime(2));
+            }
+
+            var weight = rules.Weight(user.Reputation);
+            await ProposalDecisions.Execute(connection, transaction,
+                "insert into confirmations (facility_id, user_id, weight, comment, created_at) values ($1, $2, $3, $4, $5)", cancellationToken,
+                id, user.Id, weight, (object?)Json.Text(request.Comment)?.Trim() ?? DBNull.Value, now);
+            // One weight per account: confirming twice does not count twice.
+            var since = await ScalarAsync(connection, transaction,
+                "select coalesce(sum(w), 0) from (select max(weight) w from confirmations where facility_id = $1 and created_at > $2 " +
+                "group by user_id) c", cancellationToken, id, lastVerified ?? DateTime.MinValue);
+            var verified = user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || since >= rules.ConfirmationThreshold - 1e-9;
+            if (verified)
+            {
+                confidence += (1 - confidence) * rules.ConfirmationConfidenceStep;
+                lastVerified = now;
+                await ProposalDecisions.Execute(connection, transaction,
+                    "update facilities set last_verified_at = $2, confidence = $3 where id = $1", cancellationToken, id, now, (float)confidence);
+            }
+            return new ConfirmationResult(id, Math.Round(weight, 4), Math.Round(since, 4), rules.ConfirmationThreshold, verified, lastVerified,
+                Math.Round(confidence, 3));
+        }, cancellationToken);
+
+    public ValueTask<ReportResult> Handle(ReportCommand request, CancellationToken cancellationToken) =>
+        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+        {
+            var user = await Contributor.WriterAsync(connection, transaction, request.UserId, cancellationToken);
+            var id = ParseId(request.FacilityId);
+            var reason = Json.Text(request.Reason)!;
+            var comment = Json.Text(request.Comment)?.Trim();
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (reason is "out_of_order" or "closed")
+            {
+                // These may change the facility: the feed lock comes before the report references the facility, the
+                // order every facility writer keeps.
+                await ProposalDecisions.Execute(connection, transaction, "lock table change_feed in exclusive mode", cancellationToken);
+            }
+            string status;
+            DateTime updatedAt;
+            await using (var read = new NpgsqlCommand("select status, updated_at from facilities where id = $1", connection, transaction))
+            {
+                read.Parameters.AddWithValue(id);
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+                if (!await reader.ReadAsync(cancellationToken))
+                {
+                    throw new NotFoundException("facility", request.FacilityId);
+                }
+                (status, updatedAt) = (reader.GetString(0), reader.GetDateTime(1));
+            }
+            if (status == "removed")
+            {
+                throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed already.");
+            }
+            var weight = rules.Weight(user.Reputation);
+            var reportId = (long)(await ScalarAsync(connection, transaction,
+                "insert into reports (facility_id, user_id, reason, comment, weight, created_at) values ($1, $2, $3, $4, $5, $6) returning id",
+                cancellationToken, id, user.Id, reason, (object?)comment ?? DBNull.Value, weight, now));
+
+            var effect = "recorded";
+            Guid? proposalId = null;
+            if (reason == "out_of_order" && status == "open")
+            {
+                // Reports since the facility last changed, one weight per account: a reopened facility starts afresh.
+                var total = await ScalarAsync(connection, transaction,
+                    "select coalesce(sum(w), 0) from (select max(weight) w from reports where facility_id = $1 and reason = 'out_of_order' " +
+                    "and created_at >= $2 group by user_id) r", cancellationToken, id, updatedAt);
+                var partnerOwned = (await ProposalDecisions.OwnedAttributesAsync(connection, transaction, id, ["status"], cancellationToken)).Length > 0;
+                if (!partnerOwned && (user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || total >= rules.OutOfOrderThreshold - 1e-9)
+                    && await CloseTemporarilyAsync(connection, transaction, id, user, now, cancellationToken))
+                {
+                    effect = "temporarily_closed";
+                }
+            }
+            else if (reason == "closed")
+            {
+                (effect, proposalId) = await ProposeClosureAsync(connection, transaction, id, user, comment, cancellationToken);
+                await ProposalDecisions.Execute(connection, transaction, "update reports set proposal_id = $2 where id = $1", cancellationToken,
+                    reportId, proposalId.Value);
+            }
+            return new ReportResult(reportId, id, reason, Math.Round(weight, 4), effect, proposalId);
+        }, cancellationToken);
+
+    private async Task<bool> CloseTemporarilyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, Contributor user,
+        DateTime now, CancellationToken ct)
+    {
+        var until = now.AddHours(rules.OutOfOrderClosureHours);
+        var update = await FacilityWriter.UpdateAsync(connection, transaction, id,
+            new Dictionary<string, JsonNode?>
+            {
+                ["status"] = "temporarily_closed",
+                ["status_until"] = until.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            },
+            new VersionSource(ProposalDecisions.CommunityDataset, id.ToString(), now, 0.6,
+                $"out_of_order reports reached the threshold: temporarily closed for {rules.OutOfOrderClosureHours} h", user.Id, user.Name), ct);
+        // FacilityWriter locked the row: a concurrent report may have closed it first, which is no second change.
+        return update is { Outcome: FacilityUpdateOutcome.Applied, Before.Status: "open" };
+    }
+
+    // A closed report supports the pending closure proposal of the facility (as an up vote), or becomes one.
+    private async Task<(string Effect, Guid ProposalId)> ProposeClosureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id,
+        Contributor user, string? comment, CancellationToken ct)
+    {
+        Guid? pending;
+        await using (var find = new NpgsqlCommand(
+            "select id from proposals where facility_id = $1 and kind = 'close' and state = 'pending' order by id limit 1", connection, transaction))
+        {
+            find.Parameters.AddWithValue(id);
+            pending = (Guid?)await find.ExecuteScalarAsync(ct);
+        }
+        if (pending is { } existing && await ProposalRow.LockAsync(connection, transaction, existing, ct) is { State: "pending" } proposal)
+        {
+            if (proposal.AuthorId != user.Id)
+            {
+                await decisions.CastAsync(connection, transaction, proposal, user, "up", comment ?? "Reported closed", ct);
+            }
+            return ("closure_supported", existing);
+        }
+        var created = await new CreateProposalHandler(dataSource, categories, rules, decisions, clock).CreateAsync(connection, transaction,
+            new CreateProposalCommand(user.Id, "close", id.ToString(), null, null, null, null, comment ?? "Reported closed"), ct);
+        return ("closure_proposed", created.Id);
+    }
+
+    private static Guid ParseId(string id) => Guid.TryParse(id, out var guid) ? guid : throw new NotFoundException("facility", id);
+
+    private static async Task<double> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct,
+        params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values)
+        {
+            command.Parameters.AddWithValue(value);
+        }
+        return Convert.ToDouble(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,313 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Accounts;
+using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Reputation;
+using Facilities.Api.Web;
+using FluentValidation;
+using FluentValidation.Results;
+using Mediator;
+using NetTopologySuite.Geometries;
+using Npgsql;
+
+namespace Facilities.Api.Features.Proposals;
+
+/// <summary>
+/// POST /api/v1/proposals. Fields are taken as raw JSON so that a value of the wrong type is a 400 naming the field
+/// rather than a binding failure.
+/// </summary>
+public sealed record CreateProposalCommand(Guid UserId, JsonNode? Kind, JsonNode? FacilityId, JsonNode? BaseVersion, JsonNode? Location,
+    JsonNode? Changes, JsonNode? StatusUntil, JsonNode? Comment) : IRequest<ProposalView>
+{
+    public const int MaxCommentLength = 2000;
+    public static readonly string[] Kinds = ["create", "update", "move", "close", "reopen"];
+
+    public string? KindText => Kind?.GetValueKind() == JsonValueKind.String ? Kind.GetValue<string>() : null;
+}
+
+public sealed class CreateProposalValidator : AbstractValidator<CreateProposalCommand>
+{
+    public CreateProposalValidator(TimeProvider clock)
+    {
+        RuleFor(c => c.Kind).Must((c, _) => CreateProposalCommand.Kinds.Contains(c.KindText))
+            .WithMessage($"Must be one of: {string.Join(", ", CreateProposalCommand.Kinds)}.");
+        RuleFor(c => c.Comment).Must(v => Json.Text(v) is { } text && text.Trim().Length > 0)
+            .WithMessage("A comment saying why (what you saw, when) is required.")
+            .Must(v => Json.Text(v) is not { Length: > CreateProposalCommand.MaxCommentLength })
+            .WithMessage($"Must be at most {CreateProposalCommand.MaxCommentLength} characters.");
+        When(c => c.KindText == "create", () =>
+        {
+            RuleFor(c => c.FacilityId).Null().WithMessage("A create names no facility.");
+            RuleFor(c => c.BaseVersion).Null().WithMessage("A create has no base version.");
+            RuleFor(c => c.Location).Must(v => v is not null).WithMessage("A create needs a location.");
+            RuleFor(c => c.Changes).Must(v => v is JsonObject o && o["category"] is not null)
+                .WithMessage("A create needs changes with at least the category.");
+        });
+        When(c => c.KindText is "update" or "move" or "close" or "reopen", () =>
+        {
+            RuleFor(c => c.FacilityId).Must(v => Guid.TryParse(Json.Text(v), out _)).WithMessage("Must be the id of a facility.");
+            RuleFor(c => c.BaseVersion).Must(v => v is null || (Json.Integer(v) is >= 1))
+                .WithMessage("Must be a facility version: a whole number from 1.");
+        });
+        When(c => c.KindText == "update", () =>
+            RuleFor(c => c.Changes).Must(v => v is JsonObject { Count: > 0 }).WithMessage("An update needs changes: {attribute: value}."));
+        When(c => c.KindText == "move", () => RuleFor(c => c.Location).Must(v => v is not null).WithMessage("A move needs the new location."));
+        When(c => c.KindText is "move" or "close" or "reopen", () =>
+            RuleFor(c => c.Changes).Must(v => v is null or JsonObject { Count: 0 }).WithMessage("Only create and update carry changes."));
+        When(c => c.KindText is not ("create" or "move"), () =>
+            RuleFor(c => c.Location).Null().WithMessage("Only create and move carry a location."));
+        RuleFor(c => c.Changes).Must(v => v is null or JsonObject).WithMessage("Must be an object {attribute: value}.");
+        RuleFor(c => c.Location).Must(v => v is null || Json.Position(v, out _) is null).WithMessage((c, v) => Json.Position(v, out _)!);
+        RuleFor(c => c.StatusUntil)
+            .Must((c, v) => v is null || c.KindText == "close").WithMessage("Only a close carries status_until.")
+            .Must(v => v is null || (Json.Instant(v) is { } t && t > clock.GetUtcNow() && t < clock.GetUtcNow().AddYears(2)))
+            .WithMessage("Must be an RFC 3339 time in the future (within two years); leave it out for a permanent closure.");
+    }
+}
+
+/// <summary>Reading raw JSON fields.</summary>
+internal static class Json
+{
+    public static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
+
+    public static long? Integer(JsonNode? node) =>
+        node?.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<long>(out var n) ? n : null;
+
+    public static DateTimeOffset? Instant(JsonNode? node) =>
+        Text(node) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+
+    /// <summary>Reads {lat, lon}; returns the error, or null with the position set.</summary>
+    public static string? Position(JsonNode? node, out Position position)
+    {
+        position = new Position(0, 0);
+        if (node is not JsonObject o || o.Count != 2 || o["lat"]?.GetValueKind() != JsonValueKind.Number || o["lon"]?.GetValueKind() != JsonValueKind.Number)
+        {
+            return "Must be {\"lat\": number, \"lon\": number} in WGS 84 degrees.";
+        }
+        var lat = o["lat"]!.GetValue<double>();
+        var lon = o["lon"]!.GetValue<double>();
+        if (!double.IsFinite(lat) || lat is < -90 or > 90)
+        {
+            return "lat must be between -90 and 90.";
+        }
+        if (!double.IsFinite(lon) || lon is < -180 or > 180)
+        {
+            return "lon must be between -180 and 180.";
+        }
+        if (lat == 0 && lon == 0)
+        {
+            return "(0, 0) is in the Gulf of Guinea and almost always a missing position: send the real one.";
+        }
+        position = new Position(lat, lon);
+        return null;
+    }
+}
+
+public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryCatalog categories, ReputationRules rules,
+    ProposalDecisions decisions, TimeProvider clock) : IRequestHandler<CreateProposalCommand, ProposalView>
+{
+    private static readonly GeometryFactory Wgs84 = new(new PrecisionModel(), 4326);
+
+    public ValueTask<ProposalView> Handle(CreateProposalCommand request, CancellationToken cancellationToken) =>
+        WriteTransaction.RunAsync(dataSource, (connection, transaction) => CreateAsync(connection, transaction, request, cancellationToken),
+            cancellationToken);
+
+    internal async Task<ProposalView> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CreateProposalCommand request,
+        CancellationToken ct)
+    {
+        var author = await Contributor.WriterAsync(connection, transaction, request.UserId, ct);
+        var kind = request.KindText!;
+        Json.Position(request.Location, out var position);
+        var changes = new JsonObject();
+        FacilityRow? facility = null;
+        Category category;
+
+        if (kind == "create")
+        {
+            var categoryId = Json.Text(request.Changes!["category"]);
+            category = (categoryId is null ? null : categories.Find(categoryId))
+                ?? throw Invalid("changes.category", $"Must be one of: {string.Join(", ", categories.All.Select(c => c.Id))}.");
+            changes["category"] = category.Id;
+            changes["location"] = new JsonArray(position.Lon, position.Lat);
+        }
+        else
+        {
+            var facilityId = Guid.Parse(Json.Text(request.FacilityId)!);
+            facility = await ReadFacilityAsync(connection, transaction, facilityId, ct) ?? throw new NotFoundException("facility", facilityId.ToString());
+            category = categories.Find(facility.Category)!;
+            if (facility.Status == "removed" && kind != "reopen")
+            {
+                throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed; only a reopen can change it.");
+            }
+            position = new Position(facility.Lat, facility.Lon);
+        }
+
+        switch (kind)
+        {
+            case "create" or "update":
+                var errors = new List<ValidationFailure>();
+                foreach (var (attribute, value) in request.Changes!.AsObject())
+                {
+                    if (kind == "create" && attribute == "category")
+                    {
+                        continue;
+                    }
+                    if (AttributeValues.Check(category, attribute, value) is { } error)
+                    {
+                        errors.Add(new ValidationFailure($"changes.{attribute}", error));
+                    }
+                    else
+                    {
+                        changes[attribute] = value?.DeepClone();
+                    }
+                }
+                if (errors.Count > 0)
+                {
+                    throw new ValidationException(errors);
+                }
+                break;
+            case "move":
+                Json.Position(request.Location, out var target);
+                var metres = await DistanceAsync(connection, transaction, position, target, ct);
+                if (metres > rules.MaxMoveMetres && !author.IsReviewer)
+                {
+                    throw Invalid("location", $"A move of {metres:0} m is farther than {rules.MaxMoveMetres:0} m: only a moderator may do that " +
+                        "(propose closing this facility and creating one at the new place instead).");
+                }
+                changes["location"] = new JsonArray(target.Lon, target.Lat);
+                position = target;
+                break;
+            case "close":
+                var until = Json.Instant(request.StatusUntil);
+                changes["status"] = until is null ? "removed" : "temporarily_closed";
+                changes["status_until"] = until?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+                break;
+            case "reopen":
+                if (facility!.Status == "open")
+                {
+                    throw Invalid("kind", "This facility is open already.");
+                }
+                changes["status"] = "open";
+                changes["status_until"] = null;
+                break;
+        }
+
+        int? baseVersion = null;
+        var disputed = Array.Empty<string>();
+        if (facility is not null)
+        {
+            baseVersion = (int?)Json.Integer(request.BaseVersion) ?? facility.Version;
+            if (baseVersion > facility.Version)
+            {
+                throw Invalid("base_version", $"The facility is at version {facility.Version}; there is no version {baseVersion} yet.");
+            }
+            var touched = changes.Select(c => c.Key).ToArray();
+            var changedSince = await ProposalDecisions.ChangedSinceAsync(connection, transaction, facility.Id, baseVersion.Value, touched, ct);
+            if (changedSince.Count > 0)
+            {
+                var current = FacilityState.FromRow(facility).KnownAttributes();
+                throw new StaleEditException(facility.Version,
+                    new JsonObject(changedSince.Select(name => KeyValuePair.Create(name, current.GetValueOrDefault(name)?.DeepClone()))));
+            }
+            disputed = await ProposalDecisions.OwnedAttributesAsync(connection, transaction, facility.Id, touched, ct);
+        }
+
+        var duplicates = kind == "create"
+            ? await DuplicatesAsync(connection, transaction, category.Id, position, ct)
+            : [];
+
+        // The author's weight counts as support, except on partner-owned attributes: those need others' votes.
+        var authorWeight = disputed.Length > 0 ? 0 : rules.Weight(author.Reputation);
+
+        // Privileged authors' changes apply at once, unless a partner owns an attribute they touch or the create may
+        // duplicate a facility (then others look first); moderators' always do, partner-owned attributes aside.
+        var atOnce = disputed.Length == 0
+            && (author.IsReviewer || (author.Reputation >= rules.AtOnceThreshold(kind) && duplicates.Count == 0));
+        if (atOnce)
+        {
+            // The feed lock before the proposal row references the facility (a key-share lock): every facility writer
+            // takes the feed first, then the facility.
+            await ProposalDecisions.Execute(connection, transaction, "lock table change_feed in exclusive mode", ct);
+        }
+        var id = Guid.CreateVersion7();
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using (var insert = new NpgsqlCommand(
+            "insert into proposals (id, kind, author_id, facility_id, base_version, changes, geom, comment, disputed_attributes, author_weight, " +
+            "support, created_at, expires_at) values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $10, $11, $12)", connection, transaction))
+        {
+            insert.Parameters.AddWithValue(id);
+            insert.Parameters.AddWithValue(kind);
+            insert.Parameters.AddWithValue(author.Id);
+            insert.Parameters.AddWithValue(facility?.Id is { } f ? f : DBNull.Value);
+            insert.Parameters.AddWithValue(baseVersion is { } b ? b : DBNull.Value);
+            insert.Parameters.Add(new NpgsqlParameter { Value = changes.ToJsonString(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            insert.Parameters.AddWithValue(Wgs84.CreatePoint(new Coordinate(position.Lon, position.Lat)));
+            insert.Parameters.AddWithValue(Json.Text(request.Comment)!.Trim());
+            insert.Parameters.AddWithValue(disputed);
+            insert.Parameters.AddWithValue(authorWeight);
+            insert.Parameters.AddWithValue(now);
+            insert.Parameters.AddWithValue(now.AddDays(rules.ExpiryDays));
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        if (atOnce)
+        {
+            var proposal = (await ProposalRow.LockAsync(connection, transaction, id, ct))!;
+            await decisions.AcceptAsync(connection, transaction, proposal, authorWeight, ct);
+        }
+
+        var view = (await ProposalViews.ReadAsync(connection, transaction, id, ct))!;
+        return view with { PossibleDuplicates = kind == "create" ? duplicates : null };
+    }
+
+    private static ValidationException Invalid(string field, string message) => new([new ValidationFailure(field, message)]);
+
+    private static async Task<FacilityRow?> ReadFacilityAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"select {FacilityRow.Columns} from facilities f where f.id = $1", connection, transaction);
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? FacilityRow.Read(reader) : null;
+    }
+
+    private static async Task<double> DistanceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Position from, Position to,
+        CancellationToken ct)
+    {
+        // Geodesic metres on the WGS 84 spheroid, as everywhere in the API.
+        await using var command = new NpgsqlCommand(
+            "select ST_Distance(ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, ST_SetSRID(ST_MakePoint($3, $4), 4326)::geography)",
+            connection, transaction);
+        command.Parameters.AddWithValue(from.Lon);
+        command.Parameters.AddWithValue(from.Lat);
+        command.Parameters.AddWithValue(to.Lon);
+        command.Parameters.AddWithValue(to.Lat);
+        return (double)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task<IReadOnlyList<PossibleDuplicate>> DuplicatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string category, Position at, CancellationToken ct)
+    {
+        // The planar && prefilter uses the GiST index with a box surely larger than the radius (a degree of longitude
+        // shrinks with cos(lat)); ST_DWithin on geography then keeps what is within the radius in geodesic metres.
+        await using var command = new NpgsqlCommand(
+            "with p as (select ST_SetSRID(ST_MakePoint($2, $3), 4326) g) " +
+            "select f.id, f.name, ST_Distance(f.geom::geography, p.g::geography) d from facilities f, p " +
+            "where f.category = $1 and f.status <> 'removed' " +
+            "  and f.geom && ST_Expand(p.g, $4 / (111000.0 * greatest(cos(radians($3)), 0.01))) " +
+            "  and ST_DWithin(f.geom::geography, p.g::geography, $4) order by d limit 10", connection, transaction);
+        command.Parameters.AddWithValue(category);
+        command.Parameters.AddWithValue(at.Lon);
+        command.Parameters.AddWithValue(at.Lat);
+        command.Parameters.AddWithValue(rules.DuplicateRadiusMetres);
+        var duplicates = new List<PossibleDuplicate>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            duplicates.Add(new PossibleDuplicate(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), Math.Round(reader.GetDouble(2), 1)));
+        }
+        return duplicates;
+    }
+}

@@ -1,0 +1,241 @@
+using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Reputation;
+using Npgsql;
+
+namespace Facilities.Api.Features.Proposals;
+
+/// <summary>
+/// What happens when a proposal is decided, inside the transaction that decided it: the facility change through
+/// FacilityWriter (version, provenance, change feed), disputes for partner-owned attributes, and the reputation of
+/// the author and of every voter. Lock order: proposal row, change_feed, facility row, users (in id order).
+/// </summary>
+public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
+{
+    public static readonly Guid CommunityDataset = Guid.Parse("00000000-0000-0000-0000-000000000001");
+
+    /// <summary>Accepts and applies the proposal. Returns false when an attribute it changes was changed by another
+    /// accepted version since its base version: the proposal is then superseded and nothing else is written.</summary>
+    public async Task<bool> AcceptAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal, double support,
+        CancellationToken ct)
+    {
+        await Execute(connection, transaction, "lock table change_feed in exclusive mode", ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var author = await AuthorNameAsync(connection, transaction, proposal.AuthorId, ct);
+        var confidence = Math.Clamp(0.5 + 0.1 * support, 0.5, 0.95);
+        Guid facilityId;
+        int version;
+        if (proposal.Kind == "create")
+        {
+            var location = proposal.Changes["location"]!.AsArray();
+            var state = new FacilityState
+            {
+                Category = proposal.Changes["category"]!.GetValue<string>(),
+                Lon = location[0]!.GetValue<double>(),
+                Lat = location[1]!.GetValue<double>(),
+                Confidence = confidence,
+                LastVerifiedAt = now,
+            };
+            state = proposal.Changes.Where(c => c.Key is not ("category" or "location")).Aggregate(state, (s, c) => s.With(c.Key, c.Value));
+            var recordId = $"proposal:{proposal.Id}";
+            facilityId = await FacilityWriter.CreateAsync(connection, transaction, state,
+                new VersionSource(CommunityDataset, recordId, now, confidence, proposal.Comment, proposal.AuthorId, author, proposal.Id), ct);
+            // The community keeps one source record per facility, named by the facility's id (FacilityWriter makes the
+            // id, so the record is renamed once the id is known).
+            await Execute(connection, transaction, "update source_records set external_id = $1 where dataset_id = $2 and external_id = $3", ct,
+                facilityId.ToString(), CommunityDataset, recordId);
+            version = 1;
+        }
+        else
+        {
+            facilityId = proposal.FacilityId!.Value;
+            if (await ChangedSinceAsync(connection, transaction, facilityId, proposal.BaseVersion ?? 0, [.. proposal.Changes.Select(c => c.Key)], ct)
+                is { Count: > 0 })
+            {
+                await Execute(connection, transaction, "update proposals set state = 'superseded', decided_at = $2 where id = $1", ct, proposal.Id, now);
+                return false;
+            }
+            var changes = proposal.Changes.ToDictionary(c => c.Key, c => c.Value?.DeepClone());
+            var update = await FacilityWriter.UpdateAsync(connection, transaction, facilityId, changes,
+                new VersionSource(CommunityDataset, facilityId.ToString(), now, confidence, proposal.Comment, proposal.AuthorId, author, proposal.Id), ct)
+                ?? throw new InvalidOperationException($"Facility {facilityId} of proposal {proposal.Id} does not exist.");
+            version = update.Version;
+            await OpenDisputesAsync(connection, transaction, proposal, facilityId, now, ct);
+        }
+        await Execute(connection, transaction,
+            "update proposals set state = 'accepted', decided_at = $2, facility_id = $3, result_version = $4 where id = $1", ct,
+            proposal.Id, now, facilityId, version);
+        await SettleReputationAsync(connection, transaction, proposal, accepted: true, ct);
+        return true;
+    }
+
+    public async Task RejectAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal, CancellationToken ct)
+    {
+        await Execute(connection, transaction, "update proposals set state = 'rejected', decided_at = $2 where id = $1", ct,
+            proposal.Id, clock.GetUtcNow().UtcDateTime);
+        await SettleReputationAsync(connection, transaction, proposal, accepted: false, ct);
+    }
+
+    /// <summary>
+    /// Records a vote (replacing the voter's earlier one) on a pending proposal the caller has locked, recounts the
+    /// tally from the votes and decides the proposal when a margin is reached.
+    /// </summary>
+    public async Task<VoteResult> CastAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal,
+        Accounts.Contributor voter, string vote, string? comment, CancellationToken ct)
+    {
+        var weight = rules.Weight(voter.Reputation);
+        double support, opposition;
+        int count;
+        await using (var command = new NpgsqlCommand(
+            "insert into votes (proposal_id, voter_id, vote, weight, comment, created_at) values ($1, $2, $3, $4, $5, $6) " +
+            "on conflict (proposal_id, voter_id) do update set vote = excluded.vote, weight = excluded.weight, " +
+            "  comment = excluded.comment, created_at = excluded.created_at", connection, transaction))
+        {
+            command.Parameters.AddWithValue(proposal.Id);
+            command.Parameters.AddWithValue(voter.Id);
+            command.Parameters.AddWithValue(vote);
+            command.Parameters.AddWithValue(weight);
+            command.Parameters.AddWithValue(comment is { } c ? c : DBNull.Value);
+            command.Parameters.AddWithValue(clock.GetUtcNow().UtcDateTime);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await using (var tally = new NpgsqlCommand(
+            "update proposals p set support = p.author_weight + t.up, opposition = t.down " +
+            "from (select coalesce(sum(weight) filter (where vote = 'up'), 0) up, coalesce(sum(weight) filter (where vote = 'down'), 0) down, " +
+            "             count(*)::int n from votes where proposal_id = $1) t " +
+            "where p.id = $1 returning p.support, p.opposition, t.n", connection, transaction))
+        {
+            tally.Parameters.AddWithValue(proposal.Id);
+            await using var reader = await tally.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            (support, opposition, count) = (reader.GetDouble(0), reader.GetDouble(1), reader.GetInt32(2));
+        }
+
+        var state = "pending";
+        int? resultVersion = null;
+        switch (rules.Decide(support, opposition))
+        {
+            case ProposalOutcome.Accepted:
+                var applied = await AcceptAsync(connection, transaction, proposal, support, ct);
+                state = applied ? "accepted" : "superseded";
+                if (applied)
+                {
+                    await using var version = new NpgsqlCommand("select result_version from proposals where id = $1", connection, transaction);
+                    version.Parameters.AddWithValue(proposal.Id);
+                    resultVersion = (int?)await version.ExecuteScalarAsync(ct);
+                }
+                break;
+            case ProposalOutcome.Rejected:
+                await RejectAsync(connection, transaction, proposal, ct);
+                state = "rejected";
+                break;
+        }
+        return new VoteResult(proposal.Id, state, vote, Math.Round(weight, 4), Math.Round(support, 4), Math.Round(opposition, 4), count,
+            rules.AcceptMargin, rules.RejectMargin, resultVersion);
+    }
+
+    /// <summary>Attributes among <paramref name="attributes"/> that a version after <paramref name="baseVersion"/> changed.</summary>
+    public static async Task<IReadOnlyList<string>> ChangedSinceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Guid facilityId, int baseVersion, string[] attributes, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select distinct k from facility_versions v, jsonb_object_keys(v.changes) k " +
+            "where v.facility_id = $1 and v.version > $2 and k = any($3) order by k", connection, transaction);
+        command.Parameters.AddWithValue(facilityId);
+        command.Parameters.AddWithValue(baseVersion);
+        command.Parameters.AddWithValue(attributes);
+        var changed = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            changed.Add(reader.GetString(0));
+        }
+        return changed;
+    }
+
+    /// <summary>
+    /// Partner-owned attributes among <paramref name="attributes"/>: the owner of attribute X of facility F is a dataset
+    /// D with a live source record r linked to F (r.facility_id = F, r.removed_at is null) and X in D.owned_attributes.
+    /// </summary>
+    public static async Task<string[]> OwnedAttributesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid facilityId,
+        string[] attributes, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select coalesce(array_agg(distinct a order by a), '{}') from source_records r join datasets d on d.id = r.dataset_id, " +
+            "unnest(d.owned_attributes) a where r.facility_id = $1 and r.removed_at is null and a = any($2)", connection, transaction);
+        command.Parameters.AddWithValue(facilityId);
+        command.Parameters.AddWithValue(attributes);
+        return (string[])(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    // An accepted community change to a partner-owned attribute: one open dispute per owning record and attribute,
+    // with both values, for moderators (GET /reviews) and the partner (feedback).
+    private static async Task OpenDisputesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal,
+        Guid facilityId, DateTime now, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "insert into review_items (id, kind, facility_id, dataset_id, source_record_id, proposal_id, details, created_at) " +
+            "select gen_random_uuid(), 'dispute', r.facility_id, r.dataset_id, r.id, $3, " +
+            "       jsonb_build_object('attribute', a, 'partner_value', r.attributes -> a, 'community_value', $4::jsonb -> a), $5 " +
+            "from source_records r join datasets d on d.id = r.dataset_id, unnest(d.owned_attributes) a " +
+            "where r.facility_id = $1 and r.removed_at is null and a = any($2)", connection, transaction);
+        command.Parameters.AddWithValue(facilityId);
+        command.Parameters.AddWithValue(proposal.Changes.Select(c => c.Key).ToArray());
+        command.Parameters.AddWithValue(proposal.Id);
+        command.Parameters.Add(new NpgsqlParameter { Value = proposal.Changes.ToJsonString(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.AddWithValue(now);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task SettleReputationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal, bool accepted,
+        CancellationToken ct)
+    {
+        var deltas = new List<(Guid User, int Delta, string Reason)>
+        {
+            (proposal.AuthorId,
+                accepted ? (proposal.Kind == "create" ? rules.AcceptedCreateDelta : rules.AcceptedDelta) : rules.RejectedDelta,
+                accepted ? "proposal_accepted" : "proposal_rejected"),
+        };
+        await using (var command = new NpgsqlCommand("select voter_id, vote from votes where proposal_id = $1", connection, transaction))
+        {
+            command.Parameters.AddWithValue(proposal.Id);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var won = (reader.GetString(1) == "up") == accepted;
+                deltas.Add((reader.GetGuid(0), won ? rules.VoterWonDelta : rules.VoterLostDelta, won ? "vote_won" : "vote_lost"));
+            }
+        }
+        // Users in id order: two decisions settling at once lock the same rows in the same order.
+        foreach (var (user, delta, reason) in deltas.OrderBy(d => d.User))
+        {
+            await ReputationLedger.ChangeAsync(connection, transaction, rules, user, delta, reason, proposal.Id, ct);
+        }
+    }
+
+    private static async Task<string> AuthorNameAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("select display_name from users where id = $1", connection, transaction);
+        command.Parameters.AddWithValue(id);
+        return (string)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    internal static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken ct,
+        params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values)
+        {
+            command.Parameters.AddWithValue(value);
+        }
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>An edit based on an old version that touches attributes changed since: a 409 carrying the current values.</summary>
+public sealed class StaleEditException(int currentVersion, JsonObject current)
+    : Exception($"Attributes of this change were changed since the base version; the facility is at version {currentVersion}.")
+{
+    public int CurrentVersion { get; } = currentVersion;
+    public JsonObject Current { get; } = current;
+}

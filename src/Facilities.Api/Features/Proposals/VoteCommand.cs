@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+using Facilities.Api.Features.Accounts;
+using Facilities.Api.Web;
+using FluentValidation;
+using Mediator;
+using Npgsql;
+
+namespace Facilities.Api.Features.Proposals;
+
+/// <summary>POST /api/v1/proposals/{id}/votes: up or down, with an optional comment. A second vote replaces the first.</summary>
+public sealed record VoteCommand(Guid UserId, string ProposalId, JsonNode? Vote, JsonNode? Comment) : IRequest<VoteResult>
+{
+    public const int MaxCommentLength = 2000;
+}
+
+/// <summary>The tally and the state after the vote.</summary>
+public sealed record VoteResult(Guid ProposalId, string State, string Vote, double Weight, double Support, double Opposition, int Votes,
+    double AcceptAt, double RejectAt, int? ResultVersion);
+
+public sealed class VoteValidator : AbstractValidator<VoteCommand>
+{
+    public VoteValidator()
+    {
+        RuleFor(c => c.Vote).Must(v => Json.Text(v) is "up" or "down").WithMessage("Must be up or down.");
+        RuleFor(c => c.Comment)
+            .Must(v => v is null || (Json.Text(v) is { } text && text.Trim().Length > 0))
+            .WithMessage("Must be a non-empty string when given.")
+            .Must(v => Json.Text(v) is not { Length: > VoteCommand.MaxCommentLength })
+            .WithMessage($"Must be at most {VoteCommand.MaxCommentLength} characters.");
+    }
+}
+
+public sealed class VoteHandler(NpgsqlDataSource dataSource, ProposalDecisions decisions, TimeProvider clock)
+    : IRequestHandler<VoteCommand, VoteResult>
+{
+    public async ValueTask<VoteResult> Handle(VoteCommand request, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(request.ProposalId, out var id))
+        {
+            throw new NotFoundException("proposal", request.ProposalId);
+        }
+        try
+        {
+            return await WriteTransaction.RunAsync(dataSource, (connection, transaction) =>
+                VoteAsync(connection, transaction, id, request, cancellationToken), cancellationToken);
+        }
+        catch (CommitThenRefuseException refused)
+        {
+            throw refused.Refusal;
+        }
+    }
+
+    private async Task<VoteResult> VoteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, VoteCommand request,
+        CancellationToken ct)
+    {
+        var voter = await Contributor.WriterAsync(connection, transaction, request.UserId, ct);
+        // The row lock serializes every vote on this proposal: the tally below counts all votes committed before, and
+        // the vote that reaches the margin is the only one that sees the proposal pending and decides it.
+        var proposal = await ProposalRow.LockAsync(connection, transaction, id, ct) ?? throw new NotFoundException("proposal", request.ProposalId);
+        if (proposal.AuthorId == voter.Id)
+        {
+            throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "You cannot vote on your own proposal: your weight counts as support already.");
+        }
+        if (proposal.State != "pending")
+        {
+            throw new DomainException(StatusCodes.Status409Conflict, "Conflict", $"This proposal is decided ({proposal.State}): votes are closed.");
+        }
+        if (proposal.ExpiresAt <= clock.GetUtcNow().UtcDateTime)
+        {
+            await ProposalDecisions.Execute(connection, transaction, "update proposals set state = 'expired', decided_at = $2 where id = $1", ct,
+                id, clock.GetUtcNow().UtcDateTime);
+            await transaction.CommitAsync(ct);
+            throw new CommitThenRefuseException(new DomainException(StatusCodes.Status409Conflict, "Conflict", "This proposal has expired: votes are closed."));
+        }
+
+        return await decisions.CastAsync(connection, transaction, proposal, voter, Json.Text(request.Vote)!, Json.Text(request.Comment)?.Trim(), ct);
+    }
+}

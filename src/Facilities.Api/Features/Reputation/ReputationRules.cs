@@ -1,0 +1,73 @@
+namespace Facilities.Api.Features.Reputation;
+
+/// <summary>
+/// Every parameter of reputation, privileges and validation, bound from the configuration section "Reputation"
+/// (e.g. <c>Reputation__AcceptMargin=4</c>) and published as is at GET /api/v1/reputation/rules.
+/// </summary>
+public sealed class ReputationRules
+{
+    public const string Section = "Reputation";
+
+    public int Initial { get; set; } = 1;
+    public int Minimum { get; set; } = 1;
+
+    /// <summary>Below this reputation a vote is recorded and shown but weighs 0.</summary>
+    public int Vote { get; set; } = 15;
+
+    /// <summary>Own attribute updates, reopenings, confirmations and reports apply at once from here.</summary>
+    public int ApplyUpdatesAtOnce { get; set; } = 100;
+
+    /// <summary>Own creates, moves and closures apply at once from here.</summary>
+    public int ApplyCreatesAtOnce { get; set; } = 500;
+
+    /// <summary>Accepted when weighted support − opposition reaches this; rejected when opposition − support does.</summary>
+    public double AcceptMargin { get; set; } = 3;
+    public double RejectMargin { get; set; } = 3;
+
+    public int ExpiryDays { get; set; } = 30;
+
+    public int AcceptedDelta { get; set; } = 10;
+    public int AcceptedCreateDelta { get; set; } = 15;
+    public int RejectedDelta { get; set; } = -5;
+    public int VoterWonDelta { get; set; } = 1;
+    public int VoterLostDelta { get; set; } = -1;
+    public int RevertedAuthorDelta { get; set; } = -20;
+    public int RevertedUpVoterDelta { get; set; } = -2;
+
+    /// <summary>A move farther than this needs a moderator.</summary>
+    public double MaxMoveMetres { get; set; } = 1000;
+
+    /// <summary>A create this close to a facility of the same category answers with possible duplicates.</summary>
+    public double DuplicateRadiusMetres { get; set; } = 50;
+
+    /// <summary>Weighted out_of_order reports (since the last change) that close a facility temporarily.</summary>
+    public double OutOfOrderThreshold { get; set; } = 3;
+    public double OutOfOrderClosureHours { get; set; } = 24;
+
+    /// <summary>Weighted confirmations since the last verification that refresh it.</summary>
+    public double ConfirmationThreshold { get; set; } = 3;
+
+    /// <summary>A verification moves confidence this share of the way towards 1.</summary>
+    public double ConfirmationConfidenceStep { get; set; } = 0.2;
+
+    /// <summary>w(r) = 0 below the vote privilege, log10(r) from it.</summary>
+    public double Weight(int reputation) => reputation < Vote ? 0 : Math.Log10(reputation);
+
+    /// <summary>Reputation after a change, never below the minimum.</summary>
+    public int Apply(int reputation, int delta) => Math.Max(Minimum, reputation + delta);
+
+    public ProposalOutcome Decide(double support, double opposition) =>
+        support - opposition >= AcceptMargin - 1e-9 ? ProposalOutcome.Accepted
+        : opposition - support >= RejectMargin - 1e-9 ? ProposalOutcome.Rejected
+        : ProposalOutcome.Pending;
+
+    /// <summary>The reputation from which the author's own change of this kind applies without votes.</summary>
+    public int AtOnceThreshold(string kind) => kind is "create" or "move" or "close" ? ApplyCreatesAtOnce : ApplyUpdatesAtOnce;
+}
+
+public enum ProposalOutcome
+{
+    Pending,
+    Accepted,
+    Rejected,
+}

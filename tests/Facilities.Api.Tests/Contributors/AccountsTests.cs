@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Facilities.Api.Tests.Contributors;
+
+public sealed class AccountsFixture : ContributorsFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["RateLimits:Enabled"] = "false",
+        ["Accounts:MaxFailedLogins"] = "3",
+    };
+}
+
+/// <summary>Accounts: Identity with bearer tokens in snake_case, lockout, roles, the configured first admin.</summary>
+public sealed class AccountsTests(AccountsFixture fixture) : IClassFixture<AccountsFixture>
+{
+    [Fact]
+    public async Task Register_login_and_refresh_answer_snake_case_bearer_tokens_that_open_me()
+    {
+        var account = await fixture.RegisterAsync();
+
+        using var login = await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/login", new { email = account.Email, password = account.Password });
+        var tokens = await login.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Equal("Bearer", tokens.GetProperty("token_type").GetString());
+        Assert.True(tokens.GetProperty("expires_in").GetInt64() > 0);
+
+        using var refresh = await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/refresh", new { refresh_token = tokens.GetProperty("refresh_token").GetString() });
+        var refreshed = await refresh.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.OK, refresh.StatusCode);
+
+        var me = await fixture.Client(refreshed.GetProperty("access_token").GetString()!).GetFromJsonAsync<JsonElement>("/api/v1/me");
+        Assert.Equal(account.Id, me.GetProperty("id").GetGuid());
+        Assert.Equal(1, me.GetProperty("reputation").GetInt32());
+        Assert.False(me.GetProperty("privileges").GetProperty("votes_count").GetBoolean());
+        Assert.True(me.GetProperty("rate_limits").GetProperty("proposals").GetProperty("limit").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task Missing_or_bad_tokens_are_401_problems_and_a_missing_role_is_403()
+    {
+        await (await fixture.Anonymous.GetAsync("/api/v1/me")).IsProblemAsync(HttpStatusCode.Unauthorized);
+        await (await fixture.Client("not-a-token").GetAsync("/api/v1/me")).IsProblemAsync(HttpStatusCode.Unauthorized);
+        await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/refresh", new { refresh_token = "forged" })).IsProblemAsync(HttpStatusCode.Unauthorized);
+
+        var user = await fixture.RegisterAsync();
+        await (await user.Client.PutAsJsonAsync($"/api/v1/admin/users/{user.Id}/reputation", new { reputation = 5000 }))
+            .IsProblemAsync(HttpStatusCode.Forbidden);
+        await (await user.Client.GetAsync("/api/v1/reviews")).IsProblemAsync(HttpStatusCode.Forbidden);
+        await (await user.Client.PostAsJsonAsync("/api/v1/admin/partners", new { name = "Borough" })).IsProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Equal(1, await fixture.ReputationAsync(user.Id));
+    }
+
+    [Fact]
+    public async Task Repeated_failed_logins_lock_the_account_even_against_the_right_password()
+    {
+        var account = await fixture.RegisterAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/login", new { email = account.Email, password = "wrong password" }))
+                .IsProblemAsync(HttpStatusCode.Unauthorized);
+        }
+        var locked = await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/login", new { email = account.Email, password = account.Password }))
+            .IsProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("locked", locked.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task The_configured_first_admin_sets_reputations_and_each_change_is_audited()
+    {
+        var me = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/me");
+        Assert.Contains("admin", me.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+
+        var user = await fixture.RegisterAsync();
+        using var set = await fixture.Admin.Client.PutAsJsonAsync($"/api/v1/admin/users/{user.Id}/reputation", new { reputation = 250 });
+        var answer = await set.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, answer.GetProperty("from").GetInt32());
+        Assert.Equal(250, answer.GetProperty("to").GetInt32());
+        Assert.Equal(250, await fixture.ReputationAsync(user.Id));
+        Assert.Equal(1, await fixture.ScalarAsync(
+            "select count(*) from reputation_events where user_id = $1 and actor_user_id = $2 and reputation_from = 1 and reputation_to = 250 " +
+            "and reason = 'set_by_admin'", user.Id, fixture.Admin.Id));
+
+        await (await fixture.Admin.Client.PutAsJsonAsync($"/api/v1/admin/users/{user.Id}/reputation", new { reputation = 0 }))
+            .IsProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Registration_refuses_a_short_password_a_bad_address_and_a_taken_one()
+    {
+        var bad = await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/register", new { email = "x@facilities.test", password = "short" }))
+            .IsProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("password", out _));
+        await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/register", new { email = "not an address", password = "long enough password" }))
+            .IsProblemAsync(HttpStatusCode.BadRequest);
+        var taken = await fixture.RegisterAsync();
+        await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/register", new { email = taken.Email, password = "long enough password" }))
+            .IsProblemAsync(HttpStatusCode.Conflict);
+    }
+}
