@@ -51,9 +51,12 @@ public static class FacilitiesEndpoints
         group.MapGet("/{id}", async (IMediator mediator, HttpContext http, string id, CancellationToken ct) =>
             {
                 var feature = await mediator.Send(new GetFacilityQuery(id), ct);
-                // The version changes with every accepted change; open_now, computed at read time, is in the tag too.
+                // The version changes with every accepted change; open_now, computed at read time, is in the tag too, and so
+                // are last_verified_at and confidence, which confirmations move without a new version.
                 var openNow = feature.Properties.OpenNow switch { true => "open", false => "closed", null => "unknown" };
-                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}");
+                var verified = feature.Properties.LastVerifiedAt?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "never";
+                var confidence = feature.Properties.Confidence.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}:{verified}:{confidence}");
                 return ConditionalGet.IsNotModified(http, etag, "no-cache")
                     ? ConditionalGet.NotModified
                     : TypedResults.Json(feature, contentType: FacilityFeatures.GeoJsonContentType);

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Facilities.Api.Tests.Contributors;
+
+/// <summary>Confirmations and reports: weighted like votes, the privilege at 100, temporary closure, closure proposals.</summary>
+public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : IClassFixture<ContributorsFixture>
+{
+    private static async Task<JsonElement> PostAsync(Account account, string url, object body, HttpStatusCode expected = HttpStatusCode.Created)
+    {
+        using var response = await account.Client.PostAsJsonAsync(url, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{url} answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task A_confirmation_at_100_verifies_at_once_and_below_it_takes_weight_3_and_the_etag_moves()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        using var first = await fixture.Anonymous.GetAsync($"/api/v1/facilities/{facility}");
+        var etag = first.Headers.ETag!;
+        var verifiedBefore = (await fixture.FacilityAsync(facility)).GetProperty("last_verified_at").GetString();
+        var confidenceBefore = (await fixture.FacilityAsync(facility)).GetProperty("confidence").GetDouble();
+
+        var at99 = await PostAsync(await fixture.RegisterAsync(99), $"/api/v1/facilities/{facility}/confirmations", new { });
+        Assert.False(at99.GetProperty("verified").GetBoolean()); // weight 1.996 < 3
+        var fresh = await PostAsync(await fixture.RegisterAsync(), $"/api/v1/facilities/{facility}/confirmations", new { comment = "Still there" });
+        Assert.False(fresh.GetProperty("verified").GetBoolean());
+        Assert.Equal(verifiedBefore, (await fixture.FacilityAsync(facility)).GetProperty("last_verified_at").GetString());
+
+        var at15 = await PostAsync(await fixture.RegisterAsync(15), $"/api/v1/facilities/{facility}/confirmations", new { });
+        Assert.True(at15.GetProperty("verified").GetBoolean()); // 1.996 + 1.176 ≥ 3
+        var after = await fixture.FacilityAsync(facility);
+        Assert.True(after.GetProperty("confidence").GetDouble() > confidenceBefore);
+        Assert.NotEqual(verifiedBefore, after.GetProperty("last_verified_at").GetString());
+        Assert.Equal(1, after.GetProperty("version").GetInt32());
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/facilities/{facility}");
+        conditional.Headers.IfNoneMatch.Add(etag);
+        using var reread = await fixture.Anonymous.SendAsync(conditional);
+        Assert.Equal(HttpStatusCode.OK, reread.StatusCode);
+
+        var at100 = await PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{facility}/confirmations", new { });
+        Assert.True(at100.GetProperty("verified").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Out_of_order_reports_reaching_the_threshold_close_the_facility_for_24_hours()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var url = $"/api/v1/facilities/{facility}/reports";
+        Assert.Equal("recorded", (await PostAsync(await fixture.RegisterAsync(99), url, new { reason = "out_of_order" })).GetProperty("effect").GetString());
+        Assert.Equal("recorded", (await PostAsync(await fixture.RegisterAsync(), url, new { reason = "out_of_order" })).GetProperty("effect").GetString());
+        Assert.Equal("open", (await fixture.FacilityAsync(facility)).GetProperty("status").GetString());
+        var third = await PostAsync(await fixture.RegisterAsync(15), url, new { reason = "out_of_order", comment = "Door jammed" });
+        Assert.Equal("temporarily_closed", third.GetProperty("effect").GetString());
+
+        var closed = await fixture.FacilityAsync(facility);
+        Assert.Equal("temporarily_closed", closed.GetProperty("status").GetString());
+        Assert.InRange(closed.GetProperty("status_until").GetDateTime(), DateTime.UtcNow.AddHours(23), DateTime.UtcNow.AddHours(25));
+        Assert.False(closed.GetProperty("open_now").GetBoolean());
+        var history = await fixture.Anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/facilities/{facility}/history");
+        Assert.Contains("out_of_order", history.GetProperty("versions")[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        var atOnce = await fixture.CreateFacilityAsync();
+        Assert.Equal("temporarily_closed", (await PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{atOnce}/reports",
+            new { reason = "out_of_order" })).GetProperty("effect").GetString());
+    }
+
+    [Fact]
+    public async Task A_closed_report_becomes_a_closure_proposal_that_later_reports_support()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var url = $"/api/v1/facilities/{facility}/reports";
+        var first = await PostAsync(await fixture.RegisterAsync(), url, new { reason = "closed", comment = "Boarded up" });
+        Assert.Equal("closure_proposed", first.GetProperty("effect").GetString());
+        var proposal = first.GetProperty("proposal_id").GetGuid();
+
+        var second = await PostAsync(await fixture.RegisterAsync(1000), url, new { reason = "closed" });
+        Assert.Equal("closure_supported", second.GetProperty("effect").GetString());
+        Assert.Equal(proposal, second.GetProperty("proposal_id").GetGuid());
+        Assert.Equal("removed", (await fixture.FacilityAsync(facility)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Bad_reports_and_confirmations_are_4xx_problems()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var user = await fixture.RegisterAsync();
+        await (await user.Client.PostAsJsonAsync($"/api/v1/facilities/{facility}/reports", new { reason = "haunted" })).IsProblemAsync(HttpStatusCode.BadRequest);
+        await (await user.Client.PostAsJsonAsync($"/api/v1/facilities/{facility}/reports", new { reason = "dirty", comment = "" })).IsProblemAsync(HttpStatusCode.BadRequest);
+        await (await user.Client.PostAsJsonAsync($"/api/v1/facilities/{Guid.NewGuid()}/confirmations", new { })).IsProblemAsync(HttpStatusCode.NotFound);
+        await (await fixture.Anonymous.PostAsJsonAsync($"/api/v1/facilities/{facility}/confirmations", new { })).IsProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(0, await fixture.ScalarAsync("select count(*) from reports where user_id = $1", user.Id));
+    }
+}
