@@ -90,6 +90,7 @@ public sealed class ProposalTests(ContributorsFixture fixture) : IClassFixture<C
         Assert.Equal(proposal.ToString(), version.GetProperty("proposal_id").GetString());
         Assert.Equal(author.Id.ToString(), version.GetProperty("author_user_id").GetString());
         Assert.Equal("Used it today", version.GetProperty("reason").GetString());
+        Assert.Equal(["down", "down", "up"], version.GetProperty("votes").EnumerateArray().Select(v => v.GetProperty("vote").GetString()));
     }
 
     [Fact]

@@ -16,7 +16,12 @@ public sealed record FacilityVersion(
     string? SourceDataset,
     string? ProposalId,
     string? Reason,
-    RawJson Changes);
+    RawJson Changes)
+{
+    /// <summary>The votes that decided the version's proposal (voter, up or down, weight), when it came from one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public RawJson? Votes { get; init; }
+}
 
 public sealed record FacilityHistory(string FacilityId, IReadOnlyList<FacilityVersion> Versions);
 
@@ -24,7 +29,11 @@ public sealed class FacilityHistoryHandler(NpgsqlDataSource dataSource) : IReque
 {
     private const string Sql =
         "select v.version, v.created_at, v.author_user_id::text, v.author_name, v.source_dataset_id::text, d.name, " +
-        "       v.proposal_id::text, v.reason, v.changes::text " +
+        "       v.proposal_id::text, v.reason, v.changes::text, " +
+        // The votes of the proposal a version came from (contributions), in the order they were cast.
+        "       (select jsonb_agg(jsonb_build_object('voter_id', x.voter_id, 'voter_name', u.display_name, 'vote', x.vote, " +
+        "                 'weight', round(x.weight::numeric, 4)) order by x.created_at)::text " +
+        "          from votes x join users u on u.id = x.voter_id where x.proposal_id = v.proposal_id) " +
         "from facilities f " +
         "left join facility_versions v on v.facility_id = f.id " +
         "left join datasets d on d.id = v.source_dataset_id " +
@@ -53,7 +62,10 @@ public sealed class FacilityHistoryHandler(NpgsqlDataSource dataSource) : IReque
                 reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                new RawJson(reader.GetString(8))));
+                new RawJson(reader.GetString(8)))
+            {
+                Votes = reader.IsDBNull(9) ? null : new RawJson(reader.GetString(9)),
+            });
         }
         return exists ? new FacilityHistory(id.ToString(), versions) : throw new NotFoundException("facility", request.Id);
     }
