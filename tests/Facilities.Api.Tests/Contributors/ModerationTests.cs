@@ -168,3 +168,52 @@ public sealed class ModerationTests(ContributorsFixture fixture) : IClassFixture
         await (await fixture.Admin.Client.PostAsJsonAsync("/api/v1/admin/partners", new { name = "" })).IsProblemAsync(HttpStatusCode.BadRequest);
     }
 }
+
+/// <summary>Roles granted by an admin, and the published rules.</summary>
+public sealed class RolesAndRulesTests(ContributorsFixture fixture) : IClassFixture<ContributorsFixture>
+{
+    private static readonly string[] ModeratorOnly = ["moderator"];
+
+    [Fact]
+    public async Task A_moderator_made_by_an_admin_applies_at_once_reverts_and_unblocks_with_a_fresh_token()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var moderator = await fixture.RegisterAsync();
+        using (var roles = await fixture.Admin.Client.PutAsJsonAsync($"/api/v1/admin/users/{moderator.Id}/roles", new { roles = ModeratorOnly }))
+        {
+            Assert.Equal(HttpStatusCode.OK, roles.StatusCode);
+        }
+        var signedIn = await fixture.LoginAsync(moderator.Email, moderator.Password);
+
+        var moved = await ContributorsFixture.ProposeAsync(signedIn, new { kind = "move", facility_id = facility, location = new { lat = 10.0, lon = 10.0 }, comment = "Far, but a moderator" });
+        Assert.Equal("accepted", moved.GetProperty("state").GetString());
+        var close = await ContributorsFixture.ProposeAsync(signedIn, new { kind = "close", facility_id = facility, comment = "Demolished" });
+        Assert.Equal("removed", (await fixture.FacilityAsync(facility)).GetProperty("status").GetString());
+        Assert.Equal("accepted", close.GetProperty("state").GetString());
+        var reopen = await ContributorsFixture.ProposeAsync(signedIn, new { kind = "reopen", facility_id = facility, comment = "Rebuilt" });
+        Assert.Equal("accepted", reopen.GetProperty("state").GetString());
+        Assert.Equal("open", (await fixture.FacilityAsync(facility)).GetProperty("status").GetString());
+
+        var user = await fixture.RegisterAsync();
+        using (var block = await signedIn.Client.PostAsJsonAsync($"/api/v1/users/{user.Id}/block", new { reason = "Test" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, block.StatusCode);
+        }
+        using (var unblock = await signedIn.Client.DeleteAsync($"/api/v1/users/{user.Id}/block"))
+        {
+            Assert.Equal(HttpStatusCode.OK, unblock.StatusCode);
+        }
+        Assert.False((await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("blocked").GetBoolean());
+        await (await signedIn.Client.PostAsJsonAsync($"/api/v1/users/{fixture.Admin.Id}/block", new { })).IsProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task The_rules_in_force_are_published()
+    {
+        var rules = await fixture.Anonymous.GetFromJsonAsync<JsonElement>("/api/v1/reputation/rules");
+        Assert.Equal(15, rules.GetProperty("rules").GetProperty("vote").GetInt32());
+        Assert.Equal(3, rules.GetProperty("rules").GetProperty("accept_margin").GetDouble());
+        Assert.Equal(500, rules.GetProperty("rules").GetProperty("apply_creates_at_once").GetInt32());
+        Assert.Equal(10, rules.GetProperty("rate_limits").GetProperty("proposals").GetInt32());
+    }
+}
