@@ -3,6 +3,7 @@ using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Health;
+using Facilities.Api.Features.MapConfig;
 using Facilities.Api.Features.Nearby;
 using Facilities.Api.Features.OpenData;
 using Facilities.Api.Web;
@@ -43,7 +44,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseResponseCompression();
 app.UseDefaultFiles();
-app.UseStaticFiles();
+app.UseStaticFiles(MapPageStaticFiles.Options);
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.UseSwaggerUI(options =>
@@ -58,6 +59,7 @@ app.MapNearby();
 app.MapFacilities();
 app.MapCategories();
 app.MapOpenData();
+app.MapMapConfig();
 
 await app.RunAsync();
 
