@@ -205,6 +205,27 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await AssertNearestListIsTheApisAsync(page, origin, "", zh);
         Assert.Equal("English", await page.InnerTextAsync("#language"));
 
+        // By keyboard alone: skip to the list, open the nearest facility, Escape back to the same row; a marker opens
+        // with Enter too.
+        await page.FocusAsync(".skip");
+        await page.Keyboard.PressAsync("Enter");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        var row = await page.EvaluateAsync<string>("() => document.activeElement.dataset.id");
+        Assert.Equal(await page.Locator("#nearest-list .facility-row").First.GetAttributeAsync("data-id"), row);
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForSelectorAsync("#detail:not([hidden])");
+        await phone.SettledAsync();
+        Assert.Equal("detail-title", await page.EvaluateAsync<string>("() => document.activeElement.id"));
+        await page.Keyboard.PressAsync("Escape");
+        Assert.True(await page.Locator("#detail").IsHiddenAsync());
+        Assert.Equal(row, await page.EvaluateAsync<string>("() => document.activeElement.dataset.id"));
+        await page.Locator(".facility-marker").First.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForSelectorAsync("#detail:not([hidden])");
+        await phone.SettledAsync();
+        await page.Keyboard.PressAsync("Escape");
+
         await AssertFitsThePhoneAndEveryControlIsNamedAsync(page);
         await phone.ScreenshotAsync("resident-refused-location-switched-to-zh");
         await phone.CloseAsync();

@@ -243,7 +243,7 @@
         icon: L.divIcon({ className: 'facility-marker', html: '<span style="background:' + color + '"></span>', iconSize: [32, 32] }),
         title: categoryName(item.category), keyboard: true
       });
-      marker.on('click', function () { openDetail(item.id, null); });
+      marker.activate = function () { openDetail(item.id, null); };
     } else {
       var size = Math.round(30 + Math.min(22, Math.log10(item.count) * 8));
       marker = L.marker([item.lat, item.lon], {
@@ -253,11 +253,16 @@
         }),
         title: t('cluster', { n: I.number(item.count) }), keyboard: true
       });
-      marker.on('click', function () { map.setView([item.lat, item.lon], Math.min(map.getZoom() + 2, map.getMaxZoom())); });
+      marker.activate = function () { map.setView([item.lat, item.lon], Math.min(map.getZoom() + 2, map.getMaxZoom())); };
     }
-    // The id and count in the DOM let a test (or a browser extension) tell markers apart.
+    marker.on('click', function () { marker.activate(); });
+    // The id and count in the DOM let a test (or a browser extension) tell markers apart. Leaflet makes markers
+    // focusable buttons but answers Enter only with a popup: Enter and Space act as a tap here.
     marker.on('add', function () {
       var node = marker.getElement();
+      L.DomEvent.on(node, 'keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ') { L.DomEvent.preventDefault(e); marker.activate(); }
+      });
       if (item.id) { node.dataset.id = item.id; }
       node.dataset.count = String(item.count);
     });
@@ -348,6 +353,8 @@
   }
 
   function refreshNearest(signal) {
+    // While a facility's details are open the list waits, so that Back returns to the list the resident left.
+    if (!el.detail.hidden) { state.listDeferred = true; return Promise.resolve(); }
     var origin = listOrigin();
     var lat = origin.at.lat.toFixed(6), lon = origin.at.lng.toFixed(6);
     var query = 'lat=' + lat + '&lon=' + lon + '&radius_m=' + NEAREST_RADIUS_M + '&limit=' + NEAREST_LIMIT +
@@ -366,6 +373,7 @@
     el.list.dataset.lat = n.lat;
     el.list.dataset.lon = n.lon;
     el.list.dataset.query = n.query;
+    var focused = el.list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
     el.list.textContent = '';
     n.features.forEach(function (f) {
       var p = f.properties;
@@ -388,6 +396,8 @@
       li.appendChild(button);
       el.list.appendChild(li);
     });
+    var refocus = focused && el.list.querySelector('[data-id="' + focused + '"]');
+    if (refocus) { refocus.focus({ preventScroll: true }); }
     el.empty.hidden = n.features.length > 0;
     el.empty.textContent = t('nearestEmpty', { km: I.number(NEAREST_RADIUS_M / 1000) });
   }
@@ -444,7 +454,8 @@
     if (selectedRing) { overlayLayer.removeLayer(selectedRing); selectedRing = null; }
     showSheet('list');
     var row = id && el.list.querySelector('[data-id="' + id + '"]');
-    (row || el.sheetToggle).focus({ preventScroll: true });
+    (row || $('nearest-title')).focus({ preventScroll: true });
+    if (state.listDeferred) { state.listDeferred = false; schedule(listTask); }
   }
 
   function sourceKindName(kind) { return t(kind) || kind; }
@@ -564,7 +575,7 @@
     var show = el.reportForm.hidden;
     el.reportForm.hidden = !show;
     el.report.setAttribute('aria-expanded', String(show));
-    if (show) { el.reportReason.focus(); }
+    if (show) { el.reportReason.value = ''; fieldError('reason', null); fieldError('comment', null); el.reportReason.focus(); }
   }
 
   function fieldError(name, text) {
@@ -579,6 +590,7 @@
     if (!state.detail) { return; }
     fieldError('reason', null);
     fieldError('comment', null);
+    if (!el.reportReason.value) { fieldError('reason', t('reasonRequired')); el.reportReason.focus(); return; }
     var body = { reason: el.reportReason.value };
     if (el.reportComment.value.trim()) { body.comment = el.reportComment.value.trim(); }
     postJson('/api/v1/facilities/' + enc(state.detail.properties.id) + '/reports', body).then(function () {
@@ -636,8 +648,9 @@
     el.map.setAttribute('aria-label', t('map'));
     var reason = el.reportReason.value;
     el.reportReason.textContent = '';
+    el.reportReason.appendChild(new Option(t('chooseReason'), ''));
     REPORT_REASONS.forEach(function (r) { el.reportReason.appendChild(new Option(t('reasons')[r], r)); });
-    if (reason) { el.reportReason.value = reason; }
+    el.reportReason.value = reason;
     fillCategories();
     renderFiltersButton();
     placeControls();
@@ -676,6 +689,10 @@
     resized();
   });
   $('detail-back').addEventListener('click', closeDetail);
+  document.querySelector('.skip').addEventListener('click', function (e) {
+    e.preventDefault();
+    $(el.detail.hidden ? 'nearest-title' : 'detail-title').focus();
+  });
   el.stillHere.addEventListener('click', confirmStillHere);
   el.report.addEventListener('click', toggleReport);
   $('report-cancel').addEventListener('click', function () { el.reportForm.hidden = true; el.report.setAttribute('aria-expanded', 'false'); el.report.focus(); });
