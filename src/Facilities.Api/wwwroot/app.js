@@ -491,7 +491,8 @@
     open.className = 'open-state ' + openKind;
     open.textContent = p.status === 'temporarily_closed'
       ? (p.status_until ? t('closedUntil', { date: I.date(p.status_until) }) : t('closedTemporarily'))
-      : t('openState')[openKind] + (p.opening_hours ? ' · ' + I.hours(p.opening_hours) : '');
+      : openKind === 'unknown' && p.opening_hours ? t('hours', { h: I.hours(p.opening_hours) })
+        : t('openState')[openKind] + (p.opening_hours ? ' · ' + I.hours(p.opening_hours) : '');
 
     var badges = $('detail-badges');
     badges.textContent = '';
@@ -701,7 +702,19 @@
     if (e.key !== 'Escape') { return; }
     if (!el.filters.hidden) { toggleFilters(false); } else if (!el.detail.hidden) { closeDetail(); }
   });
-  map.on('moveend', function () { refreshAll(false); });
+  map.on('moveend', function () {
+    refreshAll(false);
+    // The view in the address, as OpenStreetMap writes it (#zoom/lat/lon), so a link shows the same place.
+    var c = map.getCenter().wrap();
+    history.replaceState(null, '', '#' + map.getZoom() + '/' + c.lat.toFixed(5) + '/' + c.lng.toFixed(5));
+  });
+
+  function viewInAddress() {
+    var m = /^#(\d{1,2})\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(location.hash);
+    if (!m) { return null; }
+    var zoom = Number(m[1]), lat = Number(m[2]), lon = Number(m[3]);
+    return zoom <= 19 && Math.abs(lat) <= 85 && Math.abs(lon) <= 180 ? { zoom: zoom, at: L.latLng(lat, lon) } : null;
+  }
 
   // ---- Start: configuration, labels and the resident's location, in parallel ----------------------------------
 
@@ -744,7 +757,9 @@
   applyLanguage();
   showSheet('list');
 
-  var located = requestLocation(LOCATION_WAIT_MS);
+  // A link to a view opens that view; the resident's position, if they grant it, is still shown and used for the list.
+  var linked = viewInAddress();
+  var located = linked ? (requestLocation(LOCATION_WAIT_MS), Promise.resolve(null)) : requestLocation(LOCATION_WAIT_MS);
   var configured = getJson('/api/v1/map-config').then(function (c) { state.config = c; }, function () { /* defaults */ });
   var labelled = getJson('/api/v1/categories').then(function (body) {
     body.categories.forEach(function (c) { state.categories[c.id] = c; state.categoryOrder.push(c.id); });
@@ -755,14 +770,16 @@
   Promise.all([configured, located]).then(function (results) {
     var at = results[1];
     addBaseMap();
-    if (at) {
+    if (linked) {
+      map.setView(linked.at, linked.zoom);
+    } else if (at) {
       map.setView(at, LOCATED_ZOOM);
     } else {
       var city = state.config.demo_city;
       setNote('demoCity', { city: city.labels });
       map.setView([city.lat, city.lon], city.zoom);
     }
-    document.body.dataset.start = at ? 'located' : 'demo-city';
+    document.body.dataset.start = linked ? 'linked' : at ? 'located' : 'demo-city';
     refreshAll(true);
   });
 })();
