@@ -162,7 +162,7 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
     }
 
     [Fact]
-    public async Task Resident_who_refuses_location_sees_the_demo_city_without_a_base_map_and_can_switch_to_Chinese()
+    public async Task Resident_who_refuses_location_sees_the_demo_city_without_a_base_map_switches_to_Chinese_and_keeps_the_view_in_the_address()
     {
         var phone = await fixture.NewPhonePageAsync("en-GB");
         var page = phone.Page;
@@ -225,6 +225,16 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await page.WaitForSelectorAsync("#detail:not([hidden])");
         await phone.SettledAsync();
         await page.Keyboard.PressAsync("Escape");
+
+        // The address keeps the view (#zoom/lat/lon), so a link or a reload opens the same place, in the chosen language.
+        var hash = await page.EvaluateAsync<string>("() => location.hash");
+        var view = await page.EvaluateAsync<string>("() => { const c = window.facilitiesMap.getCenter(); return `#${window.facilitiesMap.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`; }");
+        Assert.Equal(view, hash);
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        Assert.Equal(view, await page.EvaluateAsync<string>("() => location.hash"));
+        Assert.Equal("zh-Hans", await page.GetAttributeAsync("html", "lang"));
 
         await AssertFitsThePhoneAndEveryControlIsNamedAsync(page);
         await phone.ScreenshotAsync("resident-refused-location-switched-to-zh");

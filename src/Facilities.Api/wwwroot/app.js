@@ -53,7 +53,7 @@
     core: {},                // core attribute definitions: labels, value_labels
     user: null,              // L.LatLng of the resident, when known
     drawn: [],               // what the map shows: [{ lat, lon, count, id, category }]
-    nearest: null,           // { key, origin, fromUser, features }
+    nearest: null,           // { query, lat, lon, fromUser, features }: the list shown and what it answers
     detail: null,            // the open facility Feature
     detailDistance: null,
     notes: {},               // note key -> args; shown over the map
@@ -119,7 +119,7 @@
   // ---- The map -------------------------------------------------------------------------------------------------
 
   var map = L.map('map', { zoomControl: false, minZoom: 2, maxZoom: 19, worldCopyJump: true });
-  window.facilitiesMap = map;
+  window.facilitiesMap = map; // for the browser tests and for anyone poking at the page from the console
   var zoomControl = null;
   var facilityLayer = L.layerGroup().addTo(map);
   // The resident's dot and the selected facility's ring stay above the markers.
@@ -219,10 +219,15 @@
     var fits = boxes.every(function (b) { return b.e - b.w <= BBOX_MAX_SPAN && b.n - b.s <= BBOX_MAX_SPAN; });
     var clusters = function () {
       return Promise.all(boxes.map(function (b) { return clustersOf(b, zoom, signal); }))
-        .then(function (parts) { draw([].concat.apply([], parts)); setNote('filtersZoomIn', filtered ? {} : null); });
+        .then(function (parts) {
+          if (signal.aborted) { return; } // answered just as a newer view replaced it
+          draw([].concat.apply([], parts));
+          setNote('filtersZoomIn', filtered ? {} : null);
+        });
     };
     if (!filtered || !fits) { return clusters(); }
     return Promise.all(boxes.map(function (b) { return filteredOf(b, zoom, signal); })).then(function (parts) {
+      if (signal.aborted) { return undefined; }
       if (parts.some(function (p) { return p === null; })) { return clusters(); }
       draw([].concat.apply([], parts));
       setNote('filtersZoomIn', null);
@@ -361,6 +366,7 @@
       filterQuery().map(function (q) { return '&' + q; }).join('');
     if (state.nearest && state.nearest.query === query) { return Promise.resolve(); }
     return getJson('/api/v1/facilities/nearby?' + query, signal).then(function (body) {
+      if (signal.aborted) { return; }
       state.nearest = { query: query, lat: lat, lon: lon, fromUser: origin.fromUser, features: body.features };
       renderNearest();
     });
