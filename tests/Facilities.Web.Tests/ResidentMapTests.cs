@@ -28,15 +28,16 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
 
     private sealed record Words(
         string Lang, string Filters, string FiltersTwo, string NearestToYou, string NearestToCentre, string DrinkingWater,
-        string SignInToConfirm, string Confirmed, string Reported, string Official, string Community, string NoBaseMap, string DemoCity)
+        string SignInToConfirm, string Confirmed, string Reported, string Official, string Community, string NoBaseMap, string DemoCity,
+        string ZoomInToFilter)
     {
         public static Words For(string locale) => locale.StartsWith("zh", StringComparison.Ordinal)
             ? new("zh-Hans", "筛选", "筛选（2）", "离你最近", "离地图中心最近", "饮水点",
-                "登录后才能确认此设施仍在。", "谢谢：已记录你的确认。", "谢谢：你的报告已提交。", "官方", "社区", "底图无法加载。", "南京")
+                "登录后才能确认此设施仍在。", "谢谢：已记录你的确认。", "谢谢：你的报告已提交。", "官方", "社区", "底图无法加载。", "南京", "请放大地图以筛选")
             : new("en", "Filters", "Filters (2)", "Nearest to you", "Nearest to the map centre", "Drinking water",
                 "Sign in to confirm that this facility is still here.", "Thank you: your confirmation was recorded.",
                 "Thank you: your report was sent.",
-                "Official", "Community", "No base map.", "Nanjing");
+                "Official", "Community", "No base map.", "Nanjing", "Zoom in to filter the map");
 
         /// <summary>"120 m · 2 min walk": the straight-line distance, and minutes at 80 m a minute rounded up.</summary>
         public string Walk(double metres)
@@ -98,6 +99,11 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await page.ClickAsync("#filters-done");
         await phone.ScreenshotAsync($"resident-{locale}-filtered-clusters");
         var nearest = await AssertNearestListIsTheApisAsync(page, Home, "&category=drinking_water&wheelchair=yes", words);
+
+        // Too wide a view for the filtered list (over 2 degrees): category clusters, and the map says to zoom in.
+        await SetViewAsync(phone, Home, 7);
+        Assert.Contains(words.ZoomInToFilter, await page.InnerTextAsync("#note"), StringComparison.Ordinal);
+        Assert.True(await CountOnMapAsync(page) >= water, "wide views fall back to the category's clusters");
 
         // Close in on the nearest of them: single facilities are markers, and tapping one opens its details.
         var first = nearest[0];
