@@ -61,6 +61,7 @@
   };
 
   // ---- The API -------------------------------------------------------------------------------------------------
+  // URLs are relative to the page, so the service also works behind a proxy under a path (https://host/facilities/).
 
   function problemOf(response) {
     return response.json().catch(function () { return {}; }).then(function (p) {
@@ -179,7 +180,7 @@
   function bboxParam(box) { return [box.w, box.s, box.e, box.n].map(function (v) { return v.toFixed(6); }).join(','); }
 
   function clustersOf(box, zoom, signal) {
-    var url = '/api/v1/facilities/clusters?zoom=' + zoom + '&bbox=' + bboxParam(box) + categoryQuery().map(function (q) { return '&' + q; }).join('');
+    var url = 'api/v1/facilities/clusters?zoom=' + zoom + '&bbox=' + bboxParam(box) + categoryQuery().map(function (q) { return '&' + q; }).join('');
     return getJson(url, signal).then(function (body) {
       return body.features.map(function (f) {
         var c = f.geometry.coordinates, p = f.properties;
@@ -194,7 +195,7 @@
    * tile wide). That only works while the view holds at most one page; beyond it the answer is null.
    */
   function filteredOf(box, zoom, signal) {
-    var url = '/api/v1/facilities?limit=' + BBOX_MAX_LIMIT + '&bbox=' + bboxParam(box) + filterQuery().map(function (q) { return '&' + q; }).join('');
+    var url = 'api/v1/facilities?limit=' + BBOX_MAX_LIMIT + '&bbox=' + bboxParam(box) + filterQuery().map(function (q) { return '&' + q; }).join('');
     return getJson(url, signal).then(function (body) {
       if ((body.links || []).some(function (l) { return l.rel === 'next'; })) { return null; }
       var cell = 90 / Math.pow(2, zoom), cells = {};
@@ -365,7 +366,7 @@
     var query = 'lat=' + lat + '&lon=' + lon + '&radius_m=' + NEAREST_RADIUS_M + '&limit=' + NEAREST_LIMIT +
       filterQuery().map(function (q) { return '&' + q; }).join('');
     if (state.nearest && state.nearest.query === query) { return Promise.resolve(); }
-    return getJson('/api/v1/facilities/nearby?' + query, signal).then(function (body) {
+    return getJson('api/v1/facilities/nearby?' + query, signal).then(function (body) {
       if (signal.aborted) { return; }
       state.nearest = { query: query, lat: lat, lon: lon, fromUser: origin.fromUser, features: body.features };
       renderNearest();
@@ -436,7 +437,7 @@
     el.reportForm.hidden = true;
     el.report.setAttribute('aria-expanded', 'false');
     showSheet('detail');
-    return getJson('/api/v1/facilities/' + enc(id), controller.signal).then(function (feature) {
+    return getJson('api/v1/facilities/' + enc(id), controller.signal).then(function (feature) {
       if (controller !== detailController) { return; }
       state.detail = feature;
       renderDetail();
@@ -571,7 +572,7 @@
     if (!accessToken()) { say(t('signInToConfirm'), 'needs-sign-in'); return; }
     var id = state.detail.properties.id;
     el.stillHere.disabled = true;
-    postJson('/api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function () {
+    postJson('api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function () {
       say(t('confirmed'), 'done');
       if (state.detail && state.detail.properties.id === id) { openDetail(id, state.detailDistance).then(function () { say(t('confirmed'), 'done'); }); }
     }, function (e) { failure(e, 'signInToConfirm'); }).then(function () { el.stillHere.disabled = false; });
@@ -600,7 +601,7 @@
     if (!el.reportReason.value) { fieldError('reason', t('reasonRequired')); el.reportReason.focus(); return; }
     var body = { reason: el.reportReason.value };
     if (el.reportComment.value.trim()) { body.comment = el.reportComment.value.trim(); }
-    postJson('/api/v1/facilities/' + enc(state.detail.properties.id) + '/reports', body).then(function () {
+    postJson('api/v1/facilities/' + enc(state.detail.properties.id) + '/reports', body).then(function () {
       el.reportForm.hidden = true;
       el.report.setAttribute('aria-expanded', 'false');
       el.reportComment.value = '';
@@ -766,8 +767,8 @@
   // A link to a view opens that view; the resident's position, if they grant it, is still shown and used for the list.
   var linked = viewInAddress();
   var located = linked ? (requestLocation(LOCATION_WAIT_MS), Promise.resolve(null)) : requestLocation(LOCATION_WAIT_MS);
-  var configured = getJson('/api/v1/map-config').then(function (c) { state.config = c; }, function () { /* defaults */ });
-  var labelled = getJson('/api/v1/categories').then(function (body) {
+  var configured = getJson('api/v1/map-config').then(function (c) { state.config = c; }, function () { /* defaults */ });
+  var labelled = getJson('api/v1/categories').then(function (body) {
     body.categories.forEach(function (c) { state.categories[c.id] = c; state.categoryOrder.push(c.id); });
     state.core = body.core_attributes || {};
     applyLanguage();
