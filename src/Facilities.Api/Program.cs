@@ -8,6 +8,7 @@ using Facilities.Api.Features.Nearby;
 using Facilities.Api.Features.OpenData;
 using Facilities.Api.Web;
 using FluentValidation;
+using Microsoft.AspNetCore.ResponseCompression;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -34,7 +35,12 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 });
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
-builder.Services.AddResponseCompression(options => options.EnableForHttps = true);
+builder.Services.AddResponseCompression(options =>
+{
+    options.EnableForHttps = true;
+    // The map page's answers are GeoJSON; compressed, a bbox page of 655 facilities is 62 KB instead of 449 KB.
+    options.MimeTypes = ResponseCompressionDefaults.MimeTypes.Append("application/geo+json");
+});
 
 var app = builder.Build();
 

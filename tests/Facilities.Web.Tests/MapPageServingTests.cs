@@ -37,6 +37,24 @@ public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOut
     }
 
     [Fact]
+    public async Task Map_answers_in_geojson_are_sent_compressed()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/facilities?bbox=118.7,32.0,118.9,32.1&limit=1000");
+        request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
+        using var response = await fixture.Api.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/geo+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("gzip", response.Content.Headers.ContentEncoding);
+
+        var compressed = await response.Content.ReadAsByteArrayAsync();
+        await using var unzip = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+        using var body = await JsonDocument.ParseAsync(unzip);
+        var features = body.RootElement.GetProperty("features").GetArrayLength();
+        Assert.True(features > 100, "central Nanjing should hold hundreds of demo facilities");
+        output.WriteLine($"{features} facilities in {compressed.Length:N0} gzipped bytes");
+    }
+
+    [Fact]
     public async Task Leaflet_is_linked_with_the_version_libman_json_pins_and_kept_for_a_year()
     {
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(WebRoot, "..", "libman.json")));
