@@ -247,6 +247,48 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await phone.CloseAsync();
     }
 
+    [Fact]
+    public async Task Facilities_too_close_to_split_at_the_deepest_zoom_are_listed_when_their_cluster_is_tapped()
+    {
+        // Demo facilities a few metres apart (London, Shanghai): at zoom 19 one of these pairs shares a grid cell.
+        Position[] candidates = [new(51.513739, -0.138526), new(51.509719, -0.118418), new(31.236282, 121.491706)];
+        JsonElement? cluster = null;
+        foreach (var candidate in candidates)
+        {
+            var box = string.Create(CultureInfo.InvariantCulture,
+                $"{candidate.Lon - 0.001:0.000000},{candidate.Lat - 0.001:0.000000},{candidate.Lon + 0.001:0.000000},{candidate.Lat + 0.001:0.000000}");
+            using var clusters = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/clusters?zoom=19&bbox={box}"));
+            cluster = clusters.RootElement.GetProperty("features").EnumerateArray()
+                .Where(f => f.GetProperty("properties").GetProperty("count").GetInt32() > 1).Select(f => f.Clone()).FirstOrDefault();
+            if (cluster.Value.ValueKind != JsonValueKind.Undefined)
+            {
+                break;
+            }
+        }
+        Assert.True(cluster.HasValue && cluster.Value.ValueKind == JsonValueKind.Object, "one of the close pairs should be a cluster at zoom 19");
+        var c = cluster.Value.GetProperty("geometry").GetProperty("coordinates");
+        var spot = new Position(c[1].GetDouble(), c[0].GetDouble());
+
+        var phone = await fixture.NewPhonePageAsync("en-GB");
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/" + string.Create(CultureInfo.InvariantCulture, $"#19/{spot.Lat}/{spot.Lon}"));
+        await page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        var marker = page.Locator("#map .cluster[data-count]").First;
+        var count = int.Parse(await marker.GetAttributeAsync("data-count") ?? "0", CultureInfo.InvariantCulture);
+        Assert.True(count > 1);
+        await marker.ClickAsync();
+        await phone.SettledAsync();
+
+        Assert.Equal("At this spot", await page.InnerTextAsync("#nearest-title"));
+        using var here = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/nearby?{spot.Query}&radius_m=50&limit=10"));
+        var expected = here.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToArray();
+        Assert.True(expected.Length >= count);
+        Assert.Equal(expected, await page.Locator("#nearest-list .facility-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)"));
+        await phone.ScreenshotAsync("resident-cluster-at-the-deepest-zoom");
+        await phone.CloseAsync();
+    }
+
     private static async Task SetViewAsync(PhonePage phone, Position at, int zoom)
     {
         await phone.Page.EvaluateAsync("([lat, lon, zoom]) => window.facilitiesMap.setView([lat, lon], zoom, { animate: false })",

@@ -17,6 +17,7 @@
   var LOCATION_WAIT_MS = 8000;       // a permission prompt left unanswered falls back to the demo city after this
   var NEAREST_RADIUS_M = 2000;       // 25 minutes' walk: further than that is not "near"
   var NEAREST_LIMIT = 10;
+  var HERE_RADIUS_M = 50;            // a cluster at the deepest zoom spans about 20 m
   var BBOX_MAX_SPAN = 2;             // the bbox endpoint's limit, degrees each way
   var BBOX_MAX_LIMIT = 1000;         // and its page size limit
   var MAP_DEBOUNCE_MS = 150;
@@ -52,6 +53,7 @@
     categoryOrder: [],
     core: {},                // core attribute definitions: labels, value_labels
     user: null,              // L.LatLng of the resident, when known
+    here: null,              // L.LatLng of a cluster that cannot split further, whose facilities the list shows
     drawn: [],               // what the map shows: [{ lat, lon, count, id, category }]
     nearest: null,           // { query, lat, lon, fromUser, features }: the list shown and what it answers
     detail: null,            // the open facility Feature
@@ -259,7 +261,16 @@
         }),
         title: t('cluster', { n: I.number(item.count) }), keyboard: true
       });
-      marker.activate = function () { map.setView([item.lat, item.lon], Math.min(map.getZoom() + 2, map.getMaxZoom())); };
+      marker.activate = function () {
+        if (map.getZoom() < map.getMaxZoom()) {
+          map.setView([item.lat, item.lon], Math.min(map.getZoom() + 2, map.getMaxZoom()));
+          return;
+        }
+        // Fully zoomed in, facilities a few metres apart stay one cluster: the list shows them instead.
+        state.here = L.latLng(item.lat, item.lon);
+        schedule(listTask, true);
+        $('nearest-title').focus({ preventScroll: true });
+      };
     }
     marker.on('click', function () { marker.activate(); });
     // The id and count in the DOM let a test (or a browser extension) tell markers apart. Leaflet makes markers
@@ -352,8 +363,10 @@
 
   // ---- The nearest list ----------------------------------------------------------------------------------------
 
-  // Nearest to the resident while they are in view; once they pan elsewhere, nearest to the map centre.
+  // Nearest to the resident while they are in view; once they pan elsewhere, nearest to the map centre; right after a
+  // tap on a cluster that cannot split further, what is at that cluster.
   function listOrigin() {
+    if (state.here) { return { at: state.here.wrap(), fromUser: false, here: true }; }
     if (state.user && map.getBounds().contains(state.user)) { return { at: state.user, fromUser: true }; }
     return { at: map.getCenter().wrap(), fromUser: false };
   }
@@ -363,19 +376,19 @@
     if (!el.detail.hidden) { state.listDeferred = true; return Promise.resolve(); }
     var origin = listOrigin();
     var lat = origin.at.lat.toFixed(6), lon = origin.at.lng.toFixed(6);
-    var query = 'lat=' + lat + '&lon=' + lon + '&radius_m=' + NEAREST_RADIUS_M + '&limit=' + NEAREST_LIMIT +
+    var query = 'lat=' + lat + '&lon=' + lon + '&radius_m=' + (origin.here ? HERE_RADIUS_M : NEAREST_RADIUS_M) + '&limit=' + NEAREST_LIMIT +
       filterQuery().map(function (q) { return '&' + q; }).join('');
     if (state.nearest && state.nearest.query === query) { return Promise.resolve(); }
     return getJson('api/v1/facilities/nearby?' + query, signal).then(function (body) {
       if (signal.aborted) { return; }
-      state.nearest = { query: query, lat: lat, lon: lon, fromUser: origin.fromUser, features: body.features };
+      state.nearest = { query: query, lat: lat, lon: lon, fromUser: origin.fromUser, here: origin.here, features: body.features };
       renderNearest();
     });
   }
 
   function renderNearest() {
     var n = state.nearest;
-    el.nearestTitle.textContent = t(n && !n.fromUser ? 'nearestToCentre' : 'nearestToYou');
+    el.nearestTitle.textContent = t(n && n.here ? 'nearestHere' : n && !n.fromUser ? 'nearestToCentre' : 'nearestToYou');
     if (!n) { return; }
     el.list.dataset.lat = n.lat;
     el.list.dataset.lon = n.lon;
@@ -710,6 +723,7 @@
     if (!el.filters.hidden) { toggleFilters(false); } else if (!el.detail.hidden) { closeDetail(); }
   });
   map.on('moveend', function () {
+    state.here = null;
     refreshAll(false);
     // The view in the address, as OpenStreetMap writes it (#zoom/lat/lon), so a link shows the same place.
     var c = map.getCenter().wrap();
