@@ -41,6 +41,8 @@ builder.Services.AddResponseCompression(options =>
     // The map page's answers are GeoJSON; compressed, a bbox page of 655 facilities is 62 KB instead of 449 KB.
     options.MimeTypes = ResponseCompressionDefaults.MimeTypes.Append("application/geo+json");
 });
+// Brotli's fastest level makes GeoJSON larger than gzip's fastest; its default level is still cheap.
+builder.Services.Configure<BrotliCompressionProviderOptions>(options => options.Level = System.IO.Compression.CompressionLevel.Optimal);
 
 var app = builder.Build();
 
@@ -48,7 +50,8 @@ await app.Services.PrepareDatabaseAsync();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseResponseCompression();
+// Whole-layer exports stream hundreds of megabytes: compressing them would cost more server time than it saves.
+app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api/v1/export"), branch => branch.UseResponseCompression());
 app.UseDefaultFiles();
 app.UseStaticFiles(MapPageStaticFiles.Options);
 

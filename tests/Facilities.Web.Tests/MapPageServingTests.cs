@@ -55,6 +55,17 @@ public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOut
     }
 
     [Fact]
+    public async Task Whole_layer_export_streams_uncompressed_even_when_compression_is_offered()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/export/facilities.geojson");
+        request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("br"));
+        request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
+        using var response = await fixture.Api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(response.Content.Headers.ContentEncoding);
+    }
+
+    [Fact]
     public async Task Leaflet_is_linked_with_the_version_libman_json_pins_and_kept_for_a_year()
     {
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(WebRoot, "..", "libman.json")));
