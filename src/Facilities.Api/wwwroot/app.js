@@ -1,115 +1,806 @@
-// The plain map page: server-side clusters at low zoom, single facilities close in, details on click.
-// Everything comes from the public JSON API; the base map may fail to load (no tile server reachable) and the
-// markers still work.
+// The resident map: where am I, what is near and open, what is it like, who says so.
+// Everything comes from the public JSON API. The base map may fail to load (no tile server reachable, a phone
+// offline): markers, the list and the details work without it.
 (function () {
   'use strict';
 
-  var DEMO_CITY = { lat: 32.0603, lon: 118.7969, zoom: 13 }; // Nanjing: the demo data covers it well
-  var COLORS = { toilet: '#0b5394', drinking_water: '#1c9bd6', aed: '#c62828', shower: '#6a1b9a', bench: '#6d4c41' };
-  var lang = (navigator.language || 'en').toLowerCase().indexOf('zh') === 0 ? 'zh-Hans' : 'en';
-  var categories = {};
+  var I = window.FacilitiesI18n;
+  var t = I.t;
 
-  var map = L.map('map', { zoomControl: true }).setView([DEMO_CITY.lat, DEMO_CITY.lon], DEMO_CITY.zoom);
-  window.facilitiesMap = map;
-  L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
-    maxZoom: 19,
-    attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-  }).addTo(map);
+  var DEFAULT_CONFIG = {
+    tile_url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+    tile_attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+    tile_max_zoom: 19,
+    demo_city: { labels: { en: 'Nanjing', 'zh-Hans': '南京' }, lat: 32.0603, lon: 118.7969, zoom: 14 }
+  };
+  var LOCATED_ZOOM = 16;
+  var LOCATION_WAIT_MS = 8000;       // a permission prompt left unanswered falls back to the demo city after this
+  var NEAREST_RADIUS_M = 2000;       // 25 minutes' walk: further than that is not "near"
+  var NEAREST_LIMIT = 10;
+  var HERE_RADIUS_M = 50;            // a cluster at the deepest zoom spans about 20 m
+  var BBOX_MAX_SPAN = 2;             // the bbox endpoint's limit, degrees each way
+  var BBOX_MAX_LIMIT = 1000;         // and its page size limit
+  var MAP_DEBOUNCE_MS = 150;
+  var LIST_DEBOUNCE_MS = 300;
+  var COLORS = { toilet: '#0b5394', drinking_water: '#00739e', aed: '#c62828', shower: '#6a1b9a', bench: '#6d4c41' };
+  var REPORT_REASONS = ['closed', 'out_of_order', 'dirty', 'wrong_location', 'not_public', 'unsafe', 'other'];
+  // Shown in this order in the detail panel; category attributes follow in their schema's order.
+  var CORE_ORDER = ['access', 'fee', 'opening_hours', 'wheelchair', 'changing_table', 'adult_changing_table', 'gender',
+    'key_scheme', 'official_grade', 'operator'];
 
-  var layer = L.layerGroup().addTo(map);
-  var statusEl = document.getElementById('status');
-  var categorySelect = document.getElementById('category');
-  var inFlight = null;
-  var timer = null;
-
-  function label(labels) { return (labels && (labels[lang] || labels.en)) || ''; }
-
+  function $(id) { return document.getElementById(id); }
+  function enc(v) { return encodeURIComponent(v); }
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
-
-  function refresh() {
-    var b = map.getBounds();
-    var bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -85, 85), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -85, 85)]
-      .map(function (v) { return v.toFixed(6); }).join(',');
-    var url = '/api/v1/facilities/clusters?zoom=' + map.getZoom() + '&bbox=' + bbox;
-    if (categorySelect.value) { url += '&category=' + encodeURIComponent(categorySelect.value); }
-    if (inFlight) { inFlight.abort(); }
-    inFlight = new AbortController();
-    fetch(url, { signal: inFlight.signal })
-      .then(function (r) { return r.ok ? r.json() : r.json().then(function (p) { throw new Error(p.detail || r.statusText); }); })
-      .then(draw)
-      .catch(function (e) { if (e.name !== 'AbortError') { statusEl.textContent = e.message; } });
+  function make(tag, className, text) {
+    var e = document.createElement(tag);
+    if (className) { e.className = className; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
   }
 
-  function draw(collection) {
-    layer.clearLayers();
-    var total = 0;
-    collection.features.forEach(function (f) {
-      var c = f.geometry.coordinates, p = f.properties;
-      total += p.count;
-      if (p.count === 1) {
-        var marker = L.circleMarker([c[1], c[0]], {
-          radius: 7, weight: 2, color: '#fff', fillColor: COLORS[p.category] || '#333', fillOpacity: 0.95
+  var el = {
+    map: $('map'), note: $('note'), sheet: $('sheet'), sheetToggle: $('sheet-toggle'),
+    filters: $('filters'), filtersToggle: $('filters-toggle'), category: $('category'), legend: $('legend'),
+    language: $('language'), nearest: $('nearest'), nearestTitle: $('nearest-title'), list: $('nearest-list'),
+    empty: $('nearest-empty'), detail: $('detail'), stillHere: $('still-here'), report: $('report'),
+    reportForm: $('report-form'), reportReason: $('report-reason'), reportComment: $('report-comment'),
+    message: $('action-message')
+  };
+
+  var state = {
+    config: DEFAULT_CONFIG,
+    categories: {},          // id -> { labels, attributes }
+    categoryOrder: [],
+    core: {},                // core attribute definitions: labels, value_labels
+    user: null,              // L.LatLng of the resident, when known
+    here: null,              // L.LatLng of a cluster that cannot split further, whose facilities the list shows
+    drawn: [],               // what the map shows: [{ lat, lon, count, id, category }]
+    nearest: null,           // { query, lat, lon, fromUser, features }: the list shown and what it answers
+    detail: null,            // the open facility Feature
+    detailDistance: null,
+    notes: {},               // note key -> args; shown over the map
+    tiles: { loaded: 0, failed: 0 }
+  };
+
+  // ---- The API -------------------------------------------------------------------------------------------------
+  // URLs are relative to the page, so the service also works behind a proxy under a path (https://host/facilities/).
+
+  function problemOf(response) {
+    return response.json().catch(function () { return {}; }).then(function (p) {
+      var e = new Error(p.detail || p.title || response.statusText || String(response.status));
+      e.status = response.status;
+      e.problem = p;
+      e.retryAfter = response.headers.get('Retry-After');
+      throw e;
+    });
+  }
+
+  function getJson(url, signal) {
+    return fetch(url, { signal: signal, headers: { Accept: 'application/json, application/geo+json' } })
+      .then(function (r) { return r.ok ? r.json() : problemOf(r); });
+  }
+
+  // The sign-in flow (accounts, being built) stores the login response here; its access_token authorises writes.
+  function accessToken() {
+    try {
+      var auth = JSON.parse(localStorage.getItem('facilities.auth') || 'null');
+      return auth && auth.access_token ? auth.access_token : null;
+    } catch (e) { return null; }
+  }
+
+  function postJson(url, body) {
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: 'Bearer ' + accessToken() },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.ok ? r.text() : problemOf(r); });
+  }
+
+  // ---- Filters -------------------------------------------------------------------------------------------------
+
+  var ATTRIBUTE_FILTERS = {
+    open_now: 'open_now=true',
+    wheelchair: 'wheelchair=yes',
+    free: 'free=true',
+    changing_table: 'changing_table=true',
+    gender_neutral: 'gender=unisex,all_gender',
+    public_access: 'access=public'
+  };
+
+  function attributeFilterQuery() {
+    return Object.keys(ATTRIBUTE_FILTERS)
+      .filter(function (name) { return el.filters.elements[name].checked; })
+      .map(function (name) { return ATTRIBUTE_FILTERS[name]; });
+  }
+
+  function categoryQuery() { return el.category.value ? ['category=' + enc(el.category.value)] : []; }
+
+  function filterQuery() { return categoryQuery().concat(attributeFilterQuery()); }
+
+  function activeFilterCount() { return filterQuery().length; }
+
+  // ---- The map -------------------------------------------------------------------------------------------------
+
+  var map = L.map('map', { zoomControl: false, minZoom: 2, maxZoom: 19, worldCopyJump: true });
+  window.facilitiesMap = map; // for the browser tests and for anyone poking at the page from the console
+  var zoomControl = null;
+  var facilityLayer = L.layerGroup().addTo(map);
+  // The resident's dot and the selected facility's ring stay above the markers.
+  map.createPane('overlay').style.zIndex = 650;
+  var overlayLayer = L.layerGroup().addTo(map);
+  var markers = {};            // key -> L.Marker, so a refresh keeps what did not change instead of redrawing all
+  var selectedRing = null;
+  var userDot = null;
+
+  var LocateControl = L.Control.extend({
+    options: { position: 'topright' },
+    onAdd: function () {
+      var bar = L.DomUtil.create('div', 'leaflet-bar');
+      var a = L.DomUtil.create('a', 'locate-button', bar);
+      a.href = '#';
+      a.setAttribute('role', 'button');
+      a.innerHTML = '<span aria-hidden="true">◎</span>';
+      L.DomEvent.disableClickPropagation(bar);
+      L.DomEvent.on(a, 'click', function (e) {
+        L.DomEvent.preventDefault(e);
+        requestLocation(LOCATION_WAIT_MS).then(function (pos) {
+          if (pos) { map.setView(pos, Math.max(map.getZoom(), LOCATED_ZOOM)); }
         });
-        marker.feature = f;
-        marker.on('click', function () { showFacility(p.id, marker); });
-        marker.addTo(layer);
-      } else {
-        var size = Math.round(26 + Math.min(24, Math.log10(p.count) * 8));
-        L.marker([c[1], c[0]], {
-          icon: L.divIcon({ className: '', html: '<div class="cluster" style="width:' + size + 'px;height:' + size + 'px">' + p.count + '</div>', iconSize: [size, size] }),
-          title: p.count + ' facilities', keyboard: true
-        }).on('click', function () { map.setView([c[1], c[0]], Math.min(map.getZoom() + 2, 19)); }).addTo(layer);
-      }
+      });
+      this.button = a;
+      return bar;
+    }
+  });
+  var locateControl = new LocateControl();
+
+  function placeControls() {
+    if (zoomControl) { map.removeControl(zoomControl); }
+    zoomControl = L.control.zoom({
+      position: 'topright', zoomInTitle: t('zoomIn'), zoomOutTitle: t('zoomOut'),
+      zoomInText: '<span aria-hidden="true">+</span>', zoomOutText: '<span aria-hidden="true">&#x2212;</span>'
+    }).addTo(map);
+    if (!locateControl._map) { locateControl.addTo(map); }
+    locateControl.button.title = t('locateMe');
+    locateControl.button.setAttribute('aria-label', t('locateMe'));
+  }
+
+  /**
+   * The viewport as the API's boxes: longitudes within ±180 and, when the view crosses the antimeridian, two boxes
+   * (the API refuses min > max). Each box carries the offset that puts its results back where the view shows them.
+   */
+  function viewBoxes() {
+    var b = map.getBounds();
+    var s = clamp(b.getSouth(), -85.0511, 85.0511), n = clamp(b.getNorth(), -85.0511, 85.0511);
+    var w = b.getWest(), e = b.getEast();
+    if (e - w >= 360) { return [{ w: -180, s: s, e: 180, n: n, offset: 0 }]; }
+    var shift = Math.floor((w + 180) / 360) * 360;
+    w -= shift; e -= shift;
+    if (e <= 180) { return [{ w: w, s: s, e: e, n: n, offset: shift }]; }
+    return [{ w: w, s: s, e: 180, n: n, offset: shift }, { w: -180, s: s, e: e - 360, n: n, offset: shift + 360 }];
+  }
+
+  function bboxParam(box) { return [box.w, box.s, box.e, box.n].map(function (v) { return v.toFixed(6); }).join(','); }
+
+  function clustersOf(box, zoom, signal) {
+    var url = 'api/v1/facilities/clusters?zoom=' + zoom + '&bbox=' + bboxParam(box) + categoryQuery().map(function (q) { return '&' + q; }).join('');
+    return getJson(url, signal).then(function (body) {
+      return body.features.map(function (f) {
+        var c = f.geometry.coordinates, p = f.properties;
+        return { lon: c[0] + box.offset, lat: c[1], count: p.count, id: p.id, category: p.category };
+      });
     });
-    statusEl.textContent = total + (lang === 'zh-Hans' ? ' 处设施' : ' facilities in view');
-    document.body.dataset.loaded = 'true';
   }
 
-  function escapeHtml(s) {
-    return String(s).replace(/[&<>"']/g, function (ch) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[ch]; });
+  /**
+   * With filters on attributes the clusters endpoint cannot apply (it filters by category only), the map asks the
+   * bbox list, which takes every filter, and groups the answer itself on the server's grid (cells a quarter of a map
+   * tile wide). That only works while the view holds at most one page; beyond it the answer is null.
+   */
+  function filteredOf(box, zoom, signal) {
+    var url = 'api/v1/facilities?limit=' + BBOX_MAX_LIMIT + '&bbox=' + bboxParam(box) + filterQuery().map(function (q) { return '&' + q; }).join('');
+    return getJson(url, signal).then(function (body) {
+      if ((body.links || []).some(function (l) { return l.rel === 'next'; })) { return null; }
+      var cell = 90 / Math.pow(2, zoom), cells = {};
+      body.features.forEach(function (f) {
+        var c = f.geometry.coordinates;
+        var key = Math.floor((c[0] + 180) / cell) + ':' + Math.floor((c[1] + 90) / cell);
+        var g = cells[key] || (cells[key] = { lon: 0, lat: 0, count: 0, id: null, category: f.properties.category });
+        g.lon += c[0]; g.lat += c[1]; g.count += 1; g.id = f.properties.id;
+        if (g.category !== f.properties.category) { g.category = null; }
+      });
+      return Object.keys(cells).map(function (k) {
+        var g = cells[k];
+        return { lon: g.lon / g.count + box.offset, lat: g.lat / g.count, count: g.count, id: g.count === 1 ? g.id : null, category: g.category };
+      });
+    });
   }
 
-  function showFacility(id, marker) {
-    fetch('/api/v1/facilities/' + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(function (f) {
+  function refreshMap(signal) {
+    var zoom = Math.round(map.getZoom());
+    var boxes = viewBoxes();
+    var filtered = attributeFilterQuery().length > 0;
+    var fits = boxes.every(function (b) { return b.e - b.w <= BBOX_MAX_SPAN && b.n - b.s <= BBOX_MAX_SPAN; });
+    var clusters = function () {
+      return Promise.all(boxes.map(function (b) { return clustersOf(b, zoom, signal); }))
+        .then(function (parts) {
+          if (signal.aborted) { return; } // answered just as a newer view replaced it
+          draw([].concat.apply([], parts));
+          setNote('filtersZoomIn', filtered ? {} : null);
+        });
+    };
+    if (!filtered || !fits) { return clusters(); }
+    return Promise.all(boxes.map(function (b) { return filteredOf(b, zoom, signal); })).then(function (parts) {
+      if (signal.aborted) { return undefined; }
+      if (parts.some(function (p) { return p === null; })) { return clusters(); }
+      draw([].concat.apply([], parts));
+      setNote('filtersZoomIn', null);
+    });
+  }
+
+  function markerKey(item) {
+    return item.count === 1 ? 'f:' + item.id : 'c:' + item.count + ':' + item.lat.toFixed(6) + ':' + item.lon.toFixed(6);
+  }
+
+  function categoryName(id) { return state.categories[id] ? I.label(state.categories[id].labels, id) : (id || ''); }
+
+  function makeMarker(item) {
+    var marker;
+    if (item.count === 1) {
+      var color = COLORS[item.category] || '#37474f';
+      marker = L.marker([item.lat, item.lon], {
+        icon: L.divIcon({ className: 'facility-marker', html: '<span style="background:' + color + '"></span>', iconSize: [32, 32] }),
+        title: categoryName(item.category), keyboard: true
+      });
+      marker.activate = function () { openDetail(item.id, null); };
+    } else {
+      var size = Math.round(30 + Math.min(22, Math.log10(item.count) * 8));
+      marker = L.marker([item.lat, item.lon], {
+        icon: L.divIcon({
+          className: 'cluster', iconSize: [size, size],
+          html: '<span style="background:' + (COLORS[item.category] || '#37474f') + '">' + I.number(item.count) + '</span>'
+        }),
+        title: t('cluster', { n: I.number(item.count) }), keyboard: true
+      });
+      marker.activate = function () {
+        if (map.getZoom() < map.getMaxZoom()) {
+          map.setView([item.lat, item.lon], Math.min(map.getZoom() + 2, map.getMaxZoom()));
+          return;
+        }
+        // Fully zoomed in, facilities a few metres apart stay one cluster: the list shows them instead.
+        state.here = L.latLng(item.lat, item.lon);
+        schedule(listTask, true);
+        $('nearest-title').focus({ preventScroll: true });
+      };
+    }
+    marker.on('click', function () { marker.activate(); });
+    // The id and count in the DOM let a test (or a browser extension) tell markers apart. Leaflet makes markers
+    // focusable buttons but answers Enter only with a popup: Enter and Space act as a tap here.
+    marker.on('add', function () {
+      var node = marker.getElement();
+      L.DomEvent.on(node, 'keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ') { L.DomEvent.preventDefault(e); marker.activate(); }
+      });
+      if (item.id) { node.dataset.id = item.id; }
+      node.dataset.count = String(item.count);
+    });
+    return marker;
+  }
+
+  function draw(items) {
+    state.drawn = items;
+    var next = {};
+    items.forEach(function (item) { next[markerKey(item)] = item; });
+    Object.keys(markers).forEach(function (key) {
+      if (!next[key]) { facilityLayer.removeLayer(markers[key]); delete markers[key]; }
+    });
+    Object.keys(next).forEach(function (key) {
+      if (!markers[key]) { markers[key] = makeMarker(next[key]).addTo(facilityLayer); }
+    });
+    var total = items.reduce(function (n, item) { return n + item.count; }, 0);
+    el.map.setAttribute('aria-label', t('map') + ' · ' + t('inView', { n: I.number(total) }));
+    el.map.dataset.count = String(total);
+  }
+
+  function redrawAll() {
+    facilityLayer.clearLayers();
+    markers = {};
+    draw(state.drawn);
+  }
+
+  function showUser() {
+    if (!state.user) { return; }
+    if (userDot) { userDot.setLatLng(state.user); } else {
+      userDot = L.circleMarker(state.user, { pane: 'overlay', radius: 8, weight: 3, color: '#fff', fillColor: '#1a73e8', fillOpacity: 1, interactive: false });
+      userDot.addTo(overlayLayer);
+    }
+  }
+
+  // ---- Notes over the map ----------------------------------------------------------------------------------------
+
+  function setNote(key, args) {
+    if (args) { state.notes[key] = args; } else { delete state.notes[key]; }
+    renderNotes();
+  }
+
+  function renderNotes() {
+    el.note.textContent = Object.keys(state.notes).map(function (k) { return t(k, state.notes[k]); }).join(' ');
+  }
+
+  // ---- Refreshing without stutter: one debounced, cancellable request per part of the page ---------------------
+
+  function task(busyElement, run, delay) {
+    return { timer: null, controller: null, busy: busyElement, run: run, delay: delay };
+  }
+  var mapTask = task(el.map, refreshMap, MAP_DEBOUNCE_MS);
+  var listTask = task(el.list, refreshNearest, LIST_DEBOUNCE_MS);
+
+  // A newer view makes an answer in flight useless: abort it at once rather than draw it and redraw.
+  function schedule(job, now) {
+    clearTimeout(job.timer);
+    if (job.controller) { job.controller.abort(); job.controller = null; }
+    job.busy.setAttribute('aria-busy', 'true');
+    job.timer = setTimeout(function () {
+      job.timer = null;
+      var controller = job.controller = new AbortController();
+      job.run(controller.signal).then(function () {
+        if (job.controller !== controller) { return; }
+        job.controller = null;
+        job.busy.setAttribute('aria-busy', 'false');
+        setNote('loadFailed', null);
+      }, function (e) {
+        if (job.controller !== controller) { return; }
+        job.controller = null;
+        job.busy.setAttribute('aria-busy', 'false');
+        if (e.name !== 'AbortError') { setNote('loadFailed', { reason: e.message }); }
+      });
+    }, now ? 0 : job.delay);
+  }
+
+  function refreshAll(now) {
+    schedule(mapTask, now);
+    schedule(listTask, now);
+  }
+
+  // ---- The nearest list ----------------------------------------------------------------------------------------
+
+  // Nearest to the resident while they are in view; once they pan elsewhere, nearest to the map centre; right after a
+  // tap on a cluster that cannot split further, what is at that cluster.
+  function listOrigin() {
+    if (state.here) { return { at: state.here.wrap(), fromUser: false, here: true }; }
+    if (state.user && map.getBounds().contains(state.user)) { return { at: state.user, fromUser: true }; }
+    return { at: map.getCenter().wrap(), fromUser: false };
+  }
+
+  function refreshNearest(signal) {
+    // While a facility's details are open the list waits, so that Back returns to the list the resident left.
+    if (!el.detail.hidden) { state.listDeferred = true; return Promise.resolve(); }
+    var origin = listOrigin();
+    var lat = origin.at.lat.toFixed(6), lon = origin.at.lng.toFixed(6);
+    var query = 'lat=' + lat + '&lon=' + lon + '&radius_m=' + (origin.here ? HERE_RADIUS_M : NEAREST_RADIUS_M) + '&limit=' + NEAREST_LIMIT +
+      filterQuery().map(function (q) { return '&' + q; }).join('');
+    if (state.nearest && state.nearest.query === query) { return Promise.resolve(); }
+    return getJson('api/v1/facilities/nearby?' + query, signal).then(function (body) {
+      if (signal.aborted) { return; }
+      state.nearest = { query: query, lat: lat, lon: lon, fromUser: origin.fromUser, here: origin.here, features: body.features };
+      renderNearest();
+    });
+  }
+
+  function renderNearest() {
+    var n = state.nearest;
+    el.nearestTitle.textContent = t(n && n.here ? 'nearestHere' : n && !n.fromUser ? 'nearestToCentre' : 'nearestToYou');
+    if (!n) { return; }
+    el.list.dataset.lat = n.lat;
+    el.list.dataset.lon = n.lon;
+    el.list.dataset.query = n.query;
+    var focused = el.list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+    el.list.textContent = '';
+    n.features.forEach(function (f) {
       var p = f.properties;
-      var cat = categories[p.category];
-      var rows = [
-        [lang === 'zh-Hans' ? '开放' : 'Open now', p.open_now === null ? '?' : (p.open_now ? '✓' : '✗')],
-        [lang === 'zh-Hans' ? '开放时间' : 'Hours', p.opening_hours || '?'],
-        [lang === 'zh-Hans' ? '无障碍' : 'Wheelchair', p.wheelchair],
-        [lang === 'zh-Hans' ? '收费' : 'Fee', p.fee === null ? '?' : (p.fee ? (p.charge || '✓') : '✗')]
-      ];
-      var badges = (p.sources || []).map(function (s) {
-        return '<span class="badge ' + escapeHtml(s.kind) + '" title="' + escapeHtml(s.dataset + ' · ' + s.license) + '">' + escapeHtml(s.kind) + '</span>';
-      }).join('');
-      marker.bindPopup('<div class="facility-popup"><h2>' + escapeHtml(p.name || label(cat && cat.labels)) + '</h2>' +
-        '<div>' + escapeHtml(label(cat && cat.labels)) + '</div><dl>' +
-        rows.map(function (r) { return '<dt>' + escapeHtml(r[0]) + '</dt><dd>' + escapeHtml(r[1]) + '</dd>'; }).join('') +
-        '</dl>' + badges + '</div>').openPopup();
+      var li = make('li');
+      var button = make('button', 'facility-row');
+      button.type = 'button';
+      button.dataset.id = p.id;
+      button.dataset.distanceM = String(p.distance_m);
+      var dot = make('span', 'dot');
+      dot.style.background = COLORS[p.category] || '#37474f';
+      dot.setAttribute('aria-hidden', 'true');
+      var text = make('span', 'row-text');
+      text.appendChild(make('span', 'row-name', p.name || categoryName(p.category)));
+      text.appendChild(make('span', 'row-meta', [p.name ? categoryName(p.category) : null, openWord(p)].filter(Boolean).join(' · ')));
+      var distance = make('span', 'row-distance', I.walk(p.distance_m));
+      button.appendChild(dot);
+      button.appendChild(text);
+      button.appendChild(distance);
+      button.addEventListener('click', function () { openDetail(p.id, p.distance_m); });
+      li.appendChild(button);
+      el.list.appendChild(li);
+    });
+    var refocus = focused && el.list.querySelector('[data-id="' + focused + '"]');
+    if (refocus) { refocus.focus({ preventScroll: true }); }
+    el.empty.hidden = n.features.length > 0;
+    el.empty.textContent = t('nearestEmpty', { km: I.number(NEAREST_RADIUS_M / 1000) });
+  }
+
+  function openWord(p) {
+    if (p.status === 'temporarily_closed') { return t('closedTemporarily'); }
+    return p.open_now === true ? t('openState').open : p.open_now === false ? t('openState').closed : null;
+  }
+
+  // ---- The detail panel ----------------------------------------------------------------------------------------
+
+  var detailController = null;
+
+  function showSheet(mode) {
+    el.nearest.hidden = mode !== 'list';
+    el.detail.hidden = mode !== 'detail';
+    el.sheet.classList.toggle('showing-detail', mode === 'detail');
+    el.sheet.setAttribute('aria-labelledby', mode === 'detail' ? 'detail-title' : 'nearest-title');
+    resized();
+  }
+
+  function resized() { requestAnimationFrame(function () { map.invalidateSize({ pan: false }); }); }
+
+  function openDetail(id, distance) {
+    if (detailController) { detailController.abort(); }
+    var controller = detailController = new AbortController();
+    state.detailDistance = distance;
+    el.detail.setAttribute('aria-busy', 'true');
+    el.message.textContent = '';
+    el.reportForm.hidden = true;
+    el.report.setAttribute('aria-expanded', 'false');
+    showSheet('detail');
+    return getJson('api/v1/facilities/' + enc(id), controller.signal).then(function (feature) {
+      if (controller !== detailController) { return; }
+      state.detail = feature;
+      renderDetail();
+      el.detail.setAttribute('aria-busy', 'false');
+      $('detail-title').focus({ preventScroll: true });
+      var c = feature.geometry.coordinates, at = L.latLng(c[1], c[0]);
+      if (selectedRing) { overlayLayer.removeLayer(selectedRing); }
+      selectedRing = L.circleMarker(at, { pane: 'overlay', radius: 18, weight: 4, color: '#ff8f00', fill: false, interactive: false }).addTo(overlayLayer);
+      if (!map.getBounds().pad(-0.1).contains(at)) { map.panTo(at); }
+    }, function (e) {
+      if (e.name === 'AbortError' || controller !== detailController) { return; }
+      el.detail.setAttribute('aria-busy', 'false');
+      el.message.textContent = t('failed', { reason: e.message });
     });
   }
 
-  map.on('moveend', function () { clearTimeout(timer); timer = setTimeout(refresh, 120); });
-  categorySelect.addEventListener('change', refresh);
-
-  if (lang === 'zh-Hans') {
-    document.documentElement.lang = 'zh-Hans';
-    categorySelect.options[0].textContent = '全部设施';
+  function closeDetail() {
+    if (detailController) { detailController.abort(); detailController = null; }
+    var id = state.detail && state.detail.properties.id;
+    state.detail = null;
+    if (selectedRing) { overlayLayer.removeLayer(selectedRing); selectedRing = null; }
+    showSheet('list');
+    var row = id && el.list.querySelector('[data-id="' + id + '"]');
+    (row || $('nearest-title')).focus({ preventScroll: true });
+    if (state.listDeferred) { state.listDeferred = false; schedule(listTask); }
   }
 
-  fetch('/api/v1/categories').then(function (r) { return r.json(); }).then(function (body) {
-    body.categories.forEach(function (c) {
-      categories[c.id] = c;
-      var option = document.createElement('option');
-      option.value = c.id;
-      option.textContent = label(c.labels);
-      categorySelect.appendChild(option);
+  function sourceKindName(kind) { return t(kind) || kind; }
+
+  function valueText(name, value, def, p) {
+    if (name === 'fee') { return value ? t('paidValue') + (p.charge ? ' · ' + p.charge : '') : t('freeValue'); }
+    if (name === 'opening_hours') { return I.hours(value); }
+    var type = def && def.type;
+    var valueLabel = function (v) { return def && def.value_labels && def.value_labels[v] ? I.label(def.value_labels[v], v) : v; };
+    if (Array.isArray(value)) { return value.map(valueLabel).join(I.lang === 'zh-Hans' ? '、' : ', '); }
+    if (typeof value === 'boolean') { return t(value ? 'yes' : 'no'); }
+    if (type === 'enum') { return valueLabel(value); }
+    if (typeof value === 'number') { return I.number(value); }
+    return String(value);
+  }
+
+  function renderDetail() {
+    var f = state.detail;
+    if (!f) { return; }
+    var p = f.properties;
+    var cat = state.categories[p.category];
+    var sources = p.sources || [];
+    $('detail-title').textContent = p.name || categoryName(p.category);
+    var distance = state.detailDistance;
+    if (distance === null && state.user) {
+      distance = state.user.distanceTo(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]));
+    }
+    $('detail-subtitle').textContent = [p.name ? categoryName(p.category) : null, distance !== null ? I.walk(distance) : null]
+      .filter(Boolean).join(' · ');
+
+    var open = $('detail-open');
+    var openKind = p.status === 'temporarily_closed' ? 'closed' : p.open_now === true ? 'open' : p.open_now === false ? 'closed' : 'unknown';
+    open.className = 'open-state ' + openKind;
+    open.textContent = p.status === 'temporarily_closed'
+      ? (p.status_until ? t('closedUntil', { date: I.date(p.status_until) }) : t('closedTemporarily'))
+      : openKind === 'unknown' && p.opening_hours ? t('hours', { h: I.hours(p.opening_hours) })
+        : t('openState')[openKind] + (p.opening_hours ? ' · ' + I.hours(p.opening_hours) : '');
+
+    var badges = $('detail-badges');
+    badges.textContent = '';
+    sources.map(function (s) { return s.kind; }).filter(function (k, i, all) { return all.indexOf(k) === i; }).forEach(function (kind) {
+      badges.appendChild(make('span', 'badge ' + kind, sourceKindName(kind)));
     });
-  }).finally(refresh);
 
-  if (navigator.geolocation) {
-    navigator.geolocation.getCurrentPosition(function (pos) {
-      map.setView([pos.coords.latitude, pos.coords.longitude], 15);
-    }, function () { /* refused or unavailable: stay on the demo city */ }, { timeout: 5000 });
+    var dl = $('detail-attributes');
+    dl.textContent = '';
+    var rows = CORE_ORDER.map(function (name) { return { name: name, value: p[name], def: state.core[name] }; });
+    var schema = (cat && cat.attributes) || {};
+    Object.keys(p.attributes || {}).sort(function (a, b) {
+      return Object.keys(schema).indexOf(a) - Object.keys(schema).indexOf(b);
+    }).forEach(function (name) { rows.push({ name: name, value: p.attributes[name], def: schema[name] }); });
+    rows.forEach(function (row) {
+      if (row.value === null || row.value === undefined || (Array.isArray(row.value) && row.value.length === 0)) { return; }
+      var item = make('div', 'attribute');
+      item.dataset.attribute = row.name;
+      item.appendChild(make('dt', null, row.def ? I.label(row.def.labels, row.name) : row.name));
+      var dd = make('dd');
+      dd.appendChild(make('span', 'value', valueText(row.name, row.value, row.def, p)));
+      var prov = p.provenance && p.provenance[row.name];
+      var source = prov && sources[prov.source];
+      if (source) {
+        var tag = make('span', 'src ' + source.kind, sourceKindName(source.kind) + (sources.length > 1 ? ' ' + (prov.source + 1) : ''));
+        tag.title = t('sourceOf', { s: source.dataset }) + ' · ' + t('updated', { date: I.date(prov.updated_at) });
+        dd.appendChild(tag);
+      }
+      item.appendChild(dd);
+      dl.appendChild(item);
+    });
+
+    $('detail-trust').textContent = t('confidence', {
+      p: new Intl.NumberFormat(I.lang === 'zh-Hans' ? 'zh-CN' : 'en-GB', { style: 'percent' }).format(p.confidence || 0)
+    }) + ' · ' + (p.last_verified_at ? t('lastVerified', { date: I.date(p.last_verified_at) }) : t('neverVerified'));
+
+    var list = $('detail-sources');
+    list.textContent = '';
+    sources.forEach(function (s) {
+      var li = make('li', 'source');
+      li.appendChild(make('span', 'badge ' + s.kind, sourceKindName(s.kind)));
+      li.appendChild(make('strong', 'source-name', s.dataset));
+      li.appendChild(make('span', 'source-meta', [s.license, s.record_id, s.updated_at ? t('updated', { date: I.date(s.updated_at) }) : null]
+        .filter(Boolean).join(' · ')));
+      if (s.attribution) { li.appendChild(make('span', 'source-meta', s.attribution)); }
+      list.appendChild(li);
+    });
   }
+
+  // ---- "Still here" and "report a problem" ---------------------------------------------------------------------
+
+  function say(text, kind) {
+    el.message.textContent = text;
+    el.message.className = 'action-message' + (kind ? ' ' + kind : '');
+  }
+
+  function failure(e, signInKey) {
+    if (e.status === 401) {
+      try { localStorage.removeItem('facilities.auth'); } catch (x) { /* storage disabled */ }
+      say(t(signInKey), 'needs-sign-in');
+    } else if (e.status === 429) {
+      say(t('tooMany', { s: e.retryAfter || '60' }), 'error');
+    } else {
+      say(t('failed', { reason: e.message }), 'error');
+    }
+  }
+
+  function confirmStillHere() {
+    if (!state.detail) { return; }
+    if (!accessToken()) { say(t('signInToConfirm'), 'needs-sign-in'); return; }
+    var id = state.detail.properties.id;
+    el.stillHere.disabled = true;
+    postJson('api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function () {
+      say(t('confirmed'), 'done');
+      if (state.detail && state.detail.properties.id === id) { openDetail(id, state.detailDistance).then(function () { say(t('confirmed'), 'done'); }); }
+    }, function (e) { failure(e, 'signInToConfirm'); }).then(function () { el.stillHere.disabled = false; });
+  }
+
+  function toggleReport() {
+    if (!accessToken()) { say(t('signInToReport'), 'needs-sign-in'); return; }
+    var show = el.reportForm.hidden;
+    el.reportForm.hidden = !show;
+    el.report.setAttribute('aria-expanded', String(show));
+    if (show) { el.reportReason.value = ''; fieldError('reason', null); fieldError('comment', null); el.reportReason.focus(); }
+  }
+
+  function fieldError(name, text) {
+    var target = $('report-' + name + '-error');
+    if (target) { target.textContent = text || ''; }
+    var input = $('report-' + name);
+    if (input) { if (text) { input.setAttribute('aria-invalid', 'true'); } else { input.removeAttribute('aria-invalid'); } }
+  }
+
+  function sendReport(event) {
+    event.preventDefault();
+    if (!state.detail) { return; }
+    fieldError('reason', null);
+    fieldError('comment', null);
+    if (!el.reportReason.value) { fieldError('reason', t('reasonRequired')); el.reportReason.focus(); return; }
+    var body = { reason: el.reportReason.value };
+    if (el.reportComment.value.trim()) { body.comment = el.reportComment.value.trim(); }
+    postJson('api/v1/facilities/' + enc(state.detail.properties.id) + '/reports', body).then(function () {
+      el.reportForm.hidden = true;
+      el.report.setAttribute('aria-expanded', 'false');
+      el.reportComment.value = '';
+      say(t('reported'), 'done');
+    }, function (e) {
+      // Validation problems name the field: show each next to it, as the API words it.
+      var errors = (e.problem && e.problem.errors) || {};
+      var shown = false;
+      Object.keys(errors).forEach(function (name) {
+        if ($('report-' + name + '-error')) { fieldError(name, errors[name].join(' ')); shown = true; }
+      });
+      if (!shown) { failure(e, 'signInToReport'); } else { say('', null); }
+    });
+  }
+
+  // ---- Language ------------------------------------------------------------------------------------------------
+
+  function fillCategories() {
+    var selected = el.category.value;
+    el.category.textContent = '';
+    el.category.appendChild(new Option(t('allCategories'), ''));
+    state.categoryOrder.forEach(function (id) { el.category.appendChild(new Option(categoryName(id), id)); });
+    el.category.value = selected;
+    el.legend.textContent = '';
+    state.categoryOrder.forEach(function (id) {
+      var li = make('li');
+      var dot = make('span', 'dot');
+      dot.style.background = COLORS[id] || '#37474f';
+      dot.setAttribute('aria-hidden', 'true');
+      li.appendChild(dot);
+      li.appendChild(document.createTextNode(categoryName(id)));
+      el.legend.appendChild(li);
+    });
+  }
+
+  function renderFiltersButton() {
+    var n = activeFilterCount();
+    el.filtersToggle.textContent = n ? t('filtersActive', { n: I.number(n) }) : t('filters');
+    el.filtersToggle.classList.toggle('active', n > 0);
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = I.lang;
+    document.title = t('pageTitle');
+    Array.prototype.forEach.call(document.querySelectorAll('[data-t]'), function (node) { node.textContent = t(node.dataset.t); });
+    el.language.textContent = t('switchLanguage');
+    el.language.lang = I.lang === 'zh-Hans' ? 'en' : 'zh-Hans';
+    el.language.setAttribute('aria-label', t('switchLanguageLabel'));
+    $('detail-back').setAttribute('aria-label', t('back'));
+    $('detail-back').title = t('back');
+    el.sheetToggle.setAttribute('aria-label', t(el.sheet.classList.contains('expanded') ? 'collapseList' : 'expandList'));
+    el.map.setAttribute('aria-label', t('map'));
+    var reason = el.reportReason.value;
+    el.reportReason.textContent = '';
+    el.reportReason.appendChild(new Option(t('chooseReason'), ''));
+    REPORT_REASONS.forEach(function (r) { el.reportReason.appendChild(new Option(t('reasons')[r], r)); });
+    el.reportReason.value = reason;
+    fillCategories();
+    renderFiltersButton();
+    placeControls();
+    renderNotes();
+    renderNearest();
+    renderDetail();
+    redrawAll();
+  }
+
+  // ---- Wiring --------------------------------------------------------------------------------------------------
+
+  function filtersChanged() {
+    renderFiltersButton();
+    refreshAll(true);
+  }
+
+  function toggleFilters(show) {
+    el.filters.hidden = !show;
+    el.filtersToggle.setAttribute('aria-expanded', String(show));
+    if (show) { el.category.focus(); } else { el.filtersToggle.focus(); }
+  }
+
+  el.filtersToggle.addEventListener('click', function () { toggleFilters(el.filters.hidden); });
+  $('filters-done').addEventListener('click', function () { toggleFilters(false); });
+  $('filters-clear').addEventListener('click', function () { el.filters.reset(); filtersChanged(); });
+  el.filters.addEventListener('change', filtersChanged);
+  el.filters.addEventListener('submit', function (e) { e.preventDefault(); toggleFilters(false); });
+  el.language.addEventListener('click', function () {
+    I.setLanguage(I.lang === 'zh-Hans' ? 'en' : 'zh-Hans');
+    applyLanguage();
+  });
+  el.sheetToggle.addEventListener('click', function () {
+    var expanded = el.sheet.classList.toggle('expanded');
+    el.sheetToggle.setAttribute('aria-expanded', String(expanded));
+    el.sheetToggle.setAttribute('aria-label', t(expanded ? 'collapseList' : 'expandList'));
+    resized();
+  });
+  $('detail-back').addEventListener('click', closeDetail);
+  document.querySelector('.skip').addEventListener('click', function (e) {
+    e.preventDefault();
+    $(el.detail.hidden ? 'nearest-title' : 'detail-title').focus();
+  });
+  el.stillHere.addEventListener('click', confirmStillHere);
+  el.report.addEventListener('click', toggleReport);
+  $('report-cancel').addEventListener('click', function () { el.reportForm.hidden = true; el.report.setAttribute('aria-expanded', 'false'); el.report.focus(); });
+  el.reportForm.addEventListener('submit', sendReport);
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Escape') { return; }
+    if (!el.filters.hidden) { toggleFilters(false); } else if (!el.detail.hidden) { closeDetail(); }
+  });
+  map.on('moveend', function () {
+    state.here = null;
+    refreshAll(false);
+    // The view in the address, as OpenStreetMap writes it (#zoom/lat/lon), so a link shows the same place.
+    var c = map.getCenter().wrap();
+    history.replaceState(null, '', '#' + map.getZoom() + '/' + c.lat.toFixed(5) + '/' + c.lng.toFixed(5));
+  });
+
+  function viewInAddress() {
+    var m = /^#(\d{1,2})\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(location.hash);
+    if (!m) { return null; }
+    var zoom = Number(m[1]), lat = Number(m[2]), lon = Number(m[3]);
+    return zoom <= 19 && Math.abs(lat) <= 85 && Math.abs(lon) <= 180 ? { zoom: zoom, at: L.latLng(lat, lon) } : null;
+  }
+
+  // ---- Start: configuration, labels and the resident's location, in parallel ----------------------------------
+
+  function requestLocation(waitMs) {
+    return new Promise(function (resolve) {
+      if (!navigator.geolocation) { resolve(null); return; }
+      var settled = false;
+      var timer = setTimeout(function () { settled = true; resolve(null); }, waitMs);
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var at = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        state.user = at;
+        showUser();
+        setNote('demoCity', null);
+        clearTimeout(timer);
+        if (!settled) { settled = true; resolve(at); } else if (map.getCenter().distanceTo(demoCentre()) < 50) {
+          // The answer came after the wait, while the resident still looks at the demo city: take them home.
+          map.setView(at, LOCATED_ZOOM);
+        }
+      }, function () {
+        clearTimeout(timer);
+        if (!settled) { settled = true; resolve(null); }
+      }, { enableHighAccuracy: true, timeout: waitMs, maximumAge: 60000 });
+    });
+  }
+
+  function demoCentre() { return L.latLng(state.config.demo_city.lat, state.config.demo_city.lon); }
+
+  function addBaseMap() {
+    var tiles = L.tileLayer(state.config.tile_url, {
+      maxNativeZoom: state.config.tile_max_zoom, maxZoom: 19, attribution: state.config.tile_attribution
+    });
+    tiles.on('tileload', function () { state.tiles.loaded += 1; setNote('baseMapFailed', null); el.map.classList.remove('no-base-map'); });
+    tiles.on('tileerror', function () {
+      state.tiles.failed += 1;
+      if (state.tiles.loaded === 0) { setNote('baseMapFailed', {}); el.map.classList.add('no-base-map'); }
+    });
+    tiles.addTo(map);
+  }
+
+  applyLanguage();
+  showSheet('list');
+
+  // A link to a view opens that view; the resident's position, if they grant it, is still shown and used for the list.
+  var linked = viewInAddress();
+  var located = linked ? (requestLocation(LOCATION_WAIT_MS), Promise.resolve(null)) : requestLocation(LOCATION_WAIT_MS);
+  var configured = getJson('api/v1/map-config').then(function (c) { state.config = c; }, function () { /* defaults */ });
+  var labelled = getJson('api/v1/categories').then(function (body) {
+    body.categories.forEach(function (c) { state.categories[c.id] = c; state.categoryOrder.push(c.id); });
+    state.core = body.core_attributes || {};
+    applyLanguage();
+  }, function (e) { setNote('loadFailed', { reason: e.message }); });
+
+  Promise.all([configured, located]).then(function (results) {
+    var at = results[1];
+    addBaseMap();
+    if (linked) {
+      map.setView(linked.at, linked.zoom);
+    } else if (at) {
+      map.setView(at, LOCATED_ZOOM);
+    } else {
+      var city = state.config.demo_city;
+      setNote('demoCity', { city: city.labels });
+      map.setView([city.lat, city.lon], city.zoom);
+    }
+    document.body.dataset.start = linked ? 'linked' : at ? 'located' : 'demo-city';
+    refreshAll(true);
+  });
 })();
