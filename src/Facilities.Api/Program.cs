@@ -3,8 +3,10 @@ using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Health;
+using Facilities.Api.Features.Imports;
 using Facilities.Api.Features.Nearby;
 using Facilities.Api.Features.OpenData;
+using Facilities.Api.Features.Partners;
 using Facilities.Api.Web;
 using FluentValidation;
 
@@ -34,6 +36,8 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddResponseCompression(options => options.EnableForHttps = true);
+// Government partners: X-Api-Key, datasets, background imports on their own connections, feedback.
+builder.Services.AddImports(builder.Configuration);
 
 var app = builder.Build();
 
@@ -58,6 +62,8 @@ app.MapNearby();
 app.MapFacilities();
 app.MapCategories();
 app.MapOpenData();
+app.MapPartners();
+app.MapImports();
 
 await app.RunAsync();
 
