@@ -37,7 +37,11 @@ public static class MappingPresets
                 ["opening_hours"] = "OpeningHours",
                 ["changing_table"] = "BabyChange",
                 ["adult_changing_table"] = "ChangingPlace",
-                ["key_scheme"] = new JsonObject { ["column"] = "RADARKeyNeeded", ["values"] = new JsonObject { ["yes"] = "RADAR", ["no"] = null } },
+                ["key_scheme"] = new JsonObject
+                {
+                    ["column"] = "RADARKeyNeeded",
+                    ["values"] = new JsonObject { ["yes"] = "RADAR", ["true"] = "RADAR", ["no"] = null, ["false"] = null },
+                },
                 ["wheelchair"] = new JsonObject
                 {
                     ["column"] = "AccessibleCategory",
