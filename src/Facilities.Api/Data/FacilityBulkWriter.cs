@@ -79,21 +79,26 @@ public static class FacilityBulkWriter
             "time_zone text, wheelchair text, changing_table bool, adult_changing_table bool, gender text[], key_scheme text, " +
             "official_grade text, attributes jsonb, confidence real, last_verified_at timestamptz, changes jsonb, snapshot jsonb, " +
             "set_attributes text[], cleared_attributes text[], kind text, external_id text) on commit drop",
-            "truncate bulk_records, bulk_versions");
+            "create temp table if not exists bulk_old (id uuid, category text, geom geometry, status text) on commit drop",
+            "create temp table if not exists bulk_cell_moves (id uuid, category text, geom geometry, sign int) on commit drop",
+            "truncate bulk_records, bulk_versions, bulk_old, bulk_cell_moves",
+            // cluster_cells follows below in one pass instead of the per-row trigger (see migration 0006).
+            "set local facilities.bulk_cluster_cells = on");
 
+        // Synchronous writes per field: the rows are already in memory, and an awaited call per field cost more than the data.
         await using (var copy = await connection.BeginBinaryImportAsync(
             "copy bulk_records (ord, external_id, facility_id, lon, lat, attributes) from stdin (format binary)", cancellationToken))
         {
             for (var i = 0; i < records.Count; i++)
             {
                 var r = records[i];
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(r.ExternalId, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, r.FacilityId, NpgsqlDbType.Uuid, cancellationToken);
-                await copy.WriteAsync(r.Lon, NpgsqlDbType.Double, cancellationToken);
-                await copy.WriteAsync(r.Lat, NpgsqlDbType.Double, cancellationToken);
-                await copy.WriteAsync(r.Attributes.ToJsonString(), NpgsqlDbType.Jsonb, cancellationToken);
+                copy.StartRow();
+                copy.Write(i, NpgsqlDbType.Integer);
+                copy.Write(r.ExternalId, NpgsqlDbType.Text);
+                WriteNullable(copy, r.FacilityId, NpgsqlDbType.Uuid);
+                copy.Write(r.Lon, NpgsqlDbType.Double);
+                copy.Write(r.Lat, NpgsqlDbType.Double);
+                copy.Write(r.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
             }
             await copy.CompleteAsync(cancellationToken);
         }
@@ -108,43 +113,45 @@ public static class FacilityBulkWriter
             {
                 var v = versions[i];
                 var s = v.After;
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(v.FacilityId, NpgsqlDbType.Uuid, cancellationToken);
-                await copy.WriteAsync(v.Created, NpgsqlDbType.Boolean, cancellationToken);
-                await copy.WriteAsync(v.Version, NpgsqlDbType.Integer, cancellationToken);
-                await copy.WriteAsync(s.Category, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(s.Lon, NpgsqlDbType.Double, cancellationToken);
-                await copy.WriteAsync(s.Lat, NpgsqlDbType.Double, cancellationToken);
-                await WriteNullable(copy, s.Name, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, s.Operator, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(s.Status, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, s.StatusUntil, NpgsqlDbType.TimestampTz, cancellationToken);
-                await copy.WriteAsync(s.Access, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, s.Fee, NpgsqlDbType.Boolean, cancellationToken);
-                await WriteNullable(copy, s.Charge, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, s.OpeningHours, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, s.TimeZone, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(s.Wheelchair, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, s.ChangingTable, NpgsqlDbType.Boolean, cancellationToken);
-                await WriteNullable(copy, s.AdultChangingTable, NpgsqlDbType.Boolean, cancellationToken);
-                await copy.WriteAsync(s.Gender, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, s.KeyScheme, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullable(copy, s.OfficialGrade, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(s.Attributes.ToJsonString(), NpgsqlDbType.Jsonb, cancellationToken);
-                await copy.WriteAsync((float)s.Confidence, NpgsqlDbType.Real, cancellationToken);
-                await WriteNullable(copy, s.LastVerifiedAt, NpgsqlDbType.TimestampTz, cancellationToken);
-                await copy.WriteAsync(v.Changes.ToJsonString(), NpgsqlDbType.Jsonb, cancellationToken);
-                await copy.WriteAsync(v.Snapshot.ToJsonString(), NpgsqlDbType.Jsonb, cancellationToken);
-                await copy.WriteAsync(v.SetAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(v.ClearedAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(v.Kind, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(v.ExternalId, NpgsqlDbType.Text, cancellationToken);
+                copy.StartRow();
+                copy.Write(i, NpgsqlDbType.Integer);
+                copy.Write(v.FacilityId, NpgsqlDbType.Uuid);
+                copy.Write(v.Created, NpgsqlDbType.Boolean);
+                copy.Write(v.Version, NpgsqlDbType.Integer);
+                copy.Write(s.Category, NpgsqlDbType.Text);
+                copy.Write(s.Lon, NpgsqlDbType.Double);
+                copy.Write(s.Lat, NpgsqlDbType.Double);
+                WriteNullable(copy, s.Name, NpgsqlDbType.Text);
+                WriteNullable(copy, s.Operator, NpgsqlDbType.Text);
+                copy.Write(s.Status, NpgsqlDbType.Text);
+                WriteNullable(copy, s.StatusUntil, NpgsqlDbType.TimestampTz);
+                copy.Write(s.Access, NpgsqlDbType.Text);
+                WriteNullable(copy, s.Fee, NpgsqlDbType.Boolean);
+                WriteNullable(copy, s.Charge, NpgsqlDbType.Text);
+                WriteNullable(copy, s.OpeningHours, NpgsqlDbType.Text);
+                WriteNullable(copy, s.TimeZone, NpgsqlDbType.Text);
+                copy.Write(s.Wheelchair, NpgsqlDbType.Text);
+                WriteNullable(copy, s.ChangingTable, NpgsqlDbType.Boolean);
+                WriteNullable(copy, s.AdultChangingTable, NpgsqlDbType.Boolean);
+                copy.Write(s.Gender, NpgsqlDbType.Array | NpgsqlDbType.Text);
+                WriteNullable(copy, s.KeyScheme, NpgsqlDbType.Text);
+                WriteNullable(copy, s.OfficialGrade, NpgsqlDbType.Text);
+                copy.Write(s.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
+                copy.Write((float)s.Confidence, NpgsqlDbType.Real);
+                WriteNullable(copy, s.LastVerifiedAt, NpgsqlDbType.TimestampTz);
+                copy.Write(v.Changes.ToJsonString(), NpgsqlDbType.Jsonb);
+                copy.Write(v.Snapshot.ToJsonString(), NpgsqlDbType.Jsonb);
+                copy.Write(v.SetAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
+                copy.Write(v.ClearedAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
+                copy.Write(v.Kind, NpgsqlDbType.Text);
+                copy.Write(v.ExternalId, NpgsqlDbType.Text);
             }
             await copy.CompleteAsync(cancellationToken);
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command(
+            "insert into bulk_old select f.id, f.category, f.geom, f.status from facilities f join bulk_versions v on v.id = f.id and not v.created"));
         // New facilities first: source records reference them.
         batch.BatchCommands.Add(Command(
             "insert into facilities (id, category, geom, name, operator, status, status_until, access, fee, charge, opening_hours, " +
@@ -173,10 +180,16 @@ public static class FacilityBulkWriter
             datasetId, observedAt));
         batch.BatchCommands.Add(Command(
             "delete from facility_provenance p using bulk_versions v where p.facility_id = v.id and p.attribute = any(v.cleared_attributes)"));
+        // New facilities have no provenance yet: a plain insert, without the conflict check the updates need.
+        batch.BatchCommands.Add(Command(
+            "insert into facility_provenance (facility_id, attribute, source_record_id, proposal_id, updated_at, confidence) " +
+            "select v.id, a, s.id, null, $2, $3 from bulk_versions v " +
+            "join source_records s on s.dataset_id = $1 and s.external_id = v.external_id, unnest(v.set_attributes) a where v.created",
+            datasetId, observedAt, (float)confidence));
         batch.BatchCommands.Add(Command(
             "insert into facility_provenance as p (facility_id, attribute, source_record_id, proposal_id, updated_at, confidence) " +
             "select v.id, a, s.id, null, $2, $3 from bulk_versions v " +
-            "join source_records s on s.dataset_id = $1 and s.external_id = v.external_id, unnest(v.set_attributes) a " +
+            "join source_records s on s.dataset_id = $1 and s.external_id = v.external_id, unnest(v.set_attributes) a where not v.created " +
             "on conflict (facility_id, attribute) do update set source_record_id = excluded.source_record_id, " +
             "   proposal_id = excluded.proposal_id, updated_at = excluded.updated_at, confidence = excluded.confidence",
             datasetId, observedAt, (float)confidence));
@@ -188,18 +201,59 @@ public static class FacilityBulkWriter
         batch.BatchCommands.Add(Command(
             "insert into change_feed (seq, facility_id, version, kind) " +
             "select (select coalesce(max(seq), 0) from change_feed) + row_number() over (order by ord), id, version, kind from bulk_versions"));
+        AddClusterCellMaintenance(batch);
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct)
+    /// <summary>
+    /// What the facilities_cluster_cells trigger does row by row, set-based: every facility that left a cell (moved,
+    /// recategorised, removed) is subtracted, every one that entered is added, summed per cell and zoom and applied
+    /// in one upsert; emptied cells are dropped, and cells whose representative left get another one.
+    /// </summary>
+    private static void AddClusterCellMaintenance(NpgsqlBatch batch)
+    {
+        batch.BatchCommands.Add(Command(
+            "insert into bulk_cell_moves " +
+            "select o.id, o.category, o.geom, -1 from bulk_old o join bulk_versions v on v.id = o.id " +
+            " where o.status <> 'removed' and (o.category <> v.category or v.status = 'removed' " +
+            "       or not ST_Equals(o.geom, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326))) " +
+            "union all " +
+            "select v.id, v.category, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326), 1 from bulk_versions v left join bulk_old o on o.id = v.id " +
+            " where v.status <> 'removed' and (v.created or o.status = 'removed' or o.category <> v.category " +
+            "       or not ST_Equals(o.geom, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326)))"));
+        batch.BatchCommands.Add(Command(
+            "insert into cluster_cells as c (zoom, category, cx, cy, n, sum_lon, sum_lat, any_id) " +
+            "select z, m.category, floor((ST_X(m.geom) + 180) / cluster_cell_size(z))::int, floor((ST_Y(m.geom) + 90) / cluster_cell_size(z))::int, " +
+            "       sum(m.sign), sum(m.sign * ST_X(m.geom)), sum(m.sign * ST_Y(m.geom)), " +
+            "       coalesce((array_agg(m.id) filter (where m.sign > 0))[1], (array_agg(m.id))[1]) " +
+            "from bulk_cell_moves m, generate_series(0, 12) z group by 1, 2, 3, 4 " +
+            "on conflict (zoom, cx, cy, category) do update " +
+            "   set n = c.n + excluded.n, sum_lon = c.sum_lon + excluded.sum_lon, sum_lat = c.sum_lat + excluded.sum_lat"));
+        batch.BatchCommands.Add(Command(
+            "delete from cluster_cells c where c.n <= 0 and exists (select 1 from bulk_cell_moves)"));
+        batch.BatchCommands.Add(Command(
+            "update cluster_cells c " +
+            "   set any_id = coalesce((select f.id from facilities f " +
+            "          where f.category = c.category and f.status <> 'removed' " +
+            "            and f.geom && ST_MakeEnvelope(c.cx * cluster_cell_size(c.zoom) - 180, c.cy * cluster_cell_size(c.zoom) - 90, " +
+            "                                          (c.cx + 1) * cluster_cell_size(c.zoom) - 180, (c.cy + 1) * cluster_cell_size(c.zoom) - 90, 4326) " +
+            "            and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
+            "            and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy limit 1), c.any_id) " +
+            " where c.any_id in (select id from bulk_cell_moves where sign < 0) " +
+            "   and not exists (select 1 from facilities f where f.id = c.any_id and f.category = c.category and f.status <> 'removed' " +
+            "                     and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
+            "                     and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy)"));
+    }
+
+    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
     {
         if (value is null)
         {
-            await copy.WriteNullAsync(ct);
+            copy.WriteNull();
         }
         else
         {
-            await copy.WriteAsync(value, type, ct);
+            copy.Write(value, type);
         }
     }
 

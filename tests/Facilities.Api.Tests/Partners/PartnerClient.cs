@@ -57,7 +57,7 @@ public sealed class PartnerClient(HttpClient http, Guid partnerId) : IDisposable
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
         var location = response.Headers.Location!.ToString();
-        for (var attempt = 0; attempt < 1200; attempt++)
+        for (var attempt = 0; attempt < 6000; attempt++)
         {
             var import = JsonNode.Parse(await Http.GetStringAsync(location))!;
             if ((string?)import["state"] is "succeeded" or "failed")

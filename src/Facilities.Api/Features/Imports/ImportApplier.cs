@@ -39,7 +39,7 @@ public sealed record DatasetInfo(Guid Id, Guid? PartnerId, string Kind, string N
 /// </summary>
 public static class ImportApplier
 {
-    private const int ChunkSize = 5000;
+    private const int ChunkSize = 10000;
 
     public static async Task StageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<object> rows,
         ImportReport report, List<string> rejectedIds, CancellationToken ct)
@@ -98,7 +98,8 @@ public static class ImportApplier
                 report.Reject(new RejectedRow(reader.GetInt64(0), $"duplicate id '{reader.GetString(1)}' (first at row {reader.GetInt64(2)})"));
             }
         }
-        await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct, "analyze import_rows");
+        await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct,
+            "create unique index on import_rows (external_id)", "analyze import_rows");
     }
 
     /// <summary>
@@ -111,9 +112,18 @@ public static class ImportApplier
     {
         // Every writer takes this lock first (FacilityWriter, FacilityBulkWriter): from here to commit the layer cannot
         // change under the matching, and the change feed stays gapless.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Lap(string phase)
+        {
+            report.PhasesMs[phase] = clock.ElapsedMilliseconds;
+            clock.Restart();
+        }
         await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct, "lock table change_feed in exclusive mode");
+        Lap("lock");
         await Matching.PlanAsync(connection, transaction, dataset.Id, dataset.Category, dataset.MatchDistanceM, ct);
+        Lap("match");
         await WritePlanAsync(connection, transaction, dataset, observedAt, reason, report, ct);
+        Lap("write");
 
         await using (var review = new NpgsqlCommand(
             "insert into review_items (id, kind, dataset_id, source_record_id, details) " +
@@ -137,6 +147,7 @@ public static class ImportApplier
         {
             await RemovedAtSourceAsync(connection, transaction, dataset, observedAt, reason, report, rejectedIds, ct);
         }
+        Lap("review_and_removals");
 
         // Confidence combines the live sources of each facility this dataset feeds; written only where it moves.
         await using var confidence = new NpgsqlCommand(
@@ -148,6 +159,7 @@ public static class ImportApplier
             "where f.id = c.facility_id and f.confidence is distinct from c.value", connection, transaction);
         confidence.Parameters.Add(new NpgsqlParameter { Value = dataset.Id });
         await confidence.ExecuteNonQueryAsync(ct);
+        Lap("confidence");
     }
 
     /// <summary>Reads the plan a chunk at a time, decides each row's record and version, and writes them.</summary>
@@ -159,6 +171,7 @@ public static class ImportApplier
         {
             var records = new List<BulkSourceRecord>();
             var versions = new List<BulkFacilityVersion>();
+
             await using (var command = new NpgsqlCommand(
                 "select " + FacilityRow.Columns + ", p.row_no, p.outcome, r.external_id, r.lon, r.lat, r.attributes::text, p.previous::text, " +
                 "       (select jsonb_object_agg(pv.attribute, jsonb_build_object('c', pv.confidence, 'd', s.dataset_id, " +

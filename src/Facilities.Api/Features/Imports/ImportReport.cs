@@ -10,7 +10,7 @@ public sealed record ClosureNeeded(Guid FacilityId, string ExternalId);
 /// <summary>What an import did, row by row where it matters. The same whether or not it was a dry run.</summary>
 public sealed class ImportReport
 {
-    public const int MaxListedRejections = 1000;
+    public const int MaxListedRejections = 10_000;
 
     public string? Format { get; set; }
     public string? Crs { get; set; }
@@ -36,6 +36,9 @@ public sealed class ImportReport
     public List<Guid> ReviewItems { get; } = [];
 
     public long DurationMs { get; set; }
+
+    /// <summary>Milliseconds spent in each phase (read and stage, match, write...), for tuning.</summary>
+    public Dictionary<string, long> PhasesMs { get; } = [];
 
     public void Reject(RejectedRow row)
     {

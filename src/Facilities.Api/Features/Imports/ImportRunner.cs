@@ -170,11 +170,14 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             var observedAt = clock.GetUtcNow().UtcDateTime;
             var rejectedIds = new List<string>();
             await using var transaction = await connection.BeginTransactionAsync(ct);
+            var staging = Stopwatch.StartNew();
             await ImportApplier.StageAsync(connection, transaction, source.Read(ct).Select(mapper.Map), report, rejectedIds, ct);
+            report.PhasesMs["read_and_stage"] = staging.ElapsedMilliseconds;
             report.IgnoredValues = mapper.IgnoredValues;
             var accepted = report.RowsRead - report.RejectedCount;
             await ImportApplier.ApplyAsync(connection, transaction, dataset, observedAt, $"import {importId} of {dataset.Name}", report,
                 rejectedIds, detectRemovals: accepted > 0, importId, ct);
+            var commit = Stopwatch.StartNew();
             if (dryRun)
             {
                 await transaction.RollbackAsync(ct);
@@ -183,6 +186,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             {
                 await transaction.CommitAsync(ct);
             }
+            report.PhasesMs["commit"] = commit.ElapsedMilliseconds;
         }
         finally
         {
