@@ -149,7 +149,13 @@ public static class ImportApplier
         }
         Lap("review_and_removals");
 
-        // Confidence combines the live sources of each facility this dataset feeds; written only where it moves.
+        await RefreshConfidenceAsync(connection, transaction, dataset.Id, ct);
+        Lap("confidence");
+    }
+
+    /// <summary>Confidence combines the live sources of each facility this dataset feeds; written only where it moves.</summary>
+    public static async Task RefreshConfidenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid datasetId, CancellationToken ct)
+    {
         await using var confidence = new NpgsqlCommand(
             "update facilities f set confidence = c.value from ( " +
             "  select s.facility_id, least(0.99, 1 - exp(sum(ln(1 - least(" + Resolution.KindConfidenceSql + ", 0.99)))))::real as value " +
@@ -157,9 +163,8 @@ public static class ImportApplier
             "  where s.removed_at is null and s.facility_id in (select facility_id from source_records where dataset_id = $1 and facility_id is not null) " +
             "  group by s.facility_id) c " +
             "where f.id = c.facility_id and f.confidence is distinct from c.value", connection, transaction);
-        confidence.Parameters.Add(new NpgsqlParameter { Value = dataset.Id });
+        confidence.Parameters.Add(new NpgsqlParameter { Value = datasetId });
         await confidence.ExecuteNonQueryAsync(ct);
-        Lap("confidence");
     }
 
     /// <summary>Reads the plan a chunk at a time, decides each row's record and version, and writes them.</summary>
