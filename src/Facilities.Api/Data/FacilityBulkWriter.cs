@@ -221,16 +221,26 @@ public static class FacilityBulkWriter
             "select v.id, v.category, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326), 1 from bulk_versions v left join bulk_old o on o.id = v.id " +
             " where v.status <> 'removed' and (v.created or o.status = 'removed' or o.category <> v.category " +
             "       or not ST_Equals(o.geom, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326)))"));
+        // Per cell and zoom, what entered and left. Every statement below touches only these cells, found by the
+        // primary key: cluster_cells holds millions of rows at a million facilities, and a scan per batch was seconds.
+        batch.BatchCommands.Add(Command("drop table if exists bulk_cells"));
+        batch.BatchCommands.Add(Command(
+            "create temp table bulk_cells on commit drop as " +
+            "select z as zoom, m.category, floor((ST_X(m.geom) + 180) / cluster_cell_size(z))::int as cx, " +
+            "       floor((ST_Y(m.geom) + 90) / cluster_cell_size(z))::int as cy, sum(m.sign)::int as dn, " +
+            "       sum(m.sign * ST_X(m.geom)) as dlon, sum(m.sign * ST_Y(m.geom)) as dlat, " +
+            "       coalesce((array_agg(m.id) filter (where m.sign > 0))[1], (array_agg(m.id))[1]) as some_id, " +
+            "       bool_or(m.sign < 0) as lost " +
+            "from bulk_cell_moves m, generate_series(0, 12) z group by 1, 2, 3, 4"));
         batch.BatchCommands.Add(Command(
             "insert into cluster_cells as c (zoom, category, cx, cy, n, sum_lon, sum_lat, any_id) " +
-            "select z, m.category, floor((ST_X(m.geom) + 180) / cluster_cell_size(z))::int, floor((ST_Y(m.geom) + 90) / cluster_cell_size(z))::int, " +
-            "       sum(m.sign), sum(m.sign * ST_X(m.geom)), sum(m.sign * ST_Y(m.geom)), " +
-            "       coalesce((array_agg(m.id) filter (where m.sign > 0))[1], (array_agg(m.id))[1]) " +
-            "from bulk_cell_moves m, generate_series(0, 12) z group by 1, 2, 3, 4 " +
+            "select zoom, category, cx, cy, dn, dlon, dlat, some_id from bulk_cells order by zoom, category, cx, cy " +
             "on conflict (zoom, cx, cy, category) do update " +
             "   set n = c.n + excluded.n, sum_lon = c.sum_lon + excluded.sum_lon, sum_lat = c.sum_lat + excluded.sum_lat"));
         batch.BatchCommands.Add(Command(
-            "delete from cluster_cells c where c.n <= 0 and exists (select 1 from bulk_cell_moves)"));
+            "delete from cluster_cells c using bulk_cells t " +
+            "where c.zoom = t.zoom and c.cx = t.cx and c.cy = t.cy and c.category = t.category and c.n <= 0"));
+        // A cell whose representative left it gets another facility still in it.
         batch.BatchCommands.Add(Command(
             "update cluster_cells c " +
             "   set any_id = coalesce((select f.id from facilities f " +
@@ -239,10 +249,12 @@ public static class FacilityBulkWriter
             "                                          (c.cx + 1) * cluster_cell_size(c.zoom) - 180, (c.cy + 1) * cluster_cell_size(c.zoom) - 90, 4326) " +
             "            and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
             "            and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy limit 1), c.any_id) " +
-            " where c.any_id in (select id from bulk_cell_moves where sign < 0) " +
-            "   and not exists (select 1 from facilities f where f.id = c.any_id and f.category = c.category and f.status <> 'removed' " +
-            "                     and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
-            "                     and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy)"));
+            "from bulk_cells t " +
+            "where t.lost and c.zoom = t.zoom and c.cx = t.cx and c.cy = t.cy and c.category = t.category " +
+            "  and c.any_id in (select id from bulk_cell_moves where sign < 0) " +
+            "  and not exists (select 1 from facilities f where f.id = c.any_id and f.category = c.category and f.status <> 'removed' " +
+            "                    and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
+            "                    and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy)"));
     }
 
     private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)

@@ -77,7 +77,8 @@ public static class AmbiguousMatches
             await plan.ExecuteNonQueryAsync(cancellationToken);
         }
         var report = new ImportReport();
-        await ImportApplier.WritePlanAsync(connection, transaction, dataset, DateTime.UtcNow, $"review {reviewItemId} resolved", report, cancellationToken);
+        var observedAt = DateTime.UtcNow;
+        await ImportApplier.WritePlanAsync(connection, transaction, dataset, observedAt, $"review {reviewItemId} resolved", report, cancellationToken);
 
         Guid facilityId;
         await using (var resolve = new NpgsqlCommand(
@@ -93,7 +94,7 @@ public static class AmbiguousMatches
             resolve.Parameters.Add(new NpgsqlParameter { Value = chosenFacilityId is null ? "created" : "merged" });
             facilityId = (Guid)(await resolve.ExecuteScalarAsync(cancellationToken))!;
         }
-        await ImportApplier.RefreshConfidenceAsync(connection, transaction, dataset.Id, cancellationToken);
+        await ImportApplier.RefreshConfidenceAsync(connection, transaction, observedAt, cancellationToken);
         return facilityId;
     }
 }

@@ -149,21 +149,28 @@ public static class ImportApplier
         }
         Lap("review_and_removals");
 
-        await RefreshConfidenceAsync(connection, transaction, dataset.Id, ct);
+        await RefreshConfidenceAsync(connection, transaction, observedAt, ct);
         Lap("confidence");
     }
 
-    /// <summary>Confidence combines the live sources of each facility this dataset feeds; written only where it moves.</summary>
-    public static async Task RefreshConfidenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid datasetId, CancellationToken ct)
+    /// <summary>
+    /// Confidence combines the live sources of each facility whose sources this import changed: the ones it merged
+    /// into or updated (import_plan) and the ones that lost a record (removed at source, stamped with this import's
+    /// time). A facility the import created has only this record, and was written with the dataset's confidence.
+    /// Written only where it moves.
+    /// </summary>
+    public static async Task RefreshConfidenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTime observedAt, CancellationToken ct)
     {
         await using var confidence = new NpgsqlCommand(
+            "with touched as (select facility_id from import_plan where outcome in ('merge', 'linked') and facility_id is not null " +
+            "                 union select facility_id from source_records where removed_at = $1 and facility_id is not null) " +
             "update facilities f set confidence = c.value from ( " +
             "  select s.facility_id, least(0.99, 1 - exp(sum(ln(1 - least(" + Resolution.KindConfidenceSql + ", 0.99)))))::real as value " +
             "  from source_records s join datasets d on d.id = s.dataset_id " +
-            "  where s.removed_at is null and s.facility_id in (select facility_id from source_records where dataset_id = $1 and facility_id is not null) " +
+            "  where s.removed_at is null and s.facility_id in (select facility_id from touched) " +
             "  group by s.facility_id) c " +
             "where f.id = c.facility_id and f.confidence is distinct from c.value", connection, transaction);
-        confidence.Parameters.Add(new NpgsqlParameter { Value = datasetId });
+        confidence.Parameters.Add(new NpgsqlParameter { Value = observedAt });
         await confidence.ExecuteNonQueryAsync(ct);
     }
 
