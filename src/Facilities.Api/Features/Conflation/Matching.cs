@@ -73,19 +73,35 @@ public static class Matching
         claimed as (
             select d.*, row_number() over (partition by d.best order by d.top desc, d.row_no) as claim
             from decided d where d.outcome = 'merge'
+        ),
+        -- An ambiguous row whose close candidates are all taken by clear winners but one takes that one: two
+        -- official toilets 8 m apart and their two community copies are two merges, not a review.
+        remaining as (
+            select s.row_no, array_agg(s.facility_id order by s.score desc) as ids
+            from scored s join decided d using (row_no)
+            where d.outcome = 'ambiguous' and s.score >= $4 and s.score >= d.top - $5
+              and s.facility_id not in (select best from claimed where claim = 1)
+            group by s.row_no
+        ),
+        eliminated as (
+            select row_no, ids[1] as facility_id, row_number() over (partition by ids[1] order by row_no) as claim
+            from remaining where cardinality(ids) = 1
+              and ids[1] not in (select best from claimed where claim = 1)
         )
         select r.row_no,
                case when l.row_no is not null then case when l.facility_id is null then 'pending' else 'linked' end
+                    when e.claim = 1 then 'merge'
                     when d.outcome = 'ambiguous' then 'ambiguous'
                     when k.claim = 1 then 'merge'
                     else 'create' end as outcome,
-               case when l.row_no is not null then l.facility_id when k.claim = 1 then k.best end as facility_id,
+               case when l.row_no is not null then l.facility_id when e.claim = 1 then e.facility_id when k.claim = 1 then k.best end as facility_id,
                l.previous,
                d.candidates
         from import_rows r
         left join linked l using (row_no)
         left join decided d using (row_no)
         left join claimed k using (row_no)
+        left join eliminated e using (row_no)
         """;
 
     public static async Task PlanAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid datasetId, string category,
