@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Facilities.Api.Web;
 using Npgsql;
 
 namespace Facilities.Api.Features.Moderation;
@@ -12,22 +11,23 @@ public sealed record ReviewItem(Guid Id, string Kind, string State, Guid? Facili
 public sealed record ReviewResolution(string Action, Guid? FacilityId, string? Comment);
 
 /// <summary>
-/// SEAM for the conflation feature: how an ambiguous_match review item (an imported record that matched several
-/// facilities about equally well) is resolved by "merge" into a chosen facility or "create" as a new one. It runs
-/// inside the transaction that marks the item resolved; whatever it writes goes through FacilityWriter there, and the
-/// JSON it returns is stored in review_items.resolution.result. Until the conflation code is connected here it refuses
-/// with a 422 problem, and the item stays open. ("dismiss" needs no conflation and is handled by the caller.)
+/// How an ambiguous_match review item (an imported record that matched several facilities about equally well) is
+/// resolved by "merge" into a chosen facility or "create" as a new one: the conflation feature applies the partner's
+/// record exactly as an import would have with that decision, inside the transaction that marks the item resolved.
+/// ("dismiss" needs no conflation and is handled by the caller.)
 /// </summary>
 public static class AmbiguousMatchResolution
 {
-    public static Func<NpgsqlConnection, NpgsqlTransaction, ReviewItem, ReviewResolution, Guid, CancellationToken, Task<JsonObject?>>? Resolver
-    { get; set; }
-
-    public static Task<JsonObject?> ResolveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReviewItem item,
-        ReviewResolution resolution, Guid moderatorId, CancellationToken ct) =>
-        Resolver is { } resolver
-            ? resolver(connection, transaction, item, resolution, moderatorId, ct)
-            : throw new DomainException(StatusCodes.Status422UnprocessableEntity, "Not connected yet",
-                "Merging or creating from an ambiguous match is done by the conflation feature, which is not connected to review " +
-                "resolution in this build (Features/Moderation/AmbiguousMatchResolution.cs). The item stays open; \"dismiss\" works.");
+    public static async Task<JsonObject?> ResolveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReviewItem item,
+        ReviewResolution resolution, Guid moderatorId, CancellationToken ct)
+    {
+        if (resolution.Action == "merge" && resolution.FacilityId is null)
+        {
+            throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("facility_id",
+                "Merging needs the facility the record describes.")]);
+        }
+        var facilityId = await Conflation.AmbiguousMatches.ResolveAsync(connection, transaction, item.Id,
+            resolution.Action == "merge" ? resolution.FacilityId : null, moderatorId, ct);
+        return new JsonObject { ["facility_id"] = facilityId.ToString() };
+    }
 }

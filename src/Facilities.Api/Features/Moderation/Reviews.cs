@@ -134,7 +134,13 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, TimeProvider clo
             JsonObject? result = null;
             if (action == "keep_partner")
             {
-                result = await RestorePartnerValueAsync(connection, transaction, item, moderator, ct);
+                result = await WriteDisputedValueAsync(connection, transaction, item, moderator, "partner_value",
+                    $"the partner's value kept (dataset {item.DatasetId}, record {item.SourceRecordId})", ct);
+            }
+            else if (action == "keep_community")
+            {
+                result = await WriteDisputedValueAsync(connection, transaction, item, moderator, "community_value",
+                    $"the community's value chosen over the partner's (proposal {item.ProposalId})", ct);
             }
             else if (action is "merge" or "create")
             {
@@ -156,29 +162,31 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, TimeProvider clo
             }
         }, cancellationToken);
 
-    // The partner's value goes back as a new version (written as the community's decision, with the reason naming the
-    // partner's record: FacilityWriter's partner-record path would also overwrite that record's own position).
-    private async Task<JsonObject> RestorePartnerValueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReviewItem item,
-        Contributor moderator, CancellationToken ct)
+    // The chosen side's value written as a moderator's decision. Keeping the partner's value usually changes nothing
+    // (an owned attribute kept it), but the facility may have been edited since. Written as the community's decision,
+    // with the reason naming the partner's record: FacilityWriter's partner-record path would also overwrite that
+    // record's own position.
+    private async Task<JsonObject> WriteDisputedValueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReviewItem item,
+        Contributor moderator, string side, string reason, CancellationToken ct)
     {
         var attribute = item.Details["attribute"]?.GetValue<string>();
         if (item.FacilityId is not { } facilityId || attribute is null)
         {
             throw new DomainException(StatusCodes.Status422UnprocessableEntity, "Incomplete dispute", "This dispute names no facility or attribute.");
         }
-        var value = item.Details["partner_value"]?.DeepClone();
+        var value = item.Details[side]?.DeepClone();
         try
         {
             var update = await FacilityWriter.UpdateAsync(connection, transaction, facilityId, new Dictionary<string, JsonNode?> { [attribute] = value },
                 new VersionSource(ProposalDecisions.CommunityDataset, facilityId.ToString(), clock.GetUtcNow().UtcDateTime, 0.8,
-                    $"Dispute resolved: the partner's value of {attribute} kept (dataset {item.DatasetId}, record {item.SourceRecordId})",
-                    moderator.Id, moderator.Name), ct) ?? throw new NotFoundException("facility", facilityId.ToString());
-            return new JsonObject { ["version"] = update.Version };
+                    $"Dispute over {attribute} resolved: {reason}", moderator.Id, moderator.Name), ct)
+                ?? throw new NotFoundException("facility", facilityId.ToString());
+            return new JsonObject { ["version"] = update.Version, ["changed"] = update.Outcome == FacilityUpdateOutcome.Applied };
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
         {
-            throw new DomainException(StatusCodes.Status422UnprocessableEntity, "Partner value unusable",
-                $"The partner's value of {attribute} cannot be written back: {e.Message}");
+            throw new DomainException(StatusCodes.Status422UnprocessableEntity, "Value unusable",
+                $"The {side.Replace('_', ' ')} of {attribute} cannot be written: {e.Message}");
         }
     }
 

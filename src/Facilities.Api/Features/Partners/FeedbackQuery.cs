@@ -8,7 +8,8 @@ using Npgsql;
 namespace Facilities.Api.Features.Partners;
 
 /// <summary>One thing the partner should know about its facilities: a change the community made (kind
-/// <c>community_change</c>, with the diff) or a dispute over an attribute it owns (kind <c>dispute</c>).</summary>
+/// <c>community_change</c>, with the diff), a dispute over an attribute it owns (kind <c>dispute</c>) or a resident's
+/// report of a problem (kind <c>report</c>).</summary>
 public sealed record FeedbackItem(string Kind, DateTime At, Guid? FacilityId, JsonNode? Details);
 
 public sealed record FeedbackLink(string Rel, string Href);
@@ -34,9 +35,7 @@ public sealed class FeedbackHandler(NpgsqlDataSource dataSource) : IRequestHandl
 {
     // The partner's facilities are those its datasets' records are linked to. Community changes are the versions of
     // those facilities whose source is not one of the partner's datasets; disputes are review items on its datasets.
-    // Reports (facility_reports, from the contributions feature) join this union as a third branch once that table
-    // exists: `select r.created_at, 'report', r.id::text, r.facility_id, jsonb_build_object(...) from <reports> r
-    // where r.facility_id in (select facility_id from linked)`.
+    // Reports ("still there but out of order", "closed", ...) that residents filed on those facilities come third.
     private const string Sql = """
         with mine as (select id from datasets where partner_id = $1),
         linked as (
@@ -56,6 +55,10 @@ public sealed class FeedbackHandler(NpgsqlDataSource dataSource) : IRequestHandl
                    jsonb_build_object('review_item_id', r.id, 'state', r.state, 'dataset_id', r.dataset_id, 'details', r.details,
                                       'resolution', r.resolution)
             from review_items r where r.kind = 'dispute' and r.dataset_id in (select id from mine)
+            union all
+            select p.created_at, 'report', lpad(p.id::text, 19, '0'), p.facility_id,
+                   jsonb_build_object('reason', p.reason, 'comment', p.comment, 'proposal_id', p.proposal_id, 'your_records', l.records)
+            from reports p join linked l on l.facility_id = p.facility_id
         )
         select at, kind, key, facility_id, details::text from items
         where $2::timestamptz is null or (at, kind, key) > ($2, $3, $4)

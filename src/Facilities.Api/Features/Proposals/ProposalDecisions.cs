@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Facilities.Api.Data;
+using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Reputation;
 using Npgsql;
 
@@ -55,12 +56,14 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
                 await Execute(connection, transaction, "update proposals set state = 'superseded', decided_at = $2 where id = $1", ct, proposal.Id, now);
                 return false;
             }
-            var changes = proposal.Changes.ToDictionary(c => c.Key, c => c.Value?.DeepClone());
+            // Attributes a partner owns keep the partner's value: an accepted community change to one opens a dispute
+            // (the partner sees it in its feedback, a moderator settles it) and the rest of the change applies.
+            var changes = await OwnedAttributes.SplitAsync(connection, transaction, facilityId,
+                proposal.Changes.ToDictionary(c => c.Key, c => c.Value?.DeepClone()), proposal.Id, ct);
             var update = await FacilityWriter.UpdateAsync(connection, transaction, facilityId, changes,
                 new VersionSource(CommunityDataset, facilityId.ToString(), now, confidence, proposal.Comment, proposal.AuthorId, author, proposal.Id), ct)
                 ?? throw new InvalidOperationException($"Facility {facilityId} of proposal {proposal.Id} does not exist.");
             version = update.Version;
-            await OpenDisputesAsync(connection, transaction, proposal, facilityId, now, ct);
         }
         await Execute(connection, transaction,
             "update proposals set state = 'accepted', decided_at = $2, facility_id = $3, result_version = $4 where id = $1", ct,
@@ -166,25 +169,6 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
         command.Parameters.AddWithValue(facilityId);
         command.Parameters.AddWithValue(attributes);
         return (string[])(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    // An accepted community change to a partner-owned attribute: one open dispute per owning record and attribute,
-    // with both values, for moderators (GET /reviews) and the partner (feedback).
-    private static async Task OpenDisputesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal,
-        Guid facilityId, DateTime now, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(
-            "insert into review_items (id, kind, facility_id, dataset_id, source_record_id, proposal_id, details, created_at) " +
-            "select gen_random_uuid(), 'dispute', r.facility_id, r.dataset_id, r.id, $3, " +
-            "       jsonb_build_object('attribute', a, 'partner_value', r.attributes -> a, 'community_value', $4::jsonb -> a), $5 " +
-            "from source_records r join datasets d on d.id = r.dataset_id, unnest(d.owned_attributes) a " +
-            "where r.facility_id = $1 and r.removed_at is null and a = any($2)", connection, transaction);
-        command.Parameters.AddWithValue(facilityId);
-        command.Parameters.AddWithValue(proposal.Changes.Select(c => c.Key).ToArray());
-        command.Parameters.AddWithValue(proposal.Id);
-        command.Parameters.Add(new NpgsqlParameter { Value = proposal.Changes.ToJsonString(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.AddWithValue(now);
-        await command.ExecuteNonQueryAsync(ct);
     }
 
     private async Task SettleReputationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal, bool accepted,
