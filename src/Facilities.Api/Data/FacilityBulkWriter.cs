@@ -232,6 +232,8 @@ public static class FacilityBulkWriter
             "       coalesce((array_agg(m.id) filter (where m.sign > 0))[1], (array_agg(m.id))[1]) as some_id, " +
             "       bool_or(m.sign < 0) as lost " +
             "from bulk_cell_moves m, generate_series(0, 12) z group by 1, 2, 3, 4"));
+        // Temporary tables have no statistics until analysed; without them the joins below were planned blind.
+        batch.BatchCommands.Add(Command("analyze bulk_cells"));
         batch.BatchCommands.Add(Command(
             "insert into cluster_cells as c (zoom, category, cx, cy, n, sum_lon, sum_lat, any_id) " +
             "select zoom, category, cx, cy, dn, dlon, dlat, some_id from bulk_cells order by zoom, category, cx, cy " +
