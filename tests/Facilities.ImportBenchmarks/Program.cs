@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Imports;
+using Facilities.Api.Features.Proposals;
+using Facilities.Api.Features.Reputation;
 using Facilities.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -100,7 +102,10 @@ async Task<(double Seconds, JsonNode Report)> ImportAsync(string database, strin
     var categories = new CategoryCatalog(dataSource);
     await categories.ReloadAsync();
     using var importDb = ImportDatabase.Create(Db(database));
-    var runner = new ImportRunner(importDb, categories, Options.Create(new ImportOptions()), NullLogger<ImportRunner>.Instance, TimeProvider.System);
+    var rules = new ReputationRules();
+    var closures = new SourceClosures(dataSource, categories, rules, new ProposalDecisions(rules, TimeProvider.System), TimeProvider.System);
+    var runner = new ImportRunner(importDb, categories, Options.Create(new ImportOptions()), NullLogger<ImportRunner>.Instance, TimeProvider.System,
+        closures);
     var stopwatch = Stopwatch.StartNew();
     await runner.RunAsync(importId, CancellationToken.None);
     var seconds = stopwatch.Elapsed.TotalSeconds;

@@ -49,6 +49,7 @@ public static class Contributors
         services.AddHostedService<ProposalExpiry>();
         services.AddContributionRateLimits(configuration);
         services.AddSingleton<ProposalDecisions>();
+        services.AddSingleton<SourceClosures>();
         services.AddExceptionHandler<StaleEditHandler>();
         return services;
     }

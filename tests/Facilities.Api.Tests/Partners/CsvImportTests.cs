@@ -136,7 +136,7 @@ public sealed class CsvImportTests(ApiFixture fixture) : IClassFixture<ApiFixtur
     }
 
     [Fact]
-    public async Task A_record_missing_from_a_reimport_deletes_nothing_and_removes_the_facility_only_if_the_partner_owns_status()
+    public async Task A_record_missing_from_a_reimport_deletes_nothing_and_removes_the_facility_if_the_partner_owns_status_else_proposes_closing_it()
     {
         using var partner = await PartnerClient.CreateAsync(fixture, "Lambeth");
         var owning = await partner.CreateDatasetAsync(Dataset("Lambeth (owns status)", ["status"]));
@@ -164,6 +164,9 @@ public sealed class CsvImportTests(ApiFixture fixture) : IClassFixture<ApiFixtur
         Assert.Equal(1, (int)notOwned["report"]!["removed_at_source"]!);
         var closure = notOwned["report"]!["closure_proposals_needed"]!.AsArray().Single()!;
         Assert.Equal("P2", (string?)closure["external_id"]);
+        Assert.Equal(1, await Db.CountAsync(fixture.Database,
+            "select count(*) from proposals p join source_records s on s.facility_id = p.facility_id " +
+            "where s.external_id = 'P2' and p.kind = 'close' and p.state = 'pending' and p.id = $1", (Guid)closure["proposal_id"]!));
         Assert.Equal(1, await Db.CountAsync(fixture.Database,
             "select count(*) from facilities f join source_records s on s.facility_id = f.id " +
             "where s.external_id = 'P2' and f.status = 'open' and s.removed_at is not null"));

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Imports.Mapping;
+using Facilities.Api.Features.Proposals;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -104,11 +105,12 @@ public static class ImportApplier
 
     /// <summary>
     /// Matches the staged rows, writes the new and changed facilities, opens review items for ambiguous matches and
-    /// handles records missing from the file (<paramref name="detectRemovals"/>: a full file, not a single record).
+    /// handles records missing from the file (<paramref name="detectRemovals"/>: a full file, not a single record;
+    /// <paramref name="closures"/> opens the closure proposals when the partner does not own status).
     /// </summary>
     public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
         DateTime observedAt, string reason, ImportReport report, IReadOnlyCollection<string> rejectedIds, bool detectRemovals,
-        Guid? importId, CancellationToken ct)
+        Guid? importId, SourceClosures closures, CancellationToken ct)
     {
         // Every writer takes this lock first (FacilityWriter, FacilityBulkWriter): from here to commit the layer cannot
         // change under the matching, and the change feed stays gapless.
@@ -145,7 +147,7 @@ public static class ImportApplier
 
         if (detectRemovals)
         {
-            await RemovedAtSourceAsync(connection, transaction, dataset, observedAt, reason, report, rejectedIds, ct);
+            await RemovedAtSourceAsync(connection, transaction, dataset, observedAt, reason, report, rejectedIds, importId, closures, ct);
         }
         Lap("review_and_removals");
 
@@ -297,10 +299,12 @@ public static class ImportApplier
     /// <summary>
     /// Records of this dataset that the file no longer has. Nothing is deleted: the record is marked removed at
     /// source; if the partner owns <c>status</c>, its facility is marked removed (a version like any other); if not,
-    /// the community must decide, and the report lists the facility for a closure proposal.
+    /// the community decides on a closure proposal opened for it (or the one already pending), which the report lists.
+    /// A reimport without the record opens no second one: the record is marked removed already, so it is not "gone" again.
     /// </summary>
     private static async Task RemovedAtSourceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
-        DateTime observedAt, string reason, ImportReport report, IReadOnlyCollection<string> rejectedIds, CancellationToken ct)
+        DateTime observedAt, string reason, ImportReport report, IReadOnlyCollection<string> rejectedIds, Guid? importId,
+        SourceClosures closures, CancellationToken ct)
     {
         var gone = new List<(string ExternalId, FacilityRow Facility)>();
         await using (var command = new NpgsqlCommand(
@@ -325,7 +329,13 @@ public static class ImportApplier
         }
         if (!dataset.OwnedAttributes.Contains("status"))
         {
-            report.ClosureProposalsNeeded.AddRange(gone.Select(g => new ClosureNeeded(g.Facility.Id, g.ExternalId)));
+            var proposals = dataset.PartnerId is { } partnerId
+                ? await closures.OpenAsync(connection, transaction, partnerId, gone.Select(g => g.Facility.Id).ToList(),
+                    $"Removed from {dataset.Name} at source" + (importId is { } id ? $" in import {id}" : "") +
+                    ": is this facility gone? The partner does not own its status, so the community decides.", ct)
+                : [.. gone.Select(_ => (SourceClosure?)null)];
+            report.ClosureProposalsNeeded.AddRange(gone.Zip(proposals,
+                (g, p) => new ClosureNeeded(g.Facility.Id, g.ExternalId, p?.ProposalId, p?.Opened ?? false)));
             return;
         }
         var versions = gone

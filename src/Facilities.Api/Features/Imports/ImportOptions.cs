@@ -29,6 +29,9 @@ public sealed class ImportDatabase(NpgsqlDataSource dataSource) : IDisposable
         builder.ConnectionStringBuilder.MaxPoolSize = 2;
         builder.ConnectionStringBuilder.CommandTimeout = 0;
         builder.ConnectionStringBuilder.ApplicationName = "facilities-imports";
+        // The closure proposals an import opens (SourceClosures) are written through the proposals' own code, which
+        // passes their position as a NetTopologySuite point.
+        builder.UseNetTopologySuite();
         return new ImportDatabase(builder.Build());
     }
 

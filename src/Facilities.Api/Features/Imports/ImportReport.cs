@@ -3,9 +3,11 @@ using Facilities.Api.Features.Imports.Mapping;
 namespace Facilities.Api.Features.Imports;
 
 /// <summary>A record whose source disappeared from the partner's file while the partner does not own <c>status</c>:
-/// the community should be asked whether the facility is gone (a closure proposal, opened by the contributions
-/// feature from this list).</summary>
-public sealed record ClosureNeeded(Guid FacilityId, string ExternalId);
+/// the community is asked whether the facility is gone through a pending closure proposal. ProposalId: that proposal
+/// (null when none could be opened: the facility is removed already or the partner's system account is blocked, and
+/// in a dry run for one the import would have opened); ProposalOpened: this import opened it rather than finding one
+/// pending.</summary>
+public sealed record ClosureNeeded(Guid FacilityId, string ExternalId, Guid? ProposalId = null, bool ProposalOpened = false);
 
 /// <summary>What an import did, row by row where it matters. The same whether or not it was a dry run.</summary>
 public sealed class ImportReport
@@ -39,6 +41,18 @@ public sealed class ImportReport
 
     /// <summary>Milliseconds spent in each phase (read and stage, match, write...), for tuning.</summary>
     public Dictionary<string, long> PhasesMs { get; } = [];
+
+    /// <summary>A dry run rolled back: the closure proposals it opened do not exist, so their ids would point nowhere.</summary>
+    public void ForgetRolledBackProposals()
+    {
+        for (var i = 0; i < ClosureProposalsNeeded.Count; i++)
+        {
+            if (ClosureProposalsNeeded[i].ProposalOpened)
+            {
+                ClosureProposalsNeeded[i] = ClosureProposalsNeeded[i] with { ProposalId = null };
+            }
+        }
+    }
 
     public void Reject(RejectedRow row)
     {

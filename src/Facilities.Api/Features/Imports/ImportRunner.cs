@@ -5,6 +5,7 @@ using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Features.Imports.Formats;
 using Facilities.Api.Features.Imports.Mapping;
+using Facilities.Api.Features.Proposals;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -16,7 +17,7 @@ namespace Facilities.Api.Features.Imports;
 /// (one transaction), so running it again is safe.
 /// </summary>
 public sealed class ImportRunner(ImportDatabase database, CategoryCatalog categories, IOptions<ImportOptions> options,
-    ILogger<ImportRunner> logger, TimeProvider clock) : BackgroundService
+    ILogger<ImportRunner> logger, TimeProvider clock, SourceClosures closures) : BackgroundService
 {
     public static readonly JsonSerializerOptions ReportJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -176,11 +177,12 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             report.IgnoredValues = mapper.IgnoredValues;
             var accepted = report.RowsRead - report.RejectedCount;
             await ImportApplier.ApplyAsync(connection, transaction, dataset, observedAt, $"import {importId} of {dataset.Name}", report,
-                rejectedIds, detectRemovals: accepted > 0, importId, ct);
+                rejectedIds, detectRemovals: accepted > 0, importId, closures, ct);
             var commit = Stopwatch.StartNew();
             if (dryRun)
             {
                 await transaction.RollbackAsync(ct);
+                report.ForgetRolledBackProposals();
             }
             else
             {
