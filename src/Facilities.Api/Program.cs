@@ -3,9 +3,11 @@ using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Health;
+using Facilities.Api.Features.Imports;
 using Facilities.Api.Features.MapConfig;
 using Facilities.Api.Features.Nearby;
 using Facilities.Api.Features.OpenData;
+using Facilities.Api.Features.Partners;
 using Facilities.Api.Web;
 using FluentValidation;
 using Microsoft.AspNetCore.ResponseCompression;
@@ -45,6 +47,8 @@ builder.Services.AddResponseCompression(options =>
 builder.Services.Configure<BrotliCompressionProviderOptions>(options => options.Level = System.IO.Compression.CompressionLevel.Optimal);
 // Contributors: accounts, proposals, reputation, rate limits, moderation (Web/Contributors.cs).
 builder.Services.AddContributors(builder.Configuration);
+// Government partners: X-Api-Key, datasets, background imports on their own connections, feedback.
+builder.Services.AddImports(builder.Configuration);
 
 var app = builder.Build();
 
@@ -73,6 +77,8 @@ app.MapOpenData();
 app.UseContributors();
 app.MapContributors();
 app.MapMapConfig();
+app.MapPartners();
+app.MapImports();
 
 await app.RunAsync();
 

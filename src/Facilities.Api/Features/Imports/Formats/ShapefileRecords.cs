@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.IO.Compression;
+using Facilities.Api.Features.Imports.Crs;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO.Esri;
+using NetTopologySuite.IO.Esri.Shapefiles.Readers;
+
+namespace Facilities.Api.Features.Imports.Formats;
+
+/// <summary>
+/// A zipped Shapefile. The zip is checked before anything is extracted: every entry's path must stay inside the
+/// archive (no <c>..</c>, no absolute path), only the shapefile's own parts are taken, and the bytes actually
+/// inflated are counted against a limit and a compression-ratio ceiling, so a zip bomb stops at the limit instead
+/// of filling the disk. The CRS comes from the <c>.prj</c> when there is one, else from the dataset.
+/// </summary>
+public sealed class ShapefileRecords : IRecordSource, IDisposable
+{
+    private static readonly string[] Parts = [".shp", ".shx", ".dbf", ".prj", ".cpg"];
+    private readonly string _directory;
+    private readonly string _shp;
+    private readonly SourceCrs? _prjCrs;
+
+    public ShapefileRecords(string zipPath, string workDirectory, long maxUnpackedBytes, int maxRatio = 200)
+    {
+        _directory = Path.Combine(workDirectory, "shp-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
+        try
+        {
+            _shp = Extract(zipPath, _directory, maxUnpackedBytes, maxRatio);
+            var prj = Path.ChangeExtension(_shp, ".prj");
+            if (File.Exists(prj))
+            {
+                var wkt = File.ReadAllText(prj);
+                _prjCrs = CoordinateSystems.FromPrj(wkt)
+                          ?? throw new ImportFileException("The Shapefile's .prj names a coordinate system this service does not know.");
+                PrjCode = _prjCrs.Code;
+            }
+            using var probe = Shapefile.OpenRead(_shp);
+            DeclaredFields = [.. probe.Fields.Select(f => f.Name)];
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public IReadOnlyCollection<string>? DeclaredFields { get; }
+
+    public string? PrjCode { get; }
+
+    public IEnumerable<SourceRecord> Read(CancellationToken cancellationToken)
+    {
+        using var reader = Shapefile.OpenRead(_shp, new ShapefileReaderOptions { Encoding = EncodingFor(_shp) });
+        long row = 0;
+        while (reader.Read(out var deleted))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (deleted)
+            {
+                continue;
+            }
+            row++;
+            var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var field in reader.Fields)
+            {
+                fields.TryAdd(field.Name.Trim(), field.Value switch
+                {
+                    null => null,
+                    IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                    var v => v.ToString(),
+                });
+            }
+            var (position, error) = reader.Geometry switch
+            {
+                Point { IsEmpty: false } p => (((double, double)?)(p.X, p.Y), (string?)null),
+                MultiPoint { NumGeometries: 1 } mp => ((mp.GetGeometryN(0).Coordinate.X, mp.GetGeometryN(0).Coordinate.Y), null),
+                Polygon or MultiPolygon when reader.Geometry.InteriorPoint is { IsEmpty: false } ip => ((ip.X, ip.Y), null),
+                null or { IsEmpty: true } => (null, "the shape is empty"),
+                var g => (null, $"a {g.GeometryType} cannot be a facility"),
+            };
+            yield return new SourceRecord(row, fields) { Position = position, PositionCrs = _prjCrs, Error = error };
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static System.Text.Encoding EncodingFor(string shp)
+    {
+        var cpg = Path.ChangeExtension(shp, ".cpg");
+        return File.Exists(cpg) && File.ReadAllText(cpg).Trim().Contains("1252", StringComparison.Ordinal)
+            ? System.Text.Encoding.Latin1
+            : System.Text.Encoding.UTF8;
+    }
+
+    private static string Extract(string zipPath, string directory, long maxUnpackedBytes, int maxRatio)
+    {
+        ZipArchive archive;
+        try
+        {
+            archive = ZipFile.OpenRead(zipPath);
+        }
+        catch (InvalidDataException)
+        {
+            throw new ImportFileException("The file is not a valid zip archive.");
+        }
+        using (archive)
+        {
+            foreach (var entry in archive.Entries)
+            {
+                var name = entry.FullName.Replace('\\', '/');
+                if (name.StartsWith('/') || name.Split('/').Any(segment => segment == "..") || Path.IsPathRooted(name) || name.Contains(':', StringComparison.Ordinal))
+                {
+                    throw new ImportFileException($"The zip holds a path outside itself ('{entry.FullName}'): refused.");
+                }
+            }
+            var shps = archive.Entries.Where(e => e.Name.EndsWith(".shp", StringComparison.OrdinalIgnoreCase) && !e.FullName.StartsWith("__MACOSX", StringComparison.Ordinal)).ToList();
+            if (shps.Count != 1)
+            {
+                throw new ImportFileException(shps.Count == 0 ? "The zip holds no .shp file." : "The zip holds more than one .shp file: upload one layer per import.");
+            }
+            var stem = shps[0].FullName[..^4];
+            long total = 0;
+            string? shpPath = null;
+            foreach (var entry in archive.Entries)
+            {
+                var extension = Path.GetExtension(entry.Name).ToLowerInvariant();
+                if (!Parts.Contains(extension) || !entry.FullName[..^extension.Length].Equals(stem, StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+                var target = Path.Combine(directory, "layer" + extension);
+                using var input = entry.Open();
+                using var output = File.Create(target);
+                var buffer = new byte[1 << 16];
+                long written = 0;
+                int read;
+                while ((read = input.Read(buffer)) > 0)
+                {
+                    written += read;
+                    total += read;
+                    // Count what really inflates: the sizes in the zip's headers are the attacker's to write.
+                    if (total > maxUnpackedBytes || (written > (1 << 20) && written > (long)maxRatio * Math.Max(1, entry.CompressedLength)))
+                    {
+                        throw new ImportFileException("The zip inflates far beyond its size (a zip bomb?): refused.");
+                    }
+                    output.Write(buffer, 0, read);
+                }
+                if (extension == ".shp")
+                {
+                    shpPath = target;
+                }
+            }
+            if (!File.Exists(Path.Combine(directory, "layer.dbf")) || !File.Exists(Path.Combine(directory, "layer.shx")))
+            {
+                throw new ImportFileException("The zip must hold the .shp, .shx and .dbf of the layer.");
+            }
+            return shpPath!;
+        }
+    }
+}

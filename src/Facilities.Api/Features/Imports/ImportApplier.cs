@@ -1,0 +1,343 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Conflation;
+using Facilities.Api.Features.Imports.Mapping;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Facilities.Api.Features.Imports;
+
+/// <summary>A dataset as the import needs it.</summary>
+public sealed record DatasetInfo(Guid Id, Guid? PartnerId, string Kind, string Name, string Category, string Crs, JsonObject Mapping,
+    string[] OwnedAttributes, double MatchDistanceM)
+{
+    public double Confidence => Resolution.ForKind(Kind);
+
+    public static async Task<DatasetInfo?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select id, partner_id, kind, name, coalesce(category, 'toilet'), crs, mapping::text, owned_attributes, match_distance_m " +
+            "from datasets where id = $1", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        return new DatasetInfo(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
+            reader.GetString(4), reader.GetString(5), JsonNode.Parse(reader.GetString(6))?.AsObject() ?? [],
+            reader.GetFieldValue<string[]>(7), reader.GetDouble(8));
+    }
+}
+
+/// <summary>
+/// Applies one file's mapped rows to the layer inside the caller's transaction: stage them (binary COPY), match
+/// them all at once (<see cref="Matching"/>), resolve each matched facility's attributes (<see cref="Resolution"/>)
+/// a chunk at a time, and write the results set-based (<see cref="FacilityBulkWriter"/>). Memory stays bounded by
+/// the chunk, not the file. The caller commits, or rolls back for a dry run or a failure.
+/// </summary>
+public static class ImportApplier
+{
+    private const int ChunkSize = 10000;
+
+    public static async Task StageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<object> rows,
+        ImportReport report, List<string> rejectedIds, CancellationToken ct)
+    {
+        await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct,
+            "create temp table import_rows (row_no bigint primary key, external_id text not null, lon float8 not null, lat float8 not null, " +
+            "name text, attributes jsonb not null, geom geometry(Point, 4326) generated always as (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) stored) " +
+            "on commit drop");
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "copy import_rows (row_no, external_id, lon, lat, name, attributes) from stdin (format binary)", ct))
+        {
+            foreach (var row in rows)
+            {
+                report.RowsRead++;
+                switch (row)
+                {
+                    case RejectedRow rejected:
+                        report.Reject(rejected);
+                        if (rejected.ExternalId is not null)
+                        {
+                            rejectedIds.Add(rejected.ExternalId);
+                        }
+                        break;
+                    case MappedRow mapped:
+                        var attributes = mapped.Attributes.DeepClone().AsObject();
+                        attributes["location"] = new JsonArray(mapped.Lon, mapped.Lat);
+                        await copy.StartRowAsync(ct);
+                        await copy.WriteAsync(mapped.Row, NpgsqlDbType.Bigint, ct);
+                        await copy.WriteAsync(mapped.ExternalId, NpgsqlDbType.Text, ct);
+                        await copy.WriteAsync(mapped.Lon, NpgsqlDbType.Double, ct);
+                        await copy.WriteAsync(mapped.Lat, NpgsqlDbType.Double, ct);
+                        if (mapped.Attributes["name"] is { } name)
+                        {
+                            await copy.WriteAsync(name.GetValue<string>(), NpgsqlDbType.Text, ct);
+                        }
+                        else
+                        {
+                            await copy.WriteNullAsync(ct);
+                        }
+                        await copy.WriteAsync(attributes.ToJsonString(), NpgsqlDbType.Jsonb, ct);
+                        break;
+                }
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        // The first row with an id wins; a later row with the same id is the partner's mistake, reported.
+        await using (var duplicates = new NpgsqlCommand(
+            "with d as (select row_no, external_id, min(row_no) over (partition by external_id) as first from import_rows) " +
+            "delete from import_rows r using d where r.row_no = d.row_no and d.row_no <> d.first " +
+            "returning r.row_no, r.external_id, d.first", connection, transaction))
+        await using (var reader = await duplicates.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                report.Reject(new RejectedRow(reader.GetInt64(0), $"duplicate id '{reader.GetString(1)}' (first at row {reader.GetInt64(2)})"));
+            }
+        }
+        await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct,
+            "create unique index on import_rows (external_id)", "analyze import_rows");
+    }
+
+    /// <summary>
+    /// Matches the staged rows, writes the new and changed facilities, opens review items for ambiguous matches and
+    /// handles records missing from the file (<paramref name="detectRemovals"/>: a full file, not a single record).
+    /// </summary>
+    public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
+        DateTime observedAt, string reason, ImportReport report, IReadOnlyCollection<string> rejectedIds, bool detectRemovals,
+        Guid? importId, CancellationToken ct)
+    {
+        // Every writer takes this lock first (FacilityWriter, FacilityBulkWriter): from here to commit the layer cannot
+        // change under the matching, and the change feed stays gapless.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Lap(string phase)
+        {
+            report.PhasesMs[phase] = clock.ElapsedMilliseconds;
+            clock.Restart();
+        }
+        await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct, "lock table change_feed in exclusive mode");
+        Lap("lock");
+        await Matching.PlanAsync(connection, transaction, dataset.Id, dataset.Category, dataset.MatchDistanceM, ct);
+        Lap("match");
+        await WritePlanAsync(connection, transaction, dataset, observedAt, reason, report, ct);
+        Lap("write");
+
+        await using (var review = new NpgsqlCommand(
+            "insert into review_items (id, kind, dataset_id, source_record_id, details) " +
+            "select gen_random_uuid(), 'ambiguous_match', $1, s.id, " +
+            "       jsonb_build_object('import_id', $2::uuid, 'row', p.row_no, 'external_id', s.external_id, 'candidates', p.candidates) " +
+            "from import_plan p join import_rows r using (row_no) join source_records s on s.dataset_id = $1 and s.external_id = r.external_id " +
+            "where p.outcome = 'ambiguous' " +
+            "  and not exists (select 1 from review_items i where i.source_record_id = s.id and i.state = 'open') " +
+            "order by p.row_no returning id", connection, transaction))
+        {
+            review.Parameters.Add(new NpgsqlParameter { Value = dataset.Id });
+            review.Parameters.Add(new NpgsqlParameter { Value = (object?)importId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            await using var reader = await review.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                report.ReviewItems.Add(reader.GetGuid(0));
+            }
+        }
+
+        if (detectRemovals)
+        {
+            await RemovedAtSourceAsync(connection, transaction, dataset, observedAt, reason, report, rejectedIds, ct);
+        }
+        Lap("review_and_removals");
+
+        await RefreshConfidenceAsync(connection, transaction, observedAt, ct);
+        Lap("confidence");
+    }
+
+    /// <summary>
+    /// Confidence combines the live sources of each facility whose sources this import changed: the ones it merged
+    /// into or updated (import_plan) and the ones that lost a record (removed at source, stamped with this import's
+    /// time). A facility the import created has only this record, and was written with the dataset's confidence.
+    /// Written only where it moves.
+    /// </summary>
+    public static async Task RefreshConfidenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTime observedAt, CancellationToken ct)
+    {
+        await using var confidence = new NpgsqlCommand(
+            "with touched as (select facility_id from import_plan where outcome in ('merge', 'linked') and facility_id is not null " +
+            "                 union select facility_id from source_records where removed_at = $1 and facility_id is not null) " +
+            "update facilities f set confidence = c.value from ( " +
+            "  select s.facility_id, least(0.99, 1 - exp(sum(ln(1 - least(" + Resolution.KindConfidenceSql + ", 0.99)))))::real as value " +
+            "  from source_records s join datasets d on d.id = s.dataset_id " +
+            "  where s.removed_at is null and s.facility_id in (select facility_id from touched) " +
+            "  group by s.facility_id) c " +
+            "where f.id = c.facility_id and f.confidence is distinct from c.value", connection, transaction);
+        confidence.Parameters.Add(new NpgsqlParameter { Value = observedAt });
+        await confidence.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Reads the plan a chunk at a time, decides each row's record and version, and writes them.</summary>
+    public static async Task WritePlanAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
+        DateTime observedAt, string reason, ImportReport report, CancellationToken ct)
+    {
+        long last = -1;
+        while (true)
+        {
+            var records = new List<BulkSourceRecord>();
+            var versions = new List<BulkFacilityVersion>();
+
+            await using (var command = new NpgsqlCommand(
+                "select " + FacilityRow.Columns + ", p.row_no, p.outcome, r.external_id, r.lon, r.lat, r.attributes::text, p.previous::text, " +
+                "       (select jsonb_object_agg(pv.attribute, jsonb_build_object('c', pv.confidence, 'd', s.dataset_id, " +
+                "               'o', coalesce(pv.attribute = any(d.owned_attributes), false)))::text " +
+                "          from facility_provenance pv left join source_records s on s.id = pv.source_record_id " +
+                "          left join datasets d on d.id = s.dataset_id where pv.facility_id = f.id) " +
+                "from import_plan p join import_rows r using (row_no) left join facilities f on f.id = p.facility_id " +
+                "where p.row_no > $1 order by p.row_no limit $2", connection, transaction))
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = last });
+                command.Parameters.Add(new NpgsqlParameter { Value = ChunkSize });
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                var c = FacilityRow.ColumnCount;
+                while (await reader.ReadAsync(ct))
+                {
+                    last = reader.GetInt64(c);
+                    var outcome = reader.GetString(c + 1);
+                    var externalId = reader.GetString(c + 2);
+                    var lon = reader.GetDouble(c + 3);
+                    var lat = reader.GetDouble(c + 4);
+                    var incoming = JsonNode.Parse(reader.GetString(c + 5))!.AsObject();
+                    var previous = reader.IsDBNull(c + 6) ? null : JsonNode.Parse(reader.GetString(c + 6))?.AsObject();
+                    var provenance = reader.IsDBNull(c + 7) ? [] : ParseProvenance(reader.GetString(c + 7));
+                    var current = reader.IsDBNull(0) ? null : FacilityRow.Read(reader);
+                    Decide(dataset, observedAt, report, outcome, externalId, lon, lat, incoming, previous, provenance, current, records, versions);
+                }
+            }
+            if (records.Count == 0)
+            {
+                return;
+            }
+            await FacilityBulkWriter.WriteAsync(connection, transaction, dataset.Id, observedAt, dataset.Confidence, reason, records, versions, ct);
+        }
+    }
+
+    private static void Decide(DatasetInfo dataset, DateTime observedAt, ImportReport report, string outcome, string externalId,
+        double lon, double lat, JsonObject incoming, JsonObject? previous, Dictionary<string, AttributeSource> provenance,
+        FacilityRow? current, List<BulkSourceRecord> records, List<BulkFacilityVersion> versions)
+    {
+        switch (outcome)
+        {
+            case "create":
+            {
+                var state = new FacilityState
+                {
+                    Category = dataset.Category,
+                    Lon = lon,
+                    Lat = lat,
+                    Confidence = dataset.Confidence,
+                    LastVerifiedAt = dataset.Kind == "official" ? observedAt : null,
+                };
+                foreach (var (attribute, value) in incoming)
+                {
+                    if (attribute is not ("location" or "category") && value is not null)
+                    {
+                        state = state.With(attribute, value);
+                    }
+                }
+                var id = Guid.CreateVersion7();
+                records.Add(new BulkSourceRecord(externalId, id, lon, lat, incoming));
+                versions.Add(FacilityBulkWriter.Create(id, state, externalId));
+                report.Created++;
+                break;
+            }
+            case "ambiguous" or "pending":
+                records.Add(new BulkSourceRecord(externalId, null, lon, lat, incoming));
+                report.NeedingReview++;
+                break;
+            default:
+            {
+                var facility = current!;
+                var changes = Resolution.Changes(incoming, previous, provenance, dataset.Id, dataset.OwnedAttributes, dataset.Confidence);
+                var version = FacilityBulkWriter.Update(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, externalId);
+                records.Add(new BulkSourceRecord(externalId, facility.Id, lon, lat, incoming));
+                if (version is not null)
+                {
+                    versions.Add(version);
+                }
+                if (outcome == "merge")
+                {
+                    report.Merged++;
+                }
+                else if (version is null)
+                {
+                    report.Unchanged++;
+                }
+                else
+                {
+                    report.Updated++;
+                }
+                break;
+            }
+        }
+    }
+
+    private static Dictionary<string, AttributeSource> ParseProvenance(string json)
+    {
+        var result = new Dictionary<string, AttributeSource>(StringComparer.Ordinal);
+        using var document = JsonDocument.Parse(json);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            var value = property.Value;
+            result[property.Name] = new AttributeSource(
+                value.GetProperty("c").GetDouble(),
+                value.GetProperty("d").ValueKind == JsonValueKind.String ? value.GetProperty("d").GetGuid() : null,
+                value.GetProperty("o").GetBoolean());
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Records of this dataset that the file no longer has. Nothing is deleted: the record is marked removed at
+    /// source; if the partner owns <c>status</c>, its facility is marked removed (a version like any other); if not,
+    /// the community must decide, and the report lists the facility for a closure proposal.
+    /// </summary>
+    private static async Task RemovedAtSourceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
+        DateTime observedAt, string reason, ImportReport report, IReadOnlyCollection<string> rejectedIds, CancellationToken ct)
+    {
+        var gone = new List<(string ExternalId, FacilityRow Facility)>();
+        await using (var command = new NpgsqlCommand(
+            "update source_records s set removed_at = $2 from facilities f " +
+            "where s.dataset_id = $1 and s.removed_at is null and f.id = s.facility_id " +
+            "  and not exists (select 1 from import_rows r where r.external_id = s.external_id) and s.external_id <> all($3) " +
+            "returning " + FacilityRow.Columns + ", s.external_id", connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = dataset.Id });
+            command.Parameters.Add(new NpgsqlParameter { Value = observedAt });
+            command.Parameters.Add(new NpgsqlParameter { Value = rejectedIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                gone.Add((reader.GetString(FacilityRow.ColumnCount), FacilityRow.Read(reader)));
+            }
+        }
+        report.RemovedAtSource = gone.Count;
+        if (gone.Count == 0)
+        {
+            return;
+        }
+        if (!dataset.OwnedAttributes.Contains("status"))
+        {
+            report.ClosureProposalsNeeded.AddRange(gone.Select(g => new ClosureNeeded(g.Facility.Id, g.ExternalId)));
+            return;
+        }
+        var versions = gone
+            .Select(g => FacilityBulkWriter.Update(g.Facility.Id, g.Facility.Version, FacilityState.FromRow(g.Facility),
+                new Dictionary<string, JsonNode?> { ["status"] = "removed" }, g.ExternalId))
+            .OfType<BulkFacilityVersion>()
+            .ToList();
+        if (versions.Count > 0)
+        {
+            // The records stay marked removed; the versions point their status provenance at them.
+            await FacilityBulkWriter.WriteAsync(connection, transaction, dataset.Id, observedAt, dataset.Confidence, reason + " (removed at source)",
+                [], versions, ct);
+        }
+    }
+}

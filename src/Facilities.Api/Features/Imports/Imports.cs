@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using Facilities.Api.Web;
+using Mediator;
+using Npgsql;
+
+namespace Facilities.Api.Features.Imports;
+
+/// <summary>An import as the partner polls it.</summary>
+public sealed record ImportResponse(Guid Id, Guid DatasetId, string State, bool DryRun, string Format, string? FileName, long FileBytes,
+    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, string? Error, JsonNode? Report);
+
+/// <summary>An uploaded file, already on disk, to be imported into one of the partner's datasets.</summary>
+public sealed record QueueImportCommand(Guid PartnerId, Guid DatasetId, bool DryRun, string Format, string? FileName, string Path, long Bytes)
+    : IRequest<ImportResponse>;
+
+public sealed class QueueImportHandler(NpgsqlDataSource dataSource, ImportRunner runner) : IRequestHandler<QueueImportCommand, ImportResponse>
+{
+    public async ValueTask<ImportResponse> Handle(QueueImportCommand request, CancellationToken cancellationToken)
+    {
+        var id = Guid.CreateVersion7();
+        await using var command = dataSource.CreateCommand(
+            "insert into imports (id, dataset_id, partner_id, dry_run, format, file_name, file_path, file_bytes) " +
+            "select $1, d.id, d.partner_id, $4, $5, $6, $7, $8 from datasets d where d.id = $2 and d.partner_id = $3 returning created_at");
+        foreach (var value in (object?[])[id, request.DatasetId, request.PartnerId, request.DryRun, request.Format, request.FileName, request.Path, request.Bytes])
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+        if (await command.ExecuteScalarAsync(cancellationToken) is not DateTime createdAt)
+        {
+            throw new NotFoundException("dataset", request.DatasetId.ToString());
+        }
+        runner.Enqueue(id);
+        return new ImportResponse(id, request.DatasetId, "queued", request.DryRun, request.Format, request.FileName, request.Bytes, createdAt,
+            null, null, null, null);
+    }
+}
+
+public sealed record GetImportsQuery(Guid PartnerId, Guid DatasetId, Guid? ImportId) : IRequest<IReadOnlyList<ImportResponse>>;
+
+public sealed class GetImportsHandler(NpgsqlDataSource dataSource) : IRequestHandler<GetImportsQuery, IReadOnlyList<ImportResponse>>
+{
+    public async ValueTask<IReadOnlyList<ImportResponse>> Handle(GetImportsQuery request, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select i.id, i.dataset_id, i.state, i.dry_run, i.format, i.file_name, i.file_bytes, i.created_at, i.started_at, i.finished_at, " +
+            "i.error, i.report::text from imports i where i.partner_id = $1 and i.dataset_id = $2 and ($3::uuid is null or i.id = $3) " +
+            "order by i.created_at desc limit 100");
+        command.Parameters.Add(new NpgsqlParameter { Value = request.PartnerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = request.DatasetId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.ImportId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<ImportResponse>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new ImportResponse(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetBoolean(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt64(6), reader.GetDateTime(7),
+                reader.IsDBNull(8) ? null : reader.GetDateTime(8), reader.IsDBNull(9) ? null : reader.GetDateTime(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : JsonNode.Parse(reader.GetString(11))));
+        }
+        if (request.ImportId is { } importId && list.Count == 0)
+        {
+            throw new NotFoundException("import", importId.ToString());
+        }
+        return list;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Imports.Crs;
+using Facilities.Api.Features.Imports.Mapping;
+using Facilities.Api.Web;
+using FluentValidation;
+using FluentValidation.Results;
+using Mediator;
+using Npgsql;
+
+namespace Facilities.Api.Features.Partners;
+
+/// <summary>A partner's dataset as the API shows it.</summary>
+public sealed record DatasetResponse(Guid Id, string Name, string Kind, string License, string Attribution, string? Category, string Crs,
+    JsonObject Mapping, string[] OwnedAttributes, double MatchDistanceM, DateTime CreatedAt);
+
+/// <summary>The body of POST /api/v1/partner/datasets. <c>preset</c> starts the mapping (and CRS) from a ready-made one.</summary>
+public sealed record CreateDatasetBody(string? Name, string? License, string? Attribution, string? Category, string? Crs,
+    JsonObject? Mapping, string[]? OwnedAttributes, double? MatchDistanceM, string? Kind, string? Preset);
+
+public sealed record CreateDatasetCommand(Guid PartnerId, CreateDatasetBody Body) : IRequest<DatasetResponse>;
+
+public sealed partial class CreateDatasetValidator : AbstractValidator<CreateDatasetCommand>
+{
+    public static readonly string[] OwnableExtra = ["location", "status"];
+
+    public CreateDatasetValidator(CategoryCatalog categories)
+    {
+        RuleFor(c => c.Body.Name).NotEmpty().MaximumLength(200).OverridePropertyName("name");
+        RuleFor(c => c.Body.License).NotEmpty().MaximumLength(100).Matches(SpdxExpression())
+            .WithMessage("must be an SPDX license identifier or expression, e.g. OGL-UK-3.0, CC-BY-4.0, ODbL-1.0").OverridePropertyName("license");
+        RuleFor(c => c.Body.Attribution).NotEmpty().MaximumLength(500).OverridePropertyName("attribution");
+        RuleFor(c => c.Body.Category).Must(c => c is null || categories.IsKnown(c))
+            .WithMessage(c => $"must be one of: {string.Join(", ", categories.All.Select(x => x.Id))}").OverridePropertyName("category");
+        RuleFor(c => c.Body.Crs).Must(c => c is null || CoordinateSystems.Find(c) is not null)
+            .WithMessage($"unknown coordinate system; known: {string.Join(", ", CoordinateSystems.Documented)}").OverridePropertyName("crs");
+        RuleFor(c => c.Body.MatchDistanceM).InclusiveBetween(1, 1000).OverridePropertyName("match_distance_m");
+        RuleFor(c => c.Body.Kind).Must(k => k is null or "official" or "osm").WithMessage("must be official or osm").OverridePropertyName("kind");
+        RuleFor(c => c.Body.Preset).Must(p => p is null || MappingPresets.Find(p) is not null)
+            .WithMessage($"must be one of: {string.Join(", ", MappingPresets.All.Select(p => p.Id))}").OverridePropertyName("preset");
+        RuleFor(c => c).Custom((command, context) =>
+        {
+            var category = categories.Find(command.Body.Category ?? "toilet");
+            var errors = new Dictionary<string, string>();
+            DatasetMapping.Parse(CreateDatasetHandler.MappingOf(command.Body), category, errors);
+            foreach (var (field, message) in errors)
+            {
+                context.AddFailure(new ValidationFailure(field, message));
+            }
+            foreach (var owned in command.Body.OwnedAttributes ?? [])
+            {
+                if (!OwnableExtra.Contains(owned) && (owned == "category" || DatasetMapping.AttributeType(owned, category) is null))
+                {
+                    context.AddFailure(new ValidationFailure("owned_attributes", $"'{owned}' is not an attribute of {category?.Id ?? "the category"}"));
+                }
+            }
+        });
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9.\-+]+( (AND|OR|WITH) [A-Za-z0-9.\-+]+)*$")]
+    private static partial Regex SpdxExpression();
+}
+
+public sealed class CreateDatasetHandler(NpgsqlDataSource dataSource) : IRequestHandler<CreateDatasetCommand, DatasetResponse>
+{
+    public static JsonObject MappingOf(CreateDatasetBody body) =>
+        body.Mapping ?? MappingPresets.Find(body.Preset)?.Mapping.DeepClone().AsObject() ?? [];
+
+    public async ValueTask<DatasetResponse> Handle(CreateDatasetCommand request, CancellationToken cancellationToken)
+    {
+        var body = request.Body;
+        var preset = MappingPresets.Find(body.Preset);
+        var crs = CoordinateSystems.Find(body.Crs ?? preset?.Crs ?? "EPSG:4326")!.Code;
+        await using var command = dataSource.CreateCommand(
+            "insert into datasets (id, partner_id, kind, name, license, attribution, category, crs, mapping, owned_attributes, match_distance_m) " +
+            "values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11) returning created_at");
+        var id = Guid.CreateVersion7();
+        var mapping = MappingOf(body);
+        var owned = (body.OwnedAttributes ?? []).Distinct(StringComparer.Ordinal).ToArray();
+        foreach (var value in (object[])[id, request.PartnerId, body.Kind ?? "official", body.Name!.Trim(), body.License!, body.Attribution!.Trim(),
+                     body.Category ?? "toilet", crs, mapping.ToJsonString(), owned, body.MatchDistanceM ?? 50.0])
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+        var createdAt = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return new DatasetResponse(id, body.Name.Trim(), body.Kind ?? "official", body.License!, body.Attribution.Trim(), body.Category ?? "toilet",
+            crs, mapping, owned, body.MatchDistanceM ?? 50.0, createdAt);
+    }
+}
+
+public sealed record ListDatasetsQuery(Guid PartnerId, Guid? Id = null) : IRequest<IReadOnlyList<DatasetResponse>>;
+
+public sealed class ListDatasetsHandler(NpgsqlDataSource dataSource) : IRequestHandler<ListDatasetsQuery, IReadOnlyList<DatasetResponse>>
+{
+    public async ValueTask<IReadOnlyList<DatasetResponse>> Handle(ListDatasetsQuery request, CancellationToken cancellationToken)
+    {
+        // Always filtered by the caller's partner: another partner's dataset is simply not there (404, not 403).
+        await using var command = dataSource.CreateCommand(
+            "select id, name, kind, license, attribution, category, crs, mapping::text, owned_attributes, match_distance_m, created_at " +
+            "from datasets where partner_id = $1 and ($2::uuid is null or id = $2) order by created_at, id");
+        command.Parameters.Add(new NpgsqlParameter { Value = request.PartnerId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var list = new List<DatasetResponse>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new DatasetResponse(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6), JsonNode.Parse(reader.GetString(7))!.AsObject(),
+                reader.GetFieldValue<string[]>(8), reader.GetDouble(9), reader.GetDateTime(10)));
+        }
+        if (request.Id is { } id && list.Count == 0)
+        {
+            throw new NotFoundException("dataset", id.ToString());
+        }
+        return list;
+    }
+}

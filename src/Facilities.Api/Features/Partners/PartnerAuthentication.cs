@@ -1,0 +1,48 @@
+using Facilities.Api.Web;
+using Npgsql;
+
+namespace Facilities.Api.Features.Partners;
+
+/// <summary>The partner a request's <c>X-Api-Key</c> belongs to.</summary>
+public sealed record Partner(Guid Id, string Name);
+
+/// <summary>
+/// Partner endpoints run behind this filter: the key is hashed and looked up in partner_api_keys (never compared
+/// in clear), a revoked or unknown key is a 401, and the partner is left in the request for the handler, which
+/// only ever reads that partner's datasets, so another partner's ids answer 404.
+/// </summary>
+public static class PartnerAuthentication
+{
+    private const string ItemKey = "facilities.partner";
+
+    public static RouteGroupBuilder RequirePartnerKey(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var key = http.Request.Headers[PartnerApiKeys.HeaderName].ToString();
+            if (string.IsNullOrWhiteSpace(key))
+            {
+                throw new DomainException(StatusCodes.Status401Unauthorized, "Unauthorized",
+                    $"Partner endpoints need the {PartnerApiKeys.HeaderName} header.");
+            }
+            var dataSource = http.RequestServices.GetRequiredService<NpgsqlDataSource>();
+            await using var command = dataSource.CreateCommand(
+                "select p.id, p.name from partner_api_keys k join partners p on p.id = k.partner_id " +
+                "where k.key_hash = $1 and k.revoked_at is null");
+            command.Parameters.Add(new NpgsqlParameter { Value = PartnerApiKeys.Hash(key.Trim()) });
+            await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
+            if (!await reader.ReadAsync(http.RequestAborted))
+            {
+                throw new DomainException(StatusCodes.Status401Unauthorized, "Unauthorized", "The API key is unknown or revoked.");
+            }
+            http.Items[ItemKey] = new Partner(reader.GetGuid(0), reader.GetString(1));
+            return await next(context);
+        });
+        return group;
+    }
+
+    public static Partner CurrentPartner(this HttpContext http) =>
+        http.Items[ItemKey] as Partner ?? throw new InvalidOperationException("The endpoint is not behind RequirePartnerKey.");
+
+}

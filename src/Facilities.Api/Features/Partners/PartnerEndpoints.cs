@@ -1,0 +1,48 @@
+using Facilities.Api.Features.Imports.Mapping;
+using Mediator;
+
+namespace Facilities.Api.Features.Partners;
+
+public static class PartnerEndpoints
+{
+    public static IEndpointRouteBuilder MapPartners(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/partner").WithTags("Government partners").RequirePartnerKey();
+
+        group.MapPost("/datasets", async (IMediator mediator, HttpContext http, CreateDatasetBody body, CancellationToken ct) =>
+            {
+                var dataset = await mediator.Send(new CreateDatasetCommand(http.CurrentPartner().Id, body), ct);
+                return TypedResults.Created($"/api/v1/partner/datasets/{dataset.Id}", dataset);
+            })
+            .WithName("CreateDataset")
+            .WithSummary("Declare a dataset: license (SPDX), attribution, category, CRS, mapping (or a preset), owned attributes, match distance.")
+            .Produces<DatasetResponse>(StatusCodes.Status201Created)
+            .ProducesValidationProblem();
+
+        group.MapGet("/datasets", async (IMediator mediator, HttpContext http, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new ListDatasetsQuery(http.CurrentPartner().Id), ct)))
+            .WithName("ListDatasets")
+            .WithSummary("The partner's datasets.");
+
+        group.MapGet("/datasets/{datasetId:guid}", async (IMediator mediator, HttpContext http, Guid datasetId, CancellationToken ct) =>
+                TypedResults.Ok((await mediator.Send(new ListDatasetsQuery(http.CurrentPartner().Id, datasetId), ct))[0]))
+            .WithName("GetDataset")
+            .WithSummary("One of the partner's datasets (another partner's answers 404).");
+
+        group.MapGet("/mappings", () => TypedResults.Ok(MappingPresets.All))
+            .WithName("MappingPresets")
+            .WithSummary("Ready-made mappings (use one with \"preset\" when creating a dataset).");
+
+        group.MapGet("/feedback", async (IMediator mediator, HttpContext http,
+                [Microsoft.AspNetCore.Mvc.FromQuery(Name = "cursor")] string? cursor,
+                [Microsoft.AspNetCore.Mvc.FromQuery(Name = "limit")] string? limit, CancellationToken ct) =>
+            {
+                var page = await mediator.Send(new FeedbackQuery(http.CurrentPartner().Id, cursor, limit), ct);
+                return TypedResults.Ok(page);
+            })
+            .WithName("PartnerFeedback")
+            .WithSummary("Community changes and disputes on the partner's facilities, oldest first; follow links[rel=next].");
+
+        return app;
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Npgsql;
+
+namespace Facilities.Api.Tests.Partners;
+
+/// <summary>FacilityBulkWriter writes what FacilityWriter writes: the same facility, history, sources, provenance and
+/// change feed through the API; and its set-based cluster maintenance ends where a full rebuild does.</summary>
+public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixture>
+{
+    private static readonly string[] OwnedStatusAndLocation = ["status", "location"];
+    private static readonly Guid Community = Guid.Parse("00000000-0000-0000-0000-000000000001");
+
+    private static FacilityState State(double lon) => new()
+    {
+        Category = "toilet", Lon = lon, Lat = 60.5, Name = "Twin", Fee = false, Gender = ["female", "male"], Wheelchair = "yes",
+        Attributes = new JsonObject { ["hand_washing"] = true }, Confidence = 0.6, OpeningHours = "24/7",
+    };
+
+    private async Task<JsonNode> Read(Guid id, string path = "") =>
+        JsonNode.Parse(await fixture.Client.GetStringAsync($"/api/v1/facilities/{id}{path}"))!;
+
+    [Fact]
+    public async Task A_bulk_written_facility_reads_exactly_like_one_written_by_FacilityWriter()
+    {
+        await using var dataSource = fixture.Database.CreateDataSource();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var feedBefore = await Db.CountAsync(fixture.Database, "select coalesce(max(seq), 0) from change_feed");
+
+        Guid single;
+        var bulk = Guid.CreateVersion7();
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            single = await FacilityWriter.CreateAsync(connection, tx, State(20.0), new VersionSource(Community, "one", at, 0.6, "same reason"), default);
+            await FacilityBulkWriter.WriteAsync(connection, tx, Community, at, 0.6, "same reason",
+                [new BulkSourceRecord("two", bulk, 20.001, 60.5, new JsonObject())], [FacilityBulkWriter.Create(bulk, State(20.001), "two")], default);
+            await tx.CommitAsync();
+        }
+        var changes = new Dictionary<string, JsonNode?> { ["name"] = "Renamed", ["fee"] = null, ["wheelchair"] = "limited" };
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await FacilityWriter.UpdateAsync(connection, tx, single, changes, new VersionSource(Community, "one", at.AddDays(1), 0.6, "edit"), default);
+            var version = FacilityBulkWriter.Update(bulk, 1, State(20.001), changes, "two")!;
+            await FacilityBulkWriter.WriteAsync(connection, tx, Community, at.AddDays(1), 0.6, "edit",
+                [new BulkSourceRecord("two", bulk, 20.001, 60.5, new JsonObject())], [version], default);
+            await tx.CommitAsync();
+        }
+
+        var a = (await Read(single))["properties"]!.AsObject();
+        var b = (await Read(bulk))["properties"]!.AsObject();
+        foreach (var name in a.Select(p => p.Key).Except(["id", "sources"]))
+        {
+            Assert.True(JsonNode.DeepEquals(a[name], b[name]), $"{name}: {a[name]?.ToJsonString()} vs {b[name]?.ToJsonString()}");
+        }
+        Assert.Equal(a["sources"]!.AsArray().Count, b["sources"]!.AsArray().Count);
+
+        var historyA = (await Read(single, "/history")).ToJsonString().Replace(single.ToString(), "ID", StringComparison.Ordinal);
+        var historyB = (await Read(bulk, "/history")).ToJsonString().Replace(bulk.ToString(), "ID", StringComparison.Ordinal)
+            .Replace("20.001", "20", StringComparison.Ordinal);
+        Assert.Equal(historyA, historyB);
+
+        // Four entries, gapless, each facility's versions in order.
+        Assert.Equal(feedBefore + 4, await Db.CountAsync(fixture.Database, "select max(seq) from change_feed"));
+        Assert.Equal(4, await Db.CountAsync(fixture.Database, "select count(*) from change_feed where seq > $1", feedBefore));
+    }
+
+    [Fact]
+    public async Task Clusters_kept_by_bulk_imports_equal_a_full_rebuild_after_creates_moves_and_removals()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Clusters");
+        var dataset = await partner.CreateDatasetAsync(new
+        {
+            name = "Cluster test", license = "CC0-1.0", attribution = "test", category = "toilet", owned_attributes = OwnedStatusAndLocation,
+            mapping = new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat" },
+        });
+        var rows = Enumerable.Range(0, 400).Select(i => FormattableString.Invariant($"c{i},{-3 + i * 0.01},{-30 - i * 0.007}")).ToList();
+        await partner.ImportTextAsync(dataset, "a.csv", "id,lon,lat\n" + string.Join("\n", rows));
+        // Drop 50 (removed: status owned), move 50 far away.
+        var next = rows.Skip(50).Select((r, i) => i < 50 ? r.Split(',')[0] + FormattableString.Invariant($",{40 + i * 0.1},{10 + i * 0.1}") : r);
+        var second = await partner.ImportTextAsync(dataset, "a.csv", "id,lon,lat\n" + string.Join("\n", next));
+        Assert.Equal(50, (int)second["report"]!["removed_at_source"]!);
+        Assert.Equal(50, (int)second["report"]!["updated"]!);
+
+        const string cells = "select coalesce(string_agg(concat_ws(':', zoom, category, cx, cy, n, round(sum_lon::numeric, 6), round(sum_lat::numeric, 6)), ',' " +
+                             "order by zoom, category, cx, cy), '') from cluster_cells";
+        await using var dataSource = fixture.Database.CreateDataSource();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using var read = new NpgsqlCommand(cells, connection, tx);
+        var kept = (string)(await read.ExecuteScalarAsync())!;
+        await using (var orphans = new NpgsqlCommand(
+            "select count(*) from cluster_cells c left join facilities f on f.id = c.any_id " +
+            "where f.id is null or f.status = 'removed' or floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int <> c.cx", connection, tx))
+        {
+            Assert.Equal(0L, (long)(await orphans.ExecuteScalarAsync())!);
+        }
+        await using (var rebuild = new NpgsqlCommand("select rebuild_cluster_cells()", connection, tx))
+        {
+            await rebuild.ExecuteNonQueryAsync();
+        }
+        var rebuilt = (string)(await read.ExecuteScalarAsync())!;
+        await tx.RollbackAsync();
+        Assert.Equal(rebuilt, kept);
+    }
+}

@@ -1,0 +1,181 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Facilities.Api.Tests.Partners;
+
+/// <summary>Bad keys, other partners' ids, and every bad file the issue lists: a 4xx or a failed import with a clear
+/// error, and the layer exactly as it was.</summary>
+public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<ApiFixture>
+{
+    private static readonly string[] Smell = ["smell"];
+
+    private static object Dataset(string crs = "EPSG:4326", JsonObject? mapping = null) => new
+    {
+        name = "Bad input", license = "CC-BY-4.0", attribution = "test", category = "toilet", crs,
+        mapping = mapping ?? new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name" },
+    };
+
+    private static async Task<JsonNode> Problem(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"{response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonNode.Parse(text)!;
+    }
+
+    [Fact]
+    public async Task Without_a_key_or_with_an_unknown_or_revoked_one_partner_endpoints_answer_401()
+    {
+        var anonymous = await fixture.Client.GetAsync("/api/v1/partner/datasets");
+        await Problem(anonymous, HttpStatusCode.Unauthorized);
+
+        using var wrong = fixture.App.CreateClient();
+        wrong.DefaultRequestHeaders.Add("X-Api-Key", "fac_not-a-key");
+        await Problem(await wrong.GetAsync("/api/v1/partner/feedback"), HttpStatusCode.Unauthorized);
+
+        using var partner = await PartnerClient.CreateAsync(fixture, "Revoked");
+        await Db.ExecuteAsync(fixture.Database, $"update partner_api_keys set revoked_at = now() where partner_id = '{partner.PartnerId}'");
+        await Problem(await partner.Http.GetAsync("/api/v1/partner/datasets"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task One_partner_cannot_see_or_touch_another_partners_datasets_or_imports()
+    {
+        using var owner = await PartnerClient.CreateAsync(fixture, "Owner");
+        using var other = await PartnerClient.CreateAsync(fixture, "Other");
+        var dataset = await owner.CreateDatasetAsync(Dataset());
+        var import = await owner.ImportTextAsync(dataset, "a.csv", "id,lon,lat,name\n1,30.1,-20.1,Mine\n");
+
+        Assert.Empty(JsonNode.Parse(await other.Http.GetStringAsync("/api/v1/partner/datasets"))!.AsArray());
+        await Problem(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}"), HttpStatusCode.NotFound);
+        await Problem(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}/imports/{import["id"]}"), HttpStatusCode.NotFound);
+        var before = await Db.LayerFingerprintAsync(fixture.Database);
+        await Problem(await other.UploadAsync(dataset, "b.csv", Encoding.UTF8.GetBytes("id,lon,lat,name\n2,30.2,-20.2,Theirs\n")), HttpStatusCode.NotFound);
+        Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
+        Assert.Single(JsonNode.Parse(await owner.Http.GetStringAsync("/api/v1/partner/datasets"))!.AsArray());
+    }
+
+    [Fact]
+    public async Task Invalid_datasets_are_400s_naming_the_field()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Validation");
+        var response = await partner.Http.PostAsJsonAsync("/api/v1/partner/datasets", new
+        {
+            name = "", license = "not a licence!", attribution = "x", crs = "EPSG:999999", match_distance_m = 5000,
+            mapping = new JsonObject { ["lon"] = "x", ["colour"] = "c" }, owned_attributes = Smell,
+        });
+        var errors = (await Problem(response, HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        foreach (var field in (string[])["name", "license", "crs", "match_distance_m", "mapping", "mapping.colour", "owned_attributes"])
+        {
+            Assert.True(errors.ContainsKey(field), $"no error for {field}: {errors.ToJsonString()}");
+        }
+    }
+
+    [Fact]
+    public async Task A_file_over_the_limit_is_413_and_a_file_of_another_type_415_and_nothing_is_stored()
+    {
+        using var small = fixture.App.WithWebHostBuilder(b => b.UseSetting("Facilities:Imports:MaxFileBytes", "1000"));
+        using var partner = await PartnerClient.CreateAsync(fixture, "Sizes");
+        var dataset = await partner.CreateDatasetAsync(Dataset());
+        using var client = small.CreateClient();
+        foreach (var header in partner.Http.DefaultRequestHeaders)
+        {
+            client.DefaultRequestHeaders.Add(header.Key, header.Value);
+        }
+        var before = await Db.LayerFingerprintAsync(fixture.Database);
+        var limited = new PartnerClient(client, partner.PartnerId);
+
+        var big = "id,lon,lat,name\n" + string.Concat(Enumerable.Range(0, 100).Select(i => $"{i},30.1,-20.1,Toilet number {i}\n"));
+        await Problem(await limited.UploadAsync(dataset, "big.csv", Encoding.UTF8.GetBytes(big)), HttpStatusCode.RequestEntityTooLarge);
+        await Problem(await limited.UploadAsync(dataset, "report.pdf", "%PDF-1.4"u8.ToArray(), mediaType: "application/pdf"), HttpStatusCode.UnsupportedMediaType);
+        await Problem(await client.PostAsync($"/api/v1/partner/datasets/{dataset}/imports", new StringContent("id,lon,lat\n", Encoding.UTF8, "text/csv")),
+            HttpStatusCode.UnsupportedMediaType);
+        await Problem(await client.PostAsync($"/api/v1/partner/datasets/{dataset}/imports?dry_run=maybe", new StringContent("")), HttpStatusCode.BadRequest);
+
+        Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
+        Assert.Equal(0, await Db.CountAsync(fixture.Database, "select count(*) from imports where dataset_id = $1", dataset));
+    }
+
+    public static TheoryData<string, string, string> BadFiles => new()
+    {
+        { "no-coordinates.csv", "id,name\n1,Somewhere\n", "coordinate columns" },
+        { "missing-columns.csv", "ref,lon,lat\n1,30,-20\n", "does not have: id, name" },
+        { "doctype.kml", "<?xml version=\"1.0\"?><!DOCTYPE kml [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><kml><Placemark><name>&xxe;</name>" +
+                         "<Point><coordinates>30,-20</coordinates></Point></Placemark></kml>", "DOCTYPE" },
+        { "bomb.osm", "<?xml version=\"1.0\"?><!DOCTYPE osm [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>" +
+                      "<osm><node id=\"1\" lat=\"-20\" lon=\"30\"><tag k=\"name\" v=\"&b;\"/></node></osm>", "DOCTYPE" },
+        { "broken.geojson", "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", ", "JSON" },
+        { "not-a-zip.zip", "this is not a zip", "zip" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public async Task A_file_that_cannot_be_read_fails_its_import_with_a_clear_error_and_changes_nothing(string name, string content, string error)
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Bad files " + name);
+        var mapping = name.StartsWith("no-coordinates", StringComparison.Ordinal) ? new JsonObject { ["id"] = "id", ["name"] = "name" } : null;
+        var dataset = await partner.CreateDatasetAsync(Dataset(mapping: mapping));
+        var before = await Db.LayerFingerprintAsync(fixture.Database);
+
+        var import = await partner.ImportTextAsync(dataset, name, content);
+
+        Assert.Equal("failed", (string?)import["state"]);
+        Assert.Contains(error, (string?)import["error"], StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
+    }
+
+    [Fact]
+    public async Task A_zip_bomb_and_a_zip_reaching_outside_itself_are_refused_without_extracting()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Zips");
+        var dataset = await partner.CreateDatasetAsync(Dataset());
+        var before = await Db.LayerFingerprintAsync(fixture.Database);
+
+        var bomb = Zip(("layer.shp", new byte[64 << 20]), ("layer.shx", new byte[100]), ("layer.dbf", new byte[100]));
+        Assert.True(bomb.Length < 1 << 20);
+        var bombImport = await partner.ImportAsync(dataset, "bomb.zip", bomb);
+        Assert.Equal("failed", (string?)bombImport["state"]);
+        Assert.Contains("zip bomb", (string?)bombImport["error"], StringComparison.Ordinal);
+
+        var escape = Zip(("../../etc/layer.shp", new byte[100]), ("layer.shx", new byte[100]), ("layer.dbf", new byte[100]));
+        var escapeImport = await partner.ImportAsync(dataset, "escape.zip", escape);
+        Assert.Equal("failed", (string?)escapeImport["state"]);
+        Assert.Contains("outside itself", (string?)escapeImport["error"], StringComparison.Ordinal);
+
+        Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
+    }
+
+    [Fact]
+    public async Task Coordinates_outside_the_datasets_crs_are_rejected_row_by_row_and_an_all_bad_file_changes_nothing()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Wrong CRS");
+        // Longitude/latitude given to a British National Grid dataset.
+        var dataset = await partner.CreateDatasetAsync(Dataset("EPSG:27700"));
+        var before = await Db.LayerFingerprintAsync(fixture.Database);
+
+        var import = await partner.ImportTextAsync(dataset, "latlon.csv", "id,lon,lat,name\n1,-0.14,51.50,A\n2,-0.15,51.51,B\n");
+
+        Assert.Equal("succeeded", (string?)import["state"]);
+        Assert.Equal(2, (int)import["report"]!["rejected_count"]!);
+        Assert.All(import["report"]!["rejected"]!.AsArray(), r => Assert.Contains("outside the area of EPSG:27700", (string?)r!["reason"], StringComparison.Ordinal));
+        Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
+    }
+
+    private static byte[] Zip(params (string Name, byte[] Content)[] entries)
+    {
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var stream = zip.CreateEntry(name, CompressionLevel.SmallestSize).Open();
+                stream.Write(content);
+            }
+        }
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Facilities.Api.Features.Conflation;
+using Facilities.Api.Features.Imports.Crs;
+using Facilities.Api.Features.Imports.Formats;
+using Facilities.Api.Features.Imports.Mapping;
+
+namespace Facilities.Tests.Imports;
+
+public sealed class CsvAndMappingTests
+{
+    private static List<SourceRecord> Read(string text, out CsvRecords csv)
+    {
+        csv = new CsvRecords(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+        return [.. csv.Read(default)];
+    }
+
+    [Fact]
+    public void Tabs_quoted_line_breaks_and_header_spaces_are_read_as_written()
+    {
+        var records = Read("id\tName \t lat\n1\t\"Two\nlines\"\t51.5\n\n2\t\"say \"\"hi\"\"\"\t52\n", out var csv);
+        Assert.Equal('\t', csv.Separator);
+        Assert.Equal(2, records.Count);
+        Assert.Equal("Two\nlines", records[0].Get("name"));
+        Assert.Equal("51.5", records[0].Get("LAT"));
+        Assert.Equal("say \"hi\"", records[1].Get("Name"));
+        Assert.Equal(2, records[1].Row);
+    }
+
+    [Fact]
+    public void A_row_with_more_fields_than_the_header_is_an_error_for_that_row_only()
+    {
+        var records = Read("a,b\n1,2\n1,2,3\n", out _);
+        Assert.Null(records[0].Error);
+        Assert.Contains("3 fields", records[1].Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("TRUE", true)]
+    [InlineData("false", false)]
+    [InlineData("Yes", true)]
+    [InlineData("no", false)]
+    [InlineData("1", true)]
+    [InlineData("0", false)]
+    [InlineData("是", true)]
+    [InlineData("否", false)]
+    public void Booleans_read_in_the_spellings_partners_use(string text, bool expected)
+    {
+        var mapper = new RowMapper(DatasetMapping.Parse(new JsonObject { ["lon"] = "x", ["lat"] = "y", ["fee"] = "f" }, null, new Dictionary<string, string>()),
+            CoordinateSystems.Find("EPSG:4326")!, null);
+        var row = (MappedRow)mapper.Map(new SourceRecord(1, new Dictionary<string, string?> { ["x"] = "1", ["y"] = "2", ["f"] = text }));
+        Assert.Equal(expected, (bool)row.Attributes["fee"]!);
+    }
+
+    [Fact]
+    public void A_value_that_fits_no_type_is_left_out_and_counted_while_the_row_goes_in()
+    {
+        var mapper = new RowMapper(DatasetMapping.Parse(new JsonObject { ["lon"] = "x", ["lat"] = "y", ["wheelchair"] = "w", ["opening_hours"] = "h" },
+            null, new Dictionary<string, string>()), CoordinateSystems.Find("EPSG:4326")!, null);
+        var row = (MappedRow)mapper.Map(new SourceRecord(1, new Dictionary<string, string?>
+        {
+            ["x"] = "1", ["y"] = "2", ["w"] = "sometimes", ["h"] = "Summer (April - September) 7:30am - 8pm",
+        }));
+        Assert.False(row.Attributes.ContainsKey("wheelchair"));
+        Assert.False(row.Attributes.ContainsKey("opening_hours"));
+        Assert.Equal(1, mapper.IgnoredValues["wheelchair"]);
+    }
+
+    [Fact]
+    public void A_mapping_to_an_unknown_attribute_or_with_one_coordinate_column_is_refused()
+    {
+        var errors = new Dictionary<string, string>();
+        DatasetMapping.Parse(new JsonObject { ["lon"] = "x", ["colour"] = "c" }, null, errors);
+        Assert.Contains("mapping", errors.Keys);
+        Assert.Contains("mapping.colour", errors.Keys);
+    }
+
+    private static readonly Guid Partner = Guid.NewGuid();
+    private static readonly Guid Other = Guid.NewGuid();
+
+    [Fact]
+    public void Owned_attributes_take_the_owners_value_and_others_keep_a_more_confident_or_owned_value()
+    {
+        var incoming = new JsonObject { ["name"] = "Official name", ["wheelchair"] = "yes", ["fee"] = false, ["opening_hours"] = "24/7" };
+        var provenance = new Dictionary<string, AttributeSource>
+        {
+            ["name"] = new(0.95, Other, false),         // more confident than the partner: kept
+            ["wheelchair"] = new(0.99, Other, false),   // the partner owns wheelchair: replaced anyway
+            ["fee"] = new(0.5, Other, true),            // another dataset owns fee: kept
+            ["opening_hours"] = new(0.6, Other, false), // less confident: replaced
+        };
+        var changes = Resolution.Changes(incoming, null, provenance, Partner, ["wheelchair"], 0.9);
+        Assert.Equal(["opening_hours", "wheelchair"], changes.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_value_the_record_already_gave_does_not_undo_a_later_community_correction()
+    {
+        var incoming = new JsonObject { ["name"] = "Old name" };
+        var previous = new JsonObject { ["name"] = "Old name" };
+        var provenance = new Dictionary<string, AttributeSource> { ["name"] = new(0.6, Other, false) };
+        Assert.Empty(Resolution.Changes(incoming, previous, provenance, Partner, [], 0.9));
+        Assert.Single(Resolution.Changes(new JsonObject { ["name"] = "New name" }, previous, provenance, Partner, [], 0.9));
+    }
+
+    [Fact]
+    public void Confidence_grows_with_independent_sources_and_never_reaches_certainty()
+    {
+        Assert.Equal(0.9, Resolution.CombinedConfidence([0.9]), 6);
+        Assert.Equal(0.97, Resolution.CombinedConfidence([0.9, 0.7]), 6);
+        Assert.Equal(0.99, Resolution.CombinedConfidence([0.9, 0.9, 0.9]), 6);
+    }
+}
