@@ -252,6 +252,91 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         await phone.CloseAsync();
     }
 
+    [Fact]
+    public async Task Partner_uploads_a_CSV_maps_its_columns_runs_a_dry_run_reads_the_report_imports_and_sees_the_facilities()
+    {
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        using var created = await admin.PostAsJsonAsync("/api/v1/admin/partners", new { name = "Xuanwu District" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var partnerJson = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var apiKey = partnerJson.RootElement.GetProperty("api_key").GetString()!;
+        // Two usable rows at a quiet place (the second one 60 m east) and one whose longitude is not a number.
+        var place = QuietPlaces[1];
+        var csv = string.Create(CultureInfo.InvariantCulture,
+            $"ref;Longitude;Latitude;name;wheelchair\nXW-1;{place.Lon};{place.Lat};District toilet one;yes\nXW-2;{place.Lon + 0.0006};{place.Lat};District toilet two;no\nXW-3;abc;{place.Lat};Broken row;yes\n");
+
+        var phone = await fixture.NewPhonePageAsync("en-GB");
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + string.Create(CultureInfo.InvariantCulture, $"/#17/{place.Lat}/{place.Lon}"));
+        await page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        Assert.Equal("0", await page.GetAttributeAsync("#map", "data-count"));
+        await page.ClickAsync("#contribute");
+        await page.ClickAsync("#to-partner");
+        await page.FillAsync("#contrib [data-field='key']", "not-a-key");
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#contrib .form-message.error");
+        Assert.Equal("This API key is not valid.", await page.InnerTextAsync("#contrib .form-message"));
+        await page.FillAsync("#contrib [data-field='key']", apiKey);
+        await page.ClickAsync("#contrib button[type='submit']");
+
+        // The file's header offers the columns; the usual names are guessed.
+        await page.SetInputFilesAsync("#contrib [data-field='file']", new FilePayload
+        {
+            Name = "xuanwu-toilets.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv),
+        });
+        await page.WaitForSelectorAsync("#contrib [data-field='mapping.lon']");
+        Assert.Equal(["(none)", "ref", "Longitude", "Latitude", "name", "wheelchair"],
+            await page.Locator("#contrib [data-field='mapping.name'] option").AllInnerTextsAsync());
+        Assert.Equal("Longitude", await page.InputValueAsync("#contrib [data-field='mapping.lon']"));
+        Assert.Equal("Latitude", await page.InputValueAsync("#contrib [data-field='mapping.lat']"));
+        Assert.Equal("ref", await page.InputValueAsync("#contrib [data-field='mapping.id']"));
+        Assert.Equal("wheelchair", await page.InputValueAsync("#contrib [data-field='mapping.wheelchair']"));
+
+        // Without an attribution the API refuses the dataset, and says so next to the field.
+        await page.ClickAsync("#dry-run");
+        var attributionError = page.Locator("#contrib [data-error-for='attribution']");
+        await attributionError.And(page.Locator(":not(:empty)")).WaitForAsync();
+        await page.FillAsync("#contrib [data-field='attribution']", "© Xuanwu District, CC BY 4.0");
+        await page.ClickAsync("#dry-run");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='true']");
+        Assert.Equal("2", await page.InnerTextAsync("#import-report [data-count='created'] dd"));
+        Assert.Equal("1", await page.InnerTextAsync("#import-report [data-count='rejected_count'] dd"));
+        Assert.Equal("3", await page.InnerTextAsync("#import-report [data-count='rows_read'] dd"));
+        Assert.Contains("are not numbers", await page.InnerTextAsync("#import-report .rejected-rows"), StringComparison.Ordinal);
+        using (var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+                   $"/api/v1/facilities/nearby?lat={place.Lat}&lon={place.Lon}&radius_m=300"))))
+        {
+            Assert.Empty(near.RootElement.GetProperty("features").EnumerateArray());
+        }
+        await phone.ScreenshotAsync("partner-dry-run-report");
+
+        // The import for real: the report again, and the two facilities on the map.
+        await page.ClickAsync("#run-import");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='false']");
+        Assert.Equal("2", await page.InnerTextAsync("#import-report [data-count='created'] dd"));
+        await phone.SettledAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('map').dataset.count === '2'");
+        // Both in sight, above the panel.
+        var mapBox = (await page.Locator("#map").BoundingBoxAsync())!;
+        foreach (var marker in await page.Locator("#map .facility-marker").AllAsync())
+        {
+            var box = (await marker.BoundingBoxAsync())!;
+            Assert.InRange(box.Y + box.Height / 2, mapBox.Y, mapBox.Y + mapBox.Height);
+        }
+        using (var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+                   $"/api/v1/facilities/nearby?lat={place.Lat}&lon={place.Lon}&radius_m=300"))))
+        {
+            var names = near.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("properties").GetProperty("name").GetString());
+            Assert.Equal(["District toilet one", "District toilet two"], names);
+        }
+        await page.ClickAsync("#show-feedback");
+        await page.WaitForSelectorAsync("#feedback .empty");
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("partner-imported-on-the-map");
+        await phone.CloseAsync();
+    }
+
     /// <summary>A pending proposal is visible to its author only: read it with the page's own (renewed) token.</summary>
     private static async Task<string> OwnProposalAsync(IPage page, string id) =>
         await page.EvaluateAsync<string>("id => fetch('api/v1/proposals/' + id, { headers: { Authorization: 'Bearer ' + JSON.parse(localStorage.getItem('facilities.auth')).access_token } }).then(r => r.text())", id);

@@ -35,6 +35,8 @@ function setup(page) {
   panel.hidden = true;
   panel.setAttribute('aria-labelledby', 'contrib-title');
   $('sheet').after(panel);
+  // Forms grow as they fill (a file's columns, a report): the map follows the panel's height, keeping its centre.
+  new ResizeObserver(function () { if (!panel.hidden) { resized(); } }).observe(panel);
   document.addEventListener('facilities:language', function () { if (!panel.hidden && view) { show(view.name, view.arg, true); } });
   document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && !panel.hidden && $('filters').hidden) { close(); } });
   document.addEventListener('facilities:sheet', function () { close(false); });
@@ -51,6 +53,18 @@ export function edit(page) {
   const facility = P.state.detail;
   if (!facility) { return show('account'); }
   return show(auth.load() ? 'edit' : 'signin', facility.properties.id, false, auth.load() ? null : { name: 'edit', arg: facility.properties.id });
+}
+
+/** The partner's part (partner.js, loaded on first use) in the same panel, with the same form helpers. */
+export function partner(page) {
+  setup(page);
+  return import('./partner.js').then(function (m) {
+    VIEWS.partner = function (body, title) {
+      return m.render(body, title, { P: P, t: t, I: I, make: make, field: field, input: input, form: form, submitRow: submitRow,
+        linkButton: linkButton, showErrors: showErrors, clearErrors: clearErrors, say: say });
+    };
+    return show('partner');
+  });
 }
 
 // ---- The panel -----------------------------------------------------------------------------------------------------
@@ -247,6 +261,7 @@ function signIn(body, title) {
   field(f, 'password', t('password'), input('password', 'password')).autocomplete = 'current-password';
   submitRow(f, t('signIn'));
   linkButton(body, t('toSignUp'), function () { show('signup'); });
+  linkButton(body, t('toPartner'), function () { partner(P); }).id = 'to-partner';
   return Promise.resolve();
 }
 
