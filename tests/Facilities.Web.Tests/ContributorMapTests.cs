@@ -45,14 +45,20 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
 
         var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
         var page = phone.Page;
+        var requested = new List<string>();
+        page.Request += (_, request) => requested.Add(new Uri(request.Url).AbsolutePath);
         await page.GotoAsync(fixture.BaseUrl + "/");
         await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         await phone.SettledAsync();
+        // A resident's page loads none of the contributor's files; the first tap on "Contribute" does.
+        Assert.DoesNotContain(requested, path => path is "/contrib.js" or "/contrib.css" or "/contrib-i18n.js" or "/auth.js" or "/partner.js");
 
         // Sign up in the page; a password the API refuses shows the API's words next to the password field.
         await page.ClickAsync("#contribute");
         await page.ClickAsync("#contrib .link-button");
         Assert.Equal("Create an account", await page.InnerTextAsync("#contrib-title"));
+        Assert.Contains("/contrib.js", requested);
+        Assert.DoesNotContain("/partner.js", requested);
         var email = $"contributor-{Guid.NewGuid():N}@facilities.test";
         await page.FillAsync("#contrib [data-field='name']", "Lin");
         await page.FillAsync("#contrib [data-field='email']", email);
