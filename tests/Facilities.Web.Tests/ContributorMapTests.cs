@@ -29,8 +29,10 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         var westLon = spot.Lon - 30 / (111_320 * Math.Cos(spot.Lat * Math.PI / 180));
         using var duplicate = await ProposeAsync(admin, new
         {
-            kind = "create", location = new { lat = spot.Lat, lon = westLon },
-            changes = new { category = "toilet", name = "Park gate toilet" }, comment = "Built last month",
+            kind = "create",
+            location = new { lat = spot.Lat, lon = westLon },
+            changes = new { category = "toilet", name = "Park gate toilet" },
+            comment = "Built last month",
         });
         Assert.Equal("accepted", duplicate.RootElement.GetProperty("state").GetString());
         var duplicateId = duplicate.RootElement.GetProperty("facility_id").GetString()!;
@@ -289,7 +291,9 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         // The file's header offers the columns; the usual names are guessed.
         await page.SetInputFilesAsync("#contrib [data-field='file']", new FilePayload
         {
-            Name = "xuanwu-toilets.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv),
+            Name = "xuanwu-toilets.csv",
+            MimeType = "text/csv",
+            Buffer = System.Text.Encoding.UTF8.GetBytes(csv),
         });
         await page.WaitForSelectorAsync("#contrib [data-field='mapping.lon']");
         Assert.Equal(["(none)", "ref", "Longitude", "Latitude", "name", "wheelchair"],
