@@ -119,6 +119,13 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         await page.FillAsync("#contrib [data-field='changes.name']", "Lakeside toilet");
         await page.SelectOptionAsync("#contrib [data-field='changes.wheelchair']", "yes");
         await page.FillAsync("#contrib [data-field='comment']", "Opened in the park this week");
+        // Switching the language redraws the panel in Chinese and keeps what was typed; and back.
+        await page.ClickAsync("#language");
+        Assert.Equal("添加设施", await page.InnerTextAsync("#contrib-title"));
+        Assert.Equal("Lakeside toilet", await page.InputValueAsync("#contrib [data-field='changes.name']"));
+        Assert.Equal("yes", await page.InputValueAsync("#contrib [data-field='changes.wheelchair']"));
+        await page.ClickAsync("#language");
+        Assert.Equal("Opened in the park this week", await page.InputValueAsync("#contrib [data-field='comment']"));
         await page.ClickAsync("#contrib button[type='submit']");
 
         // It waits for review: listed among the contributor's pending proposals, not yet on the public map.

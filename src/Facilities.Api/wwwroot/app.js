@@ -733,7 +733,7 @@
   $('report-cancel').addEventListener('click', function () { el.reportForm.hidden = true; el.report.setAttribute('aria-expanded', 'false'); el.report.focus(); });
   el.reportForm.addEventListener('submit', sendReport);
   document.addEventListener('keydown', function (e) {
-    if (e.key !== 'Escape') { return; }
+    if (e.key !== 'Escape' || el.sheet.hidden) { return; } // the contributor panel, in the sheet's place, closes itself
     if (!el.filters.hidden) { toggleFilters(false); } else if (!el.detail.hidden) { closeDetail(); }
   });
   map.on('moveend', function () {

@@ -75,6 +75,11 @@ function show(name, arg, redraw, then) {
   if (then !== undefined) { afterSignIn = then; }
   if (!redraw && view && view.name === 'add' && name !== 'add') { removePin(); }
   if (!redraw && view && view.name === 'review' && name !== 'review') { clearReviewLayer(); }
+  // Switching the language redraws the panel: what was typed survives it (a chosen file cannot).
+  const typed = {};
+  if (redraw) {
+    panel.querySelectorAll('input[data-field]:not([type="file"]), select[data-field], textarea[data-field]').forEach(function (n) { typed[n.dataset.field] = n.value; });
+  }
   view = { name: name, arg: arg };
   panel.hidden = false;
   panel.className = 'contrib ' + name;
@@ -97,7 +102,14 @@ function show(name, arg, redraw, then) {
   const body = make('div', 'contrib-body');
   panel.appendChild(body);
   resized();
-  const done = Promise.resolve(VIEWS[name](body, title, arg)).then(function (x) { resized(); return x; });
+  const done = Promise.resolve(VIEWS[name](body, title, arg)).then(function (x) {
+    Object.keys(typed).forEach(function (key) {
+      const n = panel.querySelector('[data-field="' + CSS.escape(key) + '"]');
+      if (n && n.type !== 'file') { n.value = typed[key]; }
+    });
+    resized();
+    return x;
+  });
   resized();
   if (!redraw) { title.focus({ preventScroll: true }); }
   return done;
