@@ -151,6 +151,11 @@ function importForm(body) {
   f.appendChild(datasetFields);
   f.appendChild(mapping);
 
+  // A dataset's mapping is fixed once made (the API has no edit): a field changed after a dry run makes the next dry
+  // run create a new dataset, and the import waits for that dry run.
+  f.addEventListener('change', function (e) {
+    if (e.target !== picker) { dataset = null; importButton.hidden = true; }
+  });
   picker.addEventListener('change', async function () {
     file = picker.files[0] || null;
     dataset = null;
