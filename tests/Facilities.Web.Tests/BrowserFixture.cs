@@ -14,6 +14,8 @@ public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string TileUrl = "https://tiles.example.invalid/{z}/{x}/{y}.png";
     public const string TileAttribution = "Test tiles &copy; nobody";
+    public const string AdminEmail = "admin@facilities.test";
+    public const string AdminPassword = "correct horse battery";
 
     private TestDatabase _database = null!;
     private FacilitiesApp _app = null!;
@@ -31,6 +33,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Configuration through the environment, which the hosted API reads like any deployment would.
         Environment.SetEnvironmentVariable("Facilities__Map__TileUrl", TileUrl);
         Environment.SetEnvironmentVariable("Facilities__Map__TileAttribution", TileAttribution);
+        // The first admin, who makes established reviewers the way an operator does: by setting their reputation.
+        Environment.SetEnvironmentVariable("FACILITIES_ADMIN_EMAIL", AdminEmail);
+        Environment.SetEnvironmentVariable("FACILITIES_ADMIN_PASSWORD", AdminPassword);
 
         _database = await TestDatabase.CreateAsync();
         var port = FreePort();

@@ -13,12 +13,14 @@ namespace Facilities.Web.Tests;
 public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOutputHelper output)
 {
     private static readonly string[] OwnFiles = ["app.js", "i18n.js", "app.css"];
+    /// <summary>Loaded only when used: by contributors (the first tap on "Contribute" or "Suggest an edit") and partners.</summary>
+    private static readonly string[] OnDemandFiles = ["auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js"];
     private static readonly string WebRoot = Path.Combine(RepositoryPaths.Root, "src", "Facilities.Api", "wwwroot");
 
     [Fact]
     public async Task Page_and_its_own_files_are_revalidated_by_etag_and_sent_compressed()
     {
-        foreach (var path in OwnFiles.Select(f => "/" + f).Prepend("/"))
+        foreach (var path in OwnFiles.Concat(OnDemandFiles).Select(f => "/" + f).Prepend("/"))
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, path);
             request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
@@ -102,6 +104,29 @@ public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOut
         }
         output.WriteLine($"together: {raw:N0} bytes, {gzip:N0} gzipped");
         Assert.InRange(raw, 1, 60 * 1024);
+
+        long later = 0, laterGzip = 0;
+        foreach (var file in OnDemandFiles)
+        {
+            var (bytes, gzipped) = await SizesAsync(file);
+            output.WriteLine($"on demand, {file}: {bytes:N0} bytes, {gzipped:N0} gzipped");
+            later += bytes;
+            laterGzip += gzipped;
+        }
+        output.WriteLine($"on demand together: {later:N0} bytes, {laterGzip:N0} gzipped");
+        var html = await File.ReadAllTextAsync(Path.Combine(WebRoot, "index.html"));
+        Assert.All(OnDemandFiles, file => Assert.DoesNotContain(file, html, StringComparison.Ordinal));
+    }
+
+    private static async Task<(long Bytes, long Gzipped)> SizesAsync(string file)
+    {
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(WebRoot, file));
+        using var compressed = new MemoryStream();
+        using (var zip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zip.Write(bytes);
+        }
+        return (bytes.Length, compressed.Length);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 
@@ -116,23 +117,27 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await phone.SettledAsync();
         await AssertDetailShowsTheFacilityAndItsSourcesAsync(page, id, words);
 
-        // Not signed in, "still here" says to sign in; signed in, it posts with the bearer token the sign-in stored.
+        // Not signed in, "still here" says to sign in; signed in (the sign-up answer stored as the sign-in form stores
+        // it), it posts to the API with the bearer token, and the API records the confirmation.
         await page.ClickAsync("#still-here");
         Assert.Equal(words.SignInToConfirm, await page.InnerTextAsync("#action-message"));
-        await page.EvaluateAsync("() => localStorage.setItem('facilities.auth', JSON.stringify({ access_token: 'resident-token' }))");
+        using var account = await RegisterAsync();
+        var token = account.RootElement.GetProperty("access_token").GetString();
+        await page.EvaluateAsync("auth => localStorage.setItem('facilities.auth', auth)", account.RootElement.GetRawText());
         string? authorization = null;
         await page.RouteAsync($"**/api/v1/facilities/{id}/confirmations", route =>
         {
             authorization = route.Request.Headers.GetValueOrDefault("authorization");
-            return route.FulfillAsync(new RouteFulfillOptions { Status = 201, ContentType = "application/json", Body = "{}" });
+            return route.ContinueAsync();
         });
         await page.ClickAsync("#still-here");
         await page.WaitForSelectorAsync("#action-message.done");
         await phone.SettledAsync();
         Assert.Equal(words.Confirmed, await page.InnerTextAsync("#action-message"));
-        Assert.Equal("Bearer resident-token", authorization);
+        Assert.Equal("Bearer " + token, authorization);
 
-        // A report the API refuses shows the API's words next to the field it names; one it takes is thanked for.
+        // A report the API refuses shows the API's words next to the field it names (the page never sends a blank
+        // comment, so this one refusal is staged); the next goes to the API, which takes it, and is thanked for.
         await page.ClickAsync("#report");
         await page.SelectOptionAsync("#report-reason", "dirty");
         await page.FillAsync("#report-comment", "Soap dispenser broken");
@@ -147,7 +152,7 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
                     ContentType = "application/problem+json",
                     Body = """{"type":"about:blank","title":"Invalid","status":400,"detail":"One field is invalid.","errors":{"comment":["Is too short."]}}""",
                 })
-                : route.FulfillAsync(new RouteFulfillOptions { Status = 201, ContentType = "application/json", Body = "{}" });
+                : route.ContinueAsync();
         });
         await page.ClickAsync("#report-form button[type='submit']");
         await page.WaitForSelectorAsync("#report-comment-error:not(:empty)");
@@ -287,6 +292,15 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         Assert.Equal(expected, await page.Locator("#nearest-list .facility-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)"));
         await phone.ScreenshotAsync("resident-cluster-at-the-deepest-zoom");
         await phone.CloseAsync();
+    }
+
+    private async Task<JsonDocument> RegisterAsync()
+    {
+        using var response = await fixture.Api.PostAsJsonAsync("/api/v1/auth/register",
+            new { email = $"resident-{Guid.NewGuid():N}@facilities.test", password = "a long enough password" });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+        return JsonDocument.Parse(body);
     }
 
     private static async Task SetViewAsync(PhonePage phone, Position at, int zoom)

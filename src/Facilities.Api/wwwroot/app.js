@@ -80,7 +80,8 @@
       .then(function (r) { return r.ok ? r.json() : problemOf(r); });
   }
 
-  // The sign-in flow (accounts, being built) stores the login response here; its access_token authorises writes.
+  // The sign-in form (contrib.js) stores the login answer in localStorage['facilities.auth']; auth.js sends writes with
+  // its bearer token and renews it when it expires.
   function accessToken() {
     try {
       var auth = JSON.parse(localStorage.getItem('facilities.auth') || 'null');
@@ -89,11 +90,8 @@
   }
 
   function postJson(url, body) {
-    return fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: 'Bearer ' + accessToken() },
-      body: JSON.stringify(body)
-    }).then(function (r) { return r.ok ? r.text() : problemOf(r); });
+    return import('./auth.js').then(function (auth) { return auth.send('POST', url, body); })
+      .then(function (r) { return r.ok ? r.text() : problemOf(r); });
   }
 
   // ---- Filters -------------------------------------------------------------------------------------------------
@@ -436,6 +434,7 @@
     el.detail.hidden = mode !== 'detail';
     el.sheet.classList.toggle('showing-detail', mode === 'detail');
     el.sheet.setAttribute('aria-labelledby', mode === 'detail' ? 'detail-title' : 'nearest-title');
+    document.dispatchEvent(new Event('facilities:sheet')); // the contributor panel, if open, gives the sheet its place back
     resized();
   }
 
@@ -630,6 +629,17 @@
     });
   }
 
+  // ---- Contributors: their part of the page is loaded the first time it is used --------------------------------
+
+  var contributor = null;
+  function contribute(action) {
+    contributor = contributor || import('./contrib.js');
+    return contributor.then(function (m) { return m[action](window.FacilitiesPage); }, function (e) {
+      contributor = null;
+      setNote('loadFailed', { reason: e.message });
+    });
+  }
+
   // ---- Language ------------------------------------------------------------------------------------------------
 
   function fillCategories() {
@@ -663,6 +673,7 @@
     el.language.textContent = t('switchLanguage');
     el.language.lang = I.lang === 'zh-Hans' ? 'en' : 'zh-Hans';
     el.language.setAttribute('aria-label', t('switchLanguageLabel'));
+    $('contribute').setAttribute('aria-label', t('contributeLabel'));
     $('detail-back').setAttribute('aria-label', t('back'));
     $('detail-back').title = t('back');
     el.sheetToggle.setAttribute('aria-label', t(el.sheet.classList.contains('expanded') ? 'collapseList' : 'expandList'));
@@ -679,6 +690,7 @@
     renderNearest();
     renderDetail();
     redrawAll();
+    document.dispatchEvent(new Event('facilities:language'));
   }
 
   // ---- Wiring --------------------------------------------------------------------------------------------------
@@ -715,11 +727,13 @@
     $(el.detail.hidden ? 'nearest-title' : 'detail-title').focus();
   });
   el.stillHere.addEventListener('click', confirmStillHere);
+  $('edit').addEventListener('click', function () { contribute('edit'); });
+  $('contribute').addEventListener('click', function () { contribute('open'); });
   el.report.addEventListener('click', toggleReport);
   $('report-cancel').addEventListener('click', function () { el.reportForm.hidden = true; el.report.setAttribute('aria-expanded', 'false'); el.report.focus(); });
   el.reportForm.addEventListener('submit', sendReport);
   document.addEventListener('keydown', function (e) {
-    if (e.key !== 'Escape') { return; }
+    if (e.key !== 'Escape' || el.sheet.hidden) { return; } // the contributor panel, in the sheet's place, closes itself
     if (!el.filters.hidden) { toggleFilters(false); } else if (!el.detail.hidden) { closeDetail(); }
   });
   map.on('moveend', function () {
@@ -775,6 +789,13 @@
     tiles.addTo(map);
   }
 
+  // What the contributor part (contrib.js) uses of the page.
+  window.FacilitiesPage = {
+    map: map, state: state, t: t, I: I, make: make, colors: COLORS, getJson: getJson, problemOf: problemOf,
+    categoryName: categoryName, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
+    refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null
+  };
+
   applyLanguage();
   showSheet('list');
 
@@ -787,6 +808,7 @@
     state.core = body.core_attributes || {};
     applyLanguage();
   }, function (e) { setNote('loadFailed', { reason: e.message }); });
+  window.FacilitiesPage.labelled = labelled;
 
   Promise.all([configured, located]).then(function (results) {
     var at = results[1];

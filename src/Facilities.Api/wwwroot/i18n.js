@@ -65,6 +65,9 @@
       paidValue: 'Paid',
       stillHere: 'Still here',
       report: 'Report a problem',
+      edit: 'Suggest an edit',
+      contribute: 'Contribute',
+      contributeLabel: 'Sign in, add a facility, review changes',
       reportReason: 'What is wrong?',
       chooseReason: 'Choose…',
       reasonRequired: 'Choose what is wrong.',
@@ -147,6 +150,9 @@
       paidValue: '收费',
       stillHere: '仍在这里',
       report: '报告问题',
+      edit: '建议修改',
+      contribute: '参与',
+      contributeLabel: '登录、添加设施、审核修改',
       reportReason: '有什么问题？',
       chooseReason: '请选择…',
       reasonRequired: '请选择问题类型。',
@@ -238,8 +244,13 @@
     try { localStorage.setItem('facilities.lang', lang); } catch (e) { /* storage disabled */ }
   }
 
+  // Parts of the page loaded on demand (contributors, partners) bring their own words.
+  function extend(more) {
+    Object.keys(more).forEach(function (l) { if (strings[l]) { Object.assign(strings[l], more[l]); } });
+  }
+
   window.FacilitiesI18n = {
-    t: t, walk: walk, date: date, label: label, hours: hours, number: number, setLanguage: setLanguage,
+    t: t, walk: walk, date: date, label: label, hours: hours, number: number, setLanguage: setLanguage, extend: extend,
     get lang() { return lang; }
   };
 })();

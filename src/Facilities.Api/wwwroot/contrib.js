@@ -1,0 +1,823 @@
+// The contributor's part of the map page, loaded the first time someone taps "Contribute" or "Suggest an edit":
+// sign up and sign in, add a facility by dragging a pin (possible duplicates shown before sending), edit a facility's
+// attributes, one's reputation, privileges and pending proposals, and the review queue of the map's view with votes.
+// The panel takes the place of the nearest list, so the map stays in sight. Every write goes through auth.js.
+import * as auth from './auth.js';
+import words from './contrib-i18n.js';
+
+const DUPLICATE_RADIUS_M = 50;   // the API's DuplicateRadiusMetres: a create this close to its category waits for votes
+const ADD_ZOOM = 18;
+const EDITABLE_CORE = ['name', 'operator', 'access', 'fee', 'charge', 'opening_hours', 'wheelchair', 'changing_table',
+  'adult_changing_table', 'gender', 'key_scheme'];
+
+let P = null, t = null, I = null;
+let panel = null;
+let view = null;                 // { name, arg }: what the panel shows, redrawn when the language changes
+let pin = null;                  // the draggable pin of "add a facility"
+let reviewLayer = null;          // the pending proposals' places while the review queue is open
+let rules = null;                // GET /api/v1/reputation/rules, for the thresholds the account view names
+let checkController = null;
+
+function $(id) { return document.getElementById(id); }
+function enc(v) { return encodeURIComponent(v); }
+function make(tag, className, text) { return P.make(tag, className, text); }
+
+function setup(page) {
+  if (P) { return; }
+  P = page; t = page.t; I = page.I;
+  I.extend(words);
+  const css = document.createElement('link');
+  css.rel = 'stylesheet';
+  css.href = new URL('contrib.css', import.meta.url).href;
+  document.head.appendChild(css);
+  panel = make('section', 'contrib');
+  panel.id = 'contrib';
+  panel.hidden = true;
+  panel.setAttribute('aria-labelledby', 'contrib-title');
+  $('sheet').after(panel);
+  // Forms grow as they fill (a file's columns, a report): the map follows the panel's height, keeping its centre.
+  new ResizeObserver(function () { if (!panel.hidden) { resized(); } }).observe(panel);
+  document.addEventListener('facilities:language', function () { if (!panel.hidden && view) { show(view.name, view.arg, true); } });
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && !panel.hidden && $('filters').hidden) { close(); } });
+  document.addEventListener('facilities:sheet', function () { close(false); });
+  P.map.on('moveend', function () { if (view && view.name === 'add') { checkDuplicates(); } });
+}
+
+export function open(page) {
+  setup(page);
+  return show(auth.load() ? 'account' : 'signin');
+}
+
+export function edit(page) {
+  setup(page);
+  const facility = P.state.detail;
+  if (!facility) { return show('account'); }
+  return show(auth.load() ? 'edit' : 'signin', facility.properties.id, false, auth.load() ? null : { name: 'edit', arg: facility.properties.id });
+}
+
+/** The partner's part (partner.js, loaded on first use) in the same panel, with the same form helpers. */
+export function partner(page) {
+  setup(page);
+  return import('./partner.js').then(function (m) {
+    VIEWS.partner = function (body, title) {
+      return m.render(body, title, { P: P, t: t, I: I, make: make, field: field, input: input, form: form, submitRow: submitRow,
+        linkButton: linkButton, showErrors: showErrors, clearErrors: clearErrors, say: say });
+    };
+    return show('partner');
+  });
+}
+
+// ---- The panel -----------------------------------------------------------------------------------------------------
+
+let afterSignIn = null;
+
+function show(name, arg, redraw, then) {
+  if (then !== undefined) { afterSignIn = then; }
+  if (!redraw && view && view.name === 'add' && name !== 'add') { removePin(); }
+  if (!redraw && view && view.name === 'review' && name !== 'review') { clearReviewLayer(); }
+  // Switching the language redraws the panel: what was typed survives it (a chosen file cannot).
+  const typed = {};
+  if (redraw) {
+    panel.querySelectorAll('input[data-field]:not([type="file"]), select[data-field], textarea[data-field]').forEach(function (n) { typed[n.dataset.field] = n.value; });
+  }
+  view = { name: name, arg: arg };
+  panel.hidden = false;
+  panel.className = 'contrib ' + name;
+  $('sheet').hidden = true;
+  panel.textContent = '';
+  const head = make('div', 'contrib-head');
+  const title = make('h2', null, '');
+  title.id = 'contrib-title';
+  title.tabIndex = -1;
+  const x = make('button', 'icon-button');
+  x.type = 'button';
+  x.id = 'contrib-close';
+  x.setAttribute('aria-label', t('close'));
+  x.title = t('close');
+  x.innerHTML = '<span aria-hidden="true">×</span>';
+  x.addEventListener('click', function () { close(); });
+  head.appendChild(title);
+  head.appendChild(x);
+  panel.appendChild(head);
+  const body = make('div', 'contrib-body');
+  panel.appendChild(body);
+  resized();
+  const done = Promise.resolve(VIEWS[name](body, title, arg)).then(function (x) {
+    Object.keys(typed).forEach(function (key) {
+      const n = panel.querySelector('[data-field="' + CSS.escape(key) + '"]');
+      if (n && n.type !== 'file') { n.value = typed[key]; }
+    });
+    resized();
+    return x;
+  });
+  resized();
+  if (!redraw) { title.focus({ preventScroll: true }); }
+  return done;
+}
+
+function close(refocus) {
+  if (!panel || panel.hidden) { return; }
+  removePin();
+  clearReviewLayer();
+  view = null;
+  panel.hidden = true;
+  $('sheet').hidden = false;
+  resized();
+  if (refocus !== false) { $('contribute').focus({ preventScroll: true }); }
+}
+
+// The panel changes the map's height: the map keeps its centre (where the resident looked, where the pin goes).
+function resized() { P.map.invalidateSize({ animate: false }); }
+
+const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit: editForm, review: review };
+
+// ---- Talking to the API --------------------------------------------------------------------------------------------
+
+async function api(method, url, body) {
+  const r = await auth.send(method, url, body);
+  if (r.ok) { return r.status === 204 ? null : r.json(); }
+  const p = await r.json().catch(function () { return {}; });
+  const e = new Error(p.detail || p.title || r.statusText || String(r.status));
+  e.status = r.status;
+  e.problem = p;
+  e.retryAfter = r.headers.get('Retry-After');
+  throw e;
+}
+
+// A form's inputs are named by the API's field names (email, changes.wheelchair, comment...): each problem detail
+// error lands next to the field it names; what names no field is said under the form.
+function showErrors(form, e) {
+  clearErrors(form);
+  if (e.status === 401 && form.dataset.auth !== 'true') {
+    afterSignIn = view ? { name: view.name, arg: view.arg } : null;
+    return show('signin', null, false).then(function () { say(panel.querySelector('form'), t('sessionEnded'), 'error'); });
+  }
+  const errors = (e.problem && e.problem.errors) || {};
+  const rest = [];
+  Object.keys(errors).forEach(function (key) {
+    const target = form.querySelector('[data-error-for="' + CSS.escape(key) + '"]');
+    if (target) {
+      target.textContent = errors[key].join(' ');
+      const input = form.querySelector('[data-field="' + CSS.escape(key) + '"]');
+      if (input) { input.setAttribute('aria-invalid', 'true'); }
+    } else {
+      rest.push(key + ': ' + errors[key].join(' '));
+    }
+  });
+  const first = form.querySelector('[aria-invalid="true"]');
+  if (first) { first.focus(); }
+  if (rest.length || !Object.keys(errors).length) {
+    say(form, e.status === 429 ? t('tooMany', { s: e.retryAfter || '60' }) : rest.length ? rest.join(' ') : t('failed', { reason: e.message }), 'error');
+  }
+  return Promise.resolve();
+}
+
+function clearErrors(form) {
+  form.querySelectorAll('[data-error-for]').forEach(function (n) { n.textContent = ''; });
+  form.querySelectorAll('[aria-invalid]').forEach(function (n) { n.removeAttribute('aria-invalid'); });
+  say(form, '', null);
+}
+
+function say(form, text, kind) {
+  const m = form.querySelector('.form-message');
+  if (!m) { return; }
+  m.textContent = text;
+  m.className = 'form-message action-message' + (kind ? ' ' + kind : '');
+}
+
+// ---- Building forms ------------------------------------------------------------------------------------------------
+
+let fieldSeq = 0;
+
+/** A labelled control with its error line: field(form, 'changes.name', 'Name', input). */
+function field(container, key, labelText, input, hint) {
+  const id = 'cf-' + (++fieldSeq);
+  const wrap = make('div', 'cfield');
+  const label = make('label', null, labelText);
+  label.htmlFor = id;
+  input.id = id;
+  input.dataset.field = key;
+  const error = make('p', 'field-error');
+  error.id = id + '-error';
+  error.dataset.errorFor = key;
+  input.setAttribute('aria-describedby', error.id + (hint ? ' ' + id + '-hint' : ''));
+  wrap.appendChild(label);
+  wrap.appendChild(input);
+  if (hint) { const h = make('p', 'hint', hint); h.id = id + '-hint'; wrap.appendChild(h); }
+  wrap.appendChild(error);
+  container.appendChild(wrap);
+  return input;
+}
+
+function input(type, name, value) {
+  const i = make('input');
+  i.type = type;
+  i.name = name;
+  if (value !== undefined && value !== null) { i.value = value; }
+  return i;
+}
+
+function form(container, onSubmit) {
+  const f = make('form', 'contrib-form');
+  f.noValidate = true;
+  f.addEventListener('submit', function (e) {
+    e.preventDefault();
+    const button = f.querySelector('button[type="submit"]');
+    button.disabled = true;
+    Promise.resolve().then(function () { return onSubmit(f); })
+      .catch(function (err) { return showErrors(f, err); })
+      .then(function () { button.disabled = false; });
+  });
+  container.appendChild(f);
+  return f;
+}
+
+function submitRow(f, text) {
+  const b = make('button', 'primary', text);
+  b.type = 'submit';
+  const row = make('div', 'filter-actions');
+  row.appendChild(b);
+  f.appendChild(row);
+  const m = make('p', 'form-message action-message');
+  m.setAttribute('role', 'status');
+  m.setAttribute('aria-live', 'polite');
+  f.appendChild(m);
+  return b;
+}
+
+function linkButton(container, text, onClick, className) {
+  const b = make('button', className || 'link-button', text);
+  b.type = 'button';
+  b.addEventListener('click', onClick);
+  container.appendChild(b);
+  return b;
+}
+
+// ---- Sign in and sign up -------------------------------------------------------------------------------------------
+
+function signIn(body, title) {
+  title.textContent = t('signInTitle');
+  const f = form(body, async function () {
+    let answer;
+    try {
+      answer = await api('POST', 'api/v1/auth/login', { email: f.elements.email.value.trim(), password: f.elements.password.value });
+    } catch (e) {
+      if (e.status === 401 && !(e.problem && e.problem.errors)) { clearErrors(f); say(f, e.problem.title === 'Locked out' ? e.message : t('badCredentials'), 'error'); return; }
+      throw e;
+    }
+    auth.save(answer);
+    signedIn();
+  });
+  f.dataset.auth = 'true';
+  field(f, 'email', t('email'), input('email', 'email')).autocomplete = 'username';
+  field(f, 'password', t('password'), input('password', 'password')).autocomplete = 'current-password';
+  submitRow(f, t('signIn'));
+  linkButton(body, t('toSignUp'), function () { show('signup'); });
+  linkButton(body, t('toPartner'), function () { partner(P); }).id = 'to-partner';
+  return Promise.resolve();
+}
+
+function signUp(body, title) {
+  title.textContent = t('signUpTitle');
+  const f = form(body, async function () {
+    const request = { email: f.elements.email.value.trim(), password: f.elements.password.value };
+    if (f.elements.name.value.trim()) { request.name = f.elements.name.value.trim(); }
+    auth.save(await api('POST', 'api/v1/auth/register', request));
+    signedIn();
+  });
+  f.dataset.auth = 'true';
+  field(f, 'name', t('displayName'), input('text', 'name')).autocomplete = 'nickname';
+  field(f, 'email', t('email'), input('email', 'email')).autocomplete = 'username';
+  field(f, 'password', t('password'), input('password', 'password'), t('passwordHint')).autocomplete = 'new-password';
+  submitRow(f, t('signUp'));
+  linkButton(body, t('toSignIn'), function () { show('signin'); });
+  return Promise.resolve();
+}
+
+function signedIn() {
+  const next = afterSignIn;
+  afterSignIn = null;
+  return next ? show(next.name, next.arg) : show('account');
+}
+
+// ---- The account: reputation, privileges, budgets, pending proposals ----------------------------------------------
+
+async function account(body, title) {
+  title.textContent = t('accountTitle');
+  body.setAttribute('aria-busy', 'true');
+  let me, pending;
+  try {
+    [me, pending] = await Promise.all([api('GET', 'api/v1/me'), api('GET', 'api/v1/proposals?state=pending&limit=200'), loadRules()]);
+  } catch (e) {
+    body.setAttribute('aria-busy', 'false');
+    if (e.status === 401) { return show('signin', null, false).then(function () { say(panel.querySelector('form'), t('sessionEnded'), 'error'); }); }
+    body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
+    return undefined;
+  }
+  if (!view || view.name !== 'account') { return undefined; }
+  const r = (rules && rules.rules) || {};
+  const summary = make('div', 'account-summary');
+  summary.appendChild(make('p', 'account-name', me.name));
+  const rep = make('p', 'reputation', t('reputation', { n: I.number(me.reputation) }));
+  rep.id = 'reputation';
+  summary.appendChild(rep);
+  summary.appendChild(make('p', 'counts', t('counts', { a: I.number(me.accepted), r: I.number(me.rejected), p: I.number(me.pending) })));
+  body.appendChild(summary);
+
+  const actions = make('div', 'actions');
+  linkButton(actions, t('addFacility'), function () { show('add'); }, 'primary').id = 'add-facility';
+  linkButton(actions, t('reviewNearby'), function () { show('review'); }).id = 'review-nearby';
+  body.appendChild(actions);
+
+  body.appendChild(make('h3', null, t('privileges')));
+  const privileges = make('ul', 'privileges');
+  privileges.id = 'privileges';
+  const p = me.privileges;
+  [
+    p.votes_count ? t('votesCount', { w: I.number(p.vote_weight, 2) }) : t('votesRecorded', { n: r.vote || 15 }),
+    p.updates_apply_at_once ? t('updatesAtOnce') : t('updatesWait', { n: r.apply_updates_at_once || 100 }),
+    p.creates_apply_at_once ? t('createsAtOnce') : t('createsWait', { n: r.apply_creates_at_once || 500 }),
+    p.moderate ? t('moderate') : null
+  ].filter(Boolean).forEach(function (text) { privileges.appendChild(make('li', null, text)); });
+  Object.keys(me.rate_limits || {}).forEach(function (action) {
+    const b = me.rate_limits[action];
+    const what = t('budgetWhat')[action];
+    if (what) { privileges.appendChild(make('li', 'budget', t('budget', { left: I.number(b.remaining), limit: I.number(b.limit), what: what }))); }
+  });
+  body.appendChild(privileges);
+
+  body.appendChild(make('h3', null, t('myPending')));
+  const mine = (pending.proposals || []).filter(function (x) { return x.author_id === me.id; });
+  const list = make('ul', 'proposal-list');
+  list.id = 'my-proposals';
+  mine.forEach(function (x) {
+    const li = make('li', 'proposal-row');
+    li.dataset.proposalId = x.id;
+    li.dataset.state = x.state;
+    li.appendChild(make('strong', null, proposalTitle(x, null)));
+    li.appendChild(make('span', 'row-meta', [t('states')[x.state], t('tally', { s: I.number(x.support, 1), o: I.number(x.opposition, 1) }),
+      I.date(x.created_at)].join(' · ')));
+    linkButton(li, t('showOnMap'), function () { P.map.setView([x.location.lat, x.location.lon], Math.max(P.map.getZoom(), 17)); });
+    list.appendChild(li);
+  });
+  body.appendChild(list);
+  if (!mine.length) { body.appendChild(make('p', 'empty', t('noPending'))); }
+
+  linkButton(body, t('signOut'), function () { auth.forget(); show('signin'); }, 'link-button sign-out').id = 'sign-out';
+  body.setAttribute('aria-busy', 'false');
+  return undefined;
+}
+
+function loadRules() {
+  if (rules) { return Promise.resolve(rules); }
+  return P.getJson('api/v1/reputation/rules').then(function (r) { rules = r; return r; }, function () { return null; });
+}
+
+// ---- Attribute fields from the categories endpoint's schemas --------------------------------------------------------
+
+/** The editable attributes of a category: the core ones, then the category's own, each with its definition. */
+function attributesOf(category) {
+  const core = EDITABLE_CORE.filter(function (n) { return P.state.core[n]; }).map(function (n) { return { name: n, def: P.state.core[n], core: true }; });
+  const schema = (P.state.categories[category] && P.state.categories[category].attributes) || {};
+  return core.concat(Object.keys(schema).map(function (n) { return { name: n, def: schema[n], core: false }; }));
+}
+
+function currentValue(properties, attr) {
+  if (!properties) { return null; }
+  const v = attr.core ? properties[attr.name] : (properties.attributes || {})[attr.name];
+  return v === undefined ? null : v;
+}
+
+function valueLabel(def, v) {
+  return def && def.value_labels && def.value_labels[v] ? I.label(def.value_labels[v], v) : v;
+}
+
+/** One control for an attribute, its current value shown; read back with readControl. */
+function attributeControl(container, attr, value) {
+  const def = attr.def;
+  const key = 'changes.' + attr.name;
+  const label = I.label(def.labels, attr.name);
+  if (def.type === 'enum_list') {
+    const set = make('fieldset', 'cfield checks');
+    set.appendChild(make('legend', null, label));
+    set.dataset.field = key;
+    set.dataset.attribute = attr.name;
+    (def.values || []).forEach(function (v) {
+      const l = make('label', 'check');
+      const box = input('checkbox', attr.name);
+      box.value = v;
+      box.checked = Array.isArray(value) && value.indexOf(v) >= 0;
+      l.appendChild(box);
+      l.appendChild(document.createTextNode(' ' + valueLabel(def, v)));
+      set.appendChild(l);
+    });
+    const error = make('p', 'field-error');
+    error.dataset.errorFor = key;
+    set.appendChild(error);
+    container.appendChild(set);
+    return set;
+  }
+  let control;
+  if (def.type === 'boolean' || def.type === 'enum') {
+    control = make('select');
+    const values = def.type === 'boolean' ? ['true', 'false'] : def.values || [];
+    if (def.type === 'boolean' || values.indexOf('unknown') < 0) { control.appendChild(new Option(t('unknown'), '')); }
+    values.forEach(function (v) {
+      control.appendChild(new Option(def.type === 'boolean' ? t(v === 'true' ? 'yes' : 'no') : valueLabel(def, v), v));
+    });
+    control.value = value === null ? (values.indexOf('unknown') >= 0 ? 'unknown' : '') : String(value);
+  } else if (def.type === 'integer') {
+    control = input('number', attr.name, value);
+    control.inputMode = 'numeric';
+    if (def.min !== undefined) { control.min = def.min; }
+    if (def.max !== undefined) { control.max = def.max; }
+  } else {
+    control = input('text', attr.name, value);
+    if (def.max_length) { control.maxLength = def.max_length; }
+  }
+  control.name = attr.name;
+  field(container, key, label, control);
+  control.dataset.attribute = attr.name;
+  return control;
+}
+
+function readControl(control, def) {
+  if (def.type === 'enum_list') {
+    return Array.prototype.filter.call(control.querySelectorAll('input'), function (b) { return b.checked; }).map(function (b) { return b.value; });
+  }
+  const v = control.value;
+  if (def.type === 'boolean') { return v === '' ? null : v === 'true'; }
+  if (def.type === 'integer') { return v.trim() === '' ? null : Number(v); }
+  if (def.type === 'enum') { return v === '' ? null : v; }
+  return v.trim() === '' ? null : v.trim();
+}
+
+function same(a, b) {
+  const norm = function (v) { return Array.isArray(v) ? v.slice().sort() : v === undefined ? null : v; };
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+/** The attribute controls of a category into a container; answers a function that reads the changed values. */
+function attributeFields(container, category, properties) {
+  container.textContent = '';
+  const controls = attributesOf(category).map(function (attr) {
+    return { attr: attr, control: attributeControl(container, attr, currentValue(properties, attr)) };
+  });
+  return function changes() {
+    const out = {};
+    controls.forEach(function (c) {
+      const next = readControl(c.control, c.attr.def);
+      const before = currentValue(properties, c.attr);
+      const empty = next === null || (Array.isArray(next) && next.length === 0) || next === 'unknown';
+      // A create sends what was filled in; an edit what differs from the facility now.
+      if (properties ? !same(next, before) : !empty) { out[c.attr.name] = next; }
+    });
+    return out;
+  };
+}
+
+function commentField(f) {
+  const c = make('textarea');
+  c.name = 'comment';
+  c.rows = 2;
+  c.maxLength = 2000;
+  return field(f, 'comment', t('comment'), c);
+}
+
+// ---- Adding a facility: a pin to drag, the possible duplicates within 50 m, the form ------------------------------
+
+function add(body, title) {
+  title.textContent = t('addTitle');
+  if (!P.state.categoryOrder.length) { return P.labelled.then(function () { return view && view.name === 'add' ? show('add', null, true) : undefined; }); }
+  body.appendChild(make('p', 'hint', t('dragPin')));
+  const where = make('p', 'pin-at');
+  where.id = 'pin-at';
+  body.appendChild(where);
+  linkButton(body, t('pinHere'), function () { placePin(P.map.getCenter()); }).id = 'pin-here';
+
+  const dup = make('div', 'duplicates');
+  dup.id = 'duplicates';
+  dup.setAttribute('role', 'status');
+  dup.setAttribute('aria-live', 'polite');
+  body.appendChild(dup);
+
+  let changes = null;
+  const f = form(body, async function () {
+    clearErrors(f);
+    const at = pin.getLatLng().wrap();
+    const proposal = await api('POST', 'api/v1/proposals', {
+      kind: 'create',
+      location: { lat: round(at.lat), lon: round(at.lng) },
+      changes: Object.assign({ category: f.elements.category.value }, changes()),
+      comment: f.elements.comment.value
+    });
+    const message = proposal.state === 'accepted' ? t('sentAccepted')
+      : proposal.possible_duplicates && proposal.possible_duplicates.length ? t('sentDuplicates', { n: proposal.possible_duplicates.length }) : t('sentPending');
+    if (proposal.state === 'accepted') { P.refresh(); }
+    await show('account');
+    const note = make('p', 'action-message done', message);
+    note.id = 'sent-message';
+    note.setAttribute('role', 'status');
+    panel.querySelector('.contrib-body').prepend(note);
+  });
+  const category = make('select');
+  category.name = 'category';
+  P.state.categoryOrder.forEach(function (id) { category.appendChild(new Option(P.categoryName(id), id)); });
+  category.value = (view.arg && view.arg.category) || P.state.categoryOrder[0];
+  field(f, 'changes.category', t('category'), category);
+  const attributes = make('div', 'attribute-fields');
+  f.appendChild(attributes);
+  changes = attributeFields(attributes, category.value, null);
+  category.addEventListener('change', function () {
+    view.arg = { category: category.value };
+    changes = attributeFields(attributes, category.value, null);
+    checkDuplicates();
+  });
+  commentField(f);
+  submitRow(f, t('send'));
+
+  // Close enough in to place the pin to a few metres (a pixel is about half a metre at zoom 18).
+  if (!pin) {
+    resized();
+    if (P.map.getZoom() < ADD_ZOOM) { P.map.setView(P.map.getCenter(), ADD_ZOOM, { animate: false }); }
+    placePin(P.map.getCenter());
+  } else { pinMoved(); }
+  return Promise.resolve();
+}
+
+function round(v) { return Math.round(v * 1e7) / 1e7; }
+
+function placePin(at) {
+  if (!pin) {
+    pin = L.marker(at, {
+      draggable: true, autoPan: true, keyboard: true, title: t('pin'), zIndexOffset: 1000,
+      icon: L.divIcon({ className: 'new-pin', html: '<span></span>', iconSize: [34, 44], iconAnchor: [17, 42] })
+    }).addTo(P.map);
+    pin.on('dragend', pinMoved);
+  } else {
+    pin.setLatLng(at);
+  }
+  pinMoved();
+}
+
+function removePin() {
+  if (pin) { P.map.removeLayer(pin); pin = null; }
+  if (checkController) { checkController.abort(); checkController = null; }
+}
+
+function pinMoved() {
+  const at = pin.getLatLng();
+  const where = $('pin-at');
+  if (where) { where.textContent = t('pinAt', { lat: at.lat.toFixed(5), lon: at.lng.toFixed(5) }); }
+  const node = pin.getElement();
+  if (node) { node.dataset.lat = String(at.lat); node.dataset.lon = String(at.lng); }
+  checkDuplicates();
+}
+
+// The API's create answers possible_duplicates only once the proposal exists; asking /nearby the same question (the
+// same category within 50 m, geodesic) shows them while the contributor can still move the pin or give up.
+function checkDuplicates() {
+  const box = $('duplicates');
+  const select = panel && panel.querySelector('select[data-field="changes.category"]');
+  if (!pin || !box || !select) { return; }
+  if (checkController) { checkController.abort(); }
+  const controller = checkController = new AbortController();
+  const at = pin.getLatLng().wrap();
+  const category = select.value;
+  box.setAttribute('aria-busy', 'true');
+  box.textContent = t('checking');
+  P.getJson('api/v1/facilities/nearby?lat=' + at.lat.toFixed(7) + '&lon=' + at.lng.toFixed(7) + '&radius_m=' + DUPLICATE_RADIUS_M +
+    '&limit=10&category=' + enc(category), controller.signal).then(function (answer) {
+    if (controller !== checkController) { return; }
+    box.textContent = '';
+    box.dataset.lat = at.lat.toFixed(7);
+    box.dataset.lon = at.lng.toFixed(7);
+    if (!answer.features.length) {
+      box.className = 'duplicates none';
+      box.appendChild(make('p', null, t('noDuplicates', { c: P.categoryName(category), m: DUPLICATE_RADIUS_M })));
+    } else {
+      box.className = 'duplicates found';
+      box.appendChild(make('p', 'duplicates-title', t('duplicatesTitle', { m: DUPLICATE_RADIUS_M })));
+      const list = make('ul');
+      answer.features.forEach(function (f) {
+        const li = make('li', null, (f.properties.name || P.categoryName(f.properties.category)) + ' · ' +
+          t('metres', { n: I.number(Math.round(f.properties.distance_m)) }));
+        li.dataset.id = f.properties.id;
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    }
+    box.setAttribute('aria-busy', 'false');
+  }, function (e) {
+    if (e.name === 'AbortError' || controller !== checkController) { return; }
+    box.textContent = t('failed', { reason: e.message });
+    box.setAttribute('aria-busy', 'false');
+  });
+}
+
+// ---- Editing a facility's attributes --------------------------------------------------------------------------------
+
+async function editForm(body, title, id) {
+  if (!id) { title.textContent = t('edit'); body.appendChild(make('p', 'empty', t('noFacility'))); return; }
+  body.setAttribute('aria-busy', 'true');
+  await P.labelled;
+  let facility;
+  try {
+    facility = await P.getJson('api/v1/facilities/' + enc(id));
+  } catch (e) {
+    body.setAttribute('aria-busy', 'false');
+    body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
+    return;
+  }
+  if (!view || view.name !== 'edit' || view.arg !== id) { return; }
+  const p = facility.properties;
+  title.textContent = t('editTitle', { name: p.name || P.categoryName(p.category) });
+  const f = form(body, async function () {
+    const changed = changes();
+    clearErrors(f);
+    if (!Object.keys(changed).length) { say(f, t('nothingChanged'), 'error'); return; }
+    let proposal;
+    try {
+      proposal = await api('POST', 'api/v1/proposals', { kind: 'update', facility_id: id, base_version: p.version, changes: changed, comment: f.elements.comment.value });
+    } catch (e) {
+      if (e.status === 409 && e.problem && e.problem.current_version) {
+        await show('edit', id, true);
+        say(panel.querySelector('form'), t('stale'), 'error');
+        return;
+      }
+      throw e;
+    }
+    if (proposal.state === 'accepted') { P.refresh(); }
+    await show('account');
+    const note = make('p', 'action-message done', proposal.state === 'accepted' ? t('sentAccepted') : t('sentPending'));
+    note.id = 'sent-message';
+    note.setAttribute('role', 'status');
+    panel.querySelector('.contrib-body').prepend(note);
+  });
+  f.dataset.version = String(p.version);
+  const attributes = make('div', 'attribute-fields');
+  f.appendChild(attributes);
+  const changes = attributeFields(attributes, p.category, p);
+  commentField(f);
+  submitRow(f, t('send'));
+  body.setAttribute('aria-busy', 'false');
+}
+
+// ---- The review queue: pending proposals in the map's view, the diff against now, votes -----------------------------
+
+function viewBbox() {
+  const b = P.map.getBounds();
+  const clamp = function (v, lo, hi) { return Math.max(lo, Math.min(hi, v)); };
+  const w = clamp(b.getWest(), -180, 180), e = clamp(b.getEast(), -180, 180);
+  return [w, clamp(b.getSouth(), -85, 85), e > w ? e : 180, clamp(b.getNorth(), -85, 85)].map(function (v) { return v.toFixed(6); }).join(',');
+}
+
+function clearReviewLayer() {
+  if (reviewLayer) { P.map.removeLayer(reviewLayer); reviewLayer = null; }
+}
+
+async function review(body, title) {
+  title.textContent = t('reviewTitle');
+  body.setAttribute('aria-busy', 'true');
+  linkButton(body, t('refreshList'), function () { show('review', null, true); }).id = 'review-refresh';
+  let me, page;
+  try {
+    [me, page] = await Promise.all([api('GET', 'api/v1/me'), api('GET', 'api/v1/proposals?state=pending&limit=50&bbox=' + viewBbox()), loadRules(), P.labelled]);
+  } catch (e) {
+    body.setAttribute('aria-busy', 'false');
+    if (e.status === 401) { afterSignIn = { name: 'review' }; return show('signin'); }
+    body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
+    return undefined;
+  }
+  if (!view || view.name !== 'review') { return undefined; }
+  const reviewer = me.privileges.votes_count || me.privileges.moderate;
+  if (!reviewer) { body.appendChild(make('p', 'hint', t('reviewOwnOnly', { n: (rules && rules.rules && rules.rules.vote) || 15 }))); }
+  const proposals = page.proposals || [];
+  clearReviewLayer();
+  reviewLayer = L.layerGroup(proposals.map(function (x) {
+    return L.circleMarker([x.location.lat, x.location.lon], { radius: 12, weight: 3, dashArray: '4 3', color: '#ff8f00', fill: false, interactive: false });
+  })).addTo(P.map);
+  if (!proposals.length) { body.appendChild(make('p', 'empty', t('reviewEmpty'))); }
+
+  // The current state of the facilities the proposals change, one request each (a queue page holds at most 50).
+  const ids = proposals.map(function (x) { return x.facility_id; }).filter(function (id, i, all) { return id && all.indexOf(id) === i; });
+  const current = {};
+  await Promise.all(ids.map(function (id) {
+    return P.getJson('api/v1/facilities/' + enc(id)).then(function (f) { current[id] = f; }, function () { /* removed meanwhile: no diff */ });
+  }));
+  const list = make('ol', 'review-list');
+  list.id = 'review-list';
+  proposals.forEach(function (x) { list.appendChild(reviewCard(x, current[x.facility_id] || null, me)); });
+  body.appendChild(list);
+  body.setAttribute('aria-busy', 'false');
+  return undefined;
+}
+
+function proposalTitle(x, facility) {
+  const c = x.changes || {};
+  const category = c.category || (facility && facility.properties.category);
+  const name = c.name || (facility && facility.properties.name) || (category ? P.categoryName(category) : '');
+  return name ? t('kindOf', { kind: t('kinds')[x.kind], name: name }) : t('kinds')[x.kind];
+}
+
+function definitionOf(name, category) {
+  if (P.state.core[name]) { return P.state.core[name]; }
+  const schema = P.state.categories[category] && P.state.categories[category].attributes;
+  return schema && schema[name];
+}
+
+function shown(name, value, category) {
+  if (value === null || value === undefined || (Array.isArray(value) && !value.length)) { return '—'; }
+  if (name === 'location' && Array.isArray(value)) { return value[1].toFixed(5) + ', ' + value[0].toFixed(5); }
+  if (name === 'category') { return P.categoryName(value); }
+  if (name === 'status_until') { return I.date(value); }
+  const def = definitionOf(name, category);
+  if (Array.isArray(value)) { return value.map(function (v) { return valueLabel(def, v); }).join(I.lang === 'zh-Hans' ? '、' : ', '); }
+  if (typeof value === 'boolean') { return t(value ? 'yes' : 'no'); }
+  if (name === 'opening_hours') { return I.hours(value); }
+  return String(valueLabel(def, value));
+}
+
+function attributeName(name, category) {
+  if (name === 'location') { return t('location'); }
+  if (name === 'status') { return t('status'); }
+  if (name === 'category') { return t('category'); }
+  const def = definitionOf(name, category);
+  return def ? I.label(def.labels, name) : name;
+}
+
+function reviewCard(x, facility, me) {
+  const li = make('li', 'review-card');
+  li.dataset.proposalId = x.id;
+  li.dataset.state = x.state;
+  const p = facility && facility.properties;
+  const category = (x.changes && x.changes.category) || (p && p.category);
+  const heading = proposalTitle(x, facility);
+  li.appendChild(make('h3', null, heading));
+  li.appendChild(make('p', 'row-meta', t('by', { name: x.author_name, date: I.date(x.created_at) })));
+  if (x.comment) { li.appendChild(make('blockquote', 'comment', x.comment)); }
+
+  // The diff: every attribute the proposal sets, its value now (none for a new facility) and the proposed one.
+  const table = make('table', 'diff');
+  const head = make('tr');
+  [t('attribute'), t('now'), t('proposed')].forEach(function (h) { const th = make('th', null, h); th.scope = 'col'; head.appendChild(th); });
+  const thead = make('thead');
+  thead.appendChild(head);
+  table.appendChild(thead);
+  const tbody = make('tbody');
+  Object.keys(x.changes || {}).forEach(function (name) {
+    if (x.kind === 'create' && name === 'category') { return; }
+    const before = !p ? null : name === 'location' ? facility.geometry.coordinates : name in p ? p[name] : (p.attributes || {})[name];
+    const after = x.changes[name];
+    const tr = make('tr');
+    tr.dataset.attribute = name;
+    const th = make('th', null, attributeName(name, category));
+    th.scope = 'row';
+    tr.appendChild(th);
+    tr.appendChild(make('td', 'before', shown(name, before, category)));
+    let text = shown(name, after, category);
+    if (name === 'location' && Array.isArray(before) && Array.isArray(after)) {
+      text += ' (' + t('movedBy', { m: I.number(L.latLng(before[1], before[0]).distanceTo(L.latLng(after[1], after[0]))) }) + ')';
+    }
+    tr.appendChild(make('td', 'after' + (same(before, after) ? '' : ' changed'), text));
+    tbody.appendChild(tr);
+  });
+  table.appendChild(tbody);
+  li.appendChild(table);
+
+  const tally = make('p', 'tally', t('tally', { s: I.number(x.support, 1), o: I.number(x.opposition, 1) }) + ' · ' + t('states')[x.state]);
+  li.appendChild(tally);
+  const buttons = make('div', 'actions');
+  linkButton(buttons, t('showOnMap'), function () { P.map.setView([x.location.lat, x.location.lon], Math.max(P.map.getZoom(), 18)); });
+  if (x.author_id === me.id) {
+    li.appendChild(buttons);
+    li.appendChild(make('p', 'hint', t('yourOwn')));
+    return li;
+  }
+  const message = make('p', 'action-message');
+  message.setAttribute('role', 'status');
+  message.setAttribute('aria-live', 'polite');
+  ['up', 'down'].forEach(function (vote) {
+    const b = linkButton(buttons, t(vote === 'up' ? 'approve' : 'reject'), function () {
+      Array.prototype.forEach.call(buttons.querySelectorAll('.vote'), function (v) { v.disabled = true; });
+      api('POST', 'api/v1/proposals/' + enc(x.id) + '/votes', { vote: vote }).then(function (result) {
+        li.dataset.state = result.state;
+        tally.textContent = t('tally', { s: I.number(result.support, 1), o: I.number(result.opposition, 1) }) + ' · ' + t('states')[result.state];
+        message.textContent = t('voted', { state: t('states')[result.state] });
+        message.className = 'action-message done';
+        if (result.state === 'accepted') { P.refresh(); }
+      }, function (e) {
+        if (e.status === 401) { afterSignIn = { name: 'review' }; show('signin'); return; }
+        message.textContent = e.status === 429 ? t('tooMany', { s: e.retryAfter || '60' }) : t('failed', { reason: e.message });
+        message.className = 'action-message error';
+      }).then(function () {
+        Array.prototype.forEach.call(buttons.querySelectorAll('.vote'), function (v) { v.disabled = li.dataset.state !== 'pending'; });
+      });
+    }, 'vote ' + (vote === 'up' ? 'primary' : ''));
+    b.dataset.vote = vote;
+    b.setAttribute('aria-label', t(vote === 'up' ? 'approveLabel' : 'rejectLabel', { what: heading }));
+  });
+  li.appendChild(buttons);
+  li.appendChild(message);
+  return li;
+}

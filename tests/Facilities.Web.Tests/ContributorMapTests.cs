@@ -1,0 +1,429 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Facilities.Web.Tests;
+
+/// <summary>
+/// Contributors on a phone, against the real API: signing up in the page, adding a facility by dragging a pin with the
+/// possible duplicates shown first, seeing it wait; an established reviewer approving it in the review queue, in
+/// Chinese, and the map showing it; editing attributes with the API's refusals shown next to their fields.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ContributorMapTests(BrowserFixture fixture)
+{
+    private const string Password = "a long enough password";
+
+    /// <summary>Places in Nanjing's parks where the demo data has nothing within 300 m: room for a new facility.</summary>
+    private static readonly (double Lat, double Lon)[] QuietPlaces = [(32.066, 118.845), (32.03, 118.83), (32.1, 118.77)];
+
+    [Fact]
+    public async Task Contributor_signs_up_adds_a_facility_that_waits_and_an_established_reviewer_approves_it_onto_the_map()
+    {
+        var spot = await QuietPlaceAsync();
+        // A toilet 30 m west of the spot, added by the admin (applied at once): the duplicate the pin must reveal.
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        var westLon = spot.Lon - 30 / (111_320 * Math.Cos(spot.Lat * Math.PI / 180));
+        using var duplicate = await ProposeAsync(admin, new
+        {
+            kind = "create",
+            location = new { lat = spot.Lat, lon = westLon },
+            changes = new { category = "toilet", name = "Park gate toilet" },
+            comment = "Built last month",
+        });
+        Assert.Equal("accepted", duplicate.RootElement.GetProperty("state").GetString());
+        var duplicateId = duplicate.RootElement.GetProperty("facility_id").GetString()!;
+        // The reviewer: an account the admin trusts with reputation 2,000 (vote weight log10 = 3.3, over the margin of 3).
+        var reviewerEmail = $"reviewer-{Guid.NewGuid():N}@facilities.test";
+        using var reviewer = await RegisterAsync(reviewerEmail, "Reviewer");
+        using (var set = await admin.PutAsJsonAsync($"/api/v1/admin/users/{reviewer.RootElement.GetProperty("id").GetString()}/reputation",
+                   new { reputation = 2000 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        var page = phone.Page;
+        var requested = new List<string>();
+        page.Request += (_, request) => requested.Add(new Uri(request.Url).AbsolutePath);
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        // A resident's page loads none of the contributor's files; the first tap on "Contribute" does.
+        Assert.DoesNotContain(requested, path => path is "/contrib.js" or "/contrib.css" or "/contrib-i18n.js" or "/auth.js" or "/partner.js");
+
+        // Sign up in the page; a password the API refuses shows the API's words next to the password field.
+        await page.ClickAsync("#contribute");
+        await page.ClickAsync("#contrib .link-button");
+        Assert.Equal("Create an account", await page.InnerTextAsync("#contrib-title"));
+        Assert.Contains("/contrib.js", requested);
+        Assert.DoesNotContain("/partner.js", requested);
+        var email = $"contributor-{Guid.NewGuid():N}@facilities.test";
+        await page.FillAsync("#contrib [data-field='name']", "Lin");
+        await page.FillAsync("#contrib [data-field='email']", email);
+        await page.FillAsync("#contrib [data-field='password']", "short");
+        await page.ClickAsync("#contrib button[type='submit']");
+        var passwordError = page.Locator("#contrib [data-error-for='password']");
+        await passwordError.And(page.Locator(":not(:empty)")).WaitForAsync();
+        Assert.Equal(await ApiErrorAsync("/api/v1/auth/register", new { email = "x" + email, password = "short" }, "password"),
+            await passwordError.InnerTextAsync());
+        Assert.Equal("true", await page.GetAttributeAsync("#contrib [data-field='password']", "aria-invalid"));
+        Assert.Equal("", await page.InnerTextAsync("#contrib [data-error-for='email']"));
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("contributor-sign-up-error");
+        await page.FillAsync("#contrib [data-field='password']", Password);
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#reputation");
+        Assert.Equal("Reputation 1", await page.InnerTextAsync("#reputation"));
+        Assert.Contains("Your votes are recorded; they count from reputation 15.", await page.InnerTextAsync("#privileges"), StringComparison.Ordinal);
+        using (var stored = JsonDocument.Parse(await page.EvaluateAsync<string>("() => localStorage.getItem('facilities.auth')")))
+        {
+            Assert.False(string.IsNullOrEmpty(stored.RootElement.GetProperty("access_token").GetString()));
+            Assert.False(string.IsNullOrEmpty(stored.RootElement.GetProperty("refresh_token").GetString()));
+        }
+
+        // Add a toilet: the pin starts at the map centre, 30 m from the admin's toilet, which is listed as a possible duplicate.
+        await page.ClickAsync("#add-facility");
+        await page.WaitForSelectorAsync("#duplicates[aria-busy='false']");
+        Assert.Equal(1, await page.Locator($"#duplicates li[data-id='{duplicateId}']").CountAsync());
+        Assert.Contains("Park gate toilet", await page.InnerTextAsync("#duplicates"), StringComparison.Ordinal);
+
+        // Dragging the pin 120 px east (about 60 m at zoom 18) leaves the duplicate behind, as the API sees it too.
+        var before = await page.GetAttributeAsync("#duplicates", "data-lon");
+        var startLat = double.Parse((await page.GetAttributeAsync("#duplicates", "data-lat"))!, CultureInfo.InvariantCulture);
+        var startLon = double.Parse(before!, CultureInfo.InvariantCulture);
+        var pin = await page.Locator(".new-pin").BoundingBoxAsync();
+        Assert.NotNull(pin);
+        var (x, y) = (pin.X + pin.Width / 2, pin.Y + pin.Height / 2);
+        await page.Mouse.MoveAsync(x, y);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(x + 60, y, new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.MoveAsync(x + 120, y, new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+        await page.WaitForFunctionAsync("before => { const d = document.getElementById('duplicates'); return d.dataset.lon !== before && d.getAttribute('aria-busy') === 'false'; }", before);
+        var lat = double.Parse((await page.GetAttributeAsync("#duplicates", "data-lat"))!, CultureInfo.InvariantCulture);
+        var lon = double.Parse((await page.GetAttributeAsync("#duplicates", "data-lon"))!, CultureInfo.InvariantCulture);
+        Assert.InRange(DistanceM(startLat, startLon, lat, lon), 45, 80);
+        Assert.Equal(startLat, lat, 4);
+        using (var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+                   $"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=50&category=toilet"))))
+        {
+            Assert.Empty(near.RootElement.GetProperty("features").EnumerateArray());
+        }
+        Assert.Equal(0, await page.Locator("#duplicates li").CountAsync());
+        Assert.Equal("No Toilet within 50 m: not a duplicate.", await page.InnerTextAsync("#duplicates"));
+
+        await page.FillAsync("#contrib [data-field='changes.name']", "Lakeside toilet");
+        await page.SelectOptionAsync("#contrib [data-field='changes.wheelchair']", "yes");
+        await page.FillAsync("#contrib [data-field='comment']", "Opened in the park this week");
+        // Switching the language redraws the panel in Chinese and keeps what was typed; and back.
+        await page.ClickAsync("#language");
+        Assert.Equal("添加设施", await page.InnerTextAsync("#contrib-title"));
+        Assert.Equal("Lakeside toilet", await page.InputValueAsync("#contrib [data-field='changes.name']"));
+        Assert.Equal("yes", await page.InputValueAsync("#contrib [data-field='changes.wheelchair']"));
+        await page.ClickAsync("#language");
+        Assert.Equal("Opened in the park this week", await page.InputValueAsync("#contrib [data-field='comment']"));
+        await page.ClickAsync("#contrib button[type='submit']");
+
+        // It waits for review: listed among the contributor's pending proposals, not yet on the public map.
+        await page.WaitForSelectorAsync("#sent-message");
+        Assert.Equal("Sent: it waits for review by others.", await page.InnerTextAsync("#sent-message"));
+        await page.WaitForSelectorAsync("#my-proposals li[data-state='pending']");
+        var row = page.Locator("#my-proposals li[data-state='pending']");
+        Assert.Equal(1, await row.CountAsync());
+        Assert.Contains("New facility: Lakeside toilet", await row.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Waiting for review", await row.InnerTextAsync(), StringComparison.Ordinal);
+        var proposalId = (await row.GetAttributeAsync("data-proposal-id"))!;
+        using (var proposal = JsonDocument.Parse(await admin.GetStringAsync($"/api/v1/proposals/{proposalId}")))
+        {
+            var p = proposal.RootElement;
+            Assert.Equal("pending", p.GetProperty("state").GetString());
+            Assert.Equal(lat, p.GetProperty("location").GetProperty("lat").GetDouble(), 6);
+            Assert.Equal(lon, p.GetProperty("location").GetProperty("lon").GetDouble(), 6);
+            Assert.Equal("yes", p.GetProperty("changes").GetProperty("wheelchair").GetString());
+        }
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("contributor-added-pending");
+
+        // The established reviewer signs in on another phone, in Chinese, and finds it in the review queue of the map's view.
+        var other = await fixture.NewPhonePageAsync("zh-CN", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        var review = other.Page;
+        await review.GotoAsync(fixture.BaseUrl + "/");
+        await review.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await other.SettledAsync();
+        await review.ClickAsync("#contribute");
+        Assert.Equal("登录", await review.InnerTextAsync("#contrib-title"));
+        await review.FillAsync("#contrib [data-field='email']", reviewerEmail);
+        await review.FillAsync("#contrib [data-field='password']", Password);
+        await review.ClickAsync("#contrib button[type='submit']");
+        await review.WaitForSelectorAsync("#reputation");
+        Assert.Equal("信誉 2,000", await review.InnerTextAsync("#reputation"));
+        await review.ClickAsync("#review-nearby");
+        var card = review.Locator($"#review-list li[data-proposal-id='{proposalId}']");
+        await card.WaitForAsync();
+        Assert.Contains("新设施：Lakeside toilet", await card.Locator("h3").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("—", await card.Locator("tr[data-attribute='name'] td.before").InnerTextAsync());
+        Assert.Equal("Lakeside toilet", await card.Locator("tr[data-attribute='name'] td.after").InnerTextAsync());
+        Assert.Equal("无障碍", await card.Locator("tr[data-attribute='wheelchair'] td.after").InnerTextAsync());
+
+        // Shown on the map close in, then approved: one vote of weight 3.3 accepts it, and the map shows it at once.
+        await card.Locator(".actions .link-button:not(.vote)").ClickAsync();
+        await other.SettledAsync();
+        var countBefore = await review.EvaluateAsync<int>("() => Number(document.getElementById('map').dataset.count)");
+        await card.Locator("button[data-vote='up']").ClickAsync();
+        await review.WaitForSelectorAsync($"#review-list li[data-proposal-id='{proposalId}'][data-state='accepted']");
+        Assert.Contains("已采纳", await card.Locator(".action-message").InnerTextAsync(), StringComparison.Ordinal);
+        using var accepted = JsonDocument.Parse(await admin.GetStringAsync($"/api/v1/proposals/{proposalId}"));
+        Assert.Equal("accepted", accepted.RootElement.GetProperty("state").GetString());
+        var facilityId = accepted.RootElement.GetProperty("facility_id").GetString()!;
+        await review.WaitForSelectorAsync($"#map .facility-marker[data-id='{facilityId}']");
+        await other.SettledAsync();
+        Assert.Equal(countBefore + 1, await review.EvaluateAsync<int>("() => Number(document.getElementById('map').dataset.count)"));
+        using (var facility = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/{facilityId}")))
+        {
+            Assert.Equal("Lakeside toilet", facility.RootElement.GetProperty("properties").GetProperty("name").GetString());
+        }
+        await AssertFitsThePhoneAsync(review);
+        await other.ScreenshotAsync("contributor-approved-on-the-map");
+        await other.CloseAsync();
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Contributor_edits_a_facility_after_the_token_expired_and_sees_the_APIs_refusals_next_to_their_fields()
+    {
+        // Signed in an hour ago: the access token has expired (here: is no good), the refresh token still works.
+        using var registered = await RegisterAsync($"editor-{Guid.NewGuid():N}@facilities.test", "Editor");
+        var auth = JsonSerializer.Serialize(new
+        {
+            access_token = "expired",
+            refresh_token = registered.RootElement.GetProperty("refresh_token").GetString(),
+            expires_in = 3600,
+            expires_at = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds(),
+        });
+        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = 32.045f, Longitude = 118.79f });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.EvaluateAsync("auth => localStorage.setItem('facilities.auth', auth)", auth);
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+
+        var first = page.Locator("#nearest-list .facility-row").First;
+        var id = (await first.GetAttributeAsync("data-id"))!;
+        await first.ClickAsync();
+        await page.WaitForSelectorAsync("#detail:not([hidden])");
+        await phone.SettledAsync();
+        await page.ClickAsync("#edit");
+        await page.WaitForSelectorAsync("#contrib form[data-version]");
+        using var facility = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/{id}"));
+        var properties = facility.RootElement.GetProperty("properties");
+        Assert.Equal(properties.GetProperty("version").GetInt32().ToString(CultureInfo.InvariantCulture),
+            await page.GetAttributeAsync("#contrib form", "data-version"));
+        Assert.Equal(properties.GetProperty("wheelchair").GetString(), await page.InputValueAsync("#contrib [data-field='changes.wheelchair']"));
+
+        // No comment: the API's validation names the field, and its message appears next to it.
+        await page.FillAsync("#contrib [data-field='changes.opening_hours']", new string('x', 300));
+        await page.ClickAsync("#contrib button[type='submit']");
+        var commentError = page.Locator("#contrib [data-error-for='comment']");
+        await commentError.And(page.Locator(":not(:empty)")).WaitForAsync();
+        Assert.Equal("A comment saying why (what you saw, when) is required.", await commentError.InnerTextAsync());
+        Assert.Equal("true", await page.GetAttributeAsync("#contrib [data-field='comment']", "aria-invalid"));
+        Assert.Equal("comment", await page.EvaluateAsync<string>("() => document.activeElement.dataset.field"));
+
+        // With a comment, the opening hours are too long for the API: the message moves next to that field.
+        await page.FillAsync("#contrib [data-field='comment']", "Sign at the door");
+        await page.ClickAsync("#contrib button[type='submit']");
+        var hoursError = page.Locator("#contrib [data-error-for='changes.opening_hours']");
+        await hoursError.And(page.Locator(":not(:empty)")).WaitForAsync();
+        Assert.Equal("Must be at most 255 characters.", await hoursError.InnerTextAsync());
+        Assert.Equal("true", await page.GetAttributeAsync("#contrib [data-field='changes.opening_hours']", "aria-invalid"));
+        Assert.Equal("", await commentError.InnerTextAsync());
+        Assert.Null(await page.GetAttributeAsync("#contrib [data-field='comment']", "aria-invalid"));
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("contributor-edit-errors");
+
+        await page.FillAsync("#contrib [data-field='changes.opening_hours']", "Mo-Su 07:00-22:00");
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#sent-message");
+        var row = page.Locator("#my-proposals li[data-state='pending']");
+        Assert.Equal(1, await row.CountAsync());
+        using var proposal = JsonDocument.Parse(await OwnProposalAsync(page, (await row.GetAttributeAsync("data-proposal-id"))!));
+        var p = proposal.RootElement;
+        Assert.Equal("update", p.GetProperty("kind").GetString());
+        Assert.Equal(id, p.GetProperty("facility_id").GetString());
+        Assert.Equal(properties.GetProperty("version").GetInt32(), p.GetProperty("base_version").GetInt32());
+        // Only what changed is proposed.
+        Assert.Equal(["opening_hours"], p.GetProperty("changes").EnumerateObject().Select(c => c.Name));
+        Assert.Equal("Mo-Su 07:00-22:00", p.GetProperty("changes").GetProperty("opening_hours").GetString());
+
+        // The expired access token was renewed with the refresh token, and the new one stored.
+        using var stored = JsonDocument.Parse(await page.EvaluateAsync<string>("() => localStorage.getItem('facilities.auth')"));
+        Assert.NotEqual("expired", stored.RootElement.GetProperty("access_token").GetString());
+        Assert.True(stored.RootElement.GetProperty("expires_at").GetInt64() > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await phone.ScreenshotAsync("contributor-edit-pending");
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Partner_uploads_a_CSV_maps_its_columns_runs_a_dry_run_reads_the_report_imports_and_sees_the_facilities()
+    {
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        using var created = await admin.PostAsJsonAsync("/api/v1/admin/partners", new { name = "Xuanwu District" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var partnerJson = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var apiKey = partnerJson.RootElement.GetProperty("api_key").GetString()!;
+        // Two usable rows at a quiet place (the second one 60 m east) and one whose longitude is not a number.
+        var place = QuietPlaces[1];
+        var csv = string.Create(CultureInfo.InvariantCulture,
+            $"ref;Longitude;Latitude;name;wheelchair\nXW-1;{place.Lon};{place.Lat};District toilet one;yes\nXW-2;{place.Lon + 0.0006};{place.Lat};District toilet two;no\nXW-3;abc;{place.Lat};Broken row;yes\n");
+
+        var phone = await fixture.NewPhonePageAsync("en-GB");
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + string.Create(CultureInfo.InvariantCulture, $"/#17/{place.Lat}/{place.Lon}"));
+        await page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        Assert.Equal("0", await page.GetAttributeAsync("#map", "data-count"));
+        await page.ClickAsync("#contribute");
+        await page.ClickAsync("#to-partner");
+        await page.FillAsync("#contrib [data-field='key']", "not-a-key");
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#contrib .form-message.error");
+        Assert.Equal("This API key is not valid.", await page.InnerTextAsync("#contrib .form-message"));
+        await page.FillAsync("#contrib [data-field='key']", apiKey);
+        await page.ClickAsync("#contrib button[type='submit']");
+
+        // The file's header offers the columns; the usual names are guessed.
+        await page.SetInputFilesAsync("#contrib [data-field='file']", new FilePayload
+        {
+            Name = "xuanwu-toilets.csv",
+            MimeType = "text/csv",
+            Buffer = System.Text.Encoding.UTF8.GetBytes(csv),
+        });
+        await page.WaitForSelectorAsync("#contrib [data-field='mapping.lon']");
+        Assert.Equal(["(none)", "ref", "Longitude", "Latitude", "name", "wheelchair"],
+            await page.Locator("#contrib [data-field='mapping.name'] option").AllInnerTextsAsync());
+        Assert.Equal("Longitude", await page.InputValueAsync("#contrib [data-field='mapping.lon']"));
+        Assert.Equal("Latitude", await page.InputValueAsync("#contrib [data-field='mapping.lat']"));
+        Assert.Equal("ref", await page.InputValueAsync("#contrib [data-field='mapping.id']"));
+        Assert.Equal("wheelchair", await page.InputValueAsync("#contrib [data-field='mapping.wheelchair']"));
+
+        // Without an attribution the API refuses the dataset, and says so next to the field.
+        await page.ClickAsync("#dry-run");
+        var attributionError = page.Locator("#contrib [data-error-for='attribution']");
+        await attributionError.And(page.Locator(":not(:empty)")).WaitForAsync();
+        await page.FillAsync("#contrib [data-field='attribution']", "© Xuanwu District, CC BY 4.0");
+        await page.ClickAsync("#dry-run");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='true']");
+        Assert.Equal("2", await page.InnerTextAsync("#import-report [data-count='created'] dd"));
+        Assert.Equal("1", await page.InnerTextAsync("#import-report [data-count='rejected_count'] dd"));
+        Assert.Equal("3", await page.InnerTextAsync("#import-report [data-count='rows_read'] dd"));
+        Assert.Contains("are not numbers", await page.InnerTextAsync("#import-report .rejected-rows"), StringComparison.Ordinal);
+        using (var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+                   $"/api/v1/facilities/nearby?lat={place.Lat}&lon={place.Lon}&radius_m=300"))))
+        {
+            Assert.Empty(near.RootElement.GetProperty("features").EnumerateArray());
+        }
+        await phone.ScreenshotAsync("partner-dry-run-report");
+
+        // The import for real: the report again, and the two facilities on the map.
+        await page.ClickAsync("#run-import");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='false']");
+        Assert.Equal("2", await page.InnerTextAsync("#import-report [data-count='created'] dd"));
+        await phone.SettledAsync();
+        await page.WaitForFunctionAsync("() => document.getElementById('map').dataset.count === '2'");
+        // Both in sight, above the panel.
+        var mapBox = (await page.Locator("#map").BoundingBoxAsync())!;
+        foreach (var marker in await page.Locator("#map .facility-marker").AllAsync())
+        {
+            var box = (await marker.BoundingBoxAsync())!;
+            Assert.InRange(box.Y + box.Height / 2, mapBox.Y, mapBox.Y + mapBox.Height);
+        }
+        using (var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+                   $"/api/v1/facilities/nearby?lat={place.Lat}&lon={place.Lon}&radius_m=300"))))
+        {
+            var names = near.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("properties").GetProperty("name").GetString());
+            Assert.Equal(["District toilet one", "District toilet two"], names);
+        }
+        await page.ClickAsync("#show-feedback");
+        await page.WaitForSelectorAsync("#feedback .empty");
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("partner-imported-on-the-map");
+        await phone.CloseAsync();
+    }
+
+    /// <summary>A pending proposal is visible to its author only: read it with the page's own (renewed) token.</summary>
+    private static async Task<string> OwnProposalAsync(IPage page, string id) =>
+        await page.EvaluateAsync<string>("id => fetch('api/v1/proposals/' + id, { headers: { Authorization: 'Bearer ' + JSON.parse(localStorage.getItem('facilities.auth')).access_token } }).then(r => r.text())", id);
+
+    private async Task<(double Lat, double Lon)> QuietPlaceAsync()
+    {
+        foreach (var place in QuietPlaces)
+        {
+            using var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+                $"/api/v1/facilities/nearby?lat={place.Lat}&lon={place.Lon}&radius_m=300&limit=1")));
+            if (near.RootElement.GetProperty("features").GetArrayLength() == 0)
+            {
+                return place;
+            }
+        }
+        throw new InvalidOperationException("No quiet place left in the demo data.");
+    }
+
+    private async Task<JsonDocument> RegisterAsync(string email, string name)
+    {
+        using var response = await fixture.Api.PostAsJsonAsync("/api/v1/auth/register", new { email, password = Password, name });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+        return JsonDocument.Parse(body);
+    }
+
+    private async Task<HttpClient> SignInAsync(string email, string password)
+    {
+        using var response = await fixture.Api.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        var client = new HttpClient { BaseAddress = new Uri(fixture.BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", json.RootElement.GetProperty("access_token").GetString());
+        return client;
+    }
+
+    private static async Task<JsonDocument> ProposeAsync(HttpClient author, object body)
+    {
+        using var response = await author.PostAsJsonAsync("/api/v1/proposals", body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text);
+    }
+
+    /// <summary>What the API itself says about one field of a refused request.</summary>
+    private async Task<string> ApiErrorAsync(string path, object body, string field)
+    {
+        using var response = await fixture.Api.PostAsJsonAsync(path, body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return string.Join(' ', problem.RootElement.GetProperty("errors").GetProperty(field).EnumerateArray().Select(e => e.GetString()));
+    }
+
+    private static double DistanceM(double lat1, double lon1, double lat2, double lon2) =>
+        Math.Sqrt(Math.Pow((lat2 - lat1) * 110_574, 2) + Math.Pow((lon2 - lon1) * 111_320 * Math.Cos(lat1 * Math.PI / 180), 2));
+
+    private static async Task AssertFitsThePhoneAsync(IPage page)
+    {
+        var widths = await page.EvaluateAsync<int[]>(@"() => [document.documentElement.scrollWidth, window.innerWidth,
+            ...[...document.querySelectorAll('#contrib')].filter(e => !e.hidden).flatMap(e => [e.scrollWidth, e.clientWidth])]");
+        Assert.True(widths[0] <= widths[1], $"the page scrolls sideways: {widths[0]} > {widths[1]}");
+        for (var i = 2; i < widths.Length; i += 2)
+        {
+            Assert.True(widths[i] <= widths[i + 1], $"the contributor panel scrolls sideways: {widths[i]} > {widths[i + 1]}");
+        }
+        var unnamed = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('#contrib button, #contrib select, #contrib input, #contrib textarea')]
+            .filter(e => e.getClientRects().length > 0)
+            .filter(e => !((e.getAttribute('aria-label') || '').trim() || (e.labels && [...e.labels].some(l => l.textContent.trim())) || e.textContent.trim()))
+            .map(e => e.outerHTML.slice(0, 120))");
+        Assert.Empty(unnamed);
+    }
+}
