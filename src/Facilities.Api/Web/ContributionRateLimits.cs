@@ -177,6 +177,11 @@ public static class ContributionRateLimitsRegistration
             }
             await next(http);
         });
-        return app.UseRateLimiter();
+        // Reads are not limited unless ReadsPerIp is set: they then skip the limiter altogether instead of being
+        // partitioned into an unlimited bucket, which cost the hot nearby path measurable CPU per request.
+        var settings = app.ApplicationServices.GetRequiredService<RateLimitSettings>();
+        return app.UseWhen(
+            http => settings.ReadsPerIp is not null || !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)),
+            limited => limited.UseRateLimiter());
     }
 }
