@@ -9,14 +9,6 @@ namespace Facilities.Api.Data;
 public sealed record BulkSourceRecord(string ExternalId, Guid? FacilityId, double Lon, double Lat, JsonObject Attributes);
 
 /// <summary>
-/// One new version of one facility, computed the way <see cref="FacilityWriter"/> computes it (see
-/// <see cref="FacilityBulkWriter.Create"/> and <see cref="FacilityBulkWriter.Update"/>): the state after, the diff,
-/// the snapshot, which attributes now come from the record <see cref="ExternalId"/> and which lost their value.
-/// </summary>
-public sealed record BulkFacilityVersion(Guid FacilityId, bool Created, int Version, FacilityState After, JsonObject Changes,
-    JsonObject Snapshot, string[] SetAttributes, string[] ClearedAttributes, string Kind, string ExternalId);
-
-/// <summary>
 /// The set-based twin of <see cref="FacilityWriter"/> for imports: the same rows (facility, source record, provenance,
 /// version with diff and snapshot, gapless change-feed entry) for thousands of facilities in a handful of statements.
 /// Rows go into temporary tables by binary COPY, then each target table is written by one INSERT or UPDATE joined to
@@ -25,43 +17,6 @@ public sealed record BulkFacilityVersion(Guid FacilityId, bool Created, int Vers
 /// </summary>
 public static class FacilityBulkWriter
 {
-    /// <summary>Version 1 of a new facility, as <see cref="FacilityWriter.CreateAsync"/> writes it.</summary>
-    public static BulkFacilityVersion Create(Guid id, FacilityState state, string externalId)
-    {
-        var known = state.KnownAttributes();
-        var snapshot = new JsonObject(known.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value.DeepClone())));
-        var changes = new JsonObject(known.Select(k =>
-            KeyValuePair.Create(k.Key, (JsonNode?)new JsonObject { ["from"] = null, ["to"] = k.Value.DeepClone() })));
-        return new BulkFacilityVersion(id, true, 1, state, changes, snapshot, [.. known.Keys], [], "created", externalId);
-    }
-
-    /// <summary>The next version of an existing facility, as <see cref="FacilityWriter.UpdateAsync"/> computes it, or
-    /// null when the changes leave every value as it was (no version is written).</summary>
-    public static BulkFacilityVersion? Update(Guid id, int currentVersion, FacilityState before,
-        IReadOnlyDictionary<string, JsonNode?> changes, string externalId)
-    {
-        var after = changes.Aggregate(before, (state, change) => state.With(change.Key, change.Value));
-        var oldValues = before.KnownAttributes();
-        var newValues = after.KnownAttributes();
-        var changed = oldValues.Keys.Union(newValues.Keys)
-            .Where(name => !JsonNode.DeepEquals(oldValues.GetValueOrDefault(name), newValues.GetValueOrDefault(name)))
-            .Order(StringComparer.Ordinal)
-            .ToArray();
-        if (changed.Length == 0)
-        {
-            return null;
-        }
-        var diff = new JsonObject(changed.Select(name => KeyValuePair.Create(name, (JsonNode?)new JsonObject
-        {
-            ["from"] = oldValues.GetValueOrDefault(name)?.DeepClone(),
-            ["to"] = newValues.GetValueOrDefault(name)?.DeepClone(),
-        })));
-        var snapshot = new JsonObject(newValues.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value.DeepClone())));
-        var kind = after.Status == "removed" && before.Status != "removed" ? "removed" : "updated";
-        return new BulkFacilityVersion(id, false, currentVersion + 1, after, diff, snapshot,
-            [.. changed.Where(newValues.ContainsKey)], [.. changed.Where(name => !newValues.ContainsKey(name))], kind, externalId);
-    }
-
     /// <summary>
     /// Writes the records and versions of one dataset, all observed at <paramref name="observedAt"/>. Versions are
     /// entered in the change feed in list order. Records whose content, position and link are unchanged are not
@@ -69,7 +24,7 @@ public static class FacilityBulkWriter
     /// </summary>
     public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid datasetId,
         DateTime observedAt, double confidence, string? reason, IReadOnlyList<BulkSourceRecord> records,
-        IReadOnlyList<BulkFacilityVersion> versions, CancellationToken cancellationToken)
+        IReadOnlyList<FacilityVersionChange> versions, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, transaction, cancellationToken,
             "lock table change_feed in exclusive mode",

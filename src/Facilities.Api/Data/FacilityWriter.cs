@@ -35,10 +35,7 @@ public static class FacilityWriter
     {
         var id = Guid.CreateVersion7();
         var point = Wgs84.CreatePoint(new Coordinate(state.Lon, state.Lat));
-        var known = state.KnownAttributes();
-        var snapshot = new JsonObject(known.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value.DeepClone())));
-        var changes = new JsonObject(known.Select(k =>
-            KeyValuePair.Create(k.Key, (JsonNode?)new JsonObject { ["from"] = null, ["to"] = k.Value.DeepClone() })));
+        var first = FacilityVersionChange.First(id, state, source.RecordId);
 
         await using var batch = new NpgsqlBatch(connection, transaction);
 
@@ -60,14 +57,14 @@ public static class FacilityWriter
             "           values ($1, $2, $3, $4, $5::jsonb, $6) returning id) " +
             "insert into facility_provenance (facility_id, attribute, source_record_id, proposal_id, updated_at, confidence) " +
             "select $3, a, s.id, $7::uuid, $6, $8 from s, unnest($9::text[]) a",
-            source.DatasetId, source.RecordId, id, point, snapshot.ToJsonString(), source.ObservedAt, source.ProposalId,
-            (float)source.Confidence, known.Keys.ToArray()));
+            source.DatasetId, source.RecordId, id, point, first.Snapshot.ToJsonString(), source.ObservedAt, source.ProposalId,
+            (float)source.Confidence, first.SetAttributes));
 
         batch.BatchCommands.Add(Command(
             "insert into facility_versions (facility_id, version, created_at, author_user_id, author_name, source_dataset_id, " +
             "proposal_id, reason, changes, snapshot) values ($1, 1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
             id, source.ObservedAt, source.AuthorUserId, source.AuthorName, source.DatasetId, source.ProposalId, source.Reason,
-            changes.ToJsonString(), snapshot.ToJsonString()));
+            first.Changes.ToJsonString(), first.Snapshot.ToJsonString()));
 
         batch.BatchCommands.Add(Command(
             "insert into change_feed (seq, facility_id, version, kind) " +
@@ -116,27 +113,12 @@ public static class FacilityWriter
             return new FacilityUpdate(FacilityUpdateOutcome.VersionConflict, current.Version, before, before, []);
         }
 
-        var after = changes.Aggregate(before, (state, change) => state.With(change.Key, change.Value));
-        var oldValues = before.KnownAttributes();
-        var newValues = after.KnownAttributes();
-        var changed = oldValues.Keys.Union(newValues.Keys)
-            .Where(name => !JsonNode.DeepEquals(oldValues.GetValueOrDefault(name), newValues.GetValueOrDefault(name)))
-            .Order(StringComparer.Ordinal)
-            .ToArray();
-        if (changed.Length == 0)
+        if (FacilityVersionChange.Next(facilityId, current.Version, before, changes, source.RecordId) is not { } next)
         {
-            return new FacilityUpdate(FacilityUpdateOutcome.Unchanged, current.Version, before, after, []);
+            return new FacilityUpdate(FacilityUpdateOutcome.Unchanged, current.Version, before, before, []);
         }
-
-        var version = current.Version + 1;
+        var after = next.After;
         var point = Wgs84.CreatePoint(new Coordinate(after.Lon, after.Lat));
-        var diff = new JsonObject(changed.Select(name => KeyValuePair.Create(name, (JsonNode?)new JsonObject
-        {
-            ["from"] = oldValues.GetValueOrDefault(name)?.DeepClone(),
-            ["to"] = newValues.GetValueOrDefault(name)?.DeepClone(),
-        })));
-        var snapshot = new JsonObject(newValues.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value.DeepClone())));
-        var kind = after.Status == "removed" && before.Status != "removed" ? "removed" : "updated";
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(
@@ -147,16 +129,14 @@ public static class FacilityWriter
             facilityId, after.Category, point, after.Name, after.Operator, after.Status, after.StatusUntil, after.Access,
             after.Fee, after.Charge, after.OpeningHours, after.TimeZone, after.Wheelchair, after.ChangingTable,
             after.AdultChangingTable, after.Gender, after.KeyScheme, after.OfficialGrade, after.Attributes.ToJsonString(),
-            version, source.ObservedAt));
+            next.Version, source.ObservedAt));
 
         // Provenance follows the values: a changed attribute now comes from this source; a cleared one from nowhere.
         // A dataset's record keeps what it said (its source record is upserted with the values it gave); a
         // community proposal is named by its id instead.
-        var cleared = changed.Where(name => !newValues.ContainsKey(name)).ToArray();
-        var set = changed.Where(newValues.ContainsKey).ToArray();
         batch.BatchCommands.Add(Command(
-            "delete from facility_provenance where facility_id = $1 and attribute = any($2)", facilityId, cleared));
-        var given = new JsonObject(set.Select(name => KeyValuePair.Create(name, (JsonNode?)newValues[name].DeepClone())));
+            "delete from facility_provenance where facility_id = $1 and attribute = any($2)", facilityId, next.ClearedAttributes));
+        var given = new JsonObject(next.SetAttributes.Select(name => KeyValuePair.Create(name, next.Snapshot[name]?.DeepClone())));
         batch.BatchCommands.Add(Command(
             "with s as (insert into source_records as r (dataset_id, external_id, facility_id, geom, attributes, observed_at) " +
             "           values ($1, $2, $3, $4, $5::jsonb, $6) " +
@@ -169,21 +149,21 @@ public static class FacilityWriter
             "on conflict (facility_id, attribute) do update set source_record_id = excluded.source_record_id, " +
             "   proposal_id = excluded.proposal_id, updated_at = excluded.updated_at, confidence = excluded.confidence",
             source.DatasetId, source.RecordId, facilityId, point, given.ToJsonString(), source.ObservedAt, source.ProposalId,
-            (float)source.Confidence, set));
+            (float)source.Confidence, next.SetAttributes));
 
         batch.BatchCommands.Add(Command(
             "insert into facility_versions (facility_id, version, created_at, author_user_id, author_name, source_dataset_id, " +
             "proposal_id, reason, changes, snapshot) values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)",
-            facilityId, version, source.ObservedAt, source.AuthorUserId, source.AuthorName, source.DatasetId, source.ProposalId,
-            source.Reason, diff.ToJsonString(), snapshot.ToJsonString()));
+            facilityId, next.Version, source.ObservedAt, source.AuthorUserId, source.AuthorName, source.DatasetId, source.ProposalId,
+            source.Reason, next.Changes.ToJsonString(), next.Snapshot.ToJsonString()));
 
         batch.BatchCommands.Add(Command(
             "insert into change_feed (seq, facility_id, version, kind) " +
             "select coalesce(max(seq), 0) + 1, $1, $2, $3 from change_feed",
-            facilityId, version, kind));
+            facilityId, next.Version, next.Kind));
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        return new FacilityUpdate(FacilityUpdateOutcome.Applied, version, before, after, changed);
+        return new FacilityUpdate(FacilityUpdateOutcome.Applied, next.Version, before, after, [.. next.Changes.Select(c => c.Key)]);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)

@@ -34,14 +34,14 @@ public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         {
             single = await FacilityWriter.CreateAsync(connection, tx, State(20.0), new VersionSource(Community, "one", at, 0.6, "same reason"), default);
             await FacilityBulkWriter.WriteAsync(connection, tx, Community, at, 0.6, "same reason",
-                [new BulkSourceRecord("two", bulk, 20.001, 60.5, new JsonObject())], [FacilityBulkWriter.Create(bulk, State(20.001), "two")], default);
+                [new BulkSourceRecord("two", bulk, 20.001, 60.5, new JsonObject())], [FacilityVersionChange.First(bulk, State(20.001), "two")], default);
             await tx.CommitAsync();
         }
         var changes = new Dictionary<string, JsonNode?> { ["name"] = "Renamed", ["fee"] = null, ["wheelchair"] = "limited" };
         await using (var tx = await connection.BeginTransactionAsync())
         {
             await FacilityWriter.UpdateAsync(connection, tx, single, changes, new VersionSource(Community, "one", at.AddDays(1), 0.6, "edit"), default);
-            var version = FacilityBulkWriter.Update(bulk, 1, State(20.001), changes, "two")!;
+            var version = FacilityVersionChange.Next(bulk, 1, State(20.001), changes, "two")!;
             await FacilityBulkWriter.WriteAsync(connection, tx, Community, at.AddDays(1), 0.6, "edit",
                 [new BulkSourceRecord("two", bulk, 20.001, 60.5, new JsonObject())], [version], default);
             await tx.CommitAsync();

@@ -184,7 +184,7 @@ public static class ImportApplier
         while (true)
         {
             var records = new List<BulkSourceRecord>();
-            var versions = new List<BulkFacilityVersion>();
+            var versions = new List<FacilityVersionChange>();
 
             await using (var command = new NpgsqlCommand(
                 "select " + FacilityRow.Columns + ", p.row_no, p.outcome, r.external_id, r.lon, r.lat, r.attributes::text, p.previous::text, " +
@@ -223,7 +223,7 @@ public static class ImportApplier
 
     private static void Decide(DatasetInfo dataset, DateTime observedAt, ImportReport report, string outcome, string externalId,
         double lon, double lat, JsonObject incoming, JsonObject? previous, Dictionary<string, AttributeSource> provenance,
-        FacilityRow? current, List<BulkSourceRecord> records, List<BulkFacilityVersion> versions)
+        FacilityRow? current, List<BulkSourceRecord> records, List<FacilityVersionChange> versions)
     {
         switch (outcome)
         {
@@ -246,7 +246,7 @@ public static class ImportApplier
                 }
                 var id = Guid.CreateVersion7();
                 records.Add(new BulkSourceRecord(externalId, id, lon, lat, incoming));
-                versions.Add(FacilityBulkWriter.Create(id, state, externalId));
+                versions.Add(FacilityVersionChange.First(id, state, externalId));
                 report.Created++;
                 break;
             }
@@ -258,7 +258,7 @@ public static class ImportApplier
             {
                 var facility = current!;
                 var changes = Resolution.Changes(incoming, previous, provenance, dataset.Id, dataset.OwnedAttributes, dataset.Confidence);
-                var version = FacilityBulkWriter.Update(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, externalId);
+                var version = FacilityVersionChange.Next(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, externalId);
                 records.Add(new BulkSourceRecord(externalId, facility.Id, lon, lat, incoming));
                 if (version is not null)
                 {
@@ -339,9 +339,9 @@ public static class ImportApplier
             return;
         }
         var versions = gone
-            .Select(g => FacilityBulkWriter.Update(g.Facility.Id, g.Facility.Version, FacilityState.FromRow(g.Facility),
+            .Select(g => FacilityVersionChange.Next(g.Facility.Id, g.Facility.Version, FacilityState.FromRow(g.Facility),
                 new Dictionary<string, JsonNode?> { ["status"] = "removed" }, g.ExternalId))
-            .OfType<BulkFacilityVersion>()
+            .OfType<FacilityVersionChange>()
             .ToList();
         if (versions.Count > 0)
         {
