@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
+using Facilities.Api.Tests.Partners;
 
 namespace Facilities.Api.Tests.Contributors;
 
@@ -23,21 +23,24 @@ public sealed class PartnershipLoopTests(ContributorsFixture fixture) : IClassFi
 
         using var made = await fixture.Admin.Client.PostAsJsonAsync("/api/v1/admin/partners", new { name = "Parks department" });
         Assert.Equal(HttpStatusCode.Created, made.StatusCode);
-        using var partner = fixture.App.CreateClient();
-        partner.DefaultRequestHeaders.Add("X-Api-Key", (await made.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetString());
-        using var datasetResponse = await partner.PostAsJsonAsync("/api/v1/partner/datasets", new
+        var madePartner = await made.Content.ReadFromJsonAsync<JsonElement>();
+        using var partner = new PartnerClient(fixture.App.CreateClient(), madePartner.GetProperty("id").GetGuid());
+        partner.Http.DefaultRequestHeaders.Add("X-Api-Key", madePartner.GetProperty("api_key").GetString());
+        var dataset = await partner.CreateDatasetAsync(new
         {
-            name = "Park toilets", license = "CC-BY-4.0", attribution = "Parks department", category = "toilet",
+            name = "Park toilets",
+            license = "CC-BY-4.0",
+            attribution = "Parks department",
+            category = "toilet",
             owned_attributes = OwnedByThePartner,
             mapping = new Dictionary<string, string> { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name", ["wheelchair"] = "wheelchair" },
         });
-        Assert.Equal(HttpStatusCode.Created, datasetResponse.StatusCode);
-        var dataset = (await datasetResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
 
         // Halfway between the two community facilities, same name: neither is a clear winner.
-        var import = await ImportAsync(partner, dataset, "id,lon,lat,name,wheelchair\np1,5.0001,45.0,Park toilets,yes\n");
-        Assert.Equal(1, import.GetProperty("report").GetProperty("needing_review").GetInt32());
-        var item = import.GetProperty("report").GetProperty("review_items")[0].GetGuid();
+        var import = await partner.ImportTextAsync(dataset, "parks.csv", "id,lon,lat,name,wheelchair\np1,5.0001,45.0,Park toilets,yes\n");
+        Assert.Equal("succeeded", (string?)import["state"]);
+        Assert.Equal(1, (int)import["report"]!["needing_review"]!);
+        var item = Guid.Parse((string)import["report"]!["review_items"]![0]!);
 
         using var resolved = await fixture.Admin.Client.PostAsJsonAsync($"/api/v1/reviews/{item}/resolve", new { action = "merge", facility_id = west });
         Assert.True(resolved.StatusCode == HttpStatusCode.OK, await resolved.Content.ReadAsStringAsync());
@@ -50,8 +53,11 @@ public sealed class PartnershipLoopTests(ContributorsFixture fixture) : IClassFi
         var author = await fixture.RegisterAsync(200);
         var proposal = await ContributorsFixture.ProposeAsync(author, new
         {
-            kind = "update", facility_id = west, base_version = merged.GetProperty("version").GetInt32(),
-            changes = new { wheelchair = "limited" }, comment = "There is a step at the door",
+            kind = "update",
+            facility_id = west,
+            base_version = merged.GetProperty("version").GetInt32(),
+            changes = new { wheelchair = "limited" },
+            comment = "There is a step at the door",
         });
         Assert.Equal("pending", proposal.GetProperty("state").GetString());
         foreach (var voter in new[] { await fixture.RegisterAsync(1000), await fixture.RegisterAsync(1000) })
@@ -64,7 +70,7 @@ public sealed class PartnershipLoopTests(ContributorsFixture fixture) : IClassFi
         using var report = await resident.Client.PostAsJsonAsync($"/api/v1/facilities/{west}/reports", new { reason = "dirty", comment = "No soap" });
         Assert.True(report.IsSuccessStatusCode, await report.Content.ReadAsStringAsync());
 
-        var feedback = await partner.GetFromJsonAsync<JsonElement>("/api/v1/partner/feedback");
+        var feedback = await partner.Http.GetFromJsonAsync<JsonElement>("/api/v1/partner/feedback");
         var items = feedback.GetProperty("items").EnumerateArray().ToList();
         var dispute = Assert.Single(items, i => i.GetProperty("kind").GetString() == "dispute");
         Assert.Equal("limited", dispute.GetProperty("details").GetProperty("details").GetProperty("community_value").GetString());
@@ -74,25 +80,5 @@ public sealed class PartnershipLoopTests(ContributorsFixture fixture) : IClassFi
         // Oldest first.
         var times = items.Select(i => i.GetProperty("at").GetDateTime()).ToList();
         Assert.Equal(times.Order(), times);
-    }
-
-    private static async Task<JsonElement> ImportAsync(HttpClient partner, Guid dataset, string csv)
-    {
-        using var content = new MultipartFormDataContent();
-        content.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(csv)) { Headers = { ContentType = new("text/csv") } }, "file", "parks.csv");
-        using var response = await partner.PostAsync($"/api/v1/partner/datasets/{dataset}/imports", content);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var location = response.Headers.Location!.ToString();
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            var state = await partner.GetFromJsonAsync<JsonElement>(location);
-            if (state.GetProperty("state").GetString() is "succeeded" or "failed")
-            {
-                Assert.Equal("succeeded", state.GetProperty("state").GetString());
-                return state;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("The import did not finish.");
     }
 }

@@ -13,8 +13,16 @@ public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixtu
 
     private static FacilityState State(double lon) => new()
     {
-        Category = "toilet", Lon = lon, Lat = 60.5, Name = "Twin", Fee = false, Gender = ["female", "male"], Wheelchair = "yes",
-        Attributes = new JsonObject { ["hand_washing"] = true }, Confidence = 0.6, OpeningHours = "24/7",
+        Category = "toilet",
+        Lon = lon,
+        Lat = 60.5,
+        Name = "Twin",
+        Fee = false,
+        Gender = ["female", "male"],
+        Wheelchair = "yes",
+        Attributes = new JsonObject { ["hand_washing"] = true },
+        Confidence = 0.6,
+        OpeningHours = "24/7",
     };
 
     private async Task<JsonNode> Read(Guid id, string path = "") =>
@@ -71,7 +79,11 @@ public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         using var partner = await PartnerClient.CreateAsync(fixture, "Clusters");
         var dataset = await partner.CreateDatasetAsync(new
         {
-            name = "Cluster test", license = "CC0-1.0", attribution = "test", category = "toilet", owned_attributes = OwnedStatusAndLocation,
+            name = "Cluster test",
+            license = "CC0-1.0",
+            attribution = "test",
+            category = "toilet",
+            owned_attributes = OwnedStatusAndLocation,
             mapping = new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat" },
         });
         var rows = Enumerable.Range(0, 400).Select(i => FormattableString.Invariant($"c{i},{-3 + i * 0.01},{-30 - i * 0.007}")).ToList();
