@@ -21,10 +21,13 @@ public static class FacilityBulkWriter
     /// Writes the records and versions of one dataset, all observed at <paramref name="observedAt"/>. Versions are
     /// entered in the change feed in list order. Records whose content, position and link are unchanged are not
     /// rewritten, so a reimport of the same file writes nothing.
+    /// With <paramref name="deferClusterCells"/>, the cluster-grid moves of these versions wait in the transaction
+    /// for a later call (or <see cref="ApplyClusterCellsAsync"/>), so an import written a chunk at a time updates
+    /// each grid cell once instead of once per chunk; the caller must apply them before it commits.
     /// </summary>
     public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid datasetId,
         DateTime observedAt, double confidence, string? reason, IReadOnlyList<BulkSourceRecord> records,
-        IReadOnlyList<FacilityVersionChange> versions, CancellationToken cancellationToken)
+        IReadOnlyList<FacilityVersionChange> versions, CancellationToken cancellationToken, bool deferClusterCells = false)
     {
         await ExecuteAsync(connection, transaction, cancellationToken,
             "lock table change_feed in exclusive mode",
@@ -35,8 +38,8 @@ public static class FacilityBulkWriter
             "official_grade text, attributes jsonb, confidence real, last_verified_at timestamptz, changes jsonb, snapshot jsonb, " +
             "set_attributes text[], cleared_attributes text[], kind text, external_id text) on commit drop",
             "create temp table if not exists bulk_old (id uuid, category text, geom geometry, status text) on commit drop",
-            "create temp table if not exists bulk_cell_moves (id uuid, category text, geom geometry, sign int) on commit drop",
-            "truncate bulk_records, bulk_versions, bulk_old, bulk_cell_moves",
+            CreateCellMoves,
+            "truncate bulk_records, bulk_versions, bulk_old",
             // cluster_cells follows below in one pass instead of the per-row trigger (see migration 0006).
             "set local facilities.bulk_cluster_cells = on");
 
@@ -156,34 +159,58 @@ public static class FacilityBulkWriter
         batch.BatchCommands.Add(Command(
             "insert into change_feed (seq, facility_id, version, kind) " +
             "select (select coalesce(max(seq), 0) from change_feed) + row_number() over (order by ord), id, version, kind from bulk_versions"));
-        AddClusterCellMaintenance(batch);
+        AddCellMoves(batch);
+        if (!deferClusterCells)
+        {
+            AddCellUpdates(batch);
+        }
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Applies the cluster-grid moves that deferred <see cref="WriteAsync"/> calls left in this transaction.</summary>
+    public static async Task ApplyClusterCellsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, transaction, cancellationToken, CreateCellMoves);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddCellUpdates(batch);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private const string CreateCellMoves =
+        "create temp table if not exists bulk_cell_moves (id uuid, category text, lon float8, lat float8, sign int) on commit drop";
+
     /// <summary>
-    /// What the facilities_cluster_cells trigger does row by row, set-based: every facility that left a cell (moved,
-    /// recategorised, removed) is subtracted, every one that entered is added, summed per cell and zoom and applied
-    /// in one upsert; emptied cells are dropped, and cells whose representative left get another one.
+    /// What the facilities_cluster_cells trigger does row by row, set-based, in two steps: every facility that left a
+    /// cell (moved, recategorised, removed) is noted with -1, every one that entered with +1 (this method); then
+    /// <see cref="AddCellUpdates"/> sums them per cell and zoom and applies them in one upsert.
     /// </summary>
-    private static void AddClusterCellMaintenance(NpgsqlBatch batch)
+    private static void AddCellMoves(NpgsqlBatch batch)
     {
         batch.BatchCommands.Add(Command(
             "insert into bulk_cell_moves " +
-            "select o.id, o.category, o.geom, -1 from bulk_old o join bulk_versions v on v.id = o.id " +
+            "select o.id, o.category, ST_X(o.geom), ST_Y(o.geom), -1 from bulk_old o join bulk_versions v on v.id = o.id " +
             " where o.status <> 'removed' and (o.category <> v.category or v.status = 'removed' " +
             "       or not ST_Equals(o.geom, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326))) " +
             "union all " +
-            "select v.id, v.category, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326), 1 from bulk_versions v left join bulk_old o on o.id = v.id " +
+            "select v.id, v.category, v.lon, v.lat, 1 from bulk_versions v left join bulk_old o on o.id = v.id " +
             " where v.status <> 'removed' and (v.created or o.status = 'removed' or o.category <> v.category " +
             "       or not ST_Equals(o.geom, ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326)))"));
+    }
+
+    /// <summary>
+    /// Applies the noted moves: emptied cells are dropped, and cells whose representative left get another one.
+    /// The moves are then cleared, so a later call in the same transaction applies only its own.
+    /// </summary>
+    private static void AddCellUpdates(NpgsqlBatch batch)
+    {
         // Per cell and zoom, what entered and left. Every statement below touches only these cells, found by the
         // primary key: cluster_cells holds millions of rows at a million facilities, and a scan per batch was seconds.
         batch.BatchCommands.Add(Command("drop table if exists bulk_cells"));
         batch.BatchCommands.Add(Command(
             "create temp table bulk_cells on commit drop as " +
-            "select z as zoom, m.category, floor((ST_X(m.geom) + 180) / cluster_cell_size(z))::int as cx, " +
-            "       floor((ST_Y(m.geom) + 90) / cluster_cell_size(z))::int as cy, sum(m.sign)::int as dn, " +
-            "       sum(m.sign * ST_X(m.geom)) as dlon, sum(m.sign * ST_Y(m.geom)) as dlat, " +
+            "select z as zoom, m.category, floor((m.lon + 180) / cluster_cell_size(z))::int as cx, " +
+            "       floor((m.lat + 90) / cluster_cell_size(z))::int as cy, sum(m.sign)::int as dn, " +
+            "       sum(m.sign * m.lon) as dlon, sum(m.sign * m.lat) as dlat, " +
             "       coalesce((array_agg(m.id) filter (where m.sign > 0))[1], (array_agg(m.id))[1]) as some_id, " +
             "       bool_or(m.sign < 0) as lost " +
             "from bulk_cell_moves m, generate_series(0, 12) z group by 1, 2, 3, 4"));
@@ -212,6 +239,7 @@ public static class FacilityBulkWriter
             "  and not exists (select 1 from facilities f where f.id = c.any_id and f.category = c.category and f.status <> 'removed' " +
             "                    and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
             "                    and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy)"));
+        batch.BatchCommands.Add(Command("truncate bulk_cell_moves"));
     }
 
     private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)

@@ -114,5 +114,6 @@ public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         var rebuilt = (string)(await read.ExecuteScalarAsync())!;
         await tx.RollbackAsync();
         Assert.Equal(rebuilt, kept);
+        await Integrity.AssertReferencesHoldAsync(fixture.Database);
     }
 }

@@ -108,5 +108,7 @@ public sealed class LondonImportTests(ApiFixture fixture, ITestOutputHelper outp
         // British National Grid to WGS 84 lands where the council's own lon/lat says (Camden publishes both).
         var holborn = JsonNode.Parse(await fixture.Client.GetStringAsync("/api/v1/facilities/nearby?lat=51.521182&lon=-0.115702&radius_m=5"))!;
         Assert.Contains(holborn["features"]!.AsArray(), f => (string?)f!["properties"]!["name"] == "Holborn Library");
+
+        await Integrity.AssertReferencesHoldAsync(fixture.Database);
     }
 }

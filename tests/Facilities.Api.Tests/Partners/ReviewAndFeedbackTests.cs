@@ -78,6 +78,7 @@ public sealed class ReviewAndFeedbackTests(ApiFixture fixture) : IClassFixture<A
 
         var third = await partner.ImportTextAsync(dataset, "parks.csv", csv);
         Assert.Equal(2, (int)third["report"]!["unchanged"]!);
+        await Integrity.AssertReferencesHoldAsync(fixture.Database);
     }
 
     [Fact]

@@ -215,9 +215,12 @@ public static class ImportApplier
             }
             if (records.Count == 0)
             {
+                // The grid cells once for the whole file: chunk by chunk, the busy cells of a city were rewritten ten times.
+                await FacilityBulkWriter.ApplyClusterCellsAsync(connection, transaction, ct);
                 return;
             }
-            await FacilityBulkWriter.WriteAsync(connection, transaction, dataset.Id, observedAt, dataset.Confidence, reason, records, versions, ct);
+            await FacilityBulkWriter.WriteAsync(connection, transaction, dataset.Id, observedAt, dataset.Confidence, reason, records, versions, ct,
+                deferClusterCells: true);
         }
     }
 
