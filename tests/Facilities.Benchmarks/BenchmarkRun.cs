@@ -64,7 +64,7 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
 
             await WarmUpAsync(api, connectionString, scripts, work.FullName, ct);
             var bestApi = await NearbyAsync(db, api, connectionString, scripts, work.FullName, ct);
-            await HalfPeakAsync(db, api, bestApi, ct);
+            await HalfPeakAsync(db, api, bestApi, connectionString, scripts, work.FullName, ct);
             await ClustersAsync(db, api, connectionString, scripts, work.FullName, ct);
 
             var peakMiB = (api.MemoryBytes("VmHWM") ?? 0) / 1048576.0;
@@ -225,7 +225,8 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
         return bestApi.Api.PerSecond;
     }
 
-    private async Task HalfPeakAsync(NpgsqlDataSource db, ApiHost api, double peak, CancellationToken ct)
+    private async Task HalfPeakAsync(NpgsqlDataSource db, ApiHost api, double peak, string connectionString, Scripts scripts, string work,
+        CancellationToken ct)
     {
         var rate = peak / 2;
         Progress($"nearby open-loop at {rate:N0} req/s: 2 s warm-up, then {options.Duration.TotalSeconds:0} s measured");
@@ -242,6 +243,20 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
         _report.AppendLine(CultureInfo.InvariantCulture,
             $"Target nearby p99 ≤ {TargetNearbyP99Ms} ms at half the API's peak: open loop at {rate:N0} req/s (achieved {result.Load.PerSecond:N0}/s, {result.Load.Failed} errors): " +
             $"p50 {result.Load.P50Ms:0.00} ms, p99 {result.Load.P99Ms:0.00} ms (generator send lag p99 {result.SendLagP99Ms:0.00} ms): {Verdict(result.Load.P99Ms <= TargetNearbyP99Ms)}");
+
+        // The same query straight to PostGIS at the same constant rate, over as many connections as the API's pool
+        // uses: what the database alone does to the tail at this load on this machine (not a target).
+        var poolSize = DatabaseRegistration.DefaultMaxPoolSize;
+        Progress($"nearby open-loop reference: pgbench → PostGIS at {rate:N0} q/s, {poolSize} clients");
+        await Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, poolSize, TimeSpan.FromSeconds(2), work, null, ct, rate);
+        await Task.Delay(Settle, ct);
+        var (reference, referenceCpu) = await MeasureAsync(db, api, null, started =>
+            Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, poolSize, options.Duration, work, started, ct, rate), ct);
+        Cpu("nearby PostGIS, open loop", reference, referenceCpu);
+        Progress($"  {Describe(reference)}");
+        _report.AppendLine(CultureInfo.InvariantCulture,
+            $"  Reference: the handler's SQL straight to PostGIS at the same rate (pgbench -R {rate:0}, {poolSize} clients, latency from the scheduled start): " +
+            $"p50 {reference.P50Ms:0.00} ms, p99 {reference.P99Ms:0.00} ms");
     }
 
     private async Task ClustersAsync(NpgsqlDataSource db, ApiHost api, string connectionString, Scripts scripts, string work, CancellationToken ct)

@@ -163,23 +163,32 @@ public static partial class Pgbench
         return worst;
     }
 
+    /// <summary>
+    /// Runs pgbench closed-loop (each client sends its next query when the last one is answered) or, with
+    /// <paramref name="rate"/>, at that constant rate across the clients: pgbench then measures each latency from the
+    /// query's scheduled start, as the API's open-loop load does, so a stall counts for the queries queued behind it.
+    /// </summary>
     public static async Task<LoadResult> RunAsync(
         string connectionString, string scriptPath, int clients, TimeSpan duration, string workDirectory,
-        Action<int>? started, CancellationToken ct)
+        Action<int>? started, CancellationToken ct, double? rate = null)
     {
         var logDirectory = Directory.CreateDirectory(Path.Combine(workDirectory, "pgbench-" + Guid.NewGuid().ToString("N")));
         var (conninfo, environment) = Libpq(connectionString);
-        var output = await ExternalCommand.RunAsync("pgbench",
-            [
-                "-n", "-M", "prepared",
-                "-c", clients.ToString(CultureInfo.InvariantCulture),
-                "-j", Math.Min(2, clients).ToString(CultureInfo.InvariantCulture),
-                "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-                "-f", scriptPath,
-                "-l", "--log-prefix", Path.Combine(logDirectory.FullName, "pg"),
-                conninfo,
-            ],
-            environment, started, ct);
+        List<string> arguments =
+        [
+            "-n", "-M", "prepared",
+            "-c", clients.ToString(CultureInfo.InvariantCulture),
+            "-j", Math.Min(2, clients).ToString(CultureInfo.InvariantCulture),
+            "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            "-f", scriptPath,
+            "-l", "--log-prefix", Path.Combine(logDirectory.FullName, "pg"),
+        ];
+        if (rate is { } perSecond)
+        {
+            arguments.AddRange(["-R", perSecond.ToString("0", CultureInfo.InvariantCulture)]);
+        }
+        arguments.Add(conninfo);
+        var output = await ExternalCommand.RunAsync("pgbench", [.. arguments], environment, started, ct);
         var tps = Tps().Match(output.StandardOutput);
         if (output.ExitCode != 0 || !tps.Success)
         {

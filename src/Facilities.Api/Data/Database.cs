@@ -29,13 +29,16 @@ public static class DatabaseRegistration
             if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
                 && !connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase))
             {
-                builder.ConnectionStringBuilder.MaxPoolSize = Math.Max(4, 2 * Environment.ProcessorCount);
+                builder.ConnectionStringBuilder.MaxPoolSize = DefaultMaxPoolSize;
             }
             builder.UseNetTopologySuite();
             return builder.Build();
         });
         return services;
     }
+
+    /// <summary>The pool size when the connection string sets none: twice the cores, at least four.</summary>
+    public static int DefaultMaxPoolSize => Math.Max(4, 2 * Environment.ProcessorCount);
 
     public static string ConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString("Facilities")
