@@ -105,7 +105,7 @@ async Task<(double Seconds, JsonNode Report)> ImportAsync(string database, strin
     var rules = new ReputationRules();
     var closures = new SourceClosures(dataSource, categories, rules, new ProposalDecisions(rules, TimeProvider.System), TimeProvider.System);
     var runner = new ImportRunner(importDb, categories, Options.Create(new ImportOptions()), NullLogger<ImportRunner>.Instance, TimeProvider.System,
-        closures);
+        closures, rules);
     var stopwatch = Stopwatch.StartNew();
     await runner.RunAsync(importId, CancellationToken.None);
     var seconds = stopwatch.Elapsed.TotalSeconds;
