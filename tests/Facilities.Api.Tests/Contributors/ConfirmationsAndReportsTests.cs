@@ -112,8 +112,13 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
 
         // So does a change: an accepted edit is a new version.
         Assert.Equal(0.551, Confidence(await PostAsync(established, url, new { reason = "dirty" })));
-        var edit = await ContributorsFixture.ProposeAsync(fixture.Admin, new { kind = "update", facility_id = facility, changes = new { fee = false },
-            comment = "Cleaned and free now" });
+        var edit = await ContributorsFixture.ProposeAsync(fixture.Admin, new
+        {
+            kind = "update",
+            facility_id = facility,
+            changes = new { fee = false },
+            comment = "Cleaned and free now"
+        });
         Assert.Equal("accepted", edit.GetProperty("state").GetString());
         Assert.Equal(0.68, Confidence(await fixture.FacilityAsync(facility)));
 
@@ -121,6 +126,23 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
         await fixture.ExecuteAsync("update confirmations set created_at = created_at - interval '365 days 1 hour' where facility_id = $1", facility);
         await AgeAsync();
         Assert.Equal(0.6, Confidence(await fixture.FacilityAsync(facility)));
+    }
+
+    [Fact]
+    public async Task Reports_made_at_once_all_count_in_the_stored_confidence()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var reporters = new List<Account>();
+        for (var i = 0; i < 8; i++)
+        {
+            reporters.Add(await fixture.RegisterAsync(100));
+        }
+
+        var answers = await Task.WhenAll(reporters.Select(r => r.Client.PostAsJsonAsync($"/api/v1/facilities/{facility}/reports", new { reason = "dirty" })));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
+        // Each confidence was computed under the row lock, after the reports committed before it: the last one has all.
+        Assert.Equal(Math.Round(0.6 * Math.Pow(0.9, 16), 3), (await fixture.FacilityAsync(facility)).GetProperty("confidence").GetDouble());
     }
 
     private async Task AgeAsync()

@@ -92,7 +92,12 @@ public sealed class ReimportTests(ContributorsFixture fixture) : IClassFixture<C
         category = "toilet",
         mapping = new JsonObject
         {
-            ["id"] = "ref", ["lat"] = "lat", ["lon"] = "lon", ["name"] = "name", ["opening_hours"] = "hours", ["fee"] = "fee",
+            ["id"] = "ref",
+            ["lat"] = "lat",
+            ["lon"] = "lon",
+            ["name"] = "name",
+            ["opening_hours"] = "hours",
+            ["fee"] = "fee",
         },
         owned_attributes = owned,
     };

@@ -16,7 +16,11 @@ public sealed class ReviewAndFeedbackTests(ApiFixture fixture) : IClassFixture<A
 
     private static object Dataset(string name, params string[] owned) => new
     {
-        name, license = "OGL-UK-3.0", attribution = name, category = "toilet", owned_attributes = owned.ToList(),
+        name,
+        license = "OGL-UK-3.0",
+        attribution = name,
+        category = "toilet",
+        owned_attributes = owned.ToList(),
         mapping = new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name", ["wheelchair"] = "wheelchair" },
     };
 

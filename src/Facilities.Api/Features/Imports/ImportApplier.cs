@@ -267,59 +267,59 @@ public static class ImportApplier
         switch (outcome)
         {
             case "create":
-            {
-                var state = new FacilityState
                 {
-                    Category = dataset.Category,
-                    Lon = lon,
-                    Lat = lat,
-                    Confidence = dataset.Confidence,
-                    LastVerifiedAt = dataset.Kind == "official" ? observedAt : null,
-                };
-                foreach (var (attribute, value) in incoming)
-                {
-                    if (attribute is not ("location" or "category") && value is not null)
+                    var state = new FacilityState
                     {
-                        state = state.With(attribute, value);
+                        Category = dataset.Category,
+                        Lon = lon,
+                        Lat = lat,
+                        Confidence = dataset.Confidence,
+                        LastVerifiedAt = dataset.Kind == "official" ? observedAt : null,
+                    };
+                    foreach (var (attribute, value) in incoming)
+                    {
+                        if (attribute is not ("location" or "category") && value is not null)
+                        {
+                            state = state.With(attribute, value);
+                        }
                     }
+                    var id = Guid.CreateVersion7();
+                    records.Add(new BulkSourceRecord(externalId, id, lon, lat, incoming));
+                    versions.Add(FacilityVersionChange.First(id, state, externalId));
+                    report.Created++;
+                    break;
                 }
-                var id = Guid.CreateVersion7();
-                records.Add(new BulkSourceRecord(externalId, id, lon, lat, incoming));
-                versions.Add(FacilityVersionChange.First(id, state, externalId));
-                report.Created++;
-                break;
-            }
             case "ambiguous" or "pending":
                 records.Add(new BulkSourceRecord(externalId, null, lon, lat, incoming));
                 report.NeedingReview++;
                 break;
             default:
-            {
-                var facility = current!;
-                var changes = Resolution.Changes(incoming, previous, provenance, dataset.Id, dataset.OwnedAttributes, dataset.Confidence,
-                    returnsAfterRemoval);
-                // A record's changes clear a value only where it owns the attribute and emptied it.
-                var version = FacilityVersionChange.Next(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, externalId,
-                    [.. changes.Where(c => c.Value is null).Select(c => c.Key)]);
-                records.Add(new BulkSourceRecord(externalId, facility.Id, lon, lat, incoming));
-                if (version is not null)
                 {
-                    versions.Add(version);
+                    var facility = current!;
+                    var changes = Resolution.Changes(incoming, previous, provenance, dataset.Id, dataset.OwnedAttributes, dataset.Confidence,
+                        returnsAfterRemoval);
+                    // A record's changes clear a value only where it owns the attribute and emptied it.
+                    var version = FacilityVersionChange.Next(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, externalId,
+                        [.. changes.Where(c => c.Value is null).Select(c => c.Key)]);
+                    records.Add(new BulkSourceRecord(externalId, facility.Id, lon, lat, incoming));
+                    if (version is not null)
+                    {
+                        versions.Add(version);
+                    }
+                    if (outcome == "merge")
+                    {
+                        report.Merged++;
+                    }
+                    else if (version is null)
+                    {
+                        report.Unchanged++;
+                    }
+                    else
+                    {
+                        report.Updated++;
+                    }
+                    break;
                 }
-                if (outcome == "merge")
-                {
-                    report.Merged++;
-                }
-                else if (version is null)
-                {
-                    report.Unchanged++;
-                }
-                else
-                {
-                    report.Updated++;
-                }
-                break;
-            }
         }
     }
 

@@ -117,7 +117,9 @@ public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, R
             }
             string status;
             DateTime updatedAt;
-            await using (var read = new NpgsqlCommand("select status, updated_at from facilities where id = $1", connection, transaction))
+            // The row lock before the report references the facility: inserting takes a key-share lock, and two reports
+            // each holding one while waiting to lock the row for its confidence would deadlock.
+            await using (var read = new NpgsqlCommand("select status, updated_at from facilities where id = $1 for update", connection, transaction))
             {
                 read.Parameters.AddWithValue(id);
                 await using var reader = await read.ExecuteReaderAsync(cancellationToken);
