@@ -48,8 +48,8 @@ public static class FacilityConfidence
 
     /// <summary>
     /// Recomputes the facilities a set-based writer names with <paramref name="idsQuery"/>: a query of one uuid column
-    /// that may use <c>$2</c> (<paramref name="now"/>) and <c>$7</c> (<paramref name="extra"/>). Answers how many
-    /// stored values moved.
+    /// that may use <c>$2</c> (<paramref name="now"/>), <c>$3</c>–<c>$6</c> (the parameters, in the order of
+    /// <see cref="ConfidenceParameters"/>) and <c>$7</c> (<paramref name="extra"/>). Answers how many stored values moved.
     /// </summary>
     public static async Task<long> RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string idsQuery,
         DateTime now, ConfidenceParameters parameters, CancellationToken ct, object? extra = null)

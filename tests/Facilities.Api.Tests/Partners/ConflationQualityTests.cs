@@ -27,6 +27,7 @@ public sealed class ConflationQualityTests(ApiFixture fixture, ITestOutputHelper
         Assert.Equal("succeeded", (string?)(await government.ImportTextAsync(official, "nptm.csv", officialCsv))["state"]);
         var import = await crowd.ImportTextAsync(community, "copy.csv", communityCsv);
         Assert.Equal("succeeded", (string?)import["state"]);
+        output.WriteLine($"community import, ms per phase: {import["report"]!["phases_ms"]!.ToJsonString()}");
 
         await using var dataSource = fixture.Database.CreateDataSource();
         var figures = await ConflationQuality.MeasureAsync(dataSource, official, community, copies, added);
