@@ -14,12 +14,19 @@ public sealed class ConflationQualityTests(ApiFixture fixture, ITestOutputHelper
         using var government = await PartnerClient.CreateAsync(fixture, "Australian Government");
         var official = await government.CreateDatasetAsync(new
         {
-            name = "NPTM", license = "CC-BY-4.0", attribution = "© Commonwealth of Australia", preset = "au_nptm",
+            name = "NPTM",
+            license = "CC-BY-4.0",
+            attribution = "© Commonwealth of Australia",
+            preset = "au_nptm",
         });
         using var crowd = await PartnerClient.CreateAsync(fixture, "Crowd");
         var community = await crowd.CreateDatasetAsync(new
         {
-            name = "Community copy", kind = "osm", license = "ODbL-1.0", attribution = "test", preset = "au_nptm",
+            name = "Community copy",
+            kind = "osm",
+            license = "ODbL-1.0",
+            attribution = "test",
+            preset = "au_nptm",
         });
         var officialCsv = ConflationQuality.Official(4000);
         var (communityCsv, copies, added) = ConflationQuality.Community(officialCsv);
