@@ -105,7 +105,7 @@ async Task<(double Seconds, JsonNode Report)> ImportAsync(string database, strin
     var rules = new ReputationRules();
     var closures = new SourceClosures(dataSource, categories, rules, new ProposalDecisions(rules, TimeProvider.System), TimeProvider.System);
     var runner = new ImportRunner(importDb, categories, Options.Create(new ImportOptions()), NullLogger<ImportRunner>.Instance, TimeProvider.System,
-        closures);
+        closures, rules);
     var stopwatch = Stopwatch.StartNew();
     await runner.RunAsync(importId, CancellationToken.None);
     var seconds = stopwatch.Elapsed.TotalSeconds;
@@ -132,97 +132,97 @@ const string BenchMapping = """{"id": "id", "lon": "lon", "lat": "lat", "name": 
 switch (mode)
 {
     case "throughput" or "memory":
-    {
-        await EnsureLayerAsync();
-        var csv = Path.Combine(Path.GetTempPath(), $"bench-import-{rows}.csv");
-        // Half the rows sit 0–20 m from an existing toilet (they merge), half 300 m+ away from a city centre's
-        // toilets in open space (they create).
-        Console.Error.WriteLine($"writing {rows:N0} rows to {csv}...");
-        var anchors = new List<(double Lon, double Lat)>();
-        await using (var dataSource = new NpgsqlDataSourceBuilder(Db(LayerDb)).Build())
-        await using (var command = dataSource.CreateCommand(
-            $"select ST_X(geom), ST_Y(geom) from facilities where category = 'toilet' order by id limit {Math.Min(rows, 400_000)}"))
-        await using (var reader = await command.ExecuteReaderAsync())
         {
-            while (await reader.ReadAsync())
+            await EnsureLayerAsync();
+            var csv = Path.Combine(Path.GetTempPath(), $"bench-import-{rows}.csv");
+            // Half the rows sit 0–20 m from an existing toilet (they merge), half 300 m+ away from a city centre's
+            // toilets in open space (they create).
+            Console.Error.WriteLine($"writing {rows:N0} rows to {csv}...");
+            var anchors = new List<(double Lon, double Lat)>();
+            await using (var dataSource = new NpgsqlDataSourceBuilder(Db(LayerDb)).Build())
+            await using (var command = dataSource.CreateCommand(
+                $"select ST_X(geom), ST_Y(geom) from facilities where category = 'toilet' order by id limit {Math.Min(rows, 400_000)}"))
+            await using (var reader = await command.ExecuteReaderAsync())
             {
-                anchors.Add((reader.GetDouble(0), reader.GetDouble(1)));
+                while (await reader.ReadAsync())
+                {
+                    anchors.Add((reader.GetDouble(0), reader.GetDouble(1)));
+                }
             }
-        }
-        var random = new Random(7);
-        await using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false)))
-        {
-            await writer.WriteLineAsync("id,lon,lat,name,wheelchair");
-            for (var i = 0; i < rows; i++)
+            var random = new Random(7);
+            await using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false)))
             {
-                var anchor = anchors[i % anchors.Count];
-                var near = i % 2 == 0;
-                var (lon, lat) = near
-                    ? (anchor.Lon + (random.NextDouble() - 0.5) * 0.0003, anchor.Lat + (random.NextDouble() - 0.5) * 0.0002)
-                    : (anchor.Lon + 0.5 + random.NextDouble() * 0.3, anchor.Lat + random.NextDouble() * 0.2);
-                await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"b{i},{lon:F7},{lat:F7},Facility {i},{(i % 3 == 0 ? "yes" : "no")}"));
+                await writer.WriteLineAsync("id,lon,lat,name,wheelchair");
+                for (var i = 0; i < rows; i++)
+                {
+                    var anchor = anchors[i % anchors.Count];
+                    var near = i % 2 == 0;
+                    var (lon, lat) = near
+                        ? (anchor.Lon + (random.NextDouble() - 0.5) * 0.0003, anchor.Lat + (random.NextDouble() - 0.5) * 0.0002)
+                        : (anchor.Lon + 0.5 + random.NextDouble() * 0.3, anchor.Lat + random.NextDouble() * 0.2);
+                    await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"b{i},{lon:F7},{lat:F7},Facility {i},{(i % 3 == 0 ? "yes" : "no")}"));
+                }
             }
+            var dryRun = mode == "memory";
+            var database = LayerDb;
+            if (!dryRun)
+            {
+                database = LayerDb + "_run";
+                Console.Error.WriteLine($"copying the layer to {database}...");
+                await Admin($"drop database if exists {database} with (force)");
+                await Admin($"create database {database} template {LayerDb}");
+            }
+            var dataset = await DatasetAsync(database, "Bench partner", "official", BenchMapping);
+            Console.Error.WriteLine($"importing ({(dryRun ? "dry run" : "committed")})...");
+            var (seconds, report) = await ImportAsync(database, csv, dryRun, dataset);
+            var r = report["report"]!;
+            var peak = PeakRssBytes() / 1024.0 / 1024.0;
+            Console.WriteLine($"mode {mode}: {rows:N0} rows against {LayerRows:N0} facilities, {(dryRun ? "dry run" : "committed")}");
+            Console.WriteLine($"  state {report["state"]} {report["error"]}");
+            Console.WriteLine($"  created {r["created"]}, merged {r["merged"]}, needing review {r["needing_review"]}, rejected {r["rejected_count"]}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  time {seconds:F1} s, {rows / seconds:N0} rows/s, peak RSS {peak:F0} MB"));
+            Console.WriteLine($"  phases (ms): {Phases(report)}");
+            Console.WriteLine(mode == "throughput"
+                ? $"  target <= 30 s: {(seconds <= 30 ? "PASS" : "MISS")}"
+                : $"  target peak RSS <= 500 MB: {(peak <= 500 ? "PASS" : "MISS")}");
+            if (!dryRun)
+            {
+                await Admin($"drop database if exists {database} with (force)");
+            }
+            File.Delete(csv);
+            break;
         }
-        var dryRun = mode == "memory";
-        var database = LayerDb;
-        if (!dryRun)
-        {
-            database = LayerDb + "_run";
-            Console.Error.WriteLine($"copying the layer to {database}...");
-            await Admin($"drop database if exists {database} with (force)");
-            await Admin($"create database {database} template {LayerDb}");
-        }
-        var dataset = await DatasetAsync(database, "Bench partner", "official", BenchMapping);
-        Console.Error.WriteLine($"importing ({(dryRun ? "dry run" : "committed")})...");
-        var (seconds, report) = await ImportAsync(database, csv, dryRun, dataset);
-        var r = report["report"]!;
-        var peak = PeakRssBytes() / 1024.0 / 1024.0;
-        Console.WriteLine($"mode {mode}: {rows:N0} rows against {LayerRows:N0} facilities, {(dryRun ? "dry run" : "committed")}");
-        Console.WriteLine($"  state {report["state"]} {report["error"]}");
-        Console.WriteLine($"  created {r["created"]}, merged {r["merged"]}, needing review {r["needing_review"]}, rejected {r["rejected_count"]}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  time {seconds:F1} s, {rows / seconds:N0} rows/s, peak RSS {peak:F0} MB"));
-        Console.WriteLine($"  phases (ms): {Phases(report)}");
-        Console.WriteLine(mode == "throughput"
-            ? $"  target <= 30 s: {(seconds <= 30 ? "PASS" : "MISS")}"
-            : $"  target peak RSS <= 500 MB: {(peak <= 500 ? "PASS" : "MISS")}");
-        if (!dryRun)
-        {
-            await Admin($"drop database if exists {database} with (force)");
-        }
-        File.Delete(csv);
-        break;
-    }
     case "quality":
-    {
-        const string database = "facilities_quality_bench";
-        await Admin($"drop database if exists {database} with (force)");
-        await Admin($"create database {database}");
-        await Migrator.MigrateAsync(Db(database));
-        var mapping = """{"id": "FacilityID", "lat": "Latitude", "lon": "Longitude", "wheelchair": {"column": "Accessible", "values": {"TRUE": "yes", "FALSE": "no"}}}""";
-        var official = await DatasetAsync(database, "NPTM", "official", mapping);
-        var community = await DatasetAsync(database, "Community copy", "osm", mapping);
-        var officialCsv = ConflationQuality.Official(null);
-        var (communityCsv, copies, added) = ConflationQuality.Community(officialCsv);
-        var officialPath = Path.GetTempFileName();
-        var communityPath = Path.GetTempFileName();
-        await File.WriteAllTextAsync(officialPath, officialCsv);
-        await File.WriteAllTextAsync(communityPath, communityCsv);
-        var (s1, _) = await ImportAsync(database, officialPath, false, official);
-        var (s2, report) = await ImportAsync(database, communityPath, false, community);
-        await using var dataSource = new NpgsqlDataSourceBuilder(Db(database)).Build();
-        var f = await ConflationQuality.MeasureAsync(dataSource, official, community, copies, added);
-        Console.WriteLine("mode quality: Australia's National Public Toilet Map (22,513 rows) + noisy community copy");
-        Console.WriteLine($"  copies {f.Copies:N0}, new {f.New:N0}; merged {f.Merged:N0}, correct {f.Correct:N0}, wrong {f.WrongMerges:N0}, in review {f.InReview:N0}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  precision {f.Precision:F4} (target 0.99: {(f.Precision >= 0.99 ? "PASS" : "MISS")}), recall {f.Recall:F4} (target 0.97: {(f.Recall >= 0.97 ? "PASS" : "MISS")})"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  official import {s1:F1} s, community import {s2:F1} s; phases (ms): {Phases(report)}"));
-        await dataSource.DisposeAsync();
-        await Admin($"drop database if exists {database} with (force)");
-        File.Delete(officialPath);
-        File.Delete(communityPath);
-        break;
-    }
+        {
+            const string database = "facilities_quality_bench";
+            await Admin($"drop database if exists {database} with (force)");
+            await Admin($"create database {database}");
+            await Migrator.MigrateAsync(Db(database));
+            var mapping = """{"id": "FacilityID", "lat": "Latitude", "lon": "Longitude", "wheelchair": {"column": "Accessible", "values": {"TRUE": "yes", "FALSE": "no"}}}""";
+            var official = await DatasetAsync(database, "NPTM", "official", mapping);
+            var community = await DatasetAsync(database, "Community copy", "osm", mapping);
+            var officialCsv = ConflationQuality.Official(null);
+            var (communityCsv, copies, added) = ConflationQuality.Community(officialCsv);
+            var officialPath = Path.GetTempFileName();
+            var communityPath = Path.GetTempFileName();
+            await File.WriteAllTextAsync(officialPath, officialCsv);
+            await File.WriteAllTextAsync(communityPath, communityCsv);
+            var (s1, _) = await ImportAsync(database, officialPath, false, official);
+            var (s2, report) = await ImportAsync(database, communityPath, false, community);
+            await using var dataSource = new NpgsqlDataSourceBuilder(Db(database)).Build();
+            var f = await ConflationQuality.MeasureAsync(dataSource, official, community, copies, added);
+            Console.WriteLine("mode quality: Australia's National Public Toilet Map (22,513 rows) + noisy community copy");
+            Console.WriteLine($"  copies {f.Copies:N0}, new {f.New:N0}; merged {f.Merged:N0}, correct {f.Correct:N0}, wrong {f.WrongMerges:N0}, in review {f.InReview:N0}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  precision {f.Precision:F4} (target 0.99: {(f.Precision >= 0.99 ? "PASS" : "MISS")}), recall {f.Recall:F4} (target 0.97: {(f.Recall >= 0.97 ? "PASS" : "MISS")})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  official import {s1:F1} s, community import {s2:F1} s; phases (ms): {Phases(report)}"));
+            await dataSource.DisposeAsync();
+            await Admin($"drop database if exists {database} with (force)");
+            File.Delete(officialPath);
+            File.Delete(communityPath);
+            break;
+        }
     default:
         Console.Error.WriteLine("usage: Facilities.ImportBenchmarks throughput|memory|quality [rows]");
         return 2;

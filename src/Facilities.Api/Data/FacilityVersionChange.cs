@@ -4,7 +4,8 @@ namespace Facilities.Api.Data;
 
 /// <summary>
 /// One new version of one facility: the state after, the diff, the snapshot, which attributes now come from the
-/// record <see cref="ExternalId"/> and which lost their value. <see cref="FacilityWriter"/> and
+/// record <see cref="ExternalId"/> (<see cref="SetAttributes"/>: their provenance names it) and which lost their value
+/// and their provenance (<see cref="ClearedAttributes"/>). <see cref="FacilityWriter"/> and
 /// <see cref="FacilityBulkWriter"/> both compute versions here, so a version reads the same whichever wrote it.
 /// </summary>
 public sealed record FacilityVersionChange(Guid FacilityId, bool Created, int Version, FacilityState After, JsonObject Changes,
@@ -21,10 +22,13 @@ public sealed record FacilityVersionChange(Guid FacilityId, bool Created, int Ve
     }
 
     /// <summary>The next version of an existing facility with <paramref name="changes"/> applied (public attribute
-    /// names, null clearing a value), or null when they leave every value as it was (no version is written).</summary>
+    /// names, null clearing a value), or null when they leave every value as it was (no version is written).
+    /// <paramref name="clearedBySource"/>: attributes the record itself says have no value, as their owner: their
+    /// provenance names the record (the owner's value is "none") instead of being dropped.</summary>
     public static FacilityVersionChange? Next(Guid id, int currentVersion, FacilityState before,
-        IReadOnlyDictionary<string, JsonNode?> changes, string externalId)
+        IReadOnlyDictionary<string, JsonNode?> changes, string externalId, IReadOnlyCollection<string>? clearedBySource = null)
     {
+        clearedBySource ??= [];
         var after = changes.Aggregate(before, (state, change) => state.With(change.Key, change.Value));
         var oldValues = before.KnownAttributes();
         var newValues = after.KnownAttributes();
@@ -44,7 +48,8 @@ public sealed record FacilityVersionChange(Guid FacilityId, bool Created, int Ve
         var snapshot = new JsonObject(newValues.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value.DeepClone())));
         var kind = after.Status == "removed" && before.Status != "removed" ? "removed" : "updated";
         return new FacilityVersionChange(id, false, currentVersion + 1, after, diff, snapshot,
-            [.. changed.Where(newValues.ContainsKey)], [.. changed.Where(name => !newValues.ContainsKey(name))], kind, externalId);
+            [.. changed.Where(name => newValues.ContainsKey(name) || clearedBySource.Contains(name))],
+            [.. changed.Where(name => !newValues.ContainsKey(name) && !clearedBySource.Contains(name))], kind, externalId);
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Facilities.Api.Features.Reputation;
 using Npgsql;
 
 namespace Facilities.Api.Data;
@@ -10,7 +11,7 @@ namespace Facilities.Api.Data;
 /// database: its datasets, then every feature through <see cref="FacilityWriter"/>, all in one transaction, so a
 /// failed load leaves nothing behind and is retried on the next start.
 /// </summary>
-public sealed class SeedLoader(NpgsqlDataSource dataSource, ILogger<SeedLoader> logger)
+public sealed class SeedLoader(NpgsqlDataSource dataSource, ReputationRules rules, ILogger<SeedLoader> logger)
 {
     public const string FileName = "facilities.geojson";
 
@@ -57,6 +58,7 @@ public sealed class SeedLoader(NpgsqlDataSource dataSource, ILogger<SeedLoader> 
         }
 
         var count = 0;
+        var created = new List<Guid>();
         foreach (var feature in root["features"]?.AsArray() ?? [])
         {
             var p = feature!["properties"]!.AsObject();
@@ -86,9 +88,12 @@ public sealed class SeedLoader(NpgsqlDataSource dataSource, ILogger<SeedLoader> 
             };
             var source = new VersionSource(datasetIds[Text(p, "dataset")!], Text(p, "record_id")!,
                 state.LastVerifiedAt ?? DateTime.UtcNow, state.Confidence, "Demo data (synthetic) loaded on first start");
-            await FacilityWriter.CreateAsync(connection, transaction, state, source, cancellationToken);
+            created.Add(await FacilityWriter.CreateAsync(connection, transaction, state, source, cancellationToken));
             count++;
         }
+        // The file's confidence values are where each facility starts; what is published follows the one definition
+        // (its sources, here), like every later write.
+        await FacilityConfidence.RefreshAsync(connection, transaction, created, DateTime.UtcNow, rules.ConfidenceParameters(), cancellationToken);
 
         await using (var mark = new NpgsqlCommand("insert into seed_loads (file, sha256) values ($1, $2)", connection, transaction))
         {

@@ -47,6 +47,7 @@ public static class Contributors
             .AddPolicy(AccountsEndpoints.AdminPolicy, policy => policy.RequireRole(Contributor.AdminRole));
         services.AddHostedService<FirstAdmin>();
         services.AddHostedService<ProposalExpiry>();
+        services.AddHostedService<ConfidenceAgeing>();
         services.AddContributionRateLimits(configuration);
         services.AddSingleton<ProposalDecisions>();
         services.AddSingleton<SourceClosures>();

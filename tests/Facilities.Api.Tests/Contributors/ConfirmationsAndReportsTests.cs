@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Facilities.Api.Features.Proposals;
+using Facilities.Api.Features.Reputation;
 
 namespace Facilities.Api.Tests.Contributors;
 
@@ -82,6 +84,71 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
         Assert.Equal("closure_supported", second.GetProperty("effect").GetString());
         Assert.Equal(proposal, second.GetProperty("proposal_id").GetGuid());
         Assert.Equal("removed", (await fixture.FacilityAsync(facility)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Open_reports_lower_confidence_until_a_verification_a_change_or_time_answers_them_and_verifications_raise_it_for_a_year()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        double Confidence(JsonElement e) => e.GetProperty("confidence").GetDouble();
+        Assert.Equal(0.6, Confidence(await fixture.FacilityAsync(facility))); // one community record
+        var url = $"/api/v1/facilities/{facility}/reports";
+        var established = await fixture.RegisterAsync(100); // weight 2
+
+        Assert.Equal(0.6, Confidence(await PostAsync(await fixture.RegisterAsync(), url, new { reason = "dirty" }))); // weight 0
+        Assert.Equal(0.486, Confidence(await PostAsync(established, url, new { reason = "dirty" }))); // × 0.9²
+        Assert.Equal(0.486, Confidence(await PostAsync(established, url, new { reason = "unsafe" }))); // one per account
+        Assert.Equal(0.486, Confidence(await fixture.FacilityAsync(facility)));
+
+        // Ninety days on, nobody having answered, the reports are no longer open.
+        await fixture.ExecuteAsync("update reports set created_at = created_at - interval '90 days 1 hour' where facility_id = $1", facility);
+        await AgeAsync();
+        Assert.Equal(0.6, Confidence(await fixture.FacilityAsync(facility)));
+
+        // A verification answers an open report, and counts itself.
+        Assert.Equal(0.486, Confidence(await PostAsync(established, url, new { reason = "dirty" })));
+        var verified = await PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{facility}/confirmations", new { });
+        Assert.Equal(0.68, Confidence(verified)); // 1 − 0.4 × 0.8
+
+        // So does a change: an accepted edit is a new version.
+        Assert.Equal(0.551, Confidence(await PostAsync(established, url, new { reason = "dirty" })));
+        var edit = await ContributorsFixture.ProposeAsync(fixture.Admin, new
+        {
+            kind = "update",
+            facility_id = facility,
+            changes = new { fee = false },
+            comment = "Cleaned and free now"
+        });
+        Assert.Equal("accepted", edit.GetProperty("state").GetString());
+        Assert.Equal(0.68, Confidence(await fixture.FacilityAsync(facility)));
+
+        // A verification counts for a year.
+        await fixture.ExecuteAsync("update confirmations set created_at = created_at - interval '365 days 1 hour' where facility_id = $1", facility);
+        await AgeAsync();
+        Assert.Equal(0.6, Confidence(await fixture.FacilityAsync(facility)));
+    }
+
+    [Fact]
+    public async Task Reports_made_at_once_all_count_in_the_stored_confidence()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var reporters = new List<Account>();
+        for (var i = 0; i < 8; i++)
+        {
+            reporters.Add(await fixture.RegisterAsync(100));
+        }
+
+        var answers = await Task.WhenAll(reporters.Select(r => r.Client.PostAsJsonAsync($"/api/v1/facilities/{facility}/reports", new { reason = "dirty" })));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.StatusCode));
+        // Each confidence was computed under the row lock, after the reports committed before it: the last one has all.
+        Assert.Equal(Math.Round(0.6 * Math.Pow(0.9, 16), 3), (await fixture.FacilityAsync(facility)).GetProperty("confidence").GetDouble());
+    }
+
+    private async Task AgeAsync()
+    {
+        await using var dataSource = fixture.Database.CreateDataSource();
+        await ConfidenceAgeing.AgeAsync(dataSource, new ReputationRules(), DateTime.UtcNow, default);
     }
 
     [Fact]

@@ -14,12 +14,19 @@ public sealed class ConflationQualityTests(ApiFixture fixture, ITestOutputHelper
         using var government = await PartnerClient.CreateAsync(fixture, "Australian Government");
         var official = await government.CreateDatasetAsync(new
         {
-            name = "NPTM", license = "CC-BY-4.0", attribution = "© Commonwealth of Australia", preset = "au_nptm",
+            name = "NPTM",
+            license = "CC-BY-4.0",
+            attribution = "© Commonwealth of Australia",
+            preset = "au_nptm",
         });
         using var crowd = await PartnerClient.CreateAsync(fixture, "Crowd");
         var community = await crowd.CreateDatasetAsync(new
         {
-            name = "Community copy", kind = "osm", license = "ODbL-1.0", attribution = "test", preset = "au_nptm",
+            name = "Community copy",
+            kind = "osm",
+            license = "ODbL-1.0",
+            attribution = "test",
+            preset = "au_nptm",
         });
         var officialCsv = ConflationQuality.Official(4000);
         var (communityCsv, copies, added) = ConflationQuality.Community(officialCsv);
@@ -27,6 +34,7 @@ public sealed class ConflationQualityTests(ApiFixture fixture, ITestOutputHelper
         Assert.Equal("succeeded", (string?)(await government.ImportTextAsync(official, "nptm.csv", officialCsv))["state"]);
         var import = await crowd.ImportTextAsync(community, "copy.csv", communityCsv);
         Assert.Equal("succeeded", (string?)import["state"]);
+        output.WriteLine($"community import, ms per phase: {import["report"]!["phases_ms"]!.ToJsonString()}");
 
         await using var dataSource = fixture.Database.CreateDataSource();
         var figures = await ConflationQuality.MeasureAsync(dataSource, official, community, copies, added);

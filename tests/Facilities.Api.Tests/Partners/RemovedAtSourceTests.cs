@@ -10,6 +10,8 @@ namespace Facilities.Api.Tests.Partners;
 /// <summary>
 /// A record missing from a reimport of a dataset that does not own <c>status</c>: the community is asked through a
 /// pending closure proposal, opened in the import's transaction by the partner's system account (weight 0), once.
+/// A record that comes back brings its facility back: the closure its removal opened is withdrawn, or, where the
+/// partner owns status, the facility its removal marked removed reopens.
 /// </summary>
 public sealed class RemovedAtSourceTests(ContributorsFixture fixture) : IClassFixture<ContributorsFixture>
 {
@@ -84,15 +86,103 @@ public sealed class RemovedAtSourceTests(ContributorsFixture fixture) : IClassFi
         Assert.Equal([reportedProposal], await PendingClosuresAsync(pavilion));
     }
 
-    private static object Dataset(string name) => new
+    [Fact]
+    public async Task A_record_back_in_a_later_import_withdraws_the_pending_closure_its_removal_opened()
+    {
+        using var partner = await PartnerAsync("Hackney parks");
+        var dataset = await partner.CreateDatasetAsync(Dataset("Hackney park toilets"));
+        var both = Header + "H1,Lido,54.1,-1.1\nH2,Boathouse,54.2,-1.2\n";
+        await partner.ImportTextAsync(dataset, "parks.csv", both);
+        var boathouse = await FacilityIdAsync(54.2, -1.2);
+        var before = await fixture.FacilityAsync(boathouse);
+        var removal = (await partner.ImportTextAsync(dataset, "parks.csv", Header + "H1,Lido,54.1,-1.1\n"))["report"]!;
+        var proposalId = (Guid)removal["closure_proposals_needed"]!.AsArray().Single()!["proposal_id"]!;
+        Assert.Empty((await fixture.FacilityAsync(boathouse)).GetProperty("sources").EnumerateArray());
+
+        // A dry run says what it would withdraw and withdraws nothing.
+        var dry = (await partner.ImportTextAsync(dataset, "parks.csv", both, dryRun: true))["report"]!;
+        Assert.Equal(1, (int)dry["returned_at_source"]!);
+        Assert.Equal(proposalId, (Guid)dry["closure_proposals_withdrawn"]!.AsArray().Single()!);
+        Assert.Equal([proposalId], await PendingClosuresAsync(boathouse));
+
+        var back = (await partner.ImportTextAsync(dataset, "parks.csv", both))["report"]!;
+
+        Assert.Equal(1, (int)back["returned_at_source"]!);
+        Assert.Equal(0, (int)back["created"]!);
+        Assert.Equal(proposalId, (Guid)back["closure_proposals_withdrawn"]!.AsArray().Single()!);
+        var proposal = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>($"/api/v1/proposals/{proposalId}");
+        Assert.Equal("withdrawn", proposal.GetProperty("state").GetString());
+        Assert.Empty(await PendingClosuresAsync(boathouse));
+        // The record is live again: the facility's source, and its confidence, are what they were before the removal.
+        var after = await fixture.FacilityAsync(boathouse);
+        Assert.Equal("open", after.GetProperty("status").GetString());
+        Assert.Equal("H2", after.GetProperty("sources").EnumerateArray().Single().GetProperty("record_id").GetString());
+        Assert.Equal(before.GetProperty("confidence").GetDouble(), after.GetProperty("confidence").GetDouble());
+        Assert.Equal(0, await fixture.ScalarAsync(
+            "select count(*) from source_records s join datasets d on d.id = s.dataset_id where d.id = $1 and s.removed_at is not null", dataset));
+
+        // A closure the community opened itself is the community's to decide: the record's return leaves it pending.
+        var reporter = await fixture.RegisterAsync();
+        using var reported = await reporter.Client.PostAsJsonAsync($"/api/v1/facilities/{boathouse}/reports", new { reason = "closed" });
+        var reportedProposal = (await reported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("proposal_id").GetGuid();
+        await partner.ImportTextAsync(dataset, "parks.csv", Header + "H1,Lido,54.1,-1.1\n");
+        var again = (await partner.ImportTextAsync(dataset, "parks.csv", both))["report"]!;
+        Assert.Empty(again["closure_proposals_withdrawn"]!.AsArray());
+        Assert.Equal([reportedProposal], await PendingClosuresAsync(boathouse));
+    }
+
+    [Fact]
+    public async Task A_record_back_in_a_later_import_reopens_the_facility_its_removal_marked_removed_when_the_partner_owns_status()
+    {
+        using var partner = await PartnerAsync("Lambeth parks");
+        var dataset = await partner.CreateDatasetAsync(Dataset("Lambeth park toilets", "status"));
+        var both = Header + "L1,Cafe,55.1,-1.1\nL2,Bowling green,55.2,-1.2\n";
+        await partner.ImportTextAsync(dataset, "parks.csv", both);
+        var green = await FacilityIdAsync(55.2, -1.2);
+        var removal = (await partner.ImportTextAsync(dataset, "parks.csv", Header + "L1,Cafe,55.1,-1.1\n"))["report"]!;
+        Assert.Equal(1, (int)removal["removed_at_source"]!);
+        Assert.Empty(removal["closure_proposals_needed"]!.AsArray());
+        var removed = await fixture.FacilityAsync(green);
+        Assert.Equal("removed", removed.GetProperty("status").GetString());
+
+        var back = (await partner.ImportTextAsync(dataset, "parks.csv", both))["report"]!;
+
+        Assert.Equal(1, (int)back["returned_at_source"]!);
+        Assert.Equal(1, (int)back["updated"]!);
+        var reopened = await fixture.FacilityAsync(green);
+        Assert.Equal("open", reopened.GetProperty("status").GetString());
+        Assert.Equal(removed.GetProperty("version").GetInt32() + 1, reopened.GetProperty("version").GetInt32());
+        var sources = reopened.GetProperty("sources");
+        Assert.Equal("L2", sources[reopened.GetProperty("provenance").GetProperty("status").GetProperty("source").GetInt32()]
+            .GetProperty("record_id").GetString());
+        var history = await fixture.Anonymous.GetFromJsonAsync<JsonElement>($"/api/v1/facilities/{green}/history");
+        var last = history.GetProperty("versions").EnumerateArray().Last();
+        Assert.Equal("open", last.GetProperty("changes").GetProperty("status").GetProperty("to").GetString());
+        Assert.Equal(0.9, reopened.GetProperty("confidence").GetDouble());
+        Assert.Contains(green, await NearbyIdsAsync(55.2, -1.2));
+
+        // Reimporting the same file again changes nothing.
+        var same = (await partner.ImportTextAsync(dataset, "parks.csv", both))["report"]!;
+        Assert.Equal(0, (int)same["returned_at_source"]!);
+        Assert.Equal(2, (int)same["unchanged"]!);
+    }
+
+    private static object Dataset(string name, params string[] owned) => new
     {
         name,
         license = "CC-BY-4.0",
         attribution = name,
         category = "toilet",
         mapping = new JsonObject { ["id"] = "ref", ["lat"] = "lat", ["lon"] = "lon", ["name"] = "name" },
-        owned_attributes = Array.Empty<string>(),
+        owned_attributes = owned,
     };
+
+    private async Task<List<Guid>> NearbyIdsAsync(double lat, double lon)
+    {
+        var near = await fixture.Anonymous.GetFromJsonAsync<JsonElement>(
+            FormattableString.Invariant($"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=20"));
+        return [.. near.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetGuid())];
+    }
 
     private async Task<PartnerClient> PartnerAsync(string name)
     {

@@ -10,11 +10,17 @@ namespace Facilities.Api.Tests.Partners;
 /// edits as disputes; the partner's feedback lists what the community changed, oldest first, with a cursor.</summary>
 public sealed class ReviewAndFeedbackTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
+    private static readonly ConfidenceParameters Confidence = new Facilities.Api.Features.Reputation.ReputationRules().ConfidenceParameters();
+
     private static readonly Guid Community = Guid.Parse("00000000-0000-0000-0000-000000000001");
 
     private static object Dataset(string name, params string[] owned) => new
     {
-        name, license = "OGL-UK-3.0", attribution = name, category = "toilet", owned_attributes = owned.ToList(),
+        name,
+        license = "OGL-UK-3.0",
+        attribution = name,
+        category = "toilet",
+        owned_attributes = owned.ToList(),
         mapping = new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name", ["wheelchair"] = "wheelchair" },
     };
 
@@ -61,9 +67,9 @@ public sealed class ReviewAndFeedbackTests(ApiFixture fixture) : IClassFixture<A
             var parkItem = await Db.CountAsync(fixture.Database, "select count(*) from review_items where id = $1 and details->>'external_id' = 'p1'", items[0]) == 1
                 ? items[0] : items[1];
             var squareItem = items.Single(i => i != parkItem);
-            chosen = await AmbiguousMatches.ResolveAsync(connection, tx, parkItem, west, null, default);
-            created = await AmbiguousMatches.ResolveAsync(connection, tx, squareItem, null, null, default);
-            var twice = await Assert.ThrowsAsync<DomainException>(() => AmbiguousMatches.ResolveAsync(connection, tx, parkItem, east, null, default));
+            chosen = await AmbiguousMatches.ResolveAsync(connection, tx, parkItem, west, null, Confidence, default);
+            created = await AmbiguousMatches.ResolveAsync(connection, tx, squareItem, null, null, Confidence, default);
+            var twice = await Assert.ThrowsAsync<DomainException>(() => AmbiguousMatches.ResolveAsync(connection, tx, parkItem, east, null, Confidence, default));
             Assert.Equal(409, twice.Status);
             await tx.CommitAsync();
         }

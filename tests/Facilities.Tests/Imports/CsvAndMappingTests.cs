@@ -59,7 +59,10 @@ public sealed class CsvAndMappingTests
             null, new Dictionary<string, string>()), CoordinateSystems.Find("EPSG:4326")!, null);
         var row = (MappedRow)mapper.Map(new SourceRecord(1, new Dictionary<string, string?>
         {
-            ["x"] = "1", ["y"] = "2", ["w"] = "sometimes", ["h"] = "Summer (April - September) 7:30am - 8pm",
+            ["x"] = "1",
+            ["y"] = "2",
+            ["w"] = "sometimes",
+            ["h"] = "Summer (April - September) 7:30am - 8pm",
         }));
         Assert.False(row.Attributes.ContainsKey("wheelchair"));
         Assert.False(row.Attributes.ContainsKey("opening_hours"));
@@ -104,10 +107,33 @@ public sealed class CsvAndMappingTests
     }
 
     [Fact]
-    public void Confidence_grows_with_independent_sources_and_never_reaches_certainty()
+    public void An_owner_emptying_an_owned_attribute_clears_it_and_an_empty_attribute_it_does_not_own_changes_nothing()
     {
-        Assert.Equal(0.9, Resolution.CombinedConfidence([0.9]), 6);
-        Assert.Equal(0.97, Resolution.CombinedConfidence([0.9, 0.7]), 6);
-        Assert.Equal(0.99, Resolution.CombinedConfidence([0.9, 0.9, 0.9]), 6);
+        var previous = new JsonObject { ["name"] = "Lodge", ["opening_hours"] = "24/7", ["fee"] = true, ["wheelchair"] = "yes" };
+        var incoming = new JsonObject { ["name"] = "Lodge" };
+        var provenance = new Dictionary<string, AttributeSource>
+        {
+            ["opening_hours"] = new(0.9, Partner, true),
+            ["fee"] = new(0.9, Partner, false),
+            ["wheelchair"] = new(0.9, Partner, false),
+        };
+
+        var changes = Resolution.Changes(incoming, previous, provenance, Partner, ["opening_hours"], 0.9);
+
+        Assert.Equal(["opening_hours"], changes.Keys);
+        Assert.Null(changes["opening_hours"]);
+        // Never said before (a first merge): no observation, even of an owned attribute.
+        Assert.DoesNotContain("opening_hours", Resolution.Changes(incoming, null, provenance, Partner, ["opening_hours"], 0.9).Keys);
+    }
+
+    [Fact]
+    public void A_record_back_after_its_removal_reopens_its_facility_unless_it_gives_a_status()
+    {
+        var row = new JsonObject { ["name"] = "Lodge" };
+        Assert.Equal("open", (string?)Resolution.Changes(row, row, new Dictionary<string, AttributeSource>(), Partner, ["status"], 0.9,
+            returnsAfterRemoval: true)["status"]);
+        var closed = new JsonObject { ["name"] = "Lodge", ["status"] = "temporarily_closed" };
+        Assert.Equal("temporarily_closed", (string?)Resolution.Changes(closed, row, new Dictionary<string, AttributeSource>(), Partner, ["status"],
+            0.9, returnsAfterRemoval: true)["status"]);
     }
 }

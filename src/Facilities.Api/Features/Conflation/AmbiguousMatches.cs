@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Facilities.Api.Data;
 using Facilities.Api.Features.Imports;
 using Facilities.Api.Web;
 using Npgsql;
@@ -15,7 +16,7 @@ public static class AmbiguousMatches
 {
     /// <returns>The facility the record now belongs to (the chosen one, or the one created).</returns>
     public static async Task<Guid> ResolveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid reviewItemId,
-        Guid? chosenFacilityId, Guid? resolvedBy, CancellationToken cancellationToken)
+        Guid? chosenFacilityId, Guid? resolvedBy, ConfidenceParameters confidence, CancellationToken cancellationToken)
     {
         Guid datasetId;
         string externalId;
@@ -94,7 +95,7 @@ public static class AmbiguousMatches
             resolve.Parameters.Add(new NpgsqlParameter { Value = chosenFacilityId is null ? "created" : "merged" });
             facilityId = (Guid)(await resolve.ExecuteScalarAsync(cancellationToken))!;
         }
-        await ImportApplier.RefreshConfidenceAsync(connection, transaction, observedAt, cancellationToken);
+        await FacilityConfidence.RefreshAsync(connection, transaction, [facilityId], observedAt, confidence, cancellationToken);
         return facilityId;
     }
 }

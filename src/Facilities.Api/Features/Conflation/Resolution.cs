@@ -16,13 +16,19 @@ public sealed record AttributeSource(double Confidence, Guid? DatasetId, bool Ow
 /// <item>otherwise the most recent observation of the highest confidence wins: the record's value replaces the
 /// current one unless that came from a more confident source.</item>
 /// </list>
-/// The category is fixed by matching and never changed by a record; a record that says nothing about an attribute
-/// leaves it as it is.
+/// The category is fixed by matching and never changed by a record. A record that says nothing about an attribute
+/// (the file's field is empty, or not mapped) leaves it as it is — no observation — with one exception: an attribute
+/// the record's dataset owns and that the record gave a value for last time. The owner emptied it, and the owner's
+/// value for an owned attribute is what it says, here none: the value is cleared (a null change; its provenance
+/// names the record, see <see cref="Data.FacilityVersionChange.Next"/>). A record that comes back after it was removed at
+/// source (<c>returnsAfterRemoval</c>: its removal marked the facility removed) reopens it, unless the
+/// record itself gives a status.
 /// </summary>
 public static class Resolution
 {
     public static Dictionary<string, JsonNode?> Changes(JsonObject incoming, JsonObject? previous,
-        IReadOnlyDictionary<string, AttributeSource> provenance, Guid datasetId, IReadOnlyCollection<string> owned, double confidence)
+        IReadOnlyDictionary<string, AttributeSource> provenance, Guid datasetId, IReadOnlyCollection<string> owned, double confidence,
+        bool returnsAfterRemoval = false)
     {
         var changes = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var (attribute, value) in incoming)
@@ -51,25 +57,29 @@ public static class Resolution
             }
             changes[attribute] = value.DeepClone();
         }
+        if (previous is not null)
+        {
+            foreach (var attribute in owned)
+            {
+                if (attribute is not ("category" or "location") && previous[attribute] is not null && incoming[attribute] is null)
+                {
+                    changes[attribute] = null;
+                }
+            }
+        }
+        if (returnsAfterRemoval && incoming["status"] is null)
+        {
+            changes["status"] = "open";
+        }
         return changes;
     }
 
-    /// <summary>
-    /// How sure the service is that a facility exists as described, from the sources that vouch for it: each live
-    /// source record counts as independent evidence (1 − Π(1 − cᵢ)), capped below certainty. Open reports would
-    /// lower it; they belong to the contributions feature (see the README's seams).
-    /// </summary>
-    public static double CombinedConfidence(IEnumerable<double> sourceConfidences) =>
-        Math.Min(0.99, 1 - sourceConfidences.Aggregate(1.0, (rest, c) => rest * (1 - Math.Clamp(c, 0, 0.99))));
-
-    /// <summary>The confidence a record of a dataset of this kind carries.</summary>
+    /// <summary>The confidence a record of a dataset of this kind carries: what its values weigh here, and what the
+    /// record weighs in the facility's confidence (<c>source_kind_confidence</c>, migration 0008).</summary>
     public static double ForKind(string kind) => kind switch
     {
         "official" => 0.9,
         "osm" => 0.7,
         _ => 0.6,
     };
-
-    /// <summary>The same rule as <see cref="ForKind"/>, in SQL, for set-based updates.</summary>
-    public const string KindConfidenceSql = "case d.kind when 'official' then 0.9 when 'osm' then 0.7 else 0.6 end";
 }

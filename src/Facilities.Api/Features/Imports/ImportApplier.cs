@@ -110,16 +110,19 @@ public static class ImportApplier
     /// </summary>
     public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
         DateTime observedAt, string reason, ImportReport report, IReadOnlyCollection<string> rejectedIds, bool detectRemovals,
-        Guid? importId, SourceClosures closures, CancellationToken ct)
+        Guid? importId, SourceClosures closures, ConfidenceParameters confidence, CancellationToken ct)
     {
-        // Every writer takes this lock first (FacilityWriter, FacilityBulkWriter): from here to commit the layer cannot
-        // change under the matching, and the change feed stays gapless.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Lap(string phase)
         {
             report.PhasesMs[phase] = clock.ElapsedMilliseconds;
             clock.Restart();
         }
+        // Before the feed lock: withdrawing takes proposal rows, and every writer locks a proposal before the feed.
+        await ReturnedAtSourceAsync(connection, transaction, dataset, observedAt, report, ct);
+        Lap("returned");
+        // Every writer takes this lock first (FacilityWriter, FacilityBulkWriter): from here to commit the layer cannot
+        // change under the matching, and the change feed stays gapless.
         await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct, "lock table change_feed in exclusive mode");
         Lap("lock");
         await Matching.PlanAsync(connection, transaction, dataset.Id, dataset.Category, dataset.MatchDistanceM, ct);
@@ -151,29 +154,57 @@ public static class ImportApplier
         }
         Lap("review_and_removals");
 
-        await RefreshConfidenceAsync(connection, transaction, observedAt, ct);
+        // Confidence of every facility whose inputs this import changed: a record merged into it (a new source), a new
+        // version (which answers open reports; stamped with this import's time), a record removed at source or back.
+        // A facility the import created has this record alone, no confirmation and no report, and was written with
+        // its dataset's confidence, the function's value for it; an unchanged linked facility has no new input.
+        await FacilityConfidence.RefreshAsync(connection, transaction,
+            "select p.facility_id from import_plan p join facilities f on f.id = p.facility_id " +
+            "where p.outcome = 'merge' or (p.outcome = 'linked' and f.updated_at = $2) " +
+            "union select facility_id from source_records where dataset_id = $7 and removed_at = $2 and facility_id is not null " +
+            "union select facility_id from returned_records",
+            observedAt, confidence, ct, dataset.Id);
         Lap("confidence");
     }
 
     /// <summary>
-    /// Confidence combines the live sources of each facility whose sources this import changed: the ones it merged
-    /// into or updated (import_plan) and the ones that lost a record (removed at source, stamped with this import's
-    /// time). A facility the import created has only this record, and was written with the dataset's confidence.
-    /// Written only where it moves.
+    /// Records of this dataset that the file has again after they were removed at source. Their facility comes back:
+    /// the bulk writer clears the record's removed_at; where the removal marked the facility removed (the partner owns
+    /// status), the record's row reopens it (<see cref="Resolution.Changes"/>); a closure proposal the removal opened
+    /// (authored by the partner's system account) that is still pending is withdrawn, as a blocked author's are. A
+    /// closure the community already accepted stays: that was the community's decision, not the partner's.
     /// </summary>
-    public static async Task RefreshConfidenceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTime observedAt, CancellationToken ct)
+    private static async Task ReturnedAtSourceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
+        DateTime observedAt, ImportReport report, CancellationToken ct)
     {
-        await using var confidence = new NpgsqlCommand(
-            "with touched as (select facility_id from import_plan where outcome in ('merge', 'linked') and facility_id is not null " +
-            "                 union select facility_id from source_records where removed_at = $1 and facility_id is not null) " +
-            "update facilities f set confidence = c.value from ( " +
-            "  select s.facility_id, least(0.99, 1 - exp(sum(ln(1 - least(" + Resolution.KindConfidenceSql + ", 0.99)))))::real as value " +
-            "  from source_records s join datasets d on d.id = s.dataset_id " +
-            "  where s.removed_at is null and s.facility_id in (select facility_id from touched) " +
-            "  group by s.facility_id) c " +
-            "where f.id = c.facility_id and f.confidence is distinct from c.value", connection, transaction);
-        confidence.Parameters.Add(new NpgsqlParameter { Value = observedAt });
-        await confidence.ExecuteNonQueryAsync(ct);
+        await using (var returned = new NpgsqlCommand(
+            "create temp table returned_records on commit drop as " +
+            "select s.id as record_id, s.facility_id from import_rows r join source_records s on s.dataset_id = $1 and s.external_id = r.external_id " +
+            "where s.removed_at is not null and s.facility_id is not null", connection, transaction))
+        {
+            returned.Parameters.Add(new NpgsqlParameter { Value = dataset.Id });
+            await returned.ExecuteNonQueryAsync(ct);
+        }
+        await using (var count = new NpgsqlCommand("select count(*) from returned_records", connection, transaction))
+        {
+            report.ReturnedAtSource = (long)(await count.ExecuteScalarAsync(ct))!;
+        }
+        if (report.ReturnedAtSource == 0 || dataset.PartnerId is not { } partnerId)
+        {
+            return;
+        }
+        await using var withdraw = new NpgsqlCommand(
+            "update proposals p set state = 'withdrawn', decided_at = $2 " +
+            "from returned_records r, users u " +
+            "where u.system_partner_id = $1 and p.author_id = u.id and p.facility_id = r.facility_id and p.kind = 'close' and p.state = 'pending' " +
+            "returning p.id", connection, transaction);
+        withdraw.Parameters.Add(new NpgsqlParameter { Value = partnerId });
+        withdraw.Parameters.Add(new NpgsqlParameter { Value = observedAt });
+        await using var reader = await withdraw.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            report.ClosureProposalsWithdrawn.Add(reader.GetGuid(0));
+        }
     }
 
     /// <summary>Reads the plan a chunk at a time, decides each row's record and version, and writes them.</summary>
@@ -191,12 +222,18 @@ public static class ImportApplier
                 "       (select jsonb_object_agg(pv.attribute, jsonb_build_object('c', pv.confidence, 'd', s.dataset_id, " +
                 "               'o', coalesce(pv.attribute = any(d.owned_attributes), false)))::text " +
                 "          from facility_provenance pv left join source_records s on s.id = pv.source_record_id " +
-                "          left join datasets d on d.id = s.dataset_id where pv.facility_id = f.id) " +
+                "          left join datasets d on d.id = s.dataset_id where pv.facility_id = f.id), " +
+                // Removed by this record's removal at source (its status provenance names the record), and back: the
+                // cheap tests first, so only removed facilities look the record up.
+                "       p.outcome = 'linked' and f.status = 'removed' and exists (select 1 from source_records s " +
+                "          join facility_provenance pv on pv.source_record_id = s.id and pv.facility_id = f.id and pv.attribute = 'status' " +
+                "          where s.dataset_id = $3 and s.external_id = r.external_id and s.removed_at is not null) " +
                 "from import_plan p join import_rows r using (row_no) left join facilities f on f.id = p.facility_id " +
                 "where p.row_no > $1 order by p.row_no limit $2", connection, transaction))
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = last });
                 command.Parameters.Add(new NpgsqlParameter { Value = ChunkSize });
+                command.Parameters.Add(new NpgsqlParameter { Value = dataset.Id });
                 await using var reader = await command.ExecuteReaderAsync(ct);
                 var c = FacilityRow.ColumnCount;
                 while (await reader.ReadAsync(ct))
@@ -209,8 +246,10 @@ public static class ImportApplier
                     var incoming = JsonNode.Parse(reader.GetString(c + 5))!.AsObject();
                     var previous = reader.IsDBNull(c + 6) ? null : JsonNode.Parse(reader.GetString(c + 6))?.AsObject();
                     var provenance = reader.IsDBNull(c + 7) ? [] : ParseProvenance(reader.GetString(c + 7));
+                    var returnsAfterRemoval = !reader.IsDBNull(c + 8) && reader.GetBoolean(c + 8);
                     var current = reader.IsDBNull(0) ? null : FacilityRow.Read(reader);
-                    Decide(dataset, observedAt, report, outcome, externalId, lon, lat, incoming, previous, provenance, current, records, versions);
+                    Decide(dataset, observedAt, report, outcome, externalId, lon, lat, incoming, previous, provenance, returnsAfterRemoval, current,
+                        records, versions);
                 }
             }
             if (records.Count == 0)
@@ -226,61 +265,64 @@ public static class ImportApplier
 
     private static void Decide(DatasetInfo dataset, DateTime observedAt, ImportReport report, string outcome, string externalId,
         double lon, double lat, JsonObject incoming, JsonObject? previous, Dictionary<string, AttributeSource> provenance,
-        FacilityRow? current, List<BulkSourceRecord> records, List<FacilityVersionChange> versions)
+        bool returnsAfterRemoval, FacilityRow? current, List<BulkSourceRecord> records, List<FacilityVersionChange> versions)
     {
         switch (outcome)
         {
             case "create":
-            {
-                var state = new FacilityState
                 {
-                    Category = dataset.Category,
-                    Lon = lon,
-                    Lat = lat,
-                    Confidence = dataset.Confidence,
-                    LastVerifiedAt = dataset.Kind == "official" ? observedAt : null,
-                };
-                foreach (var (attribute, value) in incoming)
-                {
-                    if (attribute is not ("location" or "category") && value is not null)
+                    var state = new FacilityState
                     {
-                        state = state.With(attribute, value);
+                        Category = dataset.Category,
+                        Lon = lon,
+                        Lat = lat,
+                        Confidence = dataset.Confidence,
+                        LastVerifiedAt = dataset.Kind == "official" ? observedAt : null,
+                    };
+                    foreach (var (attribute, value) in incoming)
+                    {
+                        if (attribute is not ("location" or "category") && value is not null)
+                        {
+                            state = state.With(attribute, value);
+                        }
                     }
+                    var id = Guid.CreateVersion7();
+                    records.Add(new BulkSourceRecord(externalId, id, lon, lat, incoming));
+                    versions.Add(FacilityVersionChange.First(id, state, externalId));
+                    report.Created++;
+                    break;
                 }
-                var id = Guid.CreateVersion7();
-                records.Add(new BulkSourceRecord(externalId, id, lon, lat, incoming));
-                versions.Add(FacilityVersionChange.First(id, state, externalId));
-                report.Created++;
-                break;
-            }
             case "ambiguous" or "pending":
                 records.Add(new BulkSourceRecord(externalId, null, lon, lat, incoming));
                 report.NeedingReview++;
                 break;
             default:
-            {
-                var facility = current!;
-                var changes = Resolution.Changes(incoming, previous, provenance, dataset.Id, dataset.OwnedAttributes, dataset.Confidence);
-                var version = FacilityVersionChange.Next(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, externalId);
-                records.Add(new BulkSourceRecord(externalId, facility.Id, lon, lat, incoming));
-                if (version is not null)
                 {
-                    versions.Add(version);
+                    var facility = current!;
+                    var changes = Resolution.Changes(incoming, previous, provenance, dataset.Id, dataset.OwnedAttributes, dataset.Confidence,
+                        returnsAfterRemoval);
+                    // A record's changes clear a value only where it owns the attribute and emptied it.
+                    var version = FacilityVersionChange.Next(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, externalId,
+                        [.. changes.Where(c => c.Value is null).Select(c => c.Key)]);
+                    records.Add(new BulkSourceRecord(externalId, facility.Id, lon, lat, incoming));
+                    if (version is not null)
+                    {
+                        versions.Add(version);
+                    }
+                    if (outcome == "merge")
+                    {
+                        report.Merged++;
+                    }
+                    else if (version is null)
+                    {
+                        report.Unchanged++;
+                    }
+                    else
+                    {
+                        report.Updated++;
+                    }
+                    break;
                 }
-                if (outcome == "merge")
-                {
-                    report.Merged++;
-                }
-                else if (version is null)
-                {
-                    report.Unchanged++;
-                }
-                else
-                {
-                    report.Updated++;
-                }
-                break;
-            }
         }
     }
 

@@ -34,6 +34,13 @@ public sealed class ImportReport
 
     public List<ClosureNeeded> ClosureProposalsNeeded { get; } = [];
 
+    /// <summary>Records the file has again after they were removed at source: their facilities come back.</summary>
+    public long ReturnedAtSource { get; set; }
+
+    /// <summary>Pending closure proposals that removals at source had opened, withdrawn because the record came back
+    /// (in a dry run: the ones that would be).</summary>
+    public List<Guid> ClosureProposalsWithdrawn { get; } = [];
+
     /// <summary>The review items opened for ambiguous matches.</summary>
     public List<Guid> ReviewItems { get; } = [];
 

@@ -6,6 +6,7 @@ using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Features.Imports.Formats;
 using Facilities.Api.Features.Imports.Mapping;
 using Facilities.Api.Features.Proposals;
+using Facilities.Api.Features.Reputation;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -17,7 +18,7 @@ namespace Facilities.Api.Features.Imports;
 /// (one transaction), so running it again is safe.
 /// </summary>
 public sealed class ImportRunner(ImportDatabase database, CategoryCatalog categories, IOptions<ImportOptions> options,
-    ILogger<ImportRunner> logger, TimeProvider clock, SourceClosures closures) : BackgroundService
+    ILogger<ImportRunner> logger, TimeProvider clock, SourceClosures closures, ReputationRules rules) : BackgroundService
 {
     public static readonly JsonSerializerOptions ReportJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -177,7 +178,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             report.IgnoredValues = mapper.IgnoredValues;
             var accepted = report.RowsRead - report.RejectedCount;
             await ImportApplier.ApplyAsync(connection, transaction, dataset, observedAt, $"import {importId} of {dataset.Name}", report,
-                rejectedIds, detectRemovals: accepted > 0, importId, closures, ct);
+                rejectedIds, detectRemovals: accepted > 0, importId, closures, rules.ConfidenceParameters(), ct);
             var commit = Stopwatch.StartNew();
             if (dryRun)
             {

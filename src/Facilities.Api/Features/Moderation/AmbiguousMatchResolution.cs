@@ -19,7 +19,7 @@ public sealed record ReviewResolution(string Action, Guid? FacilityId, string? C
 public static class AmbiguousMatchResolution
 {
     public static async Task<JsonObject?> ResolveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReviewItem item,
-        ReviewResolution resolution, Guid moderatorId, CancellationToken ct)
+        ReviewResolution resolution, Guid moderatorId, Data.ConfidenceParameters confidence, CancellationToken ct)
     {
         if (resolution.Action == "merge" && resolution.FacilityId is null)
         {
@@ -27,7 +27,7 @@ public static class AmbiguousMatchResolution
                 "Merging needs the facility the record describes.")]);
         }
         var facilityId = await Conflation.AmbiguousMatches.ResolveAsync(connection, transaction, item.Id,
-            resolution.Action == "merge" ? resolution.FacilityId : null, moderatorId, ct);
+            resolution.Action == "merge" ? resolution.FacilityId : null, moderatorId, confidence, ct);
         return new JsonObject { ["facility_id"] = facilityId.ToString() };
     }
 }

@@ -110,6 +110,8 @@ public sealed class ModerationHandlers(NpgsqlDataSource dataSource, ReputationRu
                 .ToDictionary(name => name, name => snapshot[name]?.DeepClone(), StringComparer.Ordinal);
             var update = await FacilityWriter.UpdateAsync(connection, transaction, id, changes, Source(), ct);
 
+            await FacilityConfidence.RefreshAsync(connection, transaction, [id], now, rules.ConfidenceParameters(), ct);
+
             // The accepted proposals whose versions are undone: author −20, each up-voter −2 (configurable).
             var reverted = new List<(Guid Proposal, Guid Author)>();
             await using (var mark = new NpgsqlCommand(

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Proposals;
+using Facilities.Api.Features.Reputation;
 using Facilities.Api.Web;
 using FluentValidation;
 using Mediator;
@@ -58,7 +59,7 @@ public sealed class ResolveReviewValidator : AbstractValidator<ResolveReviewComm
     }
 }
 
-public sealed class ReviewHandlers(NpgsqlDataSource dataSource, TimeProvider clock) :
+public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules rules, TimeProvider clock) :
     IRequestHandler<ListReviewsQuery, ReviewPage>, IRequestHandler<ResolveReviewCommand, ReviewView>
 {
     private static readonly string[] DisputeActions = ["keep_partner", "keep_community"];
@@ -144,7 +145,8 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, TimeProvider clo
             }
             else if (action is "merge" or "create")
             {
-                result = await AmbiguousMatchResolution.ResolveAsync(connection, transaction, item, resolution, moderator.Id, ct);
+                result = await AmbiguousMatchResolution.ResolveAsync(connection, transaction, item, resolution, moderator.Id,
+                    rules.ConfidenceParameters(), ct);
             }
 
             var stored = new JsonObject { ["action"] = action, ["facility_id"] = resolution.FacilityId?.ToString(), ["comment"] = resolution.Comment, ["result"] = result };
@@ -177,10 +179,12 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, TimeProvider clo
         var value = item.Details[side]?.DeepClone();
         try
         {
+            var now = clock.GetUtcNow().UtcDateTime;
             var update = await FacilityWriter.UpdateAsync(connection, transaction, facilityId, new Dictionary<string, JsonNode?> { [attribute] = value },
-                new VersionSource(ProposalDecisions.CommunityDataset, facilityId.ToString(), clock.GetUtcNow().UtcDateTime, 0.8,
+                new VersionSource(ProposalDecisions.CommunityDataset, facilityId.ToString(), now, 0.8,
                     $"Dispute over {attribute} resolved: {reason}", moderator.Id, moderator.Name), ct)
                 ?? throw new NotFoundException("facility", facilityId.ToString());
+            await FacilityConfidence.RefreshAsync(connection, transaction, [facilityId], now, rules.ConfidenceParameters(), ct);
             return new JsonObject { ["version"] = update.Version, ["changed"] = update.Outcome == FacilityUpdateOutcome.Applied };
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)

@@ -25,8 +25,9 @@ public sealed record ReportCommand(Guid UserId, string FacilityId, JsonNode? Rea
     public static readonly string[] Reasons = ["closed", "out_of_order", "dirty", "wrong_location", "not_public", "unsafe", "other"];
 }
 
-/// <summary>A report's effect: recorded, temporarily_closed, closure_proposed or closure_supported.</summary>
-public sealed record ReportResult(long Id, Guid FacilityId, string Reason, double Weight, string Effect, Guid? ProposalId);
+/// <summary>A report's effect: recorded, temporarily_closed, closure_proposed or closure_supported; and the facility's
+/// confidence after it (an open report lowers it by its weight, see migration 0008).</summary>
+public sealed record ReportResult(long Id, Guid FacilityId, string Reason, double Weight, string Effect, Guid? ProposalId, double Confidence);
 
 public sealed class ConfirmValidator : AbstractValidator<ConfirmCommand>
 {
@@ -58,12 +59,11 @@ public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, R
             var user = await Contributor.WriterAsync(connection, transaction, request.UserId, cancellationToken);
             var id = ParseId(request.FacilityId);
             var now = clock.GetUtcNow().UtcDateTime;
-            // Only scores move (no attribute, so no version): the row lock alone keeps two confirmations from both
-            // raising confidence off the same old value.
-            double confidence;
+            // Only scores move (no attribute, so no version). The row lock comes first: two confirmations count each
+            // other's weight, and the confidence each writes includes the other's verification.
             DateTime? lastVerified;
             await using (var read = new NpgsqlCommand(
-                "select status, confidence, last_verified_at from facilities where id = $1 for update", connection, transaction))
+                "select status, last_verified_at from facilities where id = $1 for update", connection, transaction))
             {
                 read.Parameters.AddWithValue(id);
                 await using var reader = await read.ExecuteReaderAsync(cancellationToken);
@@ -75,13 +75,13 @@ public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, R
                 {
                     throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed: propose a reopen instead.");
                 }
-                (confidence, lastVerified) = (reader.GetFloat(1), reader.IsDBNull(2) ? null : reader.GetDateTime(2));
+                lastVerified = reader.IsDBNull(1) ? null : reader.GetDateTime(1);
             }
 
             var weight = rules.Weight(user.Reputation);
-            await ProposalDecisions.Execute(connection, transaction,
-                "insert into confirmations (facility_id, user_id, weight, comment, created_at) values ($1, $2, $3, $4, $5)", cancellationToken,
-                id, user.Id, weight, (object?)Json.Text(request.Comment)?.Trim() ?? DBNull.Value, now);
+            var confirmationId = (long)await ScalarAsync(connection, transaction,
+                "insert into confirmations (facility_id, user_id, weight, comment, created_at) values ($1, $2, $3, $4, $5) returning id",
+                cancellationToken, id, user.Id, weight, (object?)Json.Text(request.Comment)?.Trim() ?? DBNull.Value, now);
             // One weight per account: confirming twice does not count twice.
             var since = await ScalarAsync(connection, transaction,
                 "select coalesce(sum(w), 0) from (select max(weight) w from confirmations where facility_id = $1 and created_at > $2 " +
@@ -89,11 +89,14 @@ public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, R
             var verified = user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || since >= rules.ConfirmationThreshold - 1e-9;
             if (verified)
             {
-                confidence += (1 - confidence) * rules.ConfirmationConfidenceStep;
                 lastVerified = now;
-                await ProposalDecisions.Execute(connection, transaction,
-                    "update facilities set last_verified_at = $2, confidence = $3 where id = $1", cancellationToken, id, now, (float)confidence);
+                await ProposalDecisions.Execute(connection, transaction, "update confirmations set verified = true where id = $1", cancellationToken,
+                    confirmationId);
+                await ProposalDecisions.Execute(connection, transaction, "update facilities set last_verified_at = $2 where id = $1", cancellationToken,
+                    id, now);
             }
+            var confidence = (await FacilityConfidence.RefreshAsync(connection, transaction, [id], now, rules.ConfidenceParameters(),
+                cancellationToken))[id];
             return new ConfirmationResult(id, Math.Round(weight, 4), Math.Round(since, 4), rules.ConfirmationThreshold, verified, lastVerified,
                 Math.Round(confidence, 3));
         }, cancellationToken);
@@ -114,7 +117,9 @@ public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, R
             }
             string status;
             DateTime updatedAt;
-            await using (var read = new NpgsqlCommand("select status, updated_at from facilities where id = $1", connection, transaction))
+            // The row lock before the report references the facility: inserting takes a key-share lock, and two reports
+            // each holding one while waiting to lock the row for its confidence would deadlock.
+            await using (var read = new NpgsqlCommand("select status, updated_at from facilities where id = $1 for update", connection, transaction))
             {
                 read.Parameters.AddWithValue(id);
                 await using var reader = await read.ExecuteReaderAsync(cancellationToken);
@@ -154,7 +159,10 @@ public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, R
                 await ProposalDecisions.Execute(connection, transaction, "update reports set proposal_id = $2 where id = $1", cancellationToken,
                     reportId, proposalId.Value);
             }
-            return new ReportResult(reportId, id, reason, Math.Round(weight, 4), effect, proposalId);
+            // After whatever the report changed: a closure it applied is a new version, which answers it.
+            var confidence = (await FacilityConfidence.RefreshAsync(connection, transaction, [id], now, rules.ConfidenceParameters(),
+                cancellationToken))[id];
+            return new ReportResult(reportId, id, reason, Math.Round(weight, 4), effect, proposalId, Math.Round(confidence, 3));
         }, cancellationToken);
 
     private async Task<bool> CloseTemporarilyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, Contributor user,

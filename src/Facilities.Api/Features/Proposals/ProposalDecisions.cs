@@ -65,6 +65,8 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
                 ?? throw new InvalidOperationException($"Facility {facilityId} of proposal {proposal.Id} does not exist.");
             version = update.Version;
         }
+        // The community's record is a source, and a new version answers the open reports.
+        await FacilityConfidence.RefreshAsync(connection, transaction, [facilityId], now, rules.ConfidenceParameters(), ct);
         await Execute(connection, transaction,
             "update proposals set state = 'accepted', decided_at = $2, facility_id = $3, result_version = $4 where id = $1", ct,
             proposal.Id, now, facilityId, version);

@@ -1,3 +1,5 @@
+using Facilities.Api.Data;
+
 namespace Facilities.Api.Features.Reputation;
 
 /// <summary>
@@ -47,8 +49,22 @@ public sealed class ReputationRules
     /// <summary>Weighted confirmations since the last verification that refresh it.</summary>
     public double ConfirmationThreshold { get; set; } = 3;
 
-    /// <summary>A verification moves confidence this share of the way towards 1.</summary>
+    /// <summary>A verification moves confidence this share of the way towards 1 (one per account, see migration 0008).</summary>
     public double ConfirmationConfidenceStep { get; set; } = 0.2;
+
+    /// <summary>Verifications this recent count in confidence.</summary>
+    public int ConfirmationConfidenceDays { get; set; } = 365;
+
+    /// <summary>Each unit of an open report's weight multiplies confidence by (1 − this): one report at reputation 100
+    /// (weight 2) by 0.81.</summary>
+    public double ReportConfidenceStep { get; set; } = 0.1;
+
+    /// <summary>A report not answered by a new version or a verification stays open this long.</summary>
+    public int ReportOpenDays { get; set; } = 90;
+
+    /// <summary>The parameters of the confidence function (Data/FacilityConfidence.cs).</summary>
+    public ConfidenceParameters ConfidenceParameters() =>
+        new(ConfirmationConfidenceStep, ConfirmationConfidenceDays, ReportConfidenceStep, ReportOpenDays);
 
     /// <summary>w(r) = 0 below the vote privilege, log10(r) from it.</summary>
     public double Weight(int reputation) => reputation < Vote ? 0 : Math.Log10(reputation);
