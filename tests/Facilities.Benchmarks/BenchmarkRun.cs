@@ -248,14 +248,13 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
         // uses: what the database alone does to the tail at this load on this machine (not a target).
         var poolSize = DatabaseRegistration.DefaultMaxPoolSize;
         Progress($"nearby open-loop reference: pgbench → PostGIS at {rate:N0} q/s, {poolSize} clients");
-        await Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, poolSize, TimeSpan.FromSeconds(2), work, null, ct, rate);
-        await Task.Delay(Settle, ct);
+        var skipStart = TimeSpan.FromSeconds(3);
         var (reference, referenceCpu) = await MeasureAsync(db, api, null, started =>
-            Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, poolSize, options.Duration, work, started, ct, rate), ct);
+            Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, poolSize, options.Duration + skipStart, work, started, ct, rate, skipStart), ct);
         Cpu("nearby PostGIS, open loop", reference, referenceCpu);
         Progress($"  {Describe(reference)}");
         _report.AppendLine(CultureInfo.InvariantCulture,
-            $"  Reference: the handler's SQL straight to PostGIS at the same rate (pgbench -R {rate:0}, {poolSize} clients, latency from the scheduled start): " +
+            $"  Reference: the handler's SQL straight to PostGIS at the same rate (pgbench -R {rate:0}, {poolSize} clients, latency from the scheduled start, first {skipStart.TotalSeconds:0} s dropped): " +
             $"p50 {reference.P50Ms:0.00} ms, p99 {reference.P99Ms:0.00} ms");
     }
 
