@@ -320,6 +320,7 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         Assert.Equal("2", await page.InnerTextAsync("#import-report [data-count='created'] dd"));
         Assert.Equal("1", await page.InnerTextAsync("#import-report [data-count='rejected_count'] dd"));
         Assert.Equal("3", await page.InnerTextAsync("#import-report [data-count='rows_read'] dd"));
+        Assert.Equal("0", await page.InnerTextAsync("#import-report [data-count='returned_at_source'] dd"));
         Assert.Contains("are not numbers", await page.InnerTextAsync("#import-report .rejected-rows"), StringComparison.Ordinal);
         using (var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
                    $"/api/v1/facilities/nearby?lat={place.Lat}&lon={place.Lon}&radius_m=300"))))

@@ -15,7 +15,7 @@ const words = {
     mappingHint: 'Which column of the file holds each value (from the file\'s header).', noColumn: '(none)', dryRun: 'Dry run',
     runImport: 'Import', importing: 'Working…', reportTitle: 'Report', dryRunReport: 'Dry run: nothing was written.',
     importedReport: 'Imported.', failedImport: 'The import failed: {e}', rowsRead: 'Rows read', created: 'Created', merged: 'Merged into existing',
-    updated: 'Updated', unchanged: 'Unchanged', removedAtSource: 'Removed at source', needingReview: 'Needing review', rejected: 'Rejected',
+    updated: 'Updated', unchanged: 'Unchanged', removedAtSource: 'Removed at source', returnedAtSource: 'Back at source', needingReview: 'Needing review', rejected: 'Rejected',
     rowReason: 'Row {row}: {reason}', feedback: 'Feedback on your facilities', noFeedback: 'No feedback yet.', chooseFile: 'Choose a file first.',
     feedbackKinds: { community_change: 'Community change', dispute: 'Dispute' }, forgetKey: 'Forget the key'
   },
@@ -26,7 +26,7 @@ const words = {
     mappingHint: '每一项取自文件的哪一列（列名来自文件表头）。', noColumn: '（无）', dryRun: '试运行',
     runImport: '导入', importing: '处理中…', reportTitle: '报告', dryRunReport: '试运行：没有写入任何数据。',
     importedReport: '已导入。', failedImport: '导入失败：{e}', rowsRead: '读取行数', created: '新建', merged: '合并到已有设施',
-    updated: '更新', unchanged: '未变', removedAtSource: '源数据中已删除', needingReview: '待人工审核', rejected: '被拒绝',
+    updated: '更新', unchanged: '未变', removedAtSource: '源数据中已删除', returnedAtSource: '源数据中重新出现', needingReview: '待人工审核', rejected: '被拒绝',
     rowReason: '第 {row} 行：{reason}', feedback: '关于你的设施的反馈', noFeedback: '暂无反馈。', chooseFile: '请先选择文件。',
     feedbackKinds: { community_change: '社区修改', dispute: '争议' }, forgetKey: '忘记密钥'
   }
@@ -231,7 +231,8 @@ function showReport(container, job) {
   const r = job.report || {};
   const dl = H.make('dl', 'report-counts');
   [['rows_read', 'rowsRead'], ['created', 'created'], ['merged', 'merged'], ['updated', 'updated'], ['unchanged', 'unchanged'],
-    ['removed_at_source', 'removedAtSource'], ['needing_review', 'needingReview'], ['rejected_count', 'rejected']].forEach(function (pair) {
+    ['removed_at_source', 'removedAtSource'], ['returned_at_source', 'returnedAtSource'], ['needing_review', 'needingReview'],
+    ['rejected_count', 'rejected']].forEach(function (pair) {
     const row = H.make('div');
     row.dataset.count = pair[0];
     row.appendChild(H.make('dt', null, t(pair[1])));
