@@ -14,7 +14,12 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private static object Dataset(string name, string crs, JsonObject mapping) => new
     {
-        name, license = "CC-BY-4.0", attribution = name, category = "toilet", crs, mapping,
+        name,
+        license = "CC-BY-4.0",
+        attribution = name,
+        category = "toilet",
+        crs,
+        mapping,
     };
 
     private async Task<JsonNode> FacilityNear(double lat, double lon, double radius = 3)
@@ -54,7 +59,11 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         using var partner = await PartnerClient.CreateAsync(fixture, "OSM XML");
         var dataset = await partner.CreateDatasetAsync(new
         {
-            name = "OSM extract", kind = "osm", license = "ODbL-1.0", attribution = "© OpenStreetMap contributors", preset = "osm_toilets",
+            name = "OSM extract",
+            kind = "osm",
+            license = "ODbL-1.0",
+            attribution = "© OpenStreetMap contributors",
+            preset = "osm_toilets",
         });
         const string osm = """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -122,10 +131,17 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         using var partner = await PartnerClient.CreateAsync(fixture, "Seoul");
         var dataset = await partner.CreateDatasetAsync(new
         {
-            name = "Seoul public toilets", license = "KOGL-Type1", attribution = "서울특별시 (KOGL Type 1)", category = "toilet",
+            name = "Seoul public toilets",
+            license = "KOGL-Type1",
+            attribution = "서울특별시 (KOGL Type 1)",
+            category = "toilet",
             mapping = new JsonObject
             {
-                ["id"] = "번호", ["name"] = "화장실명", ["lat"] = "WGS84위도", ["lon"] = "WGS84경도", ["operator"] = "관리기관명",
+                ["id"] = "번호",
+                ["name"] = "화장실명",
+                ["lat"] = "WGS84위도",
+                ["lon"] = "WGS84경도",
+                ["operator"] = "관리기관명",
                 ["changing_table"] = new JsonObject { ["column"] = "기저귀교환대유무", ["values"] = new JsonObject { ["Y"] = true, ["N"] = false } },
                 ["opening_hours"] = new JsonObject { ["column"] = "개방시간", ["values"] = new JsonObject { ["상시"] = "24/7" } },
             },
@@ -153,8 +169,11 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         using var partner = await PartnerClient.CreateAsync(fixture, "Australian Government");
         var dataset = await partner.CreateDatasetAsync(new
         {
-            name = "National Public Toilet Map", license = "CC-BY-4.0", attribution = "© Commonwealth of Australia (Department of Health and Aged Care)",
-            preset = "au_nptm", owned_attributes = OwnedByTheGovernment,
+            name = "National Public Toilet Map",
+            license = "CC-BY-4.0",
+            attribution = "© Commonwealth of Australia (Department of Health and Aged Care)",
+            preset = "au_nptm",
+            owned_attributes = OwnedByTheGovernment,
         });
 
         var import = await partner.ImportFileAsync(dataset, Path.Combine(RepositoryPaths.SharedData, "australia-nptm", "nptm_toilets_5col.csv"));

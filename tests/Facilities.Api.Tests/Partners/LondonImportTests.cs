@@ -78,7 +78,10 @@ public sealed class LondonImportTests(ApiFixture fixture, ITestOutputHelper outp
         using var osmPartner = await PartnerClient.CreateAsync(fixture, "OpenStreetMap mirror");
         var osm = await osmPartner.CreateDatasetAsync(new
         {
-            name = "OpenStreetMap toilets, London", kind = "osm", license = "ODbL-1.0", attribution = "© OpenStreetMap contributors",
+            name = "OpenStreetMap toilets, London",
+            kind = "osm",
+            license = "ODbL-1.0",
+            attribution = "© OpenStreetMap contributors",
             preset = "osm_toilets",
         });
         var osmImport = await osmPartner.ImportFileAsync(osm, London("osm_london_toilets_overpass.json"));

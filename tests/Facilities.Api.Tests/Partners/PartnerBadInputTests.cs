@@ -15,7 +15,11 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
 
     private static object Dataset(string crs = "EPSG:4326", JsonObject? mapping = null) => new
     {
-        name = "Bad input", license = "CC-BY-4.0", attribution = "test", category = "toilet", crs,
+        name = "Bad input",
+        license = "CC-BY-4.0",
+        attribution = "test",
+        category = "toilet",
+        crs,
         mapping = mapping ?? new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name" },
     };
 
@@ -65,8 +69,13 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
         using var partner = await PartnerClient.CreateAsync(fixture, "Validation");
         var response = await partner.Http.PostAsJsonAsync("/api/v1/partner/datasets", new
         {
-            name = "", license = "not a licence!", attribution = "x", crs = "EPSG:999999", match_distance_m = 5000,
-            mapping = new JsonObject { ["lon"] = "x", ["colour"] = "c" }, owned_attributes = Smell,
+            name = "",
+            license = "not a licence!",
+            attribution = "x",
+            crs = "EPSG:999999",
+            match_distance_m = 5000,
+            mapping = new JsonObject { ["lon"] = "x", ["colour"] = "c" },
+            owned_attributes = Smell,
         });
         var errors = (await Problem(response, HttpStatusCode.BadRequest))["errors"]!.AsObject();
         foreach (var field in (string[])["name", "license", "crs", "match_distance_m", "mapping", "mapping.colour", "owned_attributes"])

@@ -24,9 +24,27 @@ public sealed class RowMapper(DatasetMapping mapping, SourceCrs crs, Category? c
 {
     private static readonly Dictionary<string, bool> Booleans = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["true"] = true, ["false"] = false, ["yes"] = true, ["no"] = false, ["y"] = true, ["n"] = false,
-        ["1"] = true, ["0"] = false, ["t"] = true, ["f"] = false, ["是"] = true, ["否"] = false, ["有"] = true, ["无"] = false,
-        ["無"] = false, ["예"] = true, ["아니오"] = false, ["Y"] = true, ["N"] = false, ["oui"] = true, ["non"] = false,
+        ["true"] = true,
+        ["false"] = false,
+        ["yes"] = true,
+        ["no"] = false,
+        ["y"] = true,
+        ["n"] = false,
+        ["1"] = true,
+        ["0"] = false,
+        ["t"] = true,
+        ["f"] = false,
+        ["是"] = true,
+        ["否"] = false,
+        ["有"] = true,
+        ["无"] = false,
+        ["無"] = false,
+        ["예"] = true,
+        ["아니오"] = false,
+        ["Y"] = true,
+        ["N"] = false,
+        ["oui"] = true,
+        ["non"] = false,
     };
 
     public Dictionary<string, int> IgnoredValues { get; } = new(StringComparer.Ordinal);
