@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Facilities.Api.Tests.Contributors;
 using Facilities.Api.Web;
 using Facilities.Testing;
 using Npgsql;
@@ -34,6 +36,25 @@ public sealed class PartnerClient(HttpClient http, Guid partnerId) : IDisposable
         var client = fixture.App.CreateClient();
         client.DefaultRequestHeaders.Add(PartnerApiKeys.HeaderName, key);
         return new PartnerClient(client, partnerId);
+    }
+
+    /// <summary>A partner made the way an administrator makes one: through the admin API, which shows its key once.</summary>
+    public static async Task<PartnerClient> CreateThroughAdminAsync(ContributorsFixture fixture, string name)
+    {
+        using var made = await fixture.Admin.Client.PostAsJsonAsync("/api/v1/admin/partners", new { name });
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        var body = await made.Content.ReadFromJsonAsync<JsonElement>();
+        var client = fixture.App.CreateClient();
+        client.DefaultRequestHeaders.Add(PartnerApiKeys.HeaderName, body.GetProperty("api_key").GetString());
+        return new PartnerClient(client, body.GetProperty("id").GetGuid());
+    }
+
+    /// <summary>The id of the one facility within 20 m of a point, as a resident's nearby search finds it.</summary>
+    public static async Task<Guid> OnlyFacilityNearAsync(HttpClient client, double lat, double lon)
+    {
+        var near = await client.GetFromJsonAsync<JsonElement>(
+            FormattableString.Invariant($"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=20"));
+        return near.GetProperty("features").EnumerateArray().Single().GetProperty("id").GetGuid();
     }
 
     public async Task<Guid> CreateDatasetAsync(object body)

@@ -110,20 +110,7 @@ public sealed class ReimportTests(ContributorsFixture fixture) : IClassFixture<C
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private async Task<PartnerClient> PartnerAsync(string name)
-    {
-        using var made = await fixture.Admin.Client.PostAsJsonAsync("/api/v1/admin/partners", new { name });
-        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
-        var body = await made.Content.ReadFromJsonAsync<JsonElement>();
-        var client = fixture.App.CreateClient();
-        client.DefaultRequestHeaders.Add(PartnerApiKeys.HeaderName, body.GetProperty("api_key").GetString());
-        return new PartnerClient(client, body.GetProperty("id").GetGuid());
-    }
+    private Task<PartnerClient> PartnerAsync(string name) => PartnerClient.CreateThroughAdminAsync(fixture, name);
 
-    private async Task<Guid> FacilityIdAsync(double lat, double lon)
-    {
-        var near = await fixture.Anonymous.GetFromJsonAsync<JsonElement>(
-            FormattableString.Invariant($"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=20"));
-        return near.GetProperty("features").EnumerateArray().Single().GetProperty("id").GetGuid();
-    }
+    private Task<Guid> FacilityIdAsync(double lat, double lon) => PartnerClient.OnlyFacilityNearAsync(fixture.Anonymous, lat, lon);
 }

@@ -184,22 +184,9 @@ public sealed class RemovedAtSourceTests(ContributorsFixture fixture) : IClassFi
         return [.. near.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetGuid())];
     }
 
-    private async Task<PartnerClient> PartnerAsync(string name)
-    {
-        using var made = await fixture.Admin.Client.PostAsJsonAsync("/api/v1/admin/partners", new { name });
-        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
-        var body = await made.Content.ReadFromJsonAsync<JsonElement>();
-        var client = fixture.App.CreateClient();
-        client.DefaultRequestHeaders.Add(PartnerApiKeys.HeaderName, body.GetProperty("api_key").GetString());
-        return new PartnerClient(client, body.GetProperty("id").GetGuid());
-    }
+    private Task<PartnerClient> PartnerAsync(string name) => PartnerClient.CreateThroughAdminAsync(fixture, name);
 
-    private async Task<Guid> FacilityIdAsync(double lat, double lon)
-    {
-        var near = await fixture.Anonymous.GetFromJsonAsync<JsonElement>(
-            FormattableString.Invariant($"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=20"));
-        return near.GetProperty("features").EnumerateArray().Single().GetProperty("id").GetGuid();
-    }
+    private Task<Guid> FacilityIdAsync(double lat, double lon) => PartnerClient.OnlyFacilityNearAsync(fixture.Anonymous, lat, lon);
 
     /// <summary>The pending closure proposals of a facility, as a moderator sees them in the review queue.</summary>
     private async Task<List<Guid>> PendingClosuresAsync(Guid facility)
