@@ -231,6 +231,9 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await page.Keyboard.PressAsync("Escape");
         Assert.True(await page.Locator("#detail").IsHiddenAsync());
         Assert.Equal(row, await page.EvaluateAsync<string>("() => document.activeElement.dataset.id"));
+        // Closing the detail may reload the markers of the view; focus one only once they are drawn, or (on a slow
+        // machine) the marker focused can be replaced before Enter reaches it.
+        await phone.SettledAsync();
         await page.Locator(".facility-marker").First.FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForSelectorAsync("#detail:not([hidden])");
