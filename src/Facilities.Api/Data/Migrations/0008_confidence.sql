@@ -14,7 +14,7 @@ create index confirmations_verified_created on confirmations (created_at) where 
 create index reports_created on reports (created_at);
 
 -- How much one live record of a dataset of this kind says the facility exists as described. The same numbers
--- weigh each attribute's source in Resolution.ForKind.
+-- weigh each attribute's source when records disagree (DatasetInfo.Confidence, read from here).
 create function source_kind_confidence(kind text) returns double precision
     language sql immutable parallel safe
     as $$ select case kind when 'official' then 0.9 when 'osm' then 0.7 else 0.6 end $$;

@@ -73,13 +73,4 @@ public static class Resolution
         }
         return changes;
     }
-
-    /// <summary>The confidence a record of a dataset of this kind carries: what its values weigh here, and what the
-    /// record weighs in the facility's confidence (<c>source_kind_confidence</c>, migration 0008).</summary>
-    public static double ForKind(string kind) => kind switch
-    {
-        "official" => 0.9,
-        "osm" => 0.7,
-        _ => 0.6,
-    };
 }

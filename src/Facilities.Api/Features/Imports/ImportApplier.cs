@@ -9,16 +9,17 @@ using NpgsqlTypes;
 
 namespace Facilities.Api.Features.Imports;
 
-/// <summary>A dataset as the import needs it.</summary>
+/// <summary>A dataset as the import needs it. <see cref="Confidence"/> is what a record of a dataset of this kind
+/// carries: what its values weigh against other sources' (<see cref="Resolution"/>) and what the record weighs in its
+/// facility's confidence, both from the one SQL function <c>source_kind_confidence</c> (migration 0008).</summary>
 public sealed record DatasetInfo(Guid Id, Guid? PartnerId, string Kind, string Name, string Category, string Crs, JsonObject Mapping,
-    string[] OwnedAttributes, double MatchDistanceM)
+    string[] OwnedAttributes, double MatchDistanceM, double Confidence)
 {
-    public double Confidence => Resolution.ForKind(Kind);
-
     public static async Task<DatasetInfo?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
-            "select id, partner_id, kind, name, coalesce(category, 'toilet'), crs, mapping::text, owned_attributes, match_distance_m " +
+            "select id, partner_id, kind, name, coalesce(category, 'toilet'), crs, mapping::text, owned_attributes, match_distance_m, " +
+            "       source_kind_confidence(kind) " +
             "from datasets where id = $1", connection, transaction);
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -28,7 +29,7 @@ public sealed record DatasetInfo(Guid Id, Guid? PartnerId, string Kind, string N
         }
         return new DatasetInfo(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
             reader.GetString(4), reader.GetString(5), JsonNode.Parse(reader.GetString(6))?.AsObject() ?? [],
-            reader.GetFieldValue<string[]>(7), reader.GetDouble(8));
+            reader.GetFieldValue<string[]>(7), reader.GetDouble(8), reader.GetDouble(9));
     }
 }
 
