@@ -9,14 +9,6 @@ namespace Facilities.Api.Tests.Contributors;
 /// <summary>Confirmations and reports: weighted like votes, the privilege at 100, temporary closure, closure proposals.</summary>
 public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : IClassFixture<ContributorsFixture>
 {
-    private static async Task<JsonElement> PostAsync(Account account, string url, object body, HttpStatusCode expected = HttpStatusCode.Created)
-    {
-        using var response = await account.Client.PostAsJsonAsync(url, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{url} answered {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
     [Fact]
     public async Task A_confirmation_at_100_verifies_at_once_and_below_it_takes_weight_3_and_the_etag_moves()
     {
@@ -26,13 +18,13 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
         var verifiedBefore = (await fixture.FacilityAsync(facility)).GetProperty("last_verified_at").GetString();
         var confidenceBefore = (await fixture.FacilityAsync(facility)).GetProperty("confidence").GetDouble();
 
-        var at99 = await PostAsync(await fixture.RegisterAsync(99), $"/api/v1/facilities/{facility}/confirmations", new { });
+        var at99 = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(99), $"/api/v1/facilities/{facility}/confirmations", new { });
         Assert.False(at99.GetProperty("verified").GetBoolean()); // weight 1.996 < 3
-        var fresh = await PostAsync(await fixture.RegisterAsync(), $"/api/v1/facilities/{facility}/confirmations", new { comment = "Still there" });
+        var fresh = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(), $"/api/v1/facilities/{facility}/confirmations", new { comment = "Still there" });
         Assert.False(fresh.GetProperty("verified").GetBoolean());
         Assert.Equal(verifiedBefore, (await fixture.FacilityAsync(facility)).GetProperty("last_verified_at").GetString());
 
-        var at15 = await PostAsync(await fixture.RegisterAsync(15), $"/api/v1/facilities/{facility}/confirmations", new { });
+        var at15 = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(15), $"/api/v1/facilities/{facility}/confirmations", new { });
         Assert.True(at15.GetProperty("verified").GetBoolean()); // 1.996 + 1.176 ≥ 3
         var after = await fixture.FacilityAsync(facility);
         Assert.True(after.GetProperty("confidence").GetDouble() > confidenceBefore);
@@ -44,7 +36,7 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
         using var reread = await fixture.Anonymous.SendAsync(conditional);
         Assert.Equal(HttpStatusCode.OK, reread.StatusCode);
 
-        var at100 = await PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{facility}/confirmations", new { });
+        var at100 = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{facility}/confirmations", new { });
         Assert.True(at100.GetProperty("verified").GetBoolean());
     }
 
@@ -53,10 +45,10 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
     {
         var facility = await fixture.CreateFacilityAsync();
         var url = $"/api/v1/facilities/{facility}/reports";
-        Assert.Equal("recorded", (await PostAsync(await fixture.RegisterAsync(99), url, new { reason = "out_of_order" })).GetProperty("effect").GetString());
-        Assert.Equal("recorded", (await PostAsync(await fixture.RegisterAsync(), url, new { reason = "out_of_order" })).GetProperty("effect").GetString());
+        Assert.Equal("recorded", (await ContributorsFixture.PostAsync(await fixture.RegisterAsync(99), url, new { reason = "out_of_order" })).GetProperty("effect").GetString());
+        Assert.Equal("recorded", (await ContributorsFixture.PostAsync(await fixture.RegisterAsync(), url, new { reason = "out_of_order" })).GetProperty("effect").GetString());
         Assert.Equal("open", (await fixture.FacilityAsync(facility)).GetProperty("status").GetString());
-        var third = await PostAsync(await fixture.RegisterAsync(15), url, new { reason = "out_of_order", comment = "Door jammed" });
+        var third = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(15), url, new { reason = "out_of_order", comment = "Door jammed" });
         Assert.Equal("temporarily_closed", third.GetProperty("effect").GetString());
 
         var closed = await fixture.FacilityAsync(facility);
@@ -67,7 +59,7 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
         Assert.Contains("out_of_order", history.GetProperty("versions")[1].GetProperty("reason").GetString(), StringComparison.Ordinal);
 
         var atOnce = await fixture.CreateFacilityAsync();
-        Assert.Equal("temporarily_closed", (await PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{atOnce}/reports",
+        Assert.Equal("temporarily_closed", (await ContributorsFixture.PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{atOnce}/reports",
             new { reason = "out_of_order" })).GetProperty("effect").GetString());
     }
 
@@ -76,11 +68,11 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
     {
         var facility = await fixture.CreateFacilityAsync();
         var url = $"/api/v1/facilities/{facility}/reports";
-        var first = await PostAsync(await fixture.RegisterAsync(), url, new { reason = "closed", comment = "Boarded up" });
+        var first = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(), url, new { reason = "closed", comment = "Boarded up" });
         Assert.Equal("closure_proposed", first.GetProperty("effect").GetString());
         var proposal = first.GetProperty("proposal_id").GetGuid();
 
-        var second = await PostAsync(await fixture.RegisterAsync(1000), url, new { reason = "closed" });
+        var second = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(1000), url, new { reason = "closed" });
         Assert.Equal("closure_supported", second.GetProperty("effect").GetString());
         Assert.Equal(proposal, second.GetProperty("proposal_id").GetGuid());
         Assert.Equal("removed", (await fixture.FacilityAsync(facility)).GetProperty("status").GetString());
@@ -95,9 +87,9 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
         var url = $"/api/v1/facilities/{facility}/reports";
         var established = await fixture.RegisterAsync(100); // weight 2
 
-        Assert.Equal(0.6, Confidence(await PostAsync(await fixture.RegisterAsync(), url, new { reason = "dirty" }))); // weight 0
-        Assert.Equal(0.486, Confidence(await PostAsync(established, url, new { reason = "dirty" }))); // × 0.9²
-        Assert.Equal(0.486, Confidence(await PostAsync(established, url, new { reason = "unsafe" }))); // one per account
+        Assert.Equal(0.6, Confidence(await ContributorsFixture.PostAsync(await fixture.RegisterAsync(), url, new { reason = "dirty" }))); // weight 0
+        Assert.Equal(0.486, Confidence(await ContributorsFixture.PostAsync(established, url, new { reason = "dirty" }))); // × 0.9²
+        Assert.Equal(0.486, Confidence(await ContributorsFixture.PostAsync(established, url, new { reason = "unsafe" }))); // one per account
         Assert.Equal(0.486, Confidence(await fixture.FacilityAsync(facility)));
 
         // Ninety days on, nobody having answered, the reports are no longer open.
@@ -106,12 +98,12 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
         Assert.Equal(0.6, Confidence(await fixture.FacilityAsync(facility)));
 
         // A verification answers an open report, and counts itself.
-        Assert.Equal(0.486, Confidence(await PostAsync(established, url, new { reason = "dirty" })));
-        var verified = await PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{facility}/confirmations", new { });
+        Assert.Equal(0.486, Confidence(await ContributorsFixture.PostAsync(established, url, new { reason = "dirty" })));
+        var verified = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{facility}/confirmations", new { });
         Assert.Equal(0.68, Confidence(verified)); // 1 − 0.4 × 0.8
 
         // So does a change: an accepted edit is a new version.
-        Assert.Equal(0.551, Confidence(await PostAsync(established, url, new { reason = "dirty" })));
+        Assert.Equal(0.551, Confidence(await ContributorsFixture.PostAsync(established, url, new { reason = "dirty" })));
         var edit = await ContributorsFixture.ProposeAsync(fixture.Admin, new
         {
             kind = "update",

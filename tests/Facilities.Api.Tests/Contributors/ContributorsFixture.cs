@@ -117,14 +117,17 @@ public class ContributorsFixture : IAsyncLifetime
         return proposal.GetProperty("facility_id").GetGuid();
     }
 
-    /// <summary>Posts a proposal and asserts the 201.</summary>
-    public static async Task<JsonElement> ProposeAsync(Account author, object body)
+    /// <summary>Posts as <paramref name="account"/>, asserts the status (201 unless told) and answers the body.</summary>
+    public static async Task<JsonElement> PostAsync(Account account, string url, object body, HttpStatusCode expected = HttpStatusCode.Created)
     {
-        using var response = await author.Client.PostAsJsonAsync("/api/v1/proposals", body);
+        using var response = await account.Client.PostAsJsonAsync(url, body);
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"proposal answered {(int)response.StatusCode}: {text}");
+        Assert.True(response.StatusCode == expected, $"{url} answered {(int)response.StatusCode}: {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
+
+    /// <summary>Posts a proposal and asserts the 201.</summary>
+    public static Task<JsonElement> ProposeAsync(Account author, object body) => PostAsync(author, "/api/v1/proposals", body);
 
     public static async Task<(HttpStatusCode Status, JsonElement Body)> VoteAsync(Account voter, Guid proposal, string vote)
     {

@@ -63,7 +63,7 @@ public sealed class ReimportTests(ContributorsFixture fixture) : IClassFixture<C
         var observatory = await FacilityIdAsync(57.1, -1.1);
         Assert.Equal(0.9, (await fixture.FacilityAsync(observatory)).GetProperty("confidence").GetDouble());
 
-        var confirmed = await PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{observatory}/confirmations", new { });
+        var confirmed = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{observatory}/confirmations", new { });
         Assert.True(confirmed.GetProperty("verified").GetBoolean());
         Assert.Equal(0.92, confirmed.GetProperty("confidence").GetDouble()); // 1 − 0.1 × 0.8
 
@@ -74,7 +74,7 @@ public sealed class ReimportTests(ContributorsFixture fixture) : IClassFixture<C
         Assert.Equal(0.92, updated.GetProperty("confidence").GetDouble());
 
         // A report made after that version is open, and an unchanged reimport does not answer it.
-        var reported = await PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{observatory}/reports", new { reason = "dirty" });
+        var reported = await ContributorsFixture.PostAsync(await fixture.RegisterAsync(100), $"/api/v1/facilities/{observatory}/reports", new { reason = "dirty" });
         Assert.Equal(0.745, reported.GetProperty("confidence").GetDouble()); // 0.92 × 0.9², weight log10(100) = 2
         await partner.ImportTextAsync(dataset, "parks.csv", Header + "G1,Observatory,57.1,-1.1,Mo-Su 07:00-19:00,no\n");
         Assert.Equal(0.745, (await fixture.FacilityAsync(observatory)).GetProperty("confidence").GetDouble());
@@ -101,14 +101,6 @@ public sealed class ReimportTests(ContributorsFixture fixture) : IClassFixture<C
         },
         owned_attributes = owned,
     };
-
-    private static async Task<JsonElement> PostAsync(Account account, string url, object body)
-    {
-        using var response = await account.Client.PostAsJsonAsync(url, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{url} answered {(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
 
     private Task<PartnerClient> PartnerAsync(string name) => PartnerClient.CreateThroughAdminAsync(fixture, name);
 
