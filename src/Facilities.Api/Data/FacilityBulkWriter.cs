@@ -170,8 +170,9 @@ public static class FacilityBulkWriter
     /// <summary>Applies the cluster-grid moves that deferred <see cref="WriteAsync"/> calls left in this transaction.</summary>
     public static async Task ApplyClusterCellsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await ExecuteAsync(connection, transaction, cancellationToken, CreateCellMoves);
         await using var batch = new NpgsqlBatch(connection, transaction);
+        // When no chunk had anything to write, WriteAsync never created the table.
+        batch.BatchCommands.Add(Command(CreateCellMoves));
         AddCellUpdates(batch);
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
