@@ -170,7 +170,11 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         Assert.Equal("无障碍", await card.Locator("tr[data-attribute='wheelchair'] td.after").InnerTextAsync());
 
         // Shown on the map close in, then approved: one vote of weight 3.3 accepts it, and the map shows it at once.
+        var viewBefore = await review.EvaluateAsync<string>("() => location.hash");
         await card.Locator(".actions .link-button:not(.vote)").ClickAsync();
+        // The map marks itself busy on moveend, before it writes the new view into the address: settled only counts
+        // once the move has ended (read at once, the count could still be the old view's).
+        await review.WaitForFunctionAsync("before => location.hash !== before", viewBefore);
         await other.SettledAsync();
         var countBefore = await review.EvaluateAsync<int>("() => Number(document.getElementById('map').dataset.count)");
         await card.Locator("button[data-vote='up']").ClickAsync();
