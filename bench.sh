@@ -2,10 +2,10 @@
 # Reruns the published figures (tests/Facilities.Benchmarks): 1,000,000 synthetic facilities in the private
 # PostgreSQL cluster, the nearby and clusters endpoints under load next to the same SQL sent straight to PostGIS,
 # and the API's peak memory. Prints a results table with PASS/MISS next to each target; never fails on a target.
-# About 3-4 minutes on 2 cores, plus about a minute the first time for loading the data.
+# About 5 minutes on 2 cores, plus about a minute the first time for loading the data.
 #
-#   ./bench.sh                          # everything, 15 s per load point
-#   ./bench.sh --duration 5 --concurrency 2,8
+#   ./bench.sh                          # everything: 3 rounds of 5 s per load point, API and PostGIS alternating
+#   ./bench.sh --rounds 1 --concurrency 2,8
 #   ./bench.sh --help                   # all options
 #
 # ConnectionStrings__Facilities, when set, names another server to use (the user must be able to create the

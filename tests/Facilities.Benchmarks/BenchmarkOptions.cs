@@ -4,6 +4,7 @@ namespace Facilities.Benchmarks;
 
 public sealed record BenchmarkOptions(
     TimeSpan Duration,
+    int Rounds,
     IReadOnlyList<int> Concurrency,
     IReadOnlyList<int> ClusterConcurrency,
     bool Reload,
@@ -14,7 +15,9 @@ public sealed record BenchmarkOptions(
 {
     public const string Usage = """
         Usage: bench.sh [options]    (or: dotnet run -c Release --project tests/Facilities.Benchmarks -- [options])
-          --duration <s>             seconds per load point (default 15)
+          --duration <s>             seconds per load point in each round (default 5)
+          --rounds <n>               rounds of every load point, API and PostGIS alternating; the figures are the
+                                     rounds' medians (default 3)
           --concurrency <list>       connections for nearby, comma-separated (default 2,8,32)
           --cluster-concurrency <l>  connections for clusters (default 2,8)
           --gc server|workstation    the API's garbage collector (default server, as ASP.NET Core ships it)
@@ -28,13 +31,14 @@ public sealed record BenchmarkOptions(
 
     public static BenchmarkOptions Parse(string[] args)
     {
-        var options = new BenchmarkOptions(TimeSpan.FromSeconds(15), [2, 8, 32], [2, 8], false, GcMode.Server, new Dictionary<string, string>(), false);
+        var options = new BenchmarkOptions(TimeSpan.FromSeconds(5), 3, [2, 8, 32], [2, 8], false, GcMode.Server, new Dictionary<string, string>(), false);
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             options = args[i] switch
             {
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(PositiveInt(Value())) },
+                "--rounds" => options with { Rounds = PositiveInt(Value()) },
                 "--concurrency" => options with { Concurrency = List(Value()) },
                 "--cluster-concurrency" => options with { ClusterConcurrency = List(Value()) },
                 "--reload" => options with { Reload = true },
