@@ -352,6 +352,44 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
             var names = near.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("properties").GetProperty("name").GetString());
             Assert.Equal(["District toilet one", "District toilet two"], names);
         }
+
+        // Next month's file into the same dataset: XW-2 is gone from it. Its columns are the dataset's, so they are not
+        // asked again; the dry run says a closure would be put to the vote, and the import puts it there.
+        await page.SelectOptionAsync("#contrib [data-field='target']", new SelectOptionValue { Index = 1 });
+        Assert.False(await page.IsVisibleAsync("#contrib [data-field='attribution']"));
+        Assert.False(await page.IsVisibleAsync("#contrib [data-field='mapping.lon']"));
+        Assert.Contains("xuanwu-toilets", await page.InnerTextAsync("#contrib .version-hint"), StringComparison.Ordinal);
+        await page.SetInputFilesAsync("#contrib [data-field='file']", new FilePayload
+        {
+            Name = "xuanwu-toilets-next.csv",
+            MimeType = "text/csv",
+            Buffer = System.Text.Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+                $"ref;Longitude;Latitude;name;wheelchair\nXW-1;{place.Lon};{place.Lat};District toilet one;yes\n")),
+        });
+        await page.ClickAsync("#dry-run");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='true']");
+        Assert.Equal("1", await page.InnerTextAsync("#import-report [data-count='removed_at_source'] dd"));
+        Assert.Equal("1", await page.InnerTextAsync("#import-report [data-count='closures_opened'] dd"));
+        Assert.Equal("0", await page.InnerTextAsync("#import-report [data-count='created'] dd"));
+        Assert.Contains("XW-2", await page.InnerTextAsync("#import-report .closure-list"), StringComparison.Ordinal);
+        await page.ClickAsync("#run-import");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='false']");
+        Assert.Equal("1", await page.InnerTextAsync("#import-report [data-count='closures_opened'] dd"));
+        await phone.ScreenshotAsync("partner-new-version-report");
+        // Still one dataset: the new version went into it.
+        using (var datasets = new HttpRequestMessage(HttpMethod.Get, "/api/v1/partner/datasets"))
+        {
+            datasets.Headers.Add("X-Api-Key", apiKey);
+            using var answer = await fixture.Api.SendAsync(datasets);
+            using var list = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+            Assert.Equal(1, list.RootElement.GetArrayLength());
+        }
+        // Not closed by the import: the vote decides; the facility stays on the map meanwhile.
+        using (var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+                   $"/api/v1/facilities/nearby?lat={place.Lat}&lon={place.Lon}&radius_m=300"))))
+        {
+            Assert.Equal(2, near.RootElement.GetProperty("features").GetArrayLength());
+        }
         await page.ClickAsync("#show-feedback");
         await page.WaitForSelectorAsync("#feedback .empty");
         await AssertFitsThePhoneAsync(page);

@@ -1,6 +1,7 @@
 // A government partner's part of the map page (loaded from the contributor panel): with the partner's API key, choose
-// a file, map its columns (offered from the file's header) in a new dataset, run a dry run, read the report, import,
-// and read the feedback on the partner's facilities. The key stays in sessionStorage: it is a secret, gone with the tab.
+// a file, map its columns (offered from the file's header) in a new dataset or bring a new version of one of the
+// partner's datasets, run a dry run, read the report, import, and read the feedback on the partner's facilities.
+// The key stays in sessionStorage: it is a secret, gone with the tab.
 const KEY = 'facilities.partnerKey';
 const CRSS = ['EPSG:4326', 'EPSG:3857', 'EPSG:27700', 'EPSG:4490', 'GCJ-02', 'BD-09'];
 // What a mapping can fill, in the order offered; the API checks each against the category.
@@ -17,7 +18,11 @@ const words = {
     importedReport: 'Imported.', failedImport: 'The import failed: {e}', rowsRead: 'Rows read', created: 'Created', merged: 'Merged into existing',
     updated: 'Updated', unchanged: 'Unchanged', removedAtSource: 'Removed at source', returnedAtSource: 'Back at source', needingReview: 'Needing review', rejected: 'Rejected',
     rowReason: 'Row {row}: {reason}', feedback: 'Feedback on your facilities', noFeedback: 'No feedback yet.', chooseFile: 'Choose a file first.',
-    feedbackKinds: { community_change: 'Community change', dispute: 'Dispute' }, forgetKey: 'Forget the key'
+    feedbackKinds: { community_change: 'Community change', dispute: 'Dispute' }, forgetKey: 'Forget the key',
+    importInto: 'Import into', newDataset: 'A new dataset', newVersionHint: 'A new version of “{name}”, with its columns as first mapped. Records missing from the file are removed at source; the community votes on closing their facilities.',
+    closuresOpened: 'Closures put to the vote', closuresWithdrawn: 'Closure votes withdrawn',
+    closureOpened: 'Record {id} is gone from the file: the community votes on closing its facility.',
+    closurePending: 'Record {id} is gone from the file: a vote on closing its facility is already open.'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
@@ -28,7 +33,11 @@ const words = {
     importedReport: '已导入。', failedImport: '导入失败：{e}', rowsRead: '读取行数', created: '新建', merged: '合并到已有设施',
     updated: '更新', unchanged: '未变', removedAtSource: '源数据中已删除', returnedAtSource: '源数据中重新出现', needingReview: '待人工审核', rejected: '被拒绝',
     rowReason: '第 {row} 行：{reason}', feedback: '关于你的设施的反馈', noFeedback: '暂无反馈。', chooseFile: '请先选择文件。',
-    feedbackKinds: { community_change: '社区修改', dispute: '争议' }, forgetKey: '忘记密钥'
+    feedbackKinds: { community_change: '社区修改', dispute: '争议' }, forgetKey: '忘记密钥',
+    importInto: '导入到', newDataset: '新数据集', newVersionHint: '“{name}”的新版本，沿用首次设定的列。文件中不再出现的记录视为源数据中已删除，由社区投票决定是否关闭对应设施。',
+    closuresOpened: '交由投票的关闭', closuresWithdrawn: '撤回的关闭投票',
+    closureOpened: '记录 {id} 已不在文件中：由社区投票决定是否关闭其设施。',
+    closurePending: '记录 {id} 已不在文件中：关闭其设施的投票已在进行。'
   }
 };
 
@@ -95,22 +104,26 @@ function keyForm(body) {
       throw e;
     }
     body.textContent = '';
-    importForm(body);
+    await importForm(body);
   });
   f.dataset.auth = 'true';
   H.field(f, 'key', t('apiKey'), H.input('password', 'key')).autocomplete = 'off';
   H.submitRow(f, t('useKey'));
 }
 
-function importForm(body) {
+async function importForm(body) {
   const t = H.t;
   let file = null;
+  // The partner's datasets, for a new version of one of them (a periodic re-export is the usual case).
+  let existing = [];
+  try { existing = await api('GET', 'api/v1/partner/datasets'); } catch (e) { existing = []; }
+  const chosen = function () { return existing.find(function (d) { return d.id === target.value; }) || null; };
   const f = H.form(body, async function (form) {
     // The submit button says which: a dry run first, then the import for real.
     const dry = form.dataset.run !== 'import';
     if (!file) { H.clearErrors(f); H.say(f, t('chooseFile'), 'error'); return; }
     H.clearErrors(f);
-    if (!dataset) { dataset = await api('POST', 'api/v1/partner/datasets', datasetBody(f)); }
+    if (!dataset) { dataset = chosen() || await api('POST', 'api/v1/partner/datasets', datasetBody(f)); }
     H.say(f, t('importing'), null);
     const data = new FormData();
     data.append('file', file, file.name);
@@ -122,9 +135,25 @@ function importForm(body) {
     H.say(f, '', null);
     showReport(report, job);
     if (job.state === 'succeeded' && dry) { importButton.hidden = false; }
-    if (job.state === 'succeeded' && !dry) { importButton.hidden = true; H.P.refresh(); }
+    if (job.state === 'succeeded' && !dry) {
+      importButton.hidden = true;
+      H.P.refresh();
+      // A new dataset is now one the next file can be a new version of.
+      if (!chosen() && !existing.some(function (d) { return d.id === dataset.id; })) {
+        existing.push(dataset);
+        target.appendChild(new Option(dataset.name + ' · ' + H.I.date(dataset.created_at), dataset.id));
+      }
+    }
   });
   f.dataset.auth = 'true';
+  const target = H.make('select');
+  target.name = 'target';
+  target.appendChild(new Option(t('newDataset'), ''));
+  existing.forEach(function (d) { target.appendChild(new Option(d.name + ' · ' + H.I.date(d.created_at), d.id)); });
+  H.field(f, 'target', t('importInto'), target);
+  const versionHint = H.make('p', 'hint version-hint');
+  versionHint.hidden = true;
+  f.appendChild(versionHint);
   const picker = H.field(f, 'file', t('file'), H.input('file', 'file'));
   picker.accept = '.csv,.txt,.geojson,.json,.kml,.osm,.xml,.zip';
   const mapping = H.make('fieldset', 'cfield mapping');
@@ -152,13 +181,21 @@ function importForm(body) {
   f.appendChild(mapping);
 
   // A dataset's mapping is fixed once made (the API has no edit): a field changed after a dry run makes the next dry
-  // run create a new dataset, and the import waits for that dry run.
+  // run create a new dataset (or go to the chosen existing one), and the import waits for that dry run.
   f.addEventListener('change', function (e) {
-    if (e.target !== picker) { dataset = null; importButton.hidden = true; }
+    if (e.target !== picker) { dataset = chosen(); importButton.hidden = true; }
+  });
+  // A new version keeps its dataset's name, licence and mapping: those fields are not asked again.
+  target.addEventListener('change', function () {
+    const d = chosen();
+    datasetFields.hidden = mapping.hidden = d !== null;
+    versionHint.hidden = d === null;
+    versionHint.textContent = d ? t('newVersionHint', { name: d.name }) : '';
+    report.textContent = '';
   });
   picker.addEventListener('change', async function () {
     file = picker.files[0] || null;
-    dataset = null;
+    dataset = chosen();
     importButton.hidden = true;
     report.textContent = '';
     Array.prototype.slice.call(mapping.querySelectorAll('.cfield')).forEach(function (n) { n.remove(); });
@@ -233,13 +270,28 @@ function showReport(container, job) {
   [['rows_read', 'rowsRead'], ['created', 'created'], ['merged', 'merged'], ['updated', 'updated'], ['unchanged', 'unchanged'],
     ['removed_at_source', 'removedAtSource'], ['returned_at_source', 'returnedAtSource'], ['needing_review', 'needingReview'],
     ['rejected_count', 'rejected']].forEach(function (pair) {
-    const row = H.make('div');
-    row.dataset.count = pair[0];
-    row.appendChild(H.make('dt', null, t(pair[1])));
-    row.appendChild(H.make('dd', null, I.number(r[pair[0]] || 0)));
-    dl.appendChild(row);
+    count(pair[0], pair[1], r[pair[0]] || 0);
   });
+  // Removals at source are not closed by the import: each one opens a vote (or finds one open), and a record back at
+  // source withdraws the vote its removal opened. In a dry run these are the votes the import would open.
+  const closures = r.closure_proposals_needed || [];
+  count('closures_opened', 'closuresOpened', closures.filter(function (c) { return c.proposal_opened; }).length);
+  count('closures_withdrawn', 'closuresWithdrawn', (r.closure_proposals_withdrawn || []).length);
   container.appendChild(dl);
+  const closureList = H.make('ul', 'closure-list');
+  closures.slice(0, 100).forEach(function (c) {
+    const li = H.make('li', null, t(c.proposal_opened ? 'closureOpened' : 'closurePending', { id: c.external_id }));
+    li.dataset.facilityId = c.facility_id;
+    closureList.appendChild(li);
+  });
+  container.appendChild(closureList);
+  function count(name, label, value) {
+    const row = H.make('div');
+    row.dataset.count = name;
+    row.appendChild(H.make('dt', null, t(label)));
+    row.appendChild(H.make('dd', null, I.number(value)));
+    dl.appendChild(row);
+  }
   const rejected = H.make('ul', 'rejected-rows');
   (r.rejected || []).slice(0, 100).forEach(function (x) { rejected.appendChild(H.make('li', null, t('rowReason', { row: x.row, reason: x.reason }))); });
   container.appendChild(rejected);
