@@ -205,8 +205,8 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
 
     /// <summary>
     /// Every load point in rounds: round after round, each concurrency, the API then PostGIS. This machine's speed
-    /// drifts by ±20 % over tens of seconds (other virtual machines on the host), so one long run per side would let
-    /// a slow spell land on one side only; alternating short runs lets both sides see the same spells, and the
+    /// drifts by ±20 % over tens of seconds (from outside the VM: a slow spell shows as more CPU per request, not
+    /// as other processes), so one long run per side would let a slow spell land on one side only; alternating short runs lets both sides see the same spells, and the
     /// medians over the rounds drop a spell that hit one round.
     /// </summary>
     private async Task<List<PointRounds>> RoundsAsync(string what, IReadOnlyList<int> concurrency, NpgsqlDataSource db, ApiHost api,
