@@ -180,8 +180,8 @@ async function importForm(body) {
   f.appendChild(datasetFields);
   f.appendChild(mapping);
 
-  // A dataset's mapping is fixed once made (the API has no edit): a field changed after a dry run makes the next dry
-  // run create a new dataset (or go to the chosen existing one), and the import waits for that dry run.
+  // The page does not edit datasets (the API's PATCH does): a field changed after a dry run makes the next dry run
+  // create a new dataset (or go to the chosen existing one), and the import waits for that dry run.
   f.addEventListener('change', function (e) {
     if (e.target !== picker) { dataset = chosen(); importButton.hidden = true; }
   });

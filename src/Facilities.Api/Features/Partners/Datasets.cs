@@ -29,8 +29,8 @@ public sealed partial class CreateDatasetValidator : AbstractValidator<CreateDat
     public CreateDatasetValidator(CategoryCatalog categories)
     {
         RuleFor(c => c.Body.Name).NotEmpty().MaximumLength(200).OverridePropertyName("name");
-        RuleFor(c => c.Body.License).NotEmpty().MaximumLength(100).Matches(SpdxExpression())
-            .WithMessage("must be an SPDX license identifier or expression, e.g. OGL-UK-3.0, CC-BY-4.0, ODbL-1.0").OverridePropertyName("license");
+        RuleFor(c => c.Body.License).NotEmpty().MaximumLength(100).Must(l => l is null || IsSpdxExpression(l))
+            .WithMessage(SpdxMessage).OverridePropertyName("license");
         RuleFor(c => c.Body.Attribution).NotEmpty().MaximumLength(500).OverridePropertyName("attribution");
         RuleFor(c => c.Body.Category).Must(c => c is null || categories.IsKnown(c))
             .WithMessage(c => $"must be one of: {string.Join(", ", categories.All.Select(x => x.Id))}").OverridePropertyName("category");
@@ -51,13 +51,21 @@ public sealed partial class CreateDatasetValidator : AbstractValidator<CreateDat
             }
             foreach (var owned in command.Body.OwnedAttributes ?? [])
             {
-                if (!OwnableExtra.Contains(owned) && (owned == "category" || DatasetMapping.AttributeType(owned, category) is null))
+                if (!IsOwnable(owned, category))
                 {
                     context.AddFailure(new ValidationFailure("owned_attributes", $"'{owned}' is not an attribute of {category?.Id ?? "the category"}"));
                 }
             }
         });
     }
+
+    public const string SpdxMessage = "must be an SPDX license identifier or expression, e.g. OGL-UK-3.0, CC-BY-4.0, ODbL-1.0";
+
+    public static bool IsSpdxExpression(string? license) => license is not null && SpdxExpression().IsMatch(license);
+
+    /// <summary>What a partner may own: an attribute of the category (not the category itself), its location or status.</summary>
+    public static bool IsOwnable(string attribute, Category? category) =>
+        OwnableExtra.Contains(attribute) || (attribute != "category" && DatasetMapping.AttributeType(attribute, category) is not null);
 
     [GeneratedRegex(@"^[A-Za-z0-9.\-+]+( (AND|OR|WITH) [A-Za-z0-9.\-+]+)*$")]
     private static partial Regex SpdxExpression();

@@ -29,6 +29,17 @@ public static class PartnerEndpoints
             .WithName("GetDataset")
             .WithSummary("One of the partner's datasets (another partner's answers 404).");
 
+        group.MapPatch("/datasets/{datasetId:guid}", async (IMediator mediator, HttpContext http, Guid datasetId, UpdateDatasetBody body,
+                CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new UpdateDatasetCommand(http.CurrentPartner().Id, datasetId, body), ct)))
+            .WithName("UpdateDataset")
+            .WithSummary("Change a dataset's name, license, attribution, CRS, mapping, owned attributes or match distance, from the next import on. " +
+                         "The id column is fixed once records exist (409).")
+            .Produces<DatasetResponse>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
         group.MapGet("/mappings", () => TypedResults.Ok(MappingPresets.All))
             .WithName("MappingPresets")
             .WithSummary("Ready-made mappings (use one with \"preset\" when creating a dataset).");
