@@ -241,8 +241,13 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await page.Keyboard.PressAsync("Escape");
 
         // The address keeps the view (#zoom/lat/lon), so a link or a reload opens the same place, in the chosen language.
+        // Opening a marker's detail may pan the map to keep the marker above the sheet, and the address follows at the
+        // move's end: compare once the map is at rest (on a loaded machine the pan can still be running here).
+        const string ViewScript = "() => { const c = window.facilitiesMap.getCenter(); return `#${window.facilitiesMap.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`; }";
+        await phone.SettledAsync();
+        await page.WaitForFunctionAsync($"() => location.hash === ({ViewScript})()");
         var hash = await page.EvaluateAsync<string>("() => location.hash");
-        var view = await page.EvaluateAsync<string>("() => { const c = window.facilitiesMap.getCenter(); return `#${window.facilitiesMap.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`; }");
+        var view = await page.EvaluateAsync<string>(ViewScript);
         Assert.Equal(view, hash);
         await page.ReloadAsync();
         await page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
