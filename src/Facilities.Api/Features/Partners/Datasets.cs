@@ -22,21 +22,19 @@ public sealed record CreateDatasetBody(string? Name, string? License, string? At
 
 public sealed record CreateDatasetCommand(Guid PartnerId, CreateDatasetBody Body) : IRequest<DatasetResponse>;
 
-public sealed partial class CreateDatasetValidator : AbstractValidator<CreateDatasetCommand>
+public sealed class CreateDatasetValidator : AbstractValidator<CreateDatasetCommand>
 {
     public static readonly string[] OwnableExtra = ["location", "status"];
 
     public CreateDatasetValidator(CategoryCatalog categories)
     {
-        RuleFor(c => c.Body.Name).NotEmpty().MaximumLength(200).OverridePropertyName("name");
-        RuleFor(c => c.Body.License).NotEmpty().MaximumLength(100).Must(l => l is null || IsSpdxExpression(l))
-            .WithMessage(SpdxMessage).OverridePropertyName("license");
-        RuleFor(c => c.Body.Attribution).NotEmpty().MaximumLength(500).OverridePropertyName("attribution");
+        RuleFor(c => c.Body.Name).DatasetName().OverridePropertyName("name");
+        RuleFor(c => c.Body.License).DatasetLicense().OverridePropertyName("license");
+        RuleFor(c => c.Body.Attribution).DatasetAttribution().OverridePropertyName("attribution");
         RuleFor(c => c.Body.Category).Must(c => c is null || categories.IsKnown(c))
             .WithMessage(c => $"must be one of: {string.Join(", ", categories.All.Select(x => x.Id))}").OverridePropertyName("category");
-        RuleFor(c => c.Body.Crs).Must(c => c is null || CoordinateSystems.Find(c) is not null)
-            .WithMessage($"unknown coordinate system; known: {string.Join(", ", CoordinateSystems.Documented)}").OverridePropertyName("crs");
-        RuleFor(c => c.Body.MatchDistanceM).InclusiveBetween(1, 1000).OverridePropertyName("match_distance_m");
+        RuleFor(c => c.Body.Crs).DatasetCrs().OverridePropertyName("crs");
+        RuleFor(c => c.Body.MatchDistanceM).DatasetMatchDistance().OverridePropertyName("match_distance_m");
         RuleFor(c => c.Body.Kind).Must(k => k is null or "official" or "osm").WithMessage("must be official or osm").OverridePropertyName("kind");
         RuleFor(c => c.Body.Preset).Must(p => p is null || MappingPresets.Find(p) is not null)
             .WithMessage($"must be one of: {string.Join(", ", MappingPresets.All.Select(p => p.Id))}").OverridePropertyName("preset");
@@ -59,13 +57,27 @@ public sealed partial class CreateDatasetValidator : AbstractValidator<CreateDat
         });
     }
 
-    public const string SpdxMessage = "must be an SPDX license identifier or expression, e.g. OGL-UK-3.0, CC-BY-4.0, ODbL-1.0";
-
-    public static bool IsSpdxExpression(string? license) => license is not null && SpdxExpression().IsMatch(license);
-
     /// <summary>What a partner may own: an attribute of the category (not the category itself), its location or status.</summary>
     public static bool IsOwnable(string attribute, Category? category) =>
         OwnableExtra.Contains(attribute) || (attribute != "category" && DatasetMapping.AttributeType(attribute, category) is not null);
+}
+
+/// <summary>The bounds of a dataset's own fields, one definition for making a dataset and for editing one.</summary>
+public static partial class DatasetFieldRules
+{
+    public static IRuleBuilderOptions<T, string?> DatasetName<T>(this IRuleBuilder<T, string?> rule) => rule.NotEmpty().MaximumLength(200);
+
+    public static IRuleBuilderOptions<T, string?> DatasetLicense<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.NotEmpty().MaximumLength(100).Must(l => l is null || SpdxExpression().IsMatch(l))
+            .WithMessage("must be an SPDX license identifier or expression, e.g. OGL-UK-3.0, CC-BY-4.0, ODbL-1.0");
+
+    public static IRuleBuilderOptions<T, string?> DatasetAttribution<T>(this IRuleBuilder<T, string?> rule) => rule.NotEmpty().MaximumLength(500);
+
+    public static IRuleBuilderOptions<T, string?> DatasetCrs<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(c => c is null || CoordinateSystems.Find(c) is not null)
+            .WithMessage($"unknown coordinate system; known: {string.Join(", ", CoordinateSystems.Documented)}");
+
+    public static IRuleBuilderOptions<T, double?> DatasetMatchDistance<T>(this IRuleBuilder<T, double?> rule) => rule.InclusiveBetween(1, 1000);
 
     [GeneratedRegex(@"^[A-Za-z0-9.\-+]+( (AND|OR|WITH) [A-Za-z0-9.\-+]+)*$")]
     private static partial Regex SpdxExpression();

@@ -29,13 +29,11 @@ public sealed class UpdateDatasetValidator : AbstractValidator<UpdateDatasetComm
             .WithMessage("names nothing to change: give one or more of name, license, attribution, crs, mapping, owned_attributes, match_distance_m")
             .OverridePropertyName("body");
         // The same rules as a new dataset's, for the fields given.
-        RuleFor(c => c.Body.Name).NotEmpty().MaximumLength(200).When(c => c.Body.Name is not null).OverridePropertyName("name");
-        RuleFor(c => c.Body.License).NotEmpty().MaximumLength(100).Must(l => l is null || CreateDatasetValidator.IsSpdxExpression(l))
-            .WithMessage(CreateDatasetValidator.SpdxMessage).When(c => c.Body.License is not null).OverridePropertyName("license");
-        RuleFor(c => c.Body.Attribution).NotEmpty().MaximumLength(500).When(c => c.Body.Attribution is not null).OverridePropertyName("attribution");
-        RuleFor(c => c.Body.Crs).Must(c => c is null || CoordinateSystems.Find(c) is not null)
-            .WithMessage($"unknown coordinate system; known: {string.Join(", ", CoordinateSystems.Documented)}").OverridePropertyName("crs");
-        RuleFor(c => c.Body.MatchDistanceM).InclusiveBetween(1, 1000).OverridePropertyName("match_distance_m");
+        RuleFor(c => c.Body.Name).DatasetName().When(c => c.Body.Name is not null).OverridePropertyName("name");
+        RuleFor(c => c.Body.License).DatasetLicense().When(c => c.Body.License is not null).OverridePropertyName("license");
+        RuleFor(c => c.Body.Attribution).DatasetAttribution().When(c => c.Body.Attribution is not null).OverridePropertyName("attribution");
+        RuleFor(c => c.Body.Crs).DatasetCrs().OverridePropertyName("crs");
+        RuleFor(c => c.Body.MatchDistanceM).DatasetMatchDistance().OverridePropertyName("match_distance_m");
     }
 }
 
