@@ -266,8 +266,8 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
             return (Api: bestApi.Api[r].Result.PerSecond, ApiC: bestApi.C, Db: bestDb.Db[r].Result.PerSecond, DbC: bestDb.C);
         }).ToList();
         var ratios = rounds.Select(r => r.Api / r.Db).ToList();
-        var ratio = Median(ratios);
-        var peak = Median(rounds.Select(r => r.Api).ToList());
+        var ratio = LoadResult.Median(ratios);
+        var peak = LoadResult.Median(rounds.Select(r => r.Api).ToList());
         var perRound = string.Join(", ", rounds.Select(r => string.Create(CultureInfo.InvariantCulture,
             $"{r.Api:N0} (C={r.ApiC}) ÷ {r.Db:N0} (C={r.DbC}) = {r.Api / r.Db:0.00}")));
         _report.AppendLine(CultureInfo.InvariantCulture,
@@ -317,7 +317,7 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
             string.Join(", ", runs.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Result.P99Ms:0.0}")));
         _report.AppendLine(CultureInfo.InvariantCulture,
             $"Target nearby p99 ≤ {TargetNearbyP99Ms} ms at half the API's peak: open loop at {rate:N0} req/s (achieved {apiMedian.PerSecond:N0}/s, {apiMedian.Failed} errors): " +
-            $"p50 {apiMedian.P50Ms:0.00} ms, p99 {apiMedian.P99Ms:0.00} ms (median of the rounds' p99s {P99s(apiRuns)} ms; generator send lag p99 {Median(lags):0.00} ms): {Verdict(apiMedian.P99Ms <= TargetNearbyP99Ms)}");
+            $"p50 {apiMedian.P50Ms:0.00} ms, p99 {apiMedian.P99Ms:0.00} ms (median of the rounds' p99s {P99s(apiRuns)} ms; generator send lag p99 {LoadResult.Median(lags):0.00} ms): {Verdict(apiMedian.P99Ms <= TargetNearbyP99Ms)}");
         _report.AppendLine(CultureInfo.InvariantCulture,
             $"  Reference: the handler's SQL straight to PostGIS at the same rate after each API round (pgbench -R {rate:0}, {poolSize} clients, latency from the scheduled start, first {skipStart.TotalSeconds:0} s dropped): " +
             $"p50 {dbMedian.P50Ms:0.00} ms, p99 {dbMedian.P99Ms:0.00} ms (rounds {P99s(dbRuns)} ms)");
@@ -336,8 +336,6 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
             $"Target clusters p99 ≤ {TargetClustersP99Ms} ms: worst API p99 of any round {worst.P99Ms:0.00} ms (C={worst.C}): {Verdict(worst.P99Ms <= TargetClustersP99Ms)}");
         _report.AppendLine();
     }
-
-    private static double Median(IReadOnlyList<double> values) => LoadResult.Median(values);
 
     /// <summary>Runs one load with the CPU meter around it; a short pause first lets the previous run's tail drain.</summary>
     private static async Task<(LoadResult Result, CpuSplit Cpu)> MeasureAsync(
