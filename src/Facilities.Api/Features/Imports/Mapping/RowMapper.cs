@@ -22,6 +22,7 @@ public sealed record RejectedRow(long Row, string Reason, string? ExternalId = n
 /// </summary>
 public sealed class RowMapper(DatasetMapping mapping, SourceCrs crs, Category? category)
 {
+    // Case-insensitive: "Y", "TRUE" and "Oui" are the entries below.
     private static readonly Dictionary<string, bool> Booleans = new(StringComparer.OrdinalIgnoreCase)
     {
         ["true"] = true,
@@ -41,8 +42,6 @@ public sealed class RowMapper(DatasetMapping mapping, SourceCrs crs, Category? c
         ["無"] = false,
         ["예"] = true,
         ["아니오"] = false,
-        ["Y"] = true,
-        ["N"] = false,
         ["oui"] = true,
         ["non"] = false,
     };
