@@ -50,11 +50,15 @@ public sealed class PartnerClient(HttpClient http, Guid partnerId) : IDisposable
     }
 
     /// <summary>The id of the one facility within 20 m of a point, as a resident's nearby search finds it.</summary>
-    public static async Task<Guid> OnlyFacilityNearAsync(HttpClient client, double lat, double lon)
+    public static async Task<Guid> OnlyFacilityNearAsync(HttpClient client, double lat, double lon) =>
+        (await FacilitiesNearAsync(client, lat, lon)).Single();
+
+    /// <summary>The ids of the facilities within 20 m of a point, nearest first, as a resident's nearby search finds them.</summary>
+    public static async Task<List<Guid>> FacilitiesNearAsync(HttpClient client, double lat, double lon)
     {
         var near = await client.GetFromJsonAsync<JsonElement>(
             FormattableString.Invariant($"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=20"));
-        return near.GetProperty("features").EnumerateArray().Single().GetProperty("id").GetGuid();
+        return [.. near.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetGuid())];
     }
 
     public async Task<Guid> CreateDatasetAsync(object body)

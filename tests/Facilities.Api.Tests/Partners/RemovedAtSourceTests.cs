@@ -159,7 +159,7 @@ public sealed class RemovedAtSourceTests(ContributorsFixture fixture) : IClassFi
         var last = history.GetProperty("versions").EnumerateArray().Last();
         Assert.Equal("open", last.GetProperty("changes").GetProperty("status").GetProperty("to").GetString());
         Assert.Equal(0.9, reopened.GetProperty("confidence").GetDouble());
-        Assert.Contains(green, await NearbyIdsAsync(55.2, -1.2));
+        Assert.Contains(green, await PartnerClient.FacilitiesNearAsync(fixture.Anonymous, 55.2, -1.2));
 
         // Reimporting the same file again changes nothing.
         var same = (await partner.ImportTextAsync(dataset, "parks.csv", both))["report"]!;
@@ -176,13 +176,6 @@ public sealed class RemovedAtSourceTests(ContributorsFixture fixture) : IClassFi
         mapping = new JsonObject { ["id"] = "ref", ["lat"] = "lat", ["lon"] = "lon", ["name"] = "name" },
         owned_attributes = owned,
     };
-
-    private async Task<List<Guid>> NearbyIdsAsync(double lat, double lon)
-    {
-        var near = await fixture.Anonymous.GetFromJsonAsync<JsonElement>(
-            FormattableString.Invariant($"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m=20"));
-        return [.. near.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetGuid())];
-    }
 
     private Task<PartnerClient> PartnerAsync(string name) => PartnerClient.CreateThroughAdminAsync(fixture, name);
 
