@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Facilities.Api.Tests.Contributors;
 
 namespace Facilities.Api.Tests.Partners;
 
@@ -26,14 +27,11 @@ public sealed class DatasetEditTests(ApiFixture fixture) : IClassFixture<ApiFixt
         mapping = Mapping("name"),
     };
 
-    private static async Task<JsonNode> AnswerAsync(HttpResponseMessage response, HttpStatusCode status, string? mediaType = null)
+    /// <summary>Asserts a 200 answer; returns its body (refusals go through <see cref="ProblemAssert.IsProblemAsync"/>).</summary>
+    private static async Task<JsonNode> OkAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{response.StatusCode}: {text}");
-        if (mediaType is not null)
-        {
-            Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
-        }
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {text}");
         return JsonNode.Parse(text)!;
     }
 
@@ -46,11 +44,11 @@ public sealed class DatasetEditTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var facility = await PartnerClient.OnlyFacilityNearAsync(partner.Http, 12.301, 45.601);
 
         // The new export calls the name column "site_name", and the council changed its licence wording.
-        var edited = await AnswerAsync(await partner.Http.PatchAsJsonAsync($"/api/v1/partner/datasets/{dataset}", new
+        var edited = await OkAsync(await partner.Http.PatchAsJsonAsync($"/api/v1/partner/datasets/{dataset}", new
         {
             mapping = Mapping("site_name"),
             attribution = "© Test council, 2027",
-        }), HttpStatusCode.OK);
+        }));
         Assert.Equal("site_name", (string?)edited["mapping"]!["name"]);
         Assert.Equal("© Test council, 2027", (string?)edited["attribution"]);
         Assert.Equal("CC-BY-4.0", (string?)edited["license"]); // not given, not changed
@@ -72,19 +70,18 @@ public sealed class DatasetEditTests(ApiFixture fixture) : IClassFixture<ApiFixt
         using var partner = await PartnerClient.CreateAsync(fixture, "Rekeying council");
         var empty = await partner.CreateDatasetAsync(Dataset("Not imported yet"));
         // Before any import the id column may still change.
-        await AnswerAsync(await partner.Http.PatchAsJsonAsync($"/api/v1/partner/datasets/{empty}", new { mapping = Mapping("name", "code") }),
-            HttpStatusCode.OK);
+        await OkAsync(await partner.Http.PatchAsJsonAsync($"/api/v1/partner/datasets/{empty}", new { mapping = Mapping("name", "code") }));
 
         var dataset = await partner.CreateDatasetAsync(Dataset("Imported"));
         await partner.ImportTextAsync(dataset, "v1.csv", "ref,lat,lon,name\nK1,12.401,45.701,Kept\n");
         var before = await partner.Http.GetStringAsync($"/api/v1/partner/datasets/{dataset}");
 
-        var conflict = await AnswerAsync(await partner.Http.PatchAsJsonAsync($"/api/v1/partner/datasets/{dataset}", new
+        var conflict = await (await partner.Http.PatchAsJsonAsync($"/api/v1/partner/datasets/{dataset}", new
         {
             mapping = Mapping("name", "code"),
             attribution = "would change too",
-        }), HttpStatusCode.Conflict, "application/problem+json");
-        Assert.Contains("id", (string?)conflict["detail"], StringComparison.Ordinal);
+        })).IsProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("id", conflict.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         Assert.Equal(before, await partner.Http.GetStringAsync($"/api/v1/partner/datasets/{dataset}"));
     }
@@ -97,35 +94,35 @@ public sealed class DatasetEditTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var before = await partner.Http.GetStringAsync($"/api/v1/partner/datasets/{dataset}");
         var url = $"/api/v1/partner/datasets/{dataset}";
 
-        var errors = (await AnswerAsync(await partner.Http.PatchAsJsonAsync(url, new
+        var errors = (await (await partner.Http.PatchAsJsonAsync(url, new
         {
             name = "",
             license = "not a licence!",
             crs = "EPSG:999999",
             match_distance_m = 5000,
-        }), HttpStatusCode.BadRequest, "application/problem+json"))["errors"]!.AsObject();
+        })).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         foreach (var field in (string[])["name", "license", "crs", "match_distance_m"])
         {
-            Assert.True(errors.ContainsKey(field), $"no error for {field}: {errors.ToJsonString()}");
+            Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
         }
 
         // Checked against the dataset's category: an attribute toilets do not have, in the mapping and as owned.
-        errors = (await AnswerAsync(await partner.Http.PatchAsJsonAsync(url, new
+        errors = (await (await partner.Http.PatchAsJsonAsync(url, new
         {
             mapping = new JsonObject { ["id"] = "ref", ["lat"] = "lat", ["lon"] = "lon", ["colour"] = "c" },
             owned_attributes = NotAToiletAttribute,
-        }), HttpStatusCode.BadRequest, "application/problem+json"))["errors"]!.AsObject();
-        Assert.True(errors.ContainsKey("mapping.colour"), errors.ToJsonString());
-        Assert.True(errors.ContainsKey("owned_attributes"), errors.ToJsonString());
+        })).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("mapping.colour", out _), errors.ToString());
+        Assert.True(errors.TryGetProperty("owned_attributes", out _), errors.ToString());
 
-        errors = (await AnswerAsync(await partner.Http.PatchAsJsonAsync(url, new { }), HttpStatusCode.BadRequest, "application/problem+json"))["errors"]!.AsObject();
-        Assert.True(errors.ContainsKey("body"), errors.ToJsonString());
+        errors = (await (await partner.Http.PatchAsJsonAsync(url, new { })).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("body", out _), errors.ToString());
 
         using var malformed = new StringContent("{\"match_distance_m\": \"far\"", Encoding.UTF8, "application/json");
-        await AnswerAsync(await partner.Http.PatchAsync(url, malformed), HttpStatusCode.BadRequest, "application/problem+json");
+        await (await partner.Http.PatchAsync(url, malformed)).IsProblemAsync(HttpStatusCode.BadRequest);
 
         using var other = await PartnerClient.CreateAsync(fixture, "Other council");
-        await AnswerAsync(await other.Http.PatchAsJsonAsync(url, new { name = "Mine now" }), HttpStatusCode.NotFound, "application/problem+json");
+        await (await other.Http.PatchAsJsonAsync(url, new { name = "Mine now" })).IsProblemAsync(HttpStatusCode.NotFound);
 
         Assert.Equal(before, await partner.Http.GetStringAsync(url));
     }

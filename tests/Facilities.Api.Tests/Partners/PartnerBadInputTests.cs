@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Facilities.Api.Tests.Contributors;
 using Microsoft.AspNetCore.Hosting;
 
 namespace Facilities.Api.Tests.Partners;
@@ -23,27 +24,19 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
         mapping = mapping ?? new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name" },
     };
 
-    private static async Task<JsonNode> Problem(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return JsonNode.Parse(text)!;
-    }
-
     [Fact]
     public async Task Without_a_key_or_with_an_unknown_or_revoked_one_partner_endpoints_answer_401()
     {
         var anonymous = await fixture.Client.GetAsync("/api/v1/partner/datasets");
-        await Problem(anonymous, HttpStatusCode.Unauthorized);
+        await ProblemAssert.IsProblemAsync(anonymous, HttpStatusCode.Unauthorized);
 
         using var wrong = fixture.App.CreateClient();
         wrong.DefaultRequestHeaders.Add("X-Api-Key", "fac_not-a-key");
-        await Problem(await wrong.GetAsync("/api/v1/partner/feedback"), HttpStatusCode.Unauthorized);
+        await ProblemAssert.IsProblemAsync(await wrong.GetAsync("/api/v1/partner/feedback"), HttpStatusCode.Unauthorized);
 
         using var partner = await PartnerClient.CreateAsync(fixture, "Revoked");
         await Db.ExecuteAsync(fixture.Database, $"update partner_api_keys set revoked_at = now() where partner_id = '{partner.PartnerId}'");
-        await Problem(await partner.Http.GetAsync("/api/v1/partner/datasets"), HttpStatusCode.Unauthorized);
+        await ProblemAssert.IsProblemAsync(await partner.Http.GetAsync("/api/v1/partner/datasets"), HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -55,10 +48,10 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
         var import = await owner.ImportTextAsync(dataset, "a.csv", "id,lon,lat,name\n1,30.1,-20.1,Mine\n");
 
         Assert.Empty(JsonNode.Parse(await other.Http.GetStringAsync("/api/v1/partner/datasets"))!.AsArray());
-        await Problem(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}"), HttpStatusCode.NotFound);
-        await Problem(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}/imports/{import["id"]}"), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}"), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}/imports/{import["id"]}"), HttpStatusCode.NotFound);
         var before = await Db.LayerFingerprintAsync(fixture.Database);
-        await Problem(await other.UploadAsync(dataset, "b.csv", Encoding.UTF8.GetBytes("id,lon,lat,name\n2,30.2,-20.2,Theirs\n")), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await other.UploadAsync(dataset, "b.csv", Encoding.UTF8.GetBytes("id,lon,lat,name\n2,30.2,-20.2,Theirs\n")), HttpStatusCode.NotFound);
         Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
         Assert.Single(JsonNode.Parse(await owner.Http.GetStringAsync("/api/v1/partner/datasets"))!.AsArray());
     }
@@ -77,10 +70,10 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
             mapping = new JsonObject { ["lon"] = "x", ["colour"] = "c" },
             owned_attributes = Smell,
         });
-        var errors = (await Problem(response, HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        var errors = (await response.IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         foreach (var field in (string[])["name", "license", "crs", "match_distance_m", "mapping", "mapping.colour", "owned_attributes"])
         {
-            Assert.True(errors.ContainsKey(field), $"no error for {field}: {errors.ToJsonString()}");
+            Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
         }
     }
 
@@ -99,11 +92,11 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
         var limited = new PartnerClient(client, partner.PartnerId);
 
         var big = "id,lon,lat,name\n" + string.Concat(Enumerable.Range(0, 100).Select(i => $"{i},30.1,-20.1,Toilet number {i}\n"));
-        await Problem(await limited.UploadAsync(dataset, "big.csv", Encoding.UTF8.GetBytes(big)), HttpStatusCode.RequestEntityTooLarge);
-        await Problem(await limited.UploadAsync(dataset, "report.pdf", "%PDF-1.4"u8.ToArray(), mediaType: "application/pdf"), HttpStatusCode.UnsupportedMediaType);
-        await Problem(await client.PostAsync($"/api/v1/partner/datasets/{dataset}/imports", new StringContent("id,lon,lat\n", Encoding.UTF8, "text/csv")),
+        await ProblemAssert.IsProblemAsync(await limited.UploadAsync(dataset, "big.csv", Encoding.UTF8.GetBytes(big)), HttpStatusCode.RequestEntityTooLarge);
+        await ProblemAssert.IsProblemAsync(await limited.UploadAsync(dataset, "report.pdf", "%PDF-1.4"u8.ToArray(), mediaType: "application/pdf"), HttpStatusCode.UnsupportedMediaType);
+        await ProblemAssert.IsProblemAsync(await client.PostAsync($"/api/v1/partner/datasets/{dataset}/imports", new StringContent("id,lon,lat\n", Encoding.UTF8, "text/csv")),
             HttpStatusCode.UnsupportedMediaType);
-        await Problem(await client.PostAsync($"/api/v1/partner/datasets/{dataset}/imports?dry_run=maybe", new StringContent("")), HttpStatusCode.BadRequest);
+        await ProblemAssert.IsProblemAsync(await client.PostAsync($"/api/v1/partner/datasets/{dataset}/imports?dry_run=maybe", new StringContent("")), HttpStatusCode.BadRequest);
 
         Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
         Assert.Equal(0, await Db.CountAsync(fixture.Database, "select count(*) from imports where dataset_id = $1", dataset));
