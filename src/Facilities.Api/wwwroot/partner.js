@@ -141,7 +141,7 @@ async function importForm(body) {
       // A new dataset is now one the next file can be a new version of.
       if (!chosen() && !existing.some(function (d) { return d.id === dataset.id; })) {
         existing.push(dataset);
-        target.appendChild(new Option(dataset.name + ' · ' + H.I.date(dataset.created_at), dataset.id));
+        offer(dataset);
       }
     }
   });
@@ -149,7 +149,8 @@ async function importForm(body) {
   const target = H.make('select');
   target.name = 'target';
   target.appendChild(new Option(t('newDataset'), ''));
-  existing.forEach(function (d) { target.appendChild(new Option(d.name + ' · ' + H.I.date(d.created_at), d.id)); });
+  function offer(d) { target.appendChild(new Option(d.name + ' · ' + H.I.date(d.created_at), d.id)); }
+  existing.forEach(offer);
   H.field(f, 'target', t('importInto'), target);
   const versionHint = H.make('p', 'hint version-hint');
   versionHint.hidden = true;
