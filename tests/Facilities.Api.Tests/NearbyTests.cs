@@ -1,5 +1,8 @@
 using System.Globalization;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Nearby;
 using Facilities.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Facilities.Api.Tests;
@@ -129,6 +132,25 @@ public sealed class NearbyTests(NearbyFixture fixture) : IClassFixture<NearbyFix
         Assert.InRange(expected.Count, 1, 99);
         Assert.Equal(expected.Select(e => e.Id), response.Features().Select(f => f.Id()));
         Assert.All(response.Features(), f => Assert.True(f.GetProperty("properties").GetProperty("distance_m").GetDouble() <= 300));
+    }
+
+    [Fact]
+    public async Task Nearby_runs_on_a_pool_with_generic_plans_and_other_queries_keep_custom_plans()
+    {
+        // The nearby handler's statement is planned once per connection (GenericPlanDataSource); every other query
+        // keeps PostgreSQL's choice, since their best plans can depend on their values.
+        static async Task<string?> PlanCacheMode(NpgsqlDataSource source)
+        {
+            await using var command = source.CreateCommand("show plan_cache_mode");
+            return (string?)await command.ExecuteScalarAsync();
+        }
+
+        var services = fixture.App.Services;
+        Assert.Equal("force_generic_plan", await PlanCacheMode(services.GetRequiredService<GenericPlanDataSource>().DataSource));
+        Assert.Equal("auto", await PlanCacheMode(services.GetRequiredService<NpgsqlDataSource>()));
+        var handler = typeof(NearbyHandler).GetConstructors().Single().GetParameters().Select(p => p.ParameterType);
+        Assert.Contains(typeof(GenericPlanDataSource), handler);
+        Assert.DoesNotContain(typeof(NpgsqlDataSource), handler);
     }
 
     [Fact]

@@ -178,7 +178,8 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
         Progress("warming up: API nearby 6 s, clusters 2 s; pgbench nearby 3 s, clusters 2 s");
         var nearby = await Wrk.RunAsync(NearbyUrl(api), scripts.NearbyLua, 8, TimeSpan.FromSeconds(6), null, ct);
         await Wrk.RunAsync(ClustersUrl(api), scripts.FixedLua, 2, TimeSpan.FromSeconds(2), null, ct);
-        await Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, 2, TimeSpan.FromSeconds(3), work, null, ct);
+        await Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, 2, TimeSpan.FromSeconds(3), work, null, ct,
+            sessionOptions: GenericPlanDataSource.SessionOptions);
         await Pgbench.RunAsync(connectionString, scripts.ClustersPgbench, 2, TimeSpan.FromSeconds(2), work, null, ct);
         Progress($"warm-up: {nearby.Completed:N0} nearby requests, {nearby.PerSecond:N0}/s");
         if (nearby.Failed > 0)
@@ -253,9 +254,10 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
     {
         var points = await RoundsAsync("nearby", options.Concurrency, db, api,
             (c, started) => Wrk.RunAsync(NearbyUrl(api), scripts.NearbyLua, c, options.Duration, started, ct),
-            (c, started) => Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, c, options.Duration + ColdStart, work, started, ct, skipStart: ColdStart),
+            (c, started) => Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, c, options.Duration + ColdStart, work, started, ct,
+                skipStart: ColdStart, sessionOptions: GenericPlanDataSource.SessionOptions),
             ct);
-        PointTable("Nearby (lat/lon from the city distribution, radius 1000 m, limit 10): API via wrk vs the handler's SQL via pgbench", points);
+        PointTable("Nearby (lat/lon from the city distribution, radius 1000 m, limit 10): API via wrk vs the handler's SQL via pgbench (prepared, generic plan as in the API's pool)", points);
 
         // Each round's best API rate against the same round's best PostGIS rate: the two sides of one ratio ran
         // within the same minute.
@@ -304,7 +306,8 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
 
             Progress($"nearby open loop, round {round}/{options.Rounds}: pgbench → PostGIS at {rate:N0} q/s, {poolSize} clients");
             var reference = await MeasureAsync(db, api, null, started =>
-                Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, poolSize, options.Duration + skipStart, work, started, ct, rate, skipStart), ct);
+                Pgbench.RunAsync(connectionString, scripts.NearbyPgbench, poolSize, options.Duration + skipStart, work, started, ct, rate, skipStart,
+                    GenericPlanDataSource.SessionOptions), ct);
             dbRuns.Add(reference);
             Progress($"  {Describe(reference.Result)}");
         }

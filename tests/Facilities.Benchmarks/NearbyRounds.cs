@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Facilities.Api.Data;
 using Facilities.Api.Features.Nearby;
 using Npgsql;
 
@@ -17,7 +18,7 @@ public static class NearbyRounds
 {
     public static async Task<NearbyRoundsResult> MeasureAsync(NpgsqlDataSource db, int points, int seed, CancellationToken ct)
     {
-        var handler = new NearbyHandler(db, TimeProvider.System);
+        var handler = new NearbyHandler(new GenericPlanDataSource(db), TimeProvider.System);
         var random = new Random(seed);
         var statements = 0;
         using var listener = new ActivityListener

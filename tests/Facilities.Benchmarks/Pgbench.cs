@@ -167,13 +167,21 @@ public static partial class Pgbench
     /// Runs pgbench closed-loop (each client sends its next query when the last one is answered) or, with
     /// <paramref name="rate"/>, at that constant rate across the clients: pgbench then measures each latency from the
     /// query's scheduled start, as the API's open-loop load does, so a stall counts for the queries queued behind it.
+    /// <paramref name="sessionOptions"/> go to the server as PGOPTIONS (for instance the plan cache mode).
     /// </summary>
     public static async Task<LoadResult> RunAsync(
         string connectionString, string scriptPath, int clients, TimeSpan duration, string workDirectory,
-        Action<int>? started, CancellationToken ct, double? rate = null, TimeSpan skipStart = default)
+        Action<int>? started, CancellationToken ct, double? rate = null, TimeSpan skipStart = default,
+        string? sessionOptions = null)
     {
         var logDirectory = Directory.CreateDirectory(Path.Combine(workDirectory, "pgbench-" + Guid.NewGuid().ToString("N")));
         var (conninfo, environment) = Libpq(connectionString);
+        if (sessionOptions is not null)
+        {
+            // The session settings the API's pool gives the same statement (GenericPlanDataSource), so both sides
+            // run it with the same plan.
+            environment["PGOPTIONS"] = sessionOptions;
+        }
         List<string> arguments =
         [
             "-n", "-M", "prepared",
