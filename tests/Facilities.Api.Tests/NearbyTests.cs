@@ -106,6 +106,8 @@ public sealed class NearbyTests(NearbyFixture fixture) : IClassFixture<NearbyFix
     [InlineData("gender=female,all_gender", "('female' = any(gender) or 'all_gender' = any(gender))")]
     [InlineData("access=public,customers", "access in ('public', 'customers')")]
     [InlineData("category=toilet&wheelchair=yes&free=true", "category = 'toilet' and wheelchair = 'yes' and fee = false")]
+    // Only the set filters are written into the SQL (FacilityFilter.SqlCondition): $2 and $6 without the ones between.
+    [InlineData("wheelchair=limited&access=public", "wheelchair = 'limited' and access = 'public'")]
     // Saturday 12:00 UTC: weekday-only hours are closed everywhere; 06:00-22:00 daily is open in London (12:00) but not
     // in Sydney (23:00) or Taveuni (Sunday 00:00); 24/7 is open unless temporarily closed.
     [InlineData("open_now=true&at=2026-11-28T12:00:00Z",

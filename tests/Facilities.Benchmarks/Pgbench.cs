@@ -30,10 +30,9 @@ public static partial class Pgbench
     /// - the query point is drawn like wrk's (random city, truncated normal offsets via random_gaussian);
     /// - the box is SearchArea.Around's arithmetic. pgbench has no cos(), so cos(phi) is its Taylor series to
     ///   phi^14, which for |phi| &lt;= 71 degrees is exact to 1e-12: the same box to the last printed digit;
-    /// - the filter parameters $1..$6, all null for an unfiltered request, become typed NULL literals (pgbench
-    ///   variables cannot hold a SQL null). This changes no plan: PostgreSQL keeps choosing custom plans for this
-    ///   statement in the API too (a generic plan cannot see how small the box is), and a custom plan folds the
-    ///   null parameters away just as it folds these literals; both re-plan on every execution;
+    /// - the statement is the handler's for no filter, which names none of the filter parameters $1..$6 (the API
+    ///   binds them as nulls, unused); both sides run it prepared with a generic plan (the session option of
+    ///   GenericPlanDataSource, given to pgbench as PGOPTIONS);
     /// - near the antimeridian the handler batches a second statement for the far side; pgbench sends it too
     ///   (one more round trip, for ~0.1 % of the points).
     /// Not reproduced: the handler's second round with more candidates when the first 40 cannot prove the
@@ -87,7 +86,7 @@ public static partial class Pgbench
     {
         var filter = FilterNulls();
         string[] values = [pointLon, ":lat", ":lon", ":lat", minLon, ":minlat", maxLon, ":maxlat", ":candidates"];
-        return Substitute(NearbyHandler.Sql, filter.Concat(values).ToArray()) + ";";
+        return Substitute(NearbyHandler.Sql(NoFilter), filter.Concat(values).ToArray()) + ";";
     }
 
     /// <summary>
@@ -110,15 +109,16 @@ public static partial class Pgbench
         return Substitute(ClustersHandler.PrecomputedSql, values) + ";\n";
     }
 
+    private static readonly FacilityFilter NoFilter = new(null, false, null, null, null, null, null, DateTimeOffset.UtcNow);
+
     /// <summary>
     /// The $1..$6 of an unfiltered request as typed NULL literals, typed from what FacilityFilter.AddParameters
     /// binds, so a filter added to the handler shows up here (or fails loudly) rather than silently mismatching.
     /// </summary>
     private static string[] FilterNulls()
     {
-        var filter = new FacilityFilter(null, false, null, null, null, null, null, DateTimeOffset.UtcNow);
         using var command = new NpgsqlCommand();
-        filter.AddParameters(command.Parameters);
+        NoFilter.AddParameters(command.Parameters);
         return command.Parameters.Select(p => p.NpgsqlDbType switch
         {
             NpgsqlDbType.Array | NpgsqlDbType.Text => "(NULL::text[])",

@@ -72,9 +72,9 @@ public sealed class FacilitiesInBboxHandler(NpgsqlDataSource dataSource, TimePro
     /// correct and fast however deep a client pages, with the GiST index doing the box test.
     /// $1..$6 filter, $7..$10 box, $11 the id to start after (null for the first page), $12 row count.
     /// </summary>
-    public const string Sql =
+    public static string Sql(FacilityFilter filter) =>
         "select " + FacilityRow.Columns + " from facilities f " +
-        "where f.geom && ST_MakeEnvelope($7, $8, $9, $10, 4326) and " + FacilityFilter.SqlCondition + " " +
+        "where f.geom && ST_MakeEnvelope($7, $8, $9, $10, 4326) and " + filter.SqlCondition() + " " +
         "and ($11::uuid is null or f.id > $11) " +
         "order by f.id limit $12";
 
@@ -92,7 +92,7 @@ public sealed class FacilitiesInBboxHandler(NpgsqlDataSource dataSource, TimePro
         var chunk = limit + 1;
         while (true)
         {
-            await using var command = new NpgsqlCommand(Sql, connection);
+            await using var command = new NpgsqlCommand(Sql(filter), connection);
             filter.AddParameters(command.Parameters);
             foreach (var value in (double[])[box.MinLon, box.MinLat, box.MaxLon, box.MaxLat])
             {

@@ -1,3 +1,4 @@
+using System.Text;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Web;
@@ -102,21 +103,44 @@ public sealed record FacilityFilter(
     }
 
     /// <summary>
-    /// The filter as a SQL condition on a facilities table aliased <c>f</c>, with parameters $1..$6 in the order of
-    /// <see cref="AddParameters"/>. Each test is "parameter is null or column matches", so one statement text
-    /// serves every combination of filters and stays prepared. Removed facilities are never in the public layer.
-    /// free=true means "no fee"; gender matches facilities that list any of the asked genders.
+    /// The filter as a SQL condition on a facilities table aliased <c>f</c>: removed facilities never (they are not
+    /// in the public layer), and one test for each filter that is set, on parameters $1..$6 in the order of
+    /// <see cref="AddParameters"/> (an unset filter's parameter is bound as null and goes unused). Only the set
+    /// filters are written because nearby runs on generic plans (<see cref="GenericPlanDataSource"/>), which cannot
+    /// fold a "$1 is null or ..." away and would test all six on every candidate row: pgbench measured the
+    /// unfiltered query 5 % slower that way. Each combination of filters is thus its own statement, prepared once
+    /// it has been used twice. free=true means "no fee"; gender matches facilities that list any of the asked
+    /// genders.
     /// </summary>
-    public const string SqlCondition =
-        "f.status <> 'removed' " +
-        "and ($1::text[] is null or f.category = any($1)) " +
-        "and ($2::text[] is null or f.wheelchair = any($2)) " +
-        "and ($3::boolean is null or f.fee = not $3) " +
-        "and ($4::boolean is null or f.changing_table = $4) " +
-        "and ($5::text[] is null or f.gender && $5) " +
-        "and ($6::text[] is null or f.access = any($6))";
-
-    public const int SqlParameterCount = 6;
+    public string SqlCondition()
+    {
+        var condition = new StringBuilder("f.status <> 'removed'");
+        if (Categories is not null)
+        {
+            condition.Append(" and f.category = any($1)");
+        }
+        if (Wheelchair is not null)
+        {
+            condition.Append(" and f.wheelchair = any($2)");
+        }
+        if (Free is not null)
+        {
+            condition.Append(" and f.fee = not $3");
+        }
+        if (ChangingTable is not null)
+        {
+            condition.Append(" and f.changing_table = $4");
+        }
+        if (Gender is not null)
+        {
+            condition.Append(" and f.gender && $5");
+        }
+        if (Access is not null)
+        {
+            condition.Append(" and f.access = any($6)");
+        }
+        return condition.ToString();
+    }
 
     public void AddParameters(NpgsqlParameterCollection parameters)
     {

@@ -65,12 +65,12 @@ public sealed class NearbyHandler(GenericPlanDataSource database, TimeProvider c
     /// $11..$14 the box, $15 the candidate count. Runs on <see cref="GenericPlanDataSource"/>: whatever the values,
     /// the plan is the same KNN scan of the GiST index, so it is planned once per connection, not at every call.
     /// </summary>
-    public const string Sql =
+    public static string Sql(FacilityFilter filter) =>
         "select " + FacilityRow.Columns + ", " +
         "ST_Distance(f.geom::geography, ST_SetSRID(ST_MakePoint($9, $10), 4326)::geography) as distance_m, " +
         "f.geom <-> ST_SetSRID(ST_MakePoint($7, $8), 4326) as planar_deg " +
         "from facilities f " +
-        "where f.geom && ST_MakeEnvelope($11, $12, $13, $14, 4326) and " + FacilityFilter.SqlCondition + " " +
+        "where f.geom && ST_MakeEnvelope($11, $12, $13, $14, 4326) and " + filter.SqlCondition() + " " +
         "order by f.geom <-> ST_SetSRID(ST_MakePoint($7, $8), 4326) " +
         "limit $15";
 
@@ -84,6 +84,7 @@ public sealed class NearbyHandler(GenericPlanDataSource database, TimeProvider c
         var limit = request.Limit is null ? NearbyQuery.DefaultLimit : int.Parse(request.Limit, System.Globalization.CultureInfo.InvariantCulture);
         var filter = FacilityFilter.From(request, clock.GetUtcNow());
         var search = SearchArea.Around(lon, lat, radius);
+        var sql = Sql(filter);
 
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         var candidates = Math.Max(limit * 3 + 10, 32);
@@ -95,7 +96,7 @@ public sealed class NearbyHandler(GenericPlanDataSource database, TimeProvider c
             {
                 foreach (var window in search.Windows)
                 {
-                    var command = new NpgsqlBatchCommand(Sql);
+                    var command = new NpgsqlBatchCommand(sql);
                     filter.AddParameters(command.Parameters);
                     foreach (var value in (double[])[window.PointLon, lat, lon, lat, window.Box.MinLon, window.Box.MinLat, window.Box.MaxLon, window.Box.MaxLat])
                     {
