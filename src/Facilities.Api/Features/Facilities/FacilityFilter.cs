@@ -1,4 +1,3 @@
-using System.Text;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Web;
@@ -114,32 +113,16 @@ public sealed record FacilityFilter(
     /// </summary>
     public string SqlCondition()
     {
-        var condition = new StringBuilder("f.status <> 'removed'");
-        if (Categories is not null)
-        {
-            condition.Append(" and f.category = any($1)");
-        }
-        if (Wheelchair is not null)
-        {
-            condition.Append(" and f.wheelchair = any($2)");
-        }
-        if (Free is not null)
-        {
-            condition.Append(" and f.fee = not $3");
-        }
-        if (ChangingTable is not null)
-        {
-            condition.Append(" and f.changing_table = $4");
-        }
-        if (Gender is not null)
-        {
-            condition.Append(" and f.gender && $5");
-        }
-        if (Access is not null)
-        {
-            condition.Append(" and f.access = any($6)");
-        }
-        return condition.ToString();
+        (object? Value, string Test)[] filters =
+        [
+            (Categories, "f.category = any($1)"),
+            (Wheelchair, "f.wheelchair = any($2)"),
+            (Free, "f.fee = not $3"),
+            (ChangingTable, "f.changing_table = $4"),
+            (Gender, "f.gender && $5"),
+            (Access, "f.access = any($6)"),
+        ];
+        return string.Join(" and ", ["f.status <> 'removed'", .. filters.Where(f => f.Value is not null).Select(f => f.Test)]);
     }
 
     public void AddParameters(NpgsqlParameterCollection parameters)
