@@ -77,6 +77,9 @@ public sealed class ApiHost : IAsyncDisposable
         return target;
     }
 
+    /// <summary>The runtime's switch for running socket completions on the event threads (the generator's, not the API's).</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static async Task<ApiHost> StartAsync(
         string apiDirectory, string connectionString, GcMode gc, IReadOnlyDictionary<string, string> extraEnvironment, CancellationToken ct)
     {
@@ -99,6 +102,7 @@ public sealed class ApiHost : IAsyncDisposable
         // Whatever the caller's shell has set, the API gets the runtime's defaults apart from the GC flavour.
         environment.Remove("DOTNET_GCHeapHardLimit");
         environment.Remove("DOTNET_GCgen0size");
+        environment.Remove(InlineCompletionsVariable);
         foreach (var (name, value) in extraEnvironment)
         {
             environment[name] = value;
