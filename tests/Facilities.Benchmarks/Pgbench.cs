@@ -5,7 +5,6 @@ using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Nearby;
 using Facilities.Api.Web;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Facilities.Benchmarks;
 
@@ -84,9 +83,9 @@ public static partial class Pgbench
 
     private static string NearbyStatement(string pointLon, string minLon, string maxLon)
     {
-        var filter = FilterNulls();
-        string[] values = [pointLon, ":lat", ":lon", ":lat", minLon, ":minlat", maxLon, ":maxlat", ":candidates"];
-        return Substitute(NearbyHandler.Sql(NoFilter), filter.Concat(values).ToArray()) + ";";
+        // $1..$6 are the filter's, which the unfiltered statement does not name: no value for them.
+        string?[] values = [null, null, null, null, null, null, pointLon, ":lat", ":lon", ":lat", minLon, ":minlat", maxLon, ":maxlat", ":candidates"];
+        return Substitute(NearbyHandler.Sql(NoFilter), values) + ";";
     }
 
     /// <summary>
@@ -112,22 +111,10 @@ public static partial class Pgbench
     private static readonly FacilityFilter NoFilter = new(null, false, null, null, null, null, null, DateTimeOffset.UtcNow);
 
     /// <summary>
-    /// The $1..$6 of an unfiltered request as typed NULL literals, typed from what FacilityFilter.AddParameters
-    /// binds, so a filter added to the handler shows up here (or fails loudly) rather than silently mismatching.
+    /// The statement with each $n replaced by values[n - 1]; a null value is a parameter the statement must not name.
+    /// Fails loudly when the handler's statement and the benchmark's values no longer line up.
     /// </summary>
-    private static string[] FilterNulls()
-    {
-        using var command = new NpgsqlCommand();
-        NoFilter.AddParameters(command.Parameters);
-        return command.Parameters.Select(p => p.NpgsqlDbType switch
-        {
-            NpgsqlDbType.Array | NpgsqlDbType.Text => "(NULL::text[])",
-            NpgsqlDbType.Boolean => "(NULL::boolean)",
-            var other => throw new InvalidOperationException($"The benchmark does not know how to write a null {other} filter parameter."),
-        }).ToArray();
-    }
-
-    private static string Substitute(string sql, string[] values)
+    private static string Substitute(string sql, string?[] values)
     {
         var highest = Placeholder().Matches(sql).Max(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
         if (highest != values.Length)
@@ -135,7 +122,12 @@ public static partial class Pgbench
             throw new InvalidOperationException(
                 $"The statement now has {highest} parameters, the benchmark binds {values.Length}: update Pgbench.cs.\n{sql}");
         }
-        return Placeholder().Replace(sql, m => values[int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) - 1]);
+        return Placeholder().Replace(sql, m =>
+        {
+            var n = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return values[n - 1] ?? throw new InvalidOperationException(
+                $"The statement names ${n}, which the benchmark does not bind: update Pgbench.cs.\n{sql}");
+        });
     }
 
     /// <summary>
