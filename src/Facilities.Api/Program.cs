@@ -18,6 +18,8 @@ builder.Services.AddFacilitiesDatabase(builder.Configuration);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CategoryCatalog>();
 builder.Services.AddSingleton<SeedLoader>();
+// Nearby searches of concurrent requests share round trips to PostgreSQL (Features/Nearby/NearbyCandidates.cs).
+builder.Services.AddSingleton<NearbyCandidates>();
 
 builder.Services.AddMediator(options =>
 {

@@ -151,8 +151,57 @@ public sealed class NearbyTests(NearbyFixture fixture) : IClassFixture<NearbyFix
         Assert.Equal("force_generic_plan", await PlanCacheMode(services.GetRequiredService<GenericPlanDataSource>().DataSource));
         Assert.Equal("auto", await PlanCacheMode(services.GetRequiredService<NpgsqlDataSource>()));
         var handler = typeof(NearbyHandler).GetConstructors().Single().GetParameters().Select(p => p.ParameterType);
-        Assert.Contains(typeof(GenericPlanDataSource), handler);
+        Assert.Contains(typeof(NearbyCandidates), handler);
         Assert.DoesNotContain(typeof(NpgsqlDataSource), handler);
+        var candidates = typeof(NearbyCandidates).GetConstructors().Single().GetParameters().Select(p => p.ParameterType);
+        Assert.Equal([typeof(GenericPlanDataSource)], candidates);
+    }
+
+    private static readonly double[] Radii = [500, 2000, 20_000];
+    private static readonly int[] Limits = [5, 10, 60];
+
+    [Fact]
+    public async Task Concurrent_nearby_requests_share_round_trips_and_each_gets_its_own_answer()
+    {
+        // Different places (one straddling the antimeridian: two windows), radii that need a wider second scan, and
+        // different filters, all in flight at once: searches are batched into shared statements, and each request
+        // must still get exactly its own brute-force answer.
+        (string Query, string Predicate)[] filters =
+        [
+            ("", "true"),
+            ("&category=toilet", "category = 'toilet'"),
+            ("&wheelchair=yes,limited&free=true", "wheelchair in ('yes', 'limited') and fee = false"),
+            ("&gender=unisex", "'unisex' = any(gender)"),
+        ];
+        var requests = new List<(string Url, List<(string Id, double Distance)> Expected)>();
+        var random = new Random(11);
+        for (var i = 0; i < 64; i++)
+        {
+            var (_, lon, lat) = NearbyFixture.Places[i % NearbyFixture.Places.Length];
+            lon += (random.NextDouble() - 0.5) * 0.1;
+            lon = lon > 180 ? lon - 360 : lon;
+            lat = Math.Clamp(lat + (random.NextDouble() - 0.5) * 0.1, -89.9, 89.9);
+            var radius = Radii[i % Radii.Length];
+            var limit = Limits[i % Limits.Length];
+            var (query, predicate) = filters[i % filters.Length];
+            var url = string.Create(CultureInfo.InvariantCulture, $"/api/v1/facilities/nearby?lat={lat}&lon={lon}&radius_m={radius}&limit={limit}{query}");
+            requests.Add((url, await BruteForceAsync(lon, lat, radius, limit, predicate)));
+        }
+        Assert.True(requests.Count(r => r.Expected.Count > 0) > 40, "most requests should find something");
+
+        var batching = fixture.App.Services.GetRequiredService<NearbyCandidates>();
+        var before = batching.Counts;
+        var responses = await Task.WhenAll(requests.Select(r => fixture.Client.GetJsonAsync(r.Url)));
+        var after = batching.Counts;
+
+        foreach (var ((url, expected), response) in requests.Zip(responses))
+        {
+            Assert.True(expected.Select(e => e.Id).SequenceEqual(response.Features().Select(f => f.Id())), url);
+        }
+        var searches = after.Searches - before.Searches;
+        var roundTrips = after.RoundTrips - before.RoundTrips;
+        Assert.InRange(searches, requests.Count, 4 * requests.Count);
+        Assert.True(roundTrips < searches, $"{searches} searches went out in {roundTrips} round trips: none was shared");
     }
 
     [Fact]

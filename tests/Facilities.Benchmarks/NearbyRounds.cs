@@ -18,7 +18,8 @@ public static class NearbyRounds
 {
     public static async Task<NearbyRoundsResult> MeasureAsync(NpgsqlDataSource db, int points, int seed, CancellationToken ct)
     {
-        var handler = new NearbyHandler(new GenericPlanDataSource(db), TimeProvider.System);
+        await using var nearbyCandidates = new NearbyCandidates(new GenericPlanDataSource(db));
+        var handler = new NearbyHandler(nearbyCandidates, TimeProvider.System);
         var random = new Random(seed);
         var statements = 0;
         using var listener = new ActivityListener

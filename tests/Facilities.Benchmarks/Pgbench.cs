@@ -21,8 +21,8 @@ public static partial class Pgbench
     private const double MetresPerDegreeLonEquator = 111_320;
     private const double BoxMargin = 1.01;
 
-    /// <summary>What NearbyHandler asks for first with limit 10: max(limit * 3 + 10, 32).</summary>
-    public const int NearbyCandidates = 40;
+    /// <summary>What NearbyHandler asks for first with limit 10.</summary>
+    public static readonly int FirstCandidates = NearbyHandler.FirstCandidateCount(10);
 
     /// <summary>
     /// One transaction = one nearby request at radius 1000 m, limit 10, no filters:
@@ -57,7 +57,7 @@ public static partial class Pgbench
             \set dlon {radius} / ({MetresPerDegreeLonEquator:0.0###} * :cosphi) * {BoxMargin:0.0###}
             \set minlon greatest(-180.0, :lon - :dlon)
             \set maxlon least(180.0, :lon + :dlon)
-            \set candidates {NearbyCandidates}
+            \set candidates {FirstCandidates}
             """);
         // Parameters as NearbyHandler binds them: $7,$8 the point the planar order is measured from, $9,$10 the
         // query point, $11..$14 the box, $15 the candidate count.
@@ -83,9 +83,17 @@ public static partial class Pgbench
 
     private static string NearbyStatement(string pointLon, string minLon, string maxLon)
     {
-        // $1..$6 are the filter's, which the unfiltered statement does not name: no value for them.
-        string?[] values = [null, null, null, null, null, null, pointLon, ":lat", ":lon", ":lat", minLon, ":minlat", maxLon, ":maxlat", ":candidates"];
-        return Substitute(NearbyHandler.Sql(NoFilter), values) + ";";
+        // $1..$6 are the filter's, which the unfiltered statement does not name: no value for them. $7..$15 are
+        // arrays with an element per window; one request far from the antimeridian is one window.
+        static string Window(string value, string type) => $"array[({value})::{type}]";
+        string?[] values =
+        [
+            null, null, null, null, null, null,
+            Window(pointLon, "float8"), Window(":lat", "float8"), Window(":lon", "float8"), Window(":lat", "float8"),
+            Window(minLon, "float8"), Window(":minlat", "float8"), Window(maxLon, "float8"), Window(":maxlat", "float8"),
+            Window(":candidates", "int"),
+        ];
+        return Substitute(NearbyCandidates.Sql(NoFilter), values) + ";";
     }
 
     /// <summary>

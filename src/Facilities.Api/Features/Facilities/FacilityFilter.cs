@@ -125,6 +125,18 @@ public sealed record FacilityFilter(
         return string.Join(" and ", ["f.status <> 'removed'", .. filters.Where(f => f.Value is not null).Select(f => f.Test)]);
     }
 
+    /// <summary>
+    /// Equal for two filters exactly when their <see cref="SqlCondition"/> and parameters are: searches with equal
+    /// keys can share one statement (<see cref="Nearby.NearbyCandidates"/>). open_now and the time are not in it:
+    /// they are applied to the rows in C#.
+    /// </summary>
+    public string SqlKey()
+    {
+        static string List(string[]? values) => values is null ? "-" : string.Join(',', values);
+        static string Bool(bool? value) => value switch { null => "-", true => "t", false => "f" };
+        return string.Join('|', List(Categories), List(Wheelchair), Bool(Free), Bool(ChangingTable), List(Gender), List(Access));
+    }
+
     public void AddParameters(NpgsqlParameterCollection parameters)
     {
         parameters.Add(new NpgsqlParameter { Value = (object?)Categories ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

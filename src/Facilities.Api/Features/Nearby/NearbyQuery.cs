@@ -4,7 +4,6 @@ using Facilities.Api.Features.Facilities;
 using Facilities.Api.Web;
 using FluentValidation;
 using Mediator;
-using Npgsql;
 
 namespace Facilities.Api.Features.Nearby;
 
@@ -53,29 +52,15 @@ public sealed class NearbyQueryValidator : FacilityFilterValidator<NearbyQuery>
     }
 }
 
-public sealed class NearbyHandler(GenericPlanDataSource database, TimeProvider clock) : IRequestHandler<NearbyQuery, FacilityCollection>
+public sealed class NearbyHandler(NearbyCandidates nearbyCandidates, TimeProvider clock) : IRequestHandler<NearbyQuery, FacilityCollection>
 {
-    /// <summary>
-    /// Candidates in planar order from the GiST index on geometry (KNN on geography is ten times slower, see
-    /// postgis-measurements.md), restricted to a degree box that surely contains the radius, with the geodesic
-    /// distance computed for just those rows. Degree order is not metre order, so the handler re-ranks by
-    /// distance_m and widens the candidate count until the answer is provably the geodesic nearest.
-    /// Parameters: $1..$6 the filter, $7,$8 the point the planar order is measured from (the query point, or its
-    /// copy shifted by 360 degrees for the far side of the antimeridian), $9,$10 the query point itself,
-    /// $11..$14 the box, $15 the candidate count. Runs on <see cref="GenericPlanDataSource"/>: whatever the values,
-    /// the plan is the same KNN scan of the GiST index, so it is planned once per connection, not at every call.
-    /// </summary>
-    public static string Sql(FacilityFilter filter) =>
-        "select " + FacilityRow.Columns + ", " +
-        "ST_Distance(f.geom::geography, ST_SetSRID(ST_MakePoint($9, $10), 4326)::geography) as distance_m, " +
-        "f.geom <-> ST_SetSRID(ST_MakePoint($7, $8), 4326) as planar_deg " +
-        "from facilities f " +
-        "where f.geom && ST_MakeEnvelope($11, $12, $13, $14, 4326) and " + filter.SqlCondition() + " " +
-        "order by f.geom <-> ST_SetSRID(ST_MakePoint($7, $8), 4326) " +
-        "limit $15";
-
     private const int MaxCandidates = 20_000;
 
+    /// <summary>
+    /// Candidates come in planar order from the GiST index on geometry (<see cref="NearbyCandidates"/>), restricted
+    /// to degree boxes that surely contain the radius. Degree order is not metre order, so the handler re-ranks
+    /// them by geodesic distance_m and widens the candidate count until the answer is provably the geodesic nearest.
+    /// </summary>
     public async ValueTask<FacilityCollection> Handle(NearbyQuery request, CancellationToken cancellationToken)
     {
         var lat = Parse(request.Lat);
@@ -84,72 +69,43 @@ public sealed class NearbyHandler(GenericPlanDataSource database, TimeProvider c
         var limit = request.Limit is null ? NearbyQuery.DefaultLimit : int.Parse(request.Limit, System.Globalization.CultureInfo.InvariantCulture);
         var filter = FacilityFilter.From(request, clock.GetUtcNow());
         var search = SearchArea.Around(lon, lat, radius);
-        var sql = Sql(filter);
 
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        var candidates = Math.Max(limit * 3 + 10, 32);
+        var candidates = FirstCandidateCount(limit);
         while (true)
         {
-            var found = new List<(FacilityRow Row, double Distance)>();
+            var windows = search.Windows.Select(w => new CandidateWindow(w.PointLon, lon, lat, w.Box, candidates, radius)).ToList();
+            var fetched = await nearbyCandidates.FetchAsync(filter, windows, cancellationToken);
+            var found = new List<Candidate>();
             var lowerBound = double.PositiveInfinity;
-            await using (var batch = new NpgsqlBatch(connection))
+            foreach (var window in fetched)
             {
-                foreach (var window in search.Windows)
+                found.AddRange(window.WithinRadius.Where(c => filter.Accepts(c.Row)));
+                // A window that filled its candidate count may hold more facilities beyond the last one read;
+                // none of them is nearer than the last one's planar distance times the smallest number of
+                // metres a degree can span in this box.
+                if (window.Rows == candidates)
                 {
-                    var command = new NpgsqlBatchCommand(sql);
-                    filter.AddParameters(command.Parameters);
-                    foreach (var value in (double[])[window.PointLon, lat, lon, lat, window.Box.MinLon, window.Box.MinLat, window.Box.MaxLon, window.Box.MaxLat])
-                    {
-                        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = value });
-                    }
-                    command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = candidates });
-                    batch.BatchCommands.Add(command);
+                    lowerBound = Math.Min(lowerBound, window.LastPlanarDeg * search.MinMetresPerDegree);
                 }
-
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-                do
-                {
-                    var rows = 0;
-                    var lastPlanar = 0.0;
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                        rows++;
-                        var distance = reader.GetDouble(FacilityRow.ColumnCount);
-                        lastPlanar = reader.GetDouble(FacilityRow.ColumnCount + 1);
-                        if (distance <= radius)
-                        {
-                            var row = FacilityRow.Read(reader);
-                            if (filter.Accepts(row))
-                            {
-                                found.Add((row, distance));
-                            }
-                        }
-                    }
-                    // A window that filled its candidate count may hold more facilities beyond the last one read;
-                    // none of them is nearer than the last one's planar distance times the smallest number of
-                    // metres a degree can span in this box.
-                    if (rows == candidates)
-                    {
-                        lowerBound = Math.Min(lowerBound, lastPlanar * search.MinMetresPerDegree);
-                    }
-                }
-                while (await reader.NextResultAsync(cancellationToken));
             }
 
-            found.Sort((a, b) => a.Distance.CompareTo(b.Distance));
+            found.Sort((a, b) => a.DistanceM.CompareTo(b.DistanceM));
             var complete = lowerBound > radius
-                || (found.Count >= limit && found[limit - 1].Distance <= lowerBound)
+                || (found.Count >= limit && found[limit - 1].DistanceM <= lowerBound)
                 || candidates >= MaxCandidates;
             if (complete)
             {
                 var now = filter.At;
                 return new FacilityCollection(
-                    found.Take(limit).Select(f => f.Row.ToFeature(now, Math.Round(f.Distance, 1))).ToList(),
+                    found.Take(limit).Select(f => f.Row.ToFeature(now, Math.Round(f.DistanceM, 1))).ToList(),
                     []);
             }
             candidates = Math.Min(candidates * 4, MaxCandidates);
         }
     }
+
+    /// <summary>How many candidates the first scan takes: enough that it rarely needs a second.</summary>
+    public static int FirstCandidateCount(int limit) => Math.Max(limit * 3 + 10, 32);
 
     private static double Parse(string? value) => QueryValues.TryParseDouble(value, out var v) ? v : throw new ArgumentException("validated");
 }
