@@ -19,7 +19,9 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CategoryCatalog>();
 builder.Services.AddSingleton<SeedLoader>();
 // Nearby searches of concurrent requests share round trips to PostgreSQL (Features/Nearby/NearbyCandidates.cs).
-builder.Services.AddSingleton<NearbyCandidates>();
+builder.Services.AddSingleton(services => new NearbyCandidates(
+    services.GetRequiredService<GenericPlanDataSource>(),
+    builder.Configuration.GetValue(NearbyCandidates.FetchersSetting, NearbyCandidates.DefaultFetchers)));
 
 builder.Services.AddMediator(options =>
 {

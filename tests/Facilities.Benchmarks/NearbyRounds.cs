@@ -18,7 +18,7 @@ public static class NearbyRounds
 {
     public static async Task<NearbyRoundsResult> MeasureAsync(NpgsqlDataSource db, int points, int seed, CancellationToken ct)
     {
-        await using var nearbyCandidates = new NearbyCandidates(new GenericPlanDataSource(db));
+        await using var nearbyCandidates = new NearbyCandidates(new GenericPlanDataSource(db), NearbyCandidates.DefaultFetchers);
         var handler = new NearbyHandler(nearbyCandidates, TimeProvider.System);
         var random = new Random(seed);
         var statements = 0;
