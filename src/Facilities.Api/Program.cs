@@ -57,6 +57,8 @@ builder.Services.AddImports(builder.Configuration);
 var app = builder.Build();
 
 await app.Services.PrepareDatabaseAsync();
+// Built now rather than at the first nearby request, so that a bad Nearby:Fetchers stops the start, not every request.
+app.Services.GetRequiredService<NearbyCandidates>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -13,11 +13,14 @@ public class ApiFixture : IAsyncLifetime
     {
         Database = await TestDatabase.CreateAsync();
         await SeedAsync(Database);
-        App = new FacilitiesApp(Database, SeedDirectory);
+        App = new FacilitiesApp(Database, SeedDirectory, Settings);
         Client = App.CreateClient();
     }
 
     protected virtual string? SeedDirectory => null;
+
+    /// <summary>Configuration the class's tests need beyond the database and the seed directory.</summary>
+    protected virtual IReadOnlyDictionary<string, string>? Settings => null;
 
     protected virtual Task SeedAsync(TestDatabase database) => Task.CompletedTask;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Facilities.Api.Data;
+using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Nearby;
 using Facilities.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,12 @@ public sealed class NearbyFixture : ApiFixture
         ("Longyearbyen", 15.63, 78.22),
         ("Near the pole", 10.0, 89.6),
     ];
+
+    /// <summary>
+    /// One fetcher, so that concurrent requests surely queue behind it and share round trips whatever the number
+    /// of cores of the machine running the tests.
+    /// </summary>
+    protected override IReadOnlyDictionary<string, string>? Settings => new Dictionary<string, string> { [NearbyCandidates.FetchersSetting] = "1" };
 
     protected override async Task SeedAsync(TestDatabase database)
     {
@@ -203,6 +210,80 @@ public sealed class NearbyTests(NearbyFixture fixture) : IClassFixture<NearbyFix
         var roundTrips = after.RoundTrips - before.RoundTrips;
         Assert.InRange(searches, requests.Count, 4 * requests.Count);
         Assert.True(roundTrips < searches, $"{searches} searches went out in {roundTrips} round trips: none was shared");
+    }
+
+    private static readonly FacilityFilter NoFilter = new(null, false, null, null, null, null, null, DateTimeOffset.UtcNow);
+
+    /// <summary>Searches around each place, some straddling the antimeridian (two windows), under several filters.</summary>
+    private static List<(FacilityFilter Filter, List<CandidateWindow> Windows)> MixedSearches()
+    {
+        FacilityFilter[] filters =
+        [
+            NoFilter,
+            NoFilter with { Categories = ["toilet"] },
+            NoFilter with { Wheelchair = ["yes", "limited"], Free = true },
+            NoFilter with { Gender = ["unisex"] },
+        ];
+        var searches = new List<(FacilityFilter, List<CandidateWindow>)>();
+        for (var i = 0; i < 24; i++)
+        {
+            var (_, lon, lat) = NearbyFixture.Places[i % NearbyFixture.Places.Length];
+            var radius = (i % 3 + 1) * 2500.0;
+            var candidates = i % 2 == 0 ? 40 : 160;
+            var windows = SearchArea.Around(lon, lat, radius).Windows
+                .Select(w => new CandidateWindow(w.PointLon, lon, lat, w.Box, candidates, radius)).ToList();
+            searches.Add((filters[i % filters.Length], windows));
+        }
+        Assert.Contains(searches, s => s.Item2.Count == 2);
+        return searches;
+    }
+
+    [Fact]
+    public async Task Searches_sent_together_get_exactly_the_rows_they_get_alone()
+    {
+        // One fetcher: while it sends the first search the others queue, and go out together in shared statements.
+        await using var nearby = new NearbyCandidates(fixture.App.Services.GetRequiredService<GenericPlanDataSource>(), fetchers: 1);
+        var searches = MixedSearches();
+        var alone = new List<WindowCandidates[]>();
+        foreach (var (filter, windows) in searches)
+        {
+            alone.Add(await nearby.FetchAsync(filter, windows, CancellationToken.None));
+        }
+
+        var before = nearby.Counts;
+        var together = await Task.WhenAll(searches.Select(s => nearby.FetchAsync(s.Filter, s.Windows, CancellationToken.None)));
+        var after = nearby.Counts;
+
+        Assert.True(after.RoundTrips - before.RoundTrips < searches.Count, "the searches should have shared round trips");
+        Assert.True(alone.Sum(a => a.Sum(w => w.WithinRadius.Count)) > 100, "the searches should find facilities");
+        foreach (var (single, shared) in alone.Zip(together))
+        {
+            Assert.Equal(single.Length, shared.Length);
+            foreach (var (a, b) in single.Zip(shared))
+            {
+                Assert.Equal(a.Rows, b.Rows);
+                Assert.Equal(a.LastPlanarDeg, b.LastPlanarDeg);
+                Assert.Equal(a.WithinRadius.Select(c => (c.Row.Id, c.DistanceM)), b.WithinRadius.Select(c => (c.Row.Id, c.DistanceM)));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_or_cancelled_search_leaves_the_next_ones_served()
+    {
+        await using var nearby = new NearbyCandidates(fixture.App.Services.GetRequiredService<GenericPlanDataSource>(), fetchers: 1);
+        var (filter, windows) = MixedSearches()[0];
+
+        // A negative LIMIT is refused by PostgreSQL: the statement fails, the fetcher goes on.
+        List<CandidateWindow> invalid = [windows[0] with { Candidates = -1 }];
+        await Assert.ThrowsAsync<PostgresException>(() => nearby.FetchAsync(filter, invalid, CancellationToken.None));
+        Assert.NotEmpty((await nearby.FetchAsync(filter, windows, CancellationToken.None))[0].WithinRadius);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => nearby.FetchAsync(filter, windows, new CancellationToken(canceled: true)));
+        Assert.NotEmpty((await nearby.FetchAsync(filter, windows, CancellationToken.None))[0].WithinRadius);
+
+        await nearby.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => nearby.FetchAsync(filter, windows, CancellationToken.None));
     }
 
     [Fact]

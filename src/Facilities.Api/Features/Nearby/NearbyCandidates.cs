@@ -68,6 +68,12 @@ public sealed class NearbyCandidates : IAsyncDisposable
     /// </summary>
     public const int MaxWindowsPerRoundTrip = 32;
 
+    /// <summary>
+    /// At most this many candidates in one round trip, unless one search alone asks for more: 32 first scans of a
+    /// nearest-10 (40 candidates each).
+    /// </summary>
+    public const int MaxCandidatesPerRoundTrip = 32 * 40;
+
     private readonly GenericPlanDataSource database;
     private readonly Channel<Search> queue = Channel.CreateUnbounded<Search>();
     private readonly Task[] fetchers;
@@ -108,28 +114,49 @@ public sealed class NearbyCandidates : IAsyncDisposable
     private async Task FetchQueuedAsync()
     {
         var taken = new List<Search>();
+        Search? carried = null;
         while (true)
         {
             Search first;
-            try
+            if (carried is not null)
             {
-                // ReadAsync, not WaitToReadAsync: a queued search wakes one idle fetcher, not all of them.
-                first = await queue.Reader.ReadAsync();
+                first = carried;
+                carried = null;
             }
-            catch (ChannelClosedException)
+            else
             {
-                return;
+                try
+                {
+                    // ReadAsync, not WaitToReadAsync: a queued search wakes one idle fetcher, not all of them.
+                    first = await queue.Reader.ReadAsync();
+                }
+                catch (ChannelClosedException)
+                {
+                    return;
+                }
             }
+
             taken.Clear();
             var windows = 0;
-            for (var search = first; search is not null; search = windows < MaxWindowsPerRoundTrip && queue.Reader.TryRead(out var next) ? next : null)
+            var candidates = 0;
+            for (var search = first; search is not null; search = queue.Reader.TryRead(out var next) ? next : null)
             {
                 // A search whose request has gone (the client hung up) is not worth a scan.
-                if (!search.Cancellation.IsCancellationRequested)
+                if (search.Cancellation.IsCancellationRequested)
                 {
-                    taken.Add(search);
-                    windows += search.Windows.Count;
+                    continue;
                 }
+                // The first search always goes; a later one that would make the round trip too big goes first in the
+                // next one, so a wide search (thousands of candidates) mostly goes alone and holds up few others.
+                if (taken.Count > 0 && (windows + search.Windows.Count > MaxWindowsPerRoundTrip
+                                        || candidates + search.Candidates > MaxCandidatesPerRoundTrip))
+                {
+                    carried = search;
+                    break;
+                }
+                taken.Add(search);
+                windows += search.Windows.Count;
+                candidates += search.Candidates;
             }
             if (taken.Count == 0)
             {
@@ -137,7 +164,7 @@ public sealed class NearbyCandidates : IAsyncDisposable
             }
             try
             {
-                await FetchAsync(taken);
+                await SendAsync(taken);
                 Interlocked.Increment(ref roundTrips);
                 Interlocked.Add(ref searches, taken.Count);
                 foreach (var search in taken)
@@ -149,14 +176,23 @@ public sealed class NearbyCandidates : IAsyncDisposable
             {
                 foreach (var search in taken)
                 {
-                    search.Done.TrySetException(e);
+                    // A request that has gone no longer awaits its search: cancel rather than leave an exception
+                    // nobody observes.
+                    if (search.Cancellation.IsCancellationRequested)
+                    {
+                        search.Done.TrySetCanceled(search.Cancellation);
+                    }
+                    else
+                    {
+                        search.Done.TrySetException(e);
+                    }
                 }
             }
         }
     }
 
     /// <summary>One statement per distinct filter among the searches, all in one batch.</summary>
-    private async Task FetchAsync(List<Search> taken)
+    private async Task SendAsync(List<Search> taken)
     {
         var groups = taken.GroupBy(s => s.FilterKey).Select(g => g.ToList()).ToList();
         await using var connection = await database.DataSource.OpenConnectionAsync();
@@ -167,6 +203,8 @@ public sealed class NearbyCandidates : IAsyncDisposable
             var command = new NpgsqlBatchCommand(Sql(group[0].Filter));
             group[0].Filter.AddParameters(command.Parameters);
             var windows = group.SelectMany(s => s.Windows.Select((w, i) => (Search: s, Window: i, Value: w))).ToList();
+            // $7..$14 in the order of Sql's unnest: the point the planar order is measured from (only its longitude
+            // differs from the query point's, on the far side of the antimeridian), the query point, the box.
             foreach (var column in (Func<CandidateWindow, double>[])
                      [w => w.PointLon, w => w.Lat, w => w.Lon, w => w.Lat, w => w.Box.MinLon, w => w.Box.MinLat, w => w.Box.MaxLon, w => w.Box.MaxLat])
             {
@@ -196,7 +234,8 @@ public sealed class NearbyCandidates : IAsyncDisposable
                 var (search, window) = windowOwners[(int)reader.GetInt64(ordinalColumn) - 1];
                 var result = search.Results[window];
                 result.Rows++;
-                result.LastPlanarDeg = reader.GetDouble(planarColumn);
+                // Rows come in planar order within a window, but the outer query does not promise it: keep the largest.
+                result.LastPlanarDeg = Math.Max(result.LastPlanarDeg, reader.GetDouble(planarColumn));
                 var distance = reader.GetDouble(distanceColumn);
                 // Rows beyond the radius still count (they bound the search) but are not worth decoding.
                 if (distance <= search.Windows[window].RadiusM)
@@ -221,6 +260,7 @@ public sealed class NearbyCandidates : IAsyncDisposable
         public IReadOnlyList<CandidateWindow> Windows { get; } = windows;
         public CancellationToken Cancellation { get; } = cancellation;
         public WindowCandidates[] Results { get; } = windows.Select(_ => new WindowCandidates()).ToArray();
+        public int Candidates { get; } = windows.Sum(w => w.Candidates);
 
         // Completed by a fetcher; the request continues on the thread pool, not on the fetcher's thread, so the
         // other searches of the batch are not held up by this one's JSON.
