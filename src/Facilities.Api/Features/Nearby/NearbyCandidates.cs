@@ -86,7 +86,12 @@ public sealed class NearbyCandidates : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(fetchers, 1);
         this.database = database;
-        this.fetchers = Enumerable.Range(0, fetchers).Select(_ => Task.Run(FetchQueuedAsync)).ToArray();
+        // The fetchers serve every request, so they must not carry the async-local state (the current activity,
+        // a request's context) of whoever happened to create them.
+        using (ExecutionContext.SuppressFlow())
+        {
+            this.fetchers = Enumerable.Range(0, fetchers).Select(_ => Task.Run(FetchQueuedAsync)).ToArray();
+        }
     }
 
     /// <summary>The configuration key for the number of fetchers (Nearby__Fetchers in the environment).</summary>
