@@ -29,11 +29,12 @@ public static partial class Pgbench
     /// - the query point is drawn like wrk's (random city, truncated normal offsets via random_gaussian);
     /// - the box is SearchArea.Around's arithmetic. pgbench has no cos(), so cos(phi) is its Taylor series to
     ///   phi^14, which for |phi| &lt;= 71 degrees is exact to 1e-12: the same box to the last printed digit;
-    /// - the statement is the handler's for no filter, which names none of the filter parameters $1..$6 (the API
-    ///   binds them as nulls, unused); both sides run it prepared with a generic plan (the session option of
-    ///   GenericPlanDataSource, given to pgbench as PGOPTIONS);
-    /// - near the antimeridian the handler batches a second statement for the far side; pgbench sends it too
-    ///   (one more round trip, for ~0.1 % of the points).
+    /// - the statement is the API's (NearbyCandidates.Sql) for no filter and one window, which names none of the
+    ///   filter parameters $1..$6 (the API binds them as nulls, unused); both sides run it prepared with a generic
+    ///   plan (the session option of GenericPlanDataSource, given to pgbench as PGOPTIONS);
+    /// - near the antimeridian the API sends the far side as a second window of the same statement; pgbench, which
+    ///   cannot build the arrays conditionally, sends a second statement (one more round trip, for ~0.1 % of the
+    ///   points).
     /// Not reproduced: the handler's second round with more candidates when the first 40 cannot prove the
     /// nearest 10 (its share is measured and printed separately).
     /// </summary>
@@ -59,8 +60,8 @@ public static partial class Pgbench
             \set maxlon least(180.0, :lon + :dlon)
             \set candidates {FirstCandidates}
             """);
-        // Parameters as NearbyHandler binds them: $7,$8 the point the planar order is measured from, $9,$10 the
-        // query point, $11..$14 the box, $15 the candidate count.
+        // Parameters as NearbyCandidates binds them, one array element per window: $7,$8 the point the planar order
+        // is measured from, $9,$10 the query point, $11..$14 the box, $15 the candidate count.
         script.AppendLine(NearbyStatement(":lon", ":minlon", ":maxlon"));
         script.AppendLine("""
             \set west (:lon - :dlon) < -180.0

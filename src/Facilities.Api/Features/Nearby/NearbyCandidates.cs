@@ -69,10 +69,10 @@ public sealed class NearbyCandidates : IAsyncDisposable
     public const int MaxWindowsPerRoundTrip = 32;
 
     /// <summary>
-    /// At most this many candidates in one round trip, unless one search alone asks for more: 32 first scans of a
-    /// nearest-10 (40 candidates each).
+    /// At most this many candidates in one round trip, unless one search alone asks for more: as many first scans
+    /// of a default nearby request as a round trip takes windows.
     /// </summary>
-    public const int MaxCandidatesPerRoundTrip = 32 * 40;
+    public static readonly int MaxCandidatesPerRoundTrip = MaxWindowsPerRoundTrip * NearbyHandler.FirstCandidateCount(NearbyQuery.DefaultLimit);
 
     private readonly GenericPlanDataSource database;
     private readonly Channel<Search> queue = Channel.CreateUnbounded<Search>();
@@ -111,7 +111,7 @@ public sealed class NearbyCandidates : IAsyncDisposable
     /// <summary>The candidates of each window, in the order given.</summary>
     public Task<WindowCandidates[]> FetchAsync(FacilityFilter filter, IReadOnlyList<CandidateWindow> windows, CancellationToken cancellationToken)
     {
-        var search = new Search(filter, filter.SqlKey(), windows, cancellationToken);
+        var search = new Search(filter, windows, cancellationToken);
         ObjectDisposedException.ThrowIf(!queue.Writer.TryWrite(search), this);
         return search.Done.Task.WaitAsync(cancellationToken);
     }
@@ -258,10 +258,10 @@ public sealed class NearbyCandidates : IAsyncDisposable
         await Task.WhenAll(fetchers);
     }
 
-    private sealed class Search(FacilityFilter filter, string filterKey, IReadOnlyList<CandidateWindow> windows, CancellationToken cancellation)
+    private sealed class Search(FacilityFilter filter, IReadOnlyList<CandidateWindow> windows, CancellationToken cancellation)
     {
         public FacilityFilter Filter { get; } = filter;
-        public string FilterKey { get; } = filterKey;
+        public string FilterKey { get; } = filter.SqlKey();
         public IReadOnlyList<CandidateWindow> Windows { get; } = windows;
         public CancellationToken Cancellation { get; } = cancellation;
         public WindowCandidates[] Results { get; } = windows.Select(_ => new WindowCandidates()).ToArray();
