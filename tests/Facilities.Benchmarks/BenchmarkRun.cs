@@ -53,7 +53,7 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
             await using var db = builder.Build();
 
             await WriteHeaderAsync(db, ct);
-            await EnsureDatasetAsync(db, ct);
+            await EnsureDatasetAsync(db, connectionString, ct);
             await CheckFidelityAsync(db, ct);
 
             var scripts = WriteScripts(work.FullName);
@@ -119,7 +119,7 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
         Progress(_report.ToString().TrimEnd());
     }
 
-    private async Task EnsureDatasetAsync(NpgsqlDataSource db, CancellationToken ct)
+    private async Task EnsureDatasetAsync(NpgsqlDataSource db, string connectionString, CancellationToken ct)
     {
         if (!options.Reload && await SyntheticDataset.IsLoadedAsync(db, ct))
         {
@@ -127,7 +127,7 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
             return;
         }
         Progress($"loading {SyntheticDataset.Rows:N0} synthetic facilities");
-        var took = await SyntheticDataset.LoadAsync(db, Progress, ct);
+        var took = await SyntheticDataset.LoadAsync(connectionString, Progress, ct);
         var line = string.Create(CultureInfo.InvariantCulture,
             $"Dataset: loaded {SyntheticDataset.Rows:N0} synthetic facilities in {took.TotalSeconds:0.0} s ({SyntheticDataset.Rows / took.TotalSeconds:N0} rows/s, COPY + indexes + grid + vacuum)");
         _report.AppendLine(line);

@@ -53,67 +53,81 @@ public static class SyntheticDataset
     /// <summary>
     /// Replaces the facilities with <see cref="Rows"/> synthetic ones in one transaction, so an interrupted load
     /// leaves the previous state. Returns the time the whole load took, vacuum included.
+    /// The load runs synchronously, on a thread of its own and a connection of its own that no async call ever
+    /// touched. This process runs socket completions on the event thread (Program.cs), so an async COPY continues on
+    /// that thread, and Npgsql's synchronous wait inside it (a socket once used asynchronously waits for the event
+    /// thread even in a blocking call) then stops every socket of the process: on a fresh machine the COPY hung after
+    /// 120,000–340,000 rows until Npgsql's write timeout. A socket only ever used synchronously blocks in the kernel.
     /// </summary>
-    public static async Task<TimeSpan> LoadAsync(NpgsqlDataSource db, Action<string> progress, CancellationToken ct)
+    public static Task<TimeSpan> LoadAsync(string connectionString, Action<string> progress, CancellationToken ct) =>
+        Task.Factory.StartNew(() => Load(connectionString, progress, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private static TimeSpan Load(string connectionString, Action<string> progress, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
-        await using (var connection = await db.OpenConnectionAsync(ct))
+        var builder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        builder.UseNetTopologySuite();
+        using var source = builder.Build();
+        using (var connection = source.OpenConnection())
         {
-            await using var transaction = await connection.BeginTransactionAsync(ct);
-            await ExecuteAsync(connection, "set local maintenance_work_mem = '512MB'", ct);
-            await ExecuteAsync(connection, "truncate facilities, cluster_cells cascade", ct);
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, "set local maintenance_work_mem = '512MB'", ct);
+            Execute(connection, "truncate facilities, cluster_cells cascade", ct);
             // The trigger would update 13 grid rows per inserted facility; rebuild_cluster_cells does it in one pass.
-            await ExecuteAsync(connection, "alter table facilities disable trigger facilities_cluster_cells", ct);
+            Execute(connection, "alter table facilities disable trigger facilities_cluster_cells", ct);
 
             // Secondary indexes are dropped and recreated from their own definitions (pg_get_indexdef), so the schema
             // stays exactly what the migrations made, and the GiST index gets PostGIS's sorted bulk build.
             var indexes = new List<(string Name, string Definition)>();
-            await using (var command = new NpgsqlCommand(
+            using (var command = new NpgsqlCommand(
                 "select indexrelid::regclass::text, pg_get_indexdef(indexrelid) from pg_index i " +
                 "where indrelid = 'facilities'::regclass and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)",
                 connection))
-            await using (var reader = await command.ExecuteReaderAsync(ct))
+            using (var reader = command.ExecuteReader())
             {
-                while (await reader.ReadAsync(ct))
+                while (reader.Read())
                 {
                     indexes.Add((reader.GetString(0), reader.GetString(1)));
                 }
             }
             foreach (var (name, _) in indexes)
             {
-                await ExecuteAsync(connection, $"drop index {name}", ct);
+                Execute(connection, $"drop index {name}", ct);
             }
 
             progress($"copying {Rows:N0} rows");
             var copyTime = Stopwatch.StartNew();
-            await CopyRowsAsync(connection, ct);
+            CopyRows(connection, ct);
             progress($"copied in {copyTime.Elapsed.TotalSeconds:0.0} s ({Rows / copyTime.Elapsed.TotalSeconds:N0} rows/s); building indexes");
             foreach (var (_, definition) in indexes)
             {
-                await ExecuteAsync(connection, definition, ct);
+                Execute(connection, definition, ct);
             }
             progress("rebuilding the cluster grid");
-            await ExecuteAsync(connection, "select rebuild_cluster_cells()", ct);
-            await ExecuteAsync(connection, "alter table facilities enable trigger facilities_cluster_cells", ct);
-            await transaction.CommitAsync(ct);
-        }
-        progress("vacuum analyze");
-        await using (var connection = await db.OpenConnectionAsync(ct))
-        {
-            await ExecuteAsync(connection, "vacuum analyze facilities, cluster_cells", ct);
+            Execute(connection, "select rebuild_cluster_cells()", ct);
+            Execute(connection, "alter table facilities enable trigger facilities_cluster_cells", ct);
+            transaction.Commit();
+
+            progress("vacuum analyze");
+            Execute(connection, "vacuum analyze facilities, cluster_cells", ct);
         }
         return stopwatch.Elapsed;
     }
 
-    private static async Task CopyRowsAsync(NpgsqlConnection connection, CancellationToken ct)
+    private static void CopyRows(NpgsqlConnection connection, CancellationToken ct)
     {
         var random = new Random(Seed);
         var totalWeight = Categories.Sum(c => c.Weight);
-        await using var writer = await connection.BeginBinaryImportAsync(
-            "copy facilities (id, category, geom, status, access, wheelchair, fee, opening_hours) from stdin (format binary)", ct);
+        using var writer = connection.BeginBinaryImport(
+            "copy facilities (id, category, geom, status, access, wheelchair, fee, opening_hours) from stdin (format binary)");
         var idBytes = new byte[16];
         for (var i = 0; i < Rows; i++)
         {
+            if (i % 10_000 == 0)
+            {
+                // Leaving without Complete rolls the COPY back.
+                ct.ThrowIfCancellationRequested();
+            }
             var (lon, lat) = CityDistribution.FacilityPoint(random);
             var pick = random.Next(totalWeight);
             var category = Categories[0].Category;
@@ -131,37 +145,40 @@ public static class SyntheticDataset
             idBytes[7] = (byte)((idBytes[7] & 0x0F) | 0x40);
             idBytes[8] = (byte)((idBytes[8] & 0x3F) | 0x80);
 
-            await writer.StartRowAsync(ct);
-            await writer.WriteAsync(new Guid(idBytes), NpgsqlDbType.Uuid, ct);
-            await writer.WriteAsync(category, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(new Point(lon, lat) { SRID = 4326 }, NpgsqlDbType.Geometry, ct);
-            await writer.WriteAsync("open", NpgsqlDbType.Text, ct);
-            await writer.WriteAsync("public", NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(Wheelchair[random.Next(Wheelchair.Length)], NpgsqlDbType.Text, ct);
+            writer.StartRow();
+            writer.Write(new Guid(idBytes), NpgsqlDbType.Uuid);
+            writer.Write(category, NpgsqlDbType.Text);
+            writer.Write(new Point(lon, lat) { SRID = 4326 }, NpgsqlDbType.Geometry);
+            writer.Write("open", NpgsqlDbType.Text);
+            writer.Write("public", NpgsqlDbType.Text);
+            writer.Write(Wheelchair[random.Next(Wheelchair.Length)], NpgsqlDbType.Text);
             switch (random.Next(3))
             {
                 case 0:
-                    await writer.WriteNullAsync(ct);
+                    writer.WriteNull();
                     break;
                 case var fee:
-                    await writer.WriteAsync(fee == 1, NpgsqlDbType.Boolean, ct);
+                    writer.Write(fee == 1, NpgsqlDbType.Boolean);
                     break;
             }
             if (OpeningHours[random.Next(OpeningHours.Length)] is { } hours)
             {
-                await writer.WriteAsync(hours, NpgsqlDbType.Text, ct);
+                writer.Write(hours, NpgsqlDbType.Text);
             }
             else
             {
-                await writer.WriteNullAsync(ct);
+                writer.WriteNull();
             }
         }
-        await writer.CompleteAsync(ct);
+        writer.Complete();
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    /// <summary>Runs one statement without a time limit (index builds take tens of seconds); Ctrl-C cancels it.</summary>
+    private static void Execute(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(ct);
+        ct.ThrowIfCancellationRequested();
+        using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        using var cancel = ct.Register(command.Cancel);
+        command.ExecuteNonQuery();
     }
 }
