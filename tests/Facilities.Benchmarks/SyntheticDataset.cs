@@ -54,10 +54,11 @@ public static class SyntheticDataset
     /// Replaces the facilities with <see cref="Rows"/> synthetic ones in one transaction, so an interrupted load
     /// leaves the previous state. Returns the time the whole load took, vacuum included.
     /// The load runs synchronously, on a thread of its own and a connection of its own that no async call ever
-    /// touched. This process runs socket completions on the event thread (Program.cs), so an async COPY continues on
-    /// that thread, and Npgsql's synchronous wait inside it (a socket once used asynchronously waits for the event
-    /// thread even in a blocking call) then stops every socket of the process: on a fresh machine the COPY hung after
-    /// 120,000–340,000 rows until Npgsql's write timeout. A socket only ever used synchronously blocks in the kernel.
+    /// touched. This process runs socket completions on the event thread (Program.cs), so an async COPY's
+    /// continuations run on that thread: on a fresh machine the COPY stopped after 120,000–340,000 rows (the backend
+    /// waiting for data, nothing in the socket's send queue, the process idle) until Npgsql's write timeout, and ran
+    /// through with that setting off. Why exactly was not traced; anything that blocks the event thread stops every
+    /// socket of the process. A socket only ever used synchronously blocks in the kernel and needs no event thread.
     /// </summary>
     public static Task<TimeSpan> LoadAsync(string connectionString, Action<string> progress, CancellationToken ct) =>
         Task.Factory.StartNew(() => Load(connectionString, progress, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
