@@ -16,7 +16,7 @@ public static class ConflationQuality
 {
     public sealed record Figures(int Copies, int New, long Merged, long Correct, long WrongMerges, long InReview, double Precision, double Recall);
 
-    public static string NptmPath => Path.Combine(RepositoryPaths.SharedData, "australia-nptm", "nptm_toilets_5col.csv");
+    public static string NptmPath => Path.Combine(RepositoryPaths.TestData, "australia-nptm", "nptm_toilets_5col.csv");
 
     /// <summary>The first <paramref name="limit"/> official rows (all when null), as CSV text.</summary>
     public static string Official(int? limit) =>

@@ -5,8 +5,8 @@ public static class RepositoryPaths
     /// <summary>The repository root: the nearest folder above the test binaries that holds Facilities.sln.</summary>
     public static string Root { get; } = FindRoot();
 
-    /// <summary>../shared/data beside the repository: real public datasets, read in place, never copied in.</summary>
-    public static string SharedData => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
+    /// <summary>tests/data: the real public datasets the tests import, each folder with its SOURCE.md and licence.</summary>
+    public static string TestData => Path.Combine(Root, "tests", "data");
 
     private static string FindRoot()
     {

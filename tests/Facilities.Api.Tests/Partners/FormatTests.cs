@@ -9,7 +9,7 @@ using NetTopologySuite.IO.Esri;
 
 namespace Facilities.Api.Tests.Partners;
 
-/// <summary>Every format and coordinate system an import reads, with a real file from ../shared/data where one exists.</summary>
+/// <summary>Every format and coordinate system an import reads, with a real file from tests/data where one exists.</summary>
 public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private static object Dataset(string name, string crs, JsonObject mapping) => new
@@ -147,7 +147,7 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
             },
         });
 
-        var import = await partner.ImportFileAsync(dataset, Path.Combine(RepositoryPaths.SharedData, "seoul-toilets", "seoul_public_toilets.csv"));
+        var import = await partner.ImportFileAsync(dataset, Path.Combine(RepositoryPaths.TestData, "seoul-toilets", "seoul_public_toilets.csv"));
 
         var report = import["report"]!;
         Assert.Equal("succeeded", (string?)import["state"]);
@@ -176,7 +176,7 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
             owned_attributes = OwnedByTheGovernment,
         });
 
-        var import = await partner.ImportFileAsync(dataset, Path.Combine(RepositoryPaths.SharedData, "australia-nptm", "nptm_toilets_5col.csv"));
+        var import = await partner.ImportFileAsync(dataset, Path.Combine(RepositoryPaths.TestData, "australia-nptm", "nptm_toilets_5col.csv"));
 
         Console.WriteLine(import.ToJsonString());
         Assert.Equal("succeeded", (string?)import["state"]);

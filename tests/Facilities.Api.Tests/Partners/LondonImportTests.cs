@@ -5,13 +5,13 @@ using Xunit.Abstractions;
 namespace Facilities.Api.Tests.Partners;
 
 /// <summary>
-/// The real London files (../shared/data/london-toilets, read in place): five councils' CSVs in three shapes on the
+/// The real London files (tests/data/london-toilets): five councils' CSVs in three shapes on the
 /// British National Grid, two KMLs, then OpenStreetMap's toilets for the same area, each with a mapping a partner
 /// could write. The merged layer must hold each real toilet once.
 /// </summary>
 public sealed class LondonImportTests(ApiFixture fixture, ITestOutputHelper output) : IClassFixture<ApiFixture>
 {
-    private static string London(string file) => Path.Combine(RepositoryPaths.SharedData, "london-toilets", file);
+    private static string London(string file) => Path.Combine(RepositoryPaths.TestData, "london-toilets", file);
 
     private static object Council(string name, string crs, JsonObject mapping) => new
     {

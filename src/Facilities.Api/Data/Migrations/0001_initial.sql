@@ -1,5 +1,5 @@
 -- The foundation schema. Later issues (contributions, partner imports, open data) fill tables created here,
--- so the shapes follow ../shared/api-contract.md rather than only what the resident API reads today.
+-- so the shapes follow the public contract (docs/api.md) rather than only what the resident API reads today.
 
 create extension if not exists postgis;
 create extension if not exists pg_trgm;
@@ -39,7 +39,7 @@ create table facilities (
     id                   uuid primary key,
     category             text not null references categories(id),
     -- WGS 84 lon/lat. Nearest-neighbour and bbox queries use the planar GiST index on this column and
-    -- compute geodesic metres on the few rows returned (see postgis-measurements.md).
+    -- compute geodesic metres on the few rows returned (see docs/spatial-queries.md).
     geom                 geometry(Point, 4326) not null,
     name                 text,
     operator             text,

@@ -4,7 +4,7 @@ using Facilities.Api.Web;
 
 namespace Facilities.Api.Features.Facilities;
 
-/// <summary>A facility as a GeoJSON Feature (RFC 7946), the shape of ../shared/api-contract.md.</summary>
+/// <summary>A facility as a GeoJSON Feature (RFC 7946), the shape docs/api.md describes.</summary>
 public sealed record FacilityFeature(string Id, PointGeometry Geometry, FacilityProperties Properties)
 {
     [JsonPropertyOrder(-1)]

@@ -43,7 +43,7 @@ public sealed class NearbyCandidates : IAsyncDisposable
     /// The windows of every search with one filter, as parallel arrays ($7..$15, one element per window): the
     /// point the planar order is measured from, the query point, the box, the candidate count. For each window
     /// the lateral subquery is the KNN scan of the GiST index on geometry (KNN on geography is ten times slower,
-    /// see postgis-measurements.md) restricted to a box that surely contains the radius, with the geodesic distance
+    /// see docs/spatial-queries.md) restricted to a box that surely contains the radius, with the geodesic distance
     /// computed for just the rows it returns. The window's ordinal comes last, to give each row back to its search.
     /// $1..$6 are the filter's (<see cref="FacilityFilter.SqlCondition"/>). Runs on generic plans: whatever the
     /// values, the plan is the same nested loop over the windows into the same index scan.
