@@ -53,6 +53,8 @@ builder.Services.Configure<BrotliCompressionProviderOptions>(options => options.
 builder.Services.AddContributors(builder.Configuration);
 // Government partners: X-Api-Key, datasets, background imports on their own connections, feedback.
 builder.Services.AddImports(builder.Configuration);
+// Browsers on other origins: every read from anywhere, writes from Cors:WriteOrigins only (Web/CrossOriginPolicy.cs).
+builder.Services.AddCrossOriginPolicy(builder.Configuration);
 
 var app = builder.Build();
 
@@ -62,6 +64,7 @@ app.Services.GetRequiredService<NearbyCandidates>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCors();
 // Whole-layer exports stream hundreds of megabytes: compressing them would cost more server time than it saves.
 app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api/v1/export"), branch => branch.UseResponseCompression());
 app.UseDefaultFiles();
