@@ -5,9 +5,13 @@ using Npgsql;
 
 namespace Facilities.Api.Features.Imports;
 
-/// <summary>An import as the partner polls it.</summary>
+/// <summary>
+/// An import as the partner polls it. <see cref="Attempts"/> counts its starts and <see cref="Interruptions"/> lists
+/// each earlier start that did not finish (started_at, noticed_at, reason): it was run again from the start, and
+/// <see cref="StartedAt"/> is the last start.
+/// </summary>
 public sealed record ImportResponse(Guid Id, Guid DatasetId, string State, bool DryRun, string Format, string? FileName, long FileBytes,
-    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, string? Error, JsonNode? Report);
+    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, string? Error, JsonNode? Report, int Attempts, JsonNode? Interruptions);
 
 /// <summary>An uploaded file, already on disk, to be imported into one of the partner's datasets.</summary>
 public sealed record QueueImportCommand(Guid PartnerId, Guid DatasetId, bool DryRun, string Format, string? FileName, string Path, long Bytes)
@@ -31,7 +35,7 @@ public sealed class QueueImportHandler(NpgsqlDataSource dataSource, ImportRunner
         }
         runner.Enqueue(id);
         return new ImportResponse(id, request.DatasetId, "queued", request.DryRun, request.Format, request.FileName, request.Bytes, createdAt,
-            null, null, null, null);
+            null, null, null, null, 0, new JsonArray());
     }
 }
 
@@ -43,7 +47,7 @@ public sealed class GetImportsHandler(NpgsqlDataSource dataSource) : IRequestHan
     {
         await using var command = dataSource.CreateCommand(
             "select i.id, i.dataset_id, i.state, i.dry_run, i.format, i.file_name, i.file_bytes, i.created_at, i.started_at, i.finished_at, " +
-            "i.error, i.report::text from imports i where i.partner_id = $1 and i.dataset_id = $2 and ($3::uuid is null or i.id = $3) " +
+            "i.error, i.report::text, i.attempts, i.interruptions::text from imports i where i.partner_id = $1 and i.dataset_id = $2 and ($3::uuid is null or i.id = $3) " +
             "order by i.created_at desc limit 100");
         command.Parameters.Add(new NpgsqlParameter { Value = request.PartnerId });
         command.Parameters.Add(new NpgsqlParameter { Value = request.DatasetId });
@@ -55,7 +59,8 @@ public sealed class GetImportsHandler(NpgsqlDataSource dataSource) : IRequestHan
             list.Add(new ImportResponse(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetBoolean(3), reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt64(6), reader.GetDateTime(7),
                 reader.IsDBNull(8) ? null : reader.GetDateTime(8), reader.IsDBNull(9) ? null : reader.GetDateTime(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : JsonNode.Parse(reader.GetString(11))));
+                reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : JsonNode.Parse(reader.GetString(11)),
+                reader.GetInt32(12), JsonNode.Parse(reader.GetString(13))));
         }
         if (request.ImportId is { } importId && list.Count == 0)
         {

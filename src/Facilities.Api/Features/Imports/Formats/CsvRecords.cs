@@ -25,6 +25,12 @@ public sealed class CsvRecords : IRecordSource
         {
             throw new ImportFileException("The CSV file is empty: it has no header line.");
         }
+        if (header.Any(h => h.Contains('\0', StringComparison.Ordinal)))
+        {
+            // PostgreSQL's text cannot hold U+0000, and no text file's header has one: this is a binary file or not UTF-8.
+            throw new ImportFileException("The CSV header contains a NUL character (U+0000): the file is not UTF-8 text (a binary file, " +
+                                          "or UTF-16 without a byte order mark?).");
+        }
         _header = [.. header.Select(h => h.Trim())];
         DeclaredFields = _header;
     }

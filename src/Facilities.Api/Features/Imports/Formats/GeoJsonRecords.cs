@@ -78,6 +78,10 @@ public sealed class GeoJsonRecords(Stream stream) : IRecordSource
         return interior is null ? (null, "the polygon has no interior") : (interior, null);
     }
 
+    /// <summary>A position's x and y; anything else (null, strings, fewer than two numbers) is a malformed geometry.</summary>
     private static (double X, double Y)? Pair(JsonNode? node) =>
-        node is JsonArray { Count: >= 2 } pair ? (pair[0]!.GetValue<double>(), pair[1]!.GetValue<double>()) : throw new FormatException();
+        node is JsonArray { Count: >= 2 } pair && pair[0] is JsonValue x && x.TryGetValue<double>(out var lon)
+        && pair[1] is JsonValue y && y.TryGetValue<double>(out var lat)
+            ? (lon, lat)
+            : throw new FormatException();
 }

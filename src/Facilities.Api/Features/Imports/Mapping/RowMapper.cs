@@ -48,11 +48,17 @@ public sealed class RowMapper(DatasetMapping mapping, SourceCrs crs, Category? c
 
     public Dictionary<string, int> IgnoredValues { get; } = new(StringComparer.Ordinal);
 
+    private readonly string[] _columns = [.. mapping.Columns()];
+
     public object Map(SourceRecord record)
     {
         if (record.Error is not null)
         {
             return new RejectedRow(record.Row, record.Error);
+        }
+        if (NulField(record) is { } nulField)
+        {
+            return new RejectedRow(record.Row, $"{nulField} contains a NUL character (U+0000), which text cannot hold");
         }
 
         (double Lon, double Lat)? position;
@@ -124,6 +130,23 @@ public sealed class RowMapper(DatasetMapping mapping, SourceCrs crs, Category? c
             return new RejectedRow(record.Row, "the id is longer than 500 characters");
         }
         return new MappedRow(record.Row, externalId, Math.Round(position.Value.Lon, 8), Math.Round(position.Value.Lat, 8), attributes);
+    }
+
+    /// <summary>The first value the row would store that holds U+0000 (PostgreSQL's text cannot), described for the report.</summary>
+    private string? NulField(SourceRecord record)
+    {
+        if (record.NativeId?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            return "the record's id";
+        }
+        foreach (var column in _columns)
+        {
+            if (record.Get(column)?.Contains('\0', StringComparison.Ordinal) == true)
+            {
+                return $"the field '{column}'";
+            }
+        }
+        return null;
     }
 
     private JsonNode? Convert(string attribute, FieldSpec spec, string? raw)

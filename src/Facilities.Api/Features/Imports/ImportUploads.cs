@@ -1,0 +1,143 @@
+using Facilities.Api.Web;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Facilities.Api.Features.Imports;
+
+/// <summary>An uploaded file on disk, complete, waiting for its import.</summary>
+public sealed record Upload(string Format, string? FileName, string Path, long Bytes);
+
+/// <summary>
+/// Receiving a partner's file. It streams to disk as it arrives, holding no database connection, so a slow upload
+/// costs a socket and a file, nothing the other requests need. The file is written as <c>*.partial</c>, locked
+/// while it is written, and becomes <c>*.upload</c> only once complete: a process killed mid-upload leaves a
+/// partial file no one holds, which the next start deletes.
+/// </summary>
+public static class ImportUploads
+{
+    private const string PartialSuffix = ".partial";
+
+    /// <summary>
+    /// Streams the multipart file to disk, counting bytes as they arrive: over the limit is a 413 with the partial
+    /// file deleted, an unknown format a 415 before anything is stored, an empty or cut-short body a 400. The body
+    /// is never buffered in memory.
+    /// </summary>
+    public static async Task<Upload> ReceiveAsync(HttpContext http, ImportOptions options, CancellationToken ct)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = options.MaxFileBytes + (1 << 20);
+        }
+        var contentType = http.Request.ContentType;
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var media)
+            || !media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            || HeaderUtilities.RemoveQuotes(media.Boundary).Value is not { Length: > 0 } boundary)
+        {
+            throw new DomainException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Upload the file as multipart/form-data with a part named 'file'.");
+        }
+        var reader = new MultipartReader(boundary, http.Request.Body);
+        try
+        {
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+                {
+                    continue;
+                }
+                var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                var format = ImportFormats.FromUpload(fileName, section.ContentType)
+                             ?? throw new DomainException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                                 $"'{fileName}' is not a format imports read: CSV (.csv, .tsv), GeoJSON (.geojson, .json), KML (.kml), " +
+                                 "OpenStreetMap XML (.osm), Overpass JSON (.json) or a zipped Shapefile (.zip).");
+                return await StoreAsync(section.Body, format, fileName, options, ct);
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException && e is not BadHttpRequestException)
+        {
+            // MultipartReader's words for a body that stops before its closing boundary (empty, or cut in half) or
+            // that is not multipart at all: the client's fault, and nothing was stored.
+            throw new DomainException(StatusCodes.Status400BadRequest, "Bad request",
+                "The multipart body is incomplete or malformed (it is empty, was cut short, or lacks its closing boundary); " +
+                "send the whole file as multipart/form-data with a part named 'file'.");
+        }
+        throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("file", "no file part in the upload")]);
+    }
+
+    private static async Task<Upload> StoreAsync(Stream body, string format, string? fileName, ImportOptions options, CancellationToken ct)
+    {
+        Directory.CreateDirectory(options.Directory);
+        var name = Guid.NewGuid().ToString("N");
+        var partial = Path.Combine(options.Directory, name + PartialSuffix);
+        var path = Path.Combine(options.Directory, name + ".upload");
+        long bytes = 0;
+        try
+        {
+            // FileShare.None is an advisory lock on Linux (flock): DeleteAbandoned leaves this file alone while it is open.
+            await using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            var buffer = new byte[1 << 16];
+            int read;
+            while ((read = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                bytes += read;
+                if (bytes > options.MaxFileBytes)
+                {
+                    throw new DomainException(StatusCodes.Status413PayloadTooLarge, "File too large",
+                        $"The file is larger than the limit of {options.MaxFileBytes} bytes.");
+                }
+                await file.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
+            await file.FlushAsync(ct);
+            // Renamed while still open and locked, so no sweep sees a finished file as abandoned.
+            File.Move(partial, path);
+        }
+        catch (Exception e) when (e is DomainException or IOException or InvalidDataException or OperationCanceledException)
+        {
+            File.Delete(partial);
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                throw new DomainException(StatusCodes.Status413PayloadTooLarge, "File too large",
+                    $"The file is larger than the limit of {options.MaxFileBytes} bytes.");
+            }
+            throw;
+        }
+        if (bytes == 0)
+        {
+            File.Delete(path);
+            throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("file", "the file is empty")]);
+        }
+        return new Upload(format, fileName, path, bytes);
+    }
+
+    /// <summary>
+    /// Deletes the partial uploads that no process is writing: what a process killed mid-upload left. Another
+    /// process's upload in progress holds its file's lock and is kept.
+    /// </summary>
+    public static void DeleteAbandoned(string directory, ILogger logger)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+        foreach (var partial in Directory.EnumerateFiles(directory, "*" + PartialSuffix))
+        {
+            try
+            {
+                using (new FileStream(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                    File.Delete(partial);
+                }
+                logger.LogInformation("Deleted the abandoned partial upload {Path}", partial);
+            }
+            catch (IOException)
+            {
+                // Being written right now (or gone already).
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Another user's file: not ours to delete.
+            }
+        }
+    }
+}
