@@ -300,3 +300,47 @@ public class OpeningHoursTests
         Assert.Null(OpeningHours.IsOpen(text, mondayNoon, zone, isPublicHoliday: true));
     }
 }
+
+/// <summary>When the state next changes, as "closes 23:00" and "opens Mon 07:00" read it.</summary>
+public class OpeningHoursNextChangeTests
+{
+    private static readonly string[] Weekdays = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+
+    private static DateTime At(string day, string time) =>
+        new DateOnly(2024, 1, 1 + Array.IndexOf(Weekdays, day))
+            .ToDateTime(TimeOnly.ParseExact(time, "HH:mm", CultureInfo.InvariantCulture));
+
+    private static (DateTime At, bool? OpenAfter)? Next(string text, string day, string time)
+    {
+        Assert.True(OpeningHours.TryParse(text, out var hours, out var error), error);
+        return hours.NextChangeAfter(At(day, time));
+    }
+
+    [Theory]
+    // hours, now, the change (day, time), open after it
+    [InlineData("Mo-Th 11:00-23:00; Fr,Sa 11:00-24:00; Su 12:00-22:30", "We", "20:15", "We", "23:00", false)]
+    [InlineData("Mo-Th 11:00-23:00; Fr,Sa 11:00-24:00; Su 12:00-22:30", "We", "23:00", "Th", "11:00", true)]
+    [InlineData("Mo-Th 11:00-23:00; Fr,Sa 11:00-24:00; Su 12:00-22:30", "Fr", "23:30", "Sa", "00:00", false)]
+    [InlineData("Mo-Fr 08:00-18:00", "Fr", "18:00", "Mo", "08:00", true)]
+    [InlineData("Mo-Fr 08:00-18:00", "Sa", "09:00", "Mo", "08:00", true)]
+    [InlineData("Mo-Fr 08:00-18:00", "Mo", "07:59", "Mo", "08:00", true)]
+    [InlineData("Fr,Sa 20:00-04:00", "Sa", "01:00", "Sa", "04:00", false)]
+    [InlineData("22:00-06:00", "Su", "23:00", "Mo", "06:00", false)]
+    [InlineData("Mo-Su 06:00-22:00", "Su", "22:30", "Mo", "06:00", true)]
+    public void The_next_change_is_the_first_minute_the_answer_differs(string text, string day, string time, string changeDay, string changeTime, bool openAfter)
+    {
+        var change = Next(text, day, time);
+        Assert.NotNull(change);
+        var expected = At(changeDay, changeTime);
+        // A change on an earlier weekday than today is in the week after.
+        Assert.Equal(expected < At(day, time) ? expected.AddDays(7) : expected, change.Value.At);
+        Assert.Equal(openAfter, change.Value.OpenAfter);
+    }
+
+    [Fact]
+    public void Always_open_never_changes() => Assert.Null(Next("24/7", "We", "12:00"));
+
+    [Fact]
+    public void Open_days_running_into_each_other_past_midnight_do_not_count_midnight_as_a_change() =>
+        Assert.Equal((At("Su", "00:00"), (bool?)false), Next("Mo-Sa 00:00-24:00", "Mo", "12:00"));
+}

@@ -422,7 +422,7 @@
 
   function openWord(p) {
     if (p.status === 'temporarily_closed') { return t('closedTemporarily'); }
-    return p.open_now === true ? t('openState').open : p.open_now === false ? t('openState').closed : null;
+    return I.openState(p);
   }
 
   // ---- The detail panel ----------------------------------------------------------------------------------------
@@ -440,25 +440,37 @@
 
   function resized() { requestAnimationFrame(function () { map.invalidateSize({ pan: false }); }); }
 
-  function openDetail(id, distance) {
+  /**
+   * Opens a facility's details. <feature>, when the caller already has the answer (a link opened at start), spares
+   * a second request.
+   */
+  function openDetail(id, distance, feature) {
     if (detailController) { detailController.abort(); }
     var controller = detailController = new AbortController();
     state.detailDistance = distance;
+    state.detailId = id;
+    writeAddress();
     el.detail.setAttribute('aria-busy', 'true');
     el.message.textContent = '';
+    shareSaid('', null);
+    $('directions-others').hidden = true;
+    $('directions-more').setAttribute('aria-expanded', 'false');
     el.reportForm.hidden = true;
     el.report.setAttribute('aria-expanded', 'false');
     showSheet('detail');
-    return getJson('api/v1/facilities/' + enc(id), controller.signal).then(function (feature) {
+    var answer = feature ? Promise.resolve(feature) : getJson('api/v1/facilities/' + enc(id), controller.signal);
+    return answer.then(function (f) {
       if (controller !== detailController) { return; }
-      state.detail = feature;
+      state.detail = f;
       renderDetail();
       el.detail.setAttribute('aria-busy', 'false');
       $('detail-title').focus({ preventScroll: true });
-      var c = feature.geometry.coordinates, at = L.latLng(c[1], c[0]);
+      var c = f.geometry.coordinates, at = L.latLng(c[1], c[0]);
       if (selectedRing) { overlayLayer.removeLayer(selectedRing); }
-      selectedRing = L.circleMarker(at, { pane: 'overlay', radius: 18, weight: 4, color: '#ff8f00', fill: false, interactive: false }).addTo(overlayLayer);
-      if (!map.getBounds().pad(-0.1).contains(at)) { map.panTo(at); }
+      selectedRing = L.circleMarker(at, {
+        pane: 'overlay', radius: 18, weight: 4, color: '#ff8f00', fill: false, interactive: false, className: 'selected-ring'
+      }).addTo(overlayLayer);
+      keepInView(at);
     }, function (e) {
       if (e.name === 'AbortError' || controller !== detailController) { return; }
       el.detail.setAttribute('aria-busy', 'false');
@@ -466,10 +478,25 @@
     });
   }
 
+  // On a phone the details sheet takes the lower part of the screen and the map shrinks above it; Leaflet keeps the
+  // top-left corner where it was, so a facility low in the old view would now be under the sheet. Once the layout
+  // has settled, pan just enough that it sits inside what is left of the map, clear of its edges and controls.
+  var VISIBLE_MARGIN_PX = 56;
+  function keepInView(at) {
+    requestAnimationFrame(function () {
+      map.invalidateSize({ pan: false });
+      map.panInside(at, { padding: [VISIBLE_MARGIN_PX, VISIBLE_MARGIN_PX], animate: !reducedMotion() });
+    });
+  }
+
+  function reducedMotion() { return window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches; }
+
   function closeDetail() {
     if (detailController) { detailController.abort(); detailController = null; }
     var id = state.detail && state.detail.properties.id;
     state.detail = null;
+    state.detailId = null;
+    writeAddress();
     if (selectedRing) { overlayLayer.removeLayer(selectedRing); selectedRing = null; }
     showSheet('list');
     var row = id && el.list.querySelector('[data-id="' + id + '"]');
@@ -498,6 +525,7 @@
     var cat = state.categories[p.category];
     var sources = p.sources || [];
     $('detail-title').textContent = p.name || categoryName(p.category);
+    renderDirections(f);
     var distance = state.detailDistance;
     if (distance === null && state.user) {
       distance = state.user.distanceTo(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]));
@@ -508,10 +536,11 @@
     var open = $('detail-open');
     var openKind = p.status === 'temporarily_closed' ? 'closed' : p.open_now === true ? 'open' : p.open_now === false ? 'closed' : 'unknown';
     open.className = 'open-state ' + openKind;
+    // The hours in full are in the details below; here what they mean now.
     open.textContent = p.status === 'temporarily_closed'
       ? (p.status_until ? t('closedUntil', { date: I.date(p.status_until) }) : t('closedTemporarily'))
-      : openKind === 'unknown' && p.opening_hours ? t('hours', { h: I.hours(p.opening_hours) })
-        : t('openState')[openKind] + (p.opening_hours ? ' · ' + I.hours(p.opening_hours) : '');
+      : openKind === 'unknown' ? (p.opening_hours ? t('hours', { h: I.hours(p.opening_hours) }) : t('openState').unknown)
+        : I.openState(p);
 
     var badges = $('detail-badges');
     badges.textContent = '';
@@ -629,6 +658,89 @@
     });
   }
 
+  // ---- Directions: a hand-off to a maps app --------------------------------------------------------------------
+
+  // The server gives a link for each app with the position already in that app's coordinate system (GCJ-02 for Amap,
+  // BD-09 for Baidu in China); the page only chooses the order. In China, or in Chinese, Amap and Baidu come first
+  // (Google's maps are poorly served there); then the phone's own maps: Apple Maps on iOS, the app chooser of a geo:
+  // link on Android, Google Maps on the web elsewhere.
+  function directionsOrder(f) {
+    var ua = navigator.userAgent || '';
+    var ios = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
+    var android = /Android/.test(ua);
+    var own = ios ? ['apple', 'google', 'geo'] : android ? ['geo', 'google', 'apple'] : ['google', 'apple', 'geo'];
+    var amap = (f.links || []).filter(function (l) { return l.app === 'amap'; })[0];
+    var china = I.lang === 'zh-Hans' || (amap && amap.crs !== 'wgs84');
+    return china ? ['amap', 'baidu'].concat(own) : own.concat(['amap', 'baidu']);
+  }
+
+  function linkTo(anchor, link) {
+    anchor.href = link.href;
+    anchor.dataset.app = link.app;
+    anchor.dataset.crs = link.crs;
+    // Web pages open beside the map; an app's own scheme (geo:, baidumap:) opens the app, not an empty tab.
+    if (/^https:/.test(link.href)) { anchor.target = '_blank'; } else { anchor.removeAttribute('target'); }
+  }
+
+  function renderDirections(f) {
+    var byApp = {};
+    (f.links || []).filter(function (l) { return l.rel === 'directions'; }).forEach(function (l) { byApp[l.app] = l; });
+    var order = directionsOrder(f).filter(function (app) { return byApp[app]; });
+    var primary = $('directions');
+    var others = $('directions-others');
+    others.textContent = '';
+    primary.hidden = order.length === 0;
+    $('directions-more').hidden = order.length < 2;
+    if (!order.length) { return; }
+    linkTo(primary, byApp[order[0]]);
+    primary.textContent = t('directions', { app: t('apps')[order[0]] });
+    order.slice(1).forEach(function (app) {
+      var a = make('a', null, t('apps')[app]);
+      linkTo(a, byApp[app]);
+      var li = make('li');
+      li.appendChild(a);
+      others.appendChild(li);
+    });
+  }
+
+  function toggleOtherApps() {
+    var list = $('directions-others');
+    list.hidden = !list.hidden;
+    $('directions-more').setAttribute('aria-expanded', String(!list.hidden));
+  }
+
+  // ---- Sharing -------------------------------------------------------------------------------------------------
+
+  // The system's share sheet where the browser has one (phones); elsewhere the link goes to the clipboard, and where
+  // that is refused too (an insecure origin, a denied permission) the link is shown to copy by hand.
+  function shareDetail() {
+    var f = state.detail;
+    if (!f) { return; }
+    var url = facilityLink(f);
+    var p = f.properties;
+    var data = { title: p.name || categoryName(p.category), text: [p.name, categoryName(p.category)].filter(Boolean).join(' · '), url: url };
+    if (navigator.share) {
+      navigator.share(data).then(function () { shareSaid('', null); }, function (e) {
+        if (e && e.name === 'AbortError') { return; } // the resident closed the share sheet
+        copyLink(url);
+      });
+      return;
+    }
+    copyLink(url);
+  }
+
+  function copyLink(url) {
+    var shown = function () { shareSaid(t('linkToCopy', { url: url }), null); };
+    if (!navigator.clipboard || !navigator.clipboard.writeText) { shown(); return; }
+    navigator.clipboard.writeText(url).then(function () { shareSaid(t('linkCopied'), 'done'); }, shown);
+  }
+
+  function shareSaid(text, kind) {
+    var m = $('share-message');
+    m.textContent = text;
+    m.className = 'action-message' + (kind ? ' ' + kind : '');
+  }
+
   // ---- Contributors: their part of the page is loaded the first time it is used --------------------------------
 
   var contributor = null;
@@ -727,6 +839,8 @@
     $(el.detail.hidden ? 'nearest-title' : 'detail-title').focus();
   });
   el.stillHere.addEventListener('click', confirmStillHere);
+  $('share').addEventListener('click', shareDetail);
+  $('directions-more').addEventListener('click', toggleOtherApps);
   $('edit').addEventListener('click', function () { contribute('edit'); });
   $('contribute').addEventListener('click', function () { contribute('open'); });
   el.report.addEventListener('click', toggleReport);
@@ -739,16 +853,34 @@
   map.on('moveend', function () {
     state.here = null;
     refreshAll(false);
-    // The view in the address, as OpenStreetMap writes it (#zoom/lat/lon), so a link shows the same place.
-    var c = map.getCenter().wrap();
-    history.replaceState(null, '', '#' + map.getZoom() + '/' + c.lat.toFixed(5) + '/' + c.lng.toFixed(5));
+    writeAddress();
   });
 
-  function viewInAddress() {
-    var m = /^#(\d{1,2})\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(location.hash);
-    if (!m) { return null; }
-    var zoom = Number(m[1]), lat = Number(m[2]), lon = Number(m[3]);
-    return zoom <= 19 && Math.abs(lat) <= 85 && Math.abs(lon) <= 180 ? { zoom: zoom, at: L.latLng(lat, lon) } : null;
+  // The address holds the view as OpenStreetMap writes it (#zoom/lat/lon) and, while a facility's details are open,
+  // that facility after it (#zoom/lat/lon/f/<id>), so a link or a reload shows the same place and the same facility.
+  function viewHash(zoom, at) { return zoom + '/' + at.lat.toFixed(5) + '/' + at.lng.toFixed(5); }
+
+  function writeAddress() {
+    if (!map._loaded) { return; } // before the first view there is nothing to write, and a linked id must survive
+    var hash = '#' + viewHash(map.getZoom(), map.getCenter().wrap()) + (state.detailId ? '/f/' + state.detailId : '');
+    if (location.hash !== hash) { history.replaceState(null, '', hash); }
+  }
+
+  /** The link a resident shares: the facility centred at a street zoom, its details open. */
+  function facilityLink(f) {
+    var c = f.geometry.coordinates;
+    return location.href.split('#')[0] + '#' + viewHash(Math.max(map.getZoom(), LOCATED_ZOOM), L.latLng(c[1], c[0])) + '/f/' + f.properties.id;
+  }
+
+  function addressLink() {
+    var m = /^#(?:(\d{1,2})\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?))?(?:\/f\/([0-9a-fA-F-]{36}))?$/.exec(location.hash);
+    if (!m || (!m[1] && !m[4])) { return null; }
+    var link = { facility: m[4] || null, zoom: null, at: null };
+    if (m[1]) {
+      var zoom = Number(m[1]), lat = Number(m[2]), lon = Number(m[3]);
+      if (zoom <= 19 && Math.abs(lat) <= 85 && Math.abs(lon) <= 180) { link.zoom = zoom; link.at = L.latLng(lat, lon); }
+    }
+    return link.at || link.facility ? link : null;
   }
 
   // ---- Start: configuration, labels and the resident's location, in parallel ----------------------------------
@@ -799,9 +931,14 @@
   applyLanguage();
   showSheet('list');
 
-  // A link to a view opens that view; the resident's position, if they grant it, is still shown and used for the list.
-  var linked = viewInAddress();
+  // A link to a view opens that view, and a link to a facility its details; the resident's position, if they grant
+  // it, is still shown and used for the list.
+  var linked = addressLink();
   var located = linked ? (requestLocation(LOCATION_WAIT_MS), Promise.resolve(null)) : requestLocation(LOCATION_WAIT_MS);
+  // A link to a facility that is gone or mistyped opens the map without it, and says so.
+  var linkedFacility = linked && linked.facility
+    ? getJson('api/v1/facilities/' + enc(linked.facility)).catch(function (e) { setNote('linkFailed', { reason: e.message }); return null; })
+    : Promise.resolve(null);
   var configured = getJson('api/v1/map-config').then(function (c) { state.config = c; }, function () { /* defaults */ });
   var labelled = getJson('api/v1/categories').then(function (body) {
     body.categories.forEach(function (c) { state.categories[c.id] = c; state.categoryOrder.push(c.id); });
@@ -810,11 +947,14 @@
   }, function (e) { setNote('loadFailed', { reason: e.message }); });
   window.FacilitiesPage.labelled = labelled;
 
-  Promise.all([configured, located]).then(function (results) {
-    var at = results[1];
+  Promise.all([configured, located, linkedFacility]).then(function (results) {
+    var at = results[1], facility = results[2];
     addBaseMap();
-    if (linked) {
+    if (linked && linked.at) {
       map.setView(linked.at, linked.zoom);
+    } else if (facility) {
+      var c = facility.geometry.coordinates;
+      map.setView([c[1], c[0]], LOCATED_ZOOM);
     } else if (at) {
       map.setView(at, LOCATED_ZOOM);
     } else {
@@ -822,7 +962,8 @@
       setNote('demoCity', { city: city.labels });
       map.setView([city.lat, city.lon], city.zoom);
     }
-    document.body.dataset.start = linked ? 'linked' : at ? 'located' : 'demo-city';
+    document.body.dataset.start = linked && (linked.at || facility) ? 'linked' : at ? 'located' : 'demo-city';
+    if (facility) { openDetail(facility.properties.id, null, facility); } else { writeAddress(); }
     refreshAll(true);
   });
 })();

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
 using Facilities.Api.Features.Imports.Crs;
+using Facilities.Api.Geography;
 using Facilities.Testing;
 using NetTopologySuite.Features;
 using NetTopologySuite.Geometries;

@@ -1,4 +1,5 @@
 using Facilities.Api.Features.Imports.Crs;
+using Facilities.Api.Geography;
 
 namespace Facilities.Tests.Imports;
 

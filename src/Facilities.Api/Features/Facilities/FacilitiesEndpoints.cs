@@ -48,15 +48,16 @@ public static class FacilitiesEndpoints
             .Produces<ClusterCollection>(StatusCodes.Status200OK, FacilityFeatures.GeoJsonContentType)
             .ProducesValidationProblem();
 
-        group.MapGet("/{id}", async (IMediator mediator, HttpContext http, string id, CancellationToken ct) =>
+        group.MapGet("/{id}", async (IMediator mediator, HttpContext http, string id, [FromQuery(Name = "at")] string? at, CancellationToken ct) =>
             {
-                var feature = await mediator.Send(new GetFacilityQuery(id), ct);
+                var feature = await mediator.Send(new GetFacilityQuery(id, at), ct);
                 // The version changes with every accepted change; open_now, computed at read time, is in the tag too, and so
                 // are last_verified_at and confidence, which confirmations move without a new version.
                 var openNow = feature.Properties.OpenNow switch { true => "open", false => "closed", null => "unknown" };
                 var verified = feature.Properties.LastVerifiedAt?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "never";
                 var confidence = feature.Properties.Confidence.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}:{verified}:{confidence}");
+                var next = feature.Properties.NextChangeAt?.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}:{next}:{verified}:{confidence}");
                 return ConditionalGet.IsNotModified(http, etag, "no-cache")
                     ? ConditionalGet.NotModified
                     : TypedResults.Json(feature, contentType: FacilityFeatures.GeoJsonContentType);

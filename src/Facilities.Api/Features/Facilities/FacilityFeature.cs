@@ -9,6 +9,10 @@ public sealed record FacilityFeature(string Id, PointGeometry Geometry, Facility
 {
     [JsonPropertyOrder(-1)]
     public string Type => "Feature";
+
+    /// <summary>Walking directions in maps apps; only on the single facility's answer.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<DirectionsLink>? Links { get; init; }
 }
 
 /// <summary>A GeoJSON Point; coordinates are [lon, lat].</summary>
@@ -50,6 +54,15 @@ public sealed record FacilityProperties(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, AttributeProvenance>? Provenance { get; init; }
 
+    /// <summary>
+    /// When open_now next changes, in the facility's local time with its UTC offset (so "closes 23:00" reads as the
+    /// sign on the door does, wherever the reader is); null when it does not change within a week or is unknown.
+    /// </summary>
+    public DateTimeOffset? NextChangeAt { get; init; }
+
+    /// <summary>open_now from next_change_at on: true, false, or null for unknown.</summary>
+    public bool? OpenAfterChange { get; init; }
+
     /// <summary>Geodesic metres from the query point; only in nearby results.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? DistanceM { get; init; }
@@ -81,6 +94,7 @@ public static class FacilityFeatures
     public static FacilityFeature ToFeature(this FacilityRow row, DateTimeOffset now, double? distanceM = null)
     {
         var id = row.Id.ToString();
+        var next = row.NextChangeAfter(now);
         return new FacilityFeature(id, PointGeometry.Of(row.Lon, row.Lat), new FacilityProperties(
             id, row.Category, row.Name, row.Operator, row.Status, row.StatusUntil, row.Access, row.Fee, row.Charge,
             row.OpeningHours, row.OpenAt(now), row.Wheelchair, row.ChangingTable, row.AdultChangingTable, row.Gender,
@@ -88,7 +102,54 @@ public static class FacilityFeatures
             row.LastVerifiedAt, row.Version, row.UpdatedAt)
         {
             DistanceM = distanceM,
+            NextChangeAt = next?.At,
+            OpenAfterChange = next?.OpenAfter,
         });
+    }
+
+    /// <summary>
+    /// When <see cref="OpenAt"/> next answers differently after <paramref name="instant"/>, and its answer then:
+    /// the end of a temporary closure with a known date, or the next change in the opening hours.
+    /// </summary>
+    public static (DateTimeOffset At, bool? OpenAfter)? NextChangeAfter(this FacilityRow row, DateTimeOffset instant)
+    {
+        if (row.Status == "removed")
+        {
+            return null;
+        }
+        var zone = FacilityTimeZones.For(row.TimeZone, row.Lon, row.Lat);
+        var hasHours = OpeningHours.TryParse(row.OpeningHours, out var hours, out _);
+        var from = instant;
+        if (row.Status == "temporarily_closed")
+        {
+            if (row.StatusUntil is not { } until || until <= instant.UtcDateTime)
+            {
+                return null;
+            }
+            // The closure ends: open or unknown then is the change; shut by the hours then, the change is their next opening.
+            from = TimeZoneInfo.ConvertTime(new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)), zone);
+            var openThen = hasHours ? hours!.IsOpenAt(from.DateTime) : null;
+            if (openThen != false)
+            {
+                return (from, openThen);
+            }
+        }
+        if (!hasHours)
+        {
+            return null;
+        }
+        var local = TimeZoneInfo.ConvertTime(from, zone).DateTime;
+        if (hours!.NextChangeAfter(local) is not { } change)
+        {
+            return null;
+        }
+        // A wall-clock time skipped by a daylight-saving jump happens as the first minute after it.
+        var at = change.At;
+        while (zone.IsInvalidTime(at))
+        {
+            at = at.AddMinutes(30);
+        }
+        return (new DateTimeOffset(at, zone.GetUtcOffset(at)), change.OpenAfter);
     }
 
     /// <summary>

@@ -1,12 +1,25 @@
 using Facilities.Api.Data;
 using Facilities.Api.Web;
+using FluentValidation;
 using Mediator;
 using Npgsql;
 
 namespace Facilities.Api.Features.Facilities;
 
-/// <summary>GET /api/v1/facilities/{id}: one facility with its sources and the provenance of each attribute.</summary>
-public sealed record GetFacilityQuery(string Id) : IRequest<FacilityFeature>;
+/// <summary>
+/// GET /api/v1/facilities/{id}: one facility with its sources and the provenance of each attribute. <c>at</c>, as in
+/// the lists, is the instant open_now and next_change_at are evaluated at (default: now).
+/// </summary>
+public sealed record GetFacilityQuery(string Id, string? At = null) : IRequest<FacilityFeature>;
+
+public sealed class GetFacilityQueryValidator : AbstractValidator<GetFacilityQuery>
+{
+    public GetFacilityQueryValidator()
+    {
+        RuleFor(x => x.At).Must(v => v is null || QueryValues.TryParseInstant(v, out _))
+            .WithMessage("Must be an RFC 3339 time such as 2026-11-24T08:00:00Z.");
+    }
+}
 
 public sealed class GetFacilityHandler(NpgsqlDataSource dataSource, TimeProvider clock) : IRequestHandler<GetFacilityQuery, FacilityFeature>
 {
@@ -43,7 +56,8 @@ public sealed class GetFacilityHandler(NpgsqlDataSource dataSource, TimeProvider
         {
             throw new NotFoundException("facility", request.Id);
         }
-        var feature = FacilityRow.Read(reader).ToFeature(clock.GetUtcNow());
+        var now = QueryValues.TryParseInstant(request.At, out var at) ? at : clock.GetUtcNow();
+        var feature = FacilityRow.Read(reader).ToFeature(now);
 
         await reader.NextResultAsync(cancellationToken);
         var sources = new List<FacilitySource>();
@@ -66,6 +80,10 @@ public sealed class GetFacilityHandler(NpgsqlDataSource dataSource, TimeProvider
             }
         }
 
-        return feature with { Properties = feature.Properties with { Sources = sources, Provenance = provenance } };
+        return feature with
+        {
+            Properties = feature.Properties with { Sources = sources, Provenance = provenance },
+            Links = Directions.To(feature.Geometry.Coordinates[0], feature.Geometry.Coordinates[1], feature.Properties.Name),
+        };
     }
 }

@@ -95,6 +95,44 @@ public sealed class OpeningHours
         return hours.Unknown ? null : false;
     }
 
+    /// <summary>
+    /// The first minute after <paramref name="localTime"/> at which <see cref="IsOpenAt"/> answers differently, and
+    /// that answer; null when nothing changes within eight days (24/7, or always shut). Public holidays are taken
+    /// as ordinary days, as <see cref="IsOpenAt"/> does without a calendar.
+    /// </summary>
+    /// <param name="localTime">Local time at the facility; its <see cref="DateTime.Kind"/> is ignored.</param>
+    public (DateTime At, bool? OpenAfter)? NextChangeAfter(DateTime localTime)
+    {
+        var now = new DateTime(localTime.Year, localTime.Month, localTime.Day, localTime.Hour, localTime.Minute, 0, DateTimeKind.Unspecified);
+        var state = IsOpenAt(now);
+        // The answer can only change where a day starts or an opening range starts or ends; try those in order.
+        for (var offset = 0; offset <= 8; offset++)
+        {
+            var date = now.Date.AddDays(offset);
+            var hours = _ordinary[((int)date.DayOfWeek + 6) % 7];
+            var boundaries = new List<int>(1 + (2 * hours.Open.Length)) { 0 };
+            foreach (var range in hours.Open)
+            {
+                boundaries.Add(range.Start);
+                boundaries.Add(range.End);
+            }
+            foreach (var minute in boundaries)
+            {
+                var at = date.AddMinutes(minute);
+                if (at <= now)
+                {
+                    continue;
+                }
+                var next = IsOpenAt(at);
+                if (next != state)
+                {
+                    return (at, next);
+                }
+            }
+        }
+        return null;
+    }
+
     /// <summary>Open (true), closed (false) or unknown (null, also for missing or unsupported hours) at an instant.</summary>
     public static bool? IsOpen(string? text, DateTimeOffset instantUtc, TimeZoneInfo zone, bool? isPublicHoliday = null)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Facilities.Api.Geography;
 using ProjNet.CoordinateSystems;
 using ProjNet.CoordinateSystems.Transformations;
 
@@ -49,7 +50,8 @@ public static class CoordinateSystems
     private const string Grs80 = "SPHEROID[\"GRS 1980\",6378137,298.257222101]";
     private const string Wgs84Spheroid = "SPHEROID[\"WGS 84\",6378137,298.257223563]";
     private static readonly Area World = new(-180, -90, 180, 90, -180, -90, 180, 90);
-    private static readonly Area China = new(72, 0.8, 137.9, 55.9, 72, 0.8, 137.9, 55.9);
+    private static readonly Area China = new(ChinaOffsets.MinLon, ChinaOffsets.MinLat, ChinaOffsets.MaxLon, ChinaOffsets.MaxLat,
+        ChinaOffsets.MinLon, ChinaOffsets.MinLat, ChinaOffsets.MaxLon, ChinaOffsets.MaxLat);
 
     /// <summary>The codes this service knows, for error messages and the README.</summary>
     public static readonly string[] Documented =

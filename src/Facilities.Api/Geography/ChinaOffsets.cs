@@ -1,4 +1,4 @@
-namespace Facilities.Api.Features.Imports.Crs;
+namespace Facilities.Api.Geography;
 
 /// <summary>
 /// China's obfuscated coordinate systems. GCJ-02 is WGS 84 plus a published, smooth, non-linear offset (a few hundred
@@ -12,6 +12,12 @@ public static class ChinaOffsets
     private const double A = 6378245.0;              // Krasovsky 1940 semi-major axis, as the GCJ-02 formula uses
     private const double Ee = 0.00669342162296594323; // its first eccentricity squared
     private const double BaiduPi = Math.PI * 3000.0 / 180.0;
+
+    // The rough box where maps in China are drawn in GCJ-02 or BD-09 (mainland China and its neighbours' edges, as the
+    // usual implementations take it); outside it the same maps apps take WGS 84 as it is.
+    public const double MinLon = 72, MinLat = 0.8, MaxLon = 137.9, MaxLat = 55.9;
+
+    public static bool Covers((double Lon, double Lat) p) => p.Lon is >= MinLon and <= MaxLon && p.Lat is >= MinLat and <= MaxLat;
 
     public static (double Lon, double Lat) Wgs84ToGcj02((double Lon, double Lat) p)
     {

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Facilities.Web.Tests;
+
+/// <summary>
+/// A facility a resident opens stays in sight above the details sheet, is in the address so a reload or a shared link
+/// opens it again, and can be shared through the system's share sheet or, without one, as a copied link.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class SelectedFacilityTests(BrowserFixture fixture)
+{
+    private static readonly Geolocation Home = new() { Latitude = 32.045f, Longitude = 118.79f };
+
+    [Fact]
+    public async Task The_opened_facility_sits_above_the_sheet_is_in_the_address_and_reopens_on_reload()
+    {
+        var phone = await fixture.NewPhonePageAsync("en-GB", Home);
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+
+        // The last row of the list is the farthest: the one most likely to be low on the map, where the sheet goes.
+        var row = page.Locator("#nearest-list .facility-row").Last;
+        var id = await row.GetAttributeAsync("data-id");
+        await row.ClickAsync();
+        await OpenedAsync(phone, id!);
+        await AssertAboveTheSheetAsync(page);
+        Assert.EndsWith("/f/" + id, await page.EvaluateAsync<string>("() => location.hash"), StringComparison.Ordinal);
+        Assert.Matches(@"^#\d{1,2}/-?\d+\.\d{5}/-?\d+\.\d{5}/f/", await page.EvaluateAsync<string>("() => location.hash"));
+        await phone.ScreenshotAsync("selected-facility-above-the-sheet");
+
+        // A reload opens the same facility's details, still in sight.
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await OpenedAsync(phone, id!);
+        await AssertAboveTheSheetAsync(page);
+
+        // Back to the list: the address keeps the view only.
+        await page.ClickAsync("#detail-back");
+        await page.WaitForFunctionAsync("() => !location.hash.includes('/f/')");
+        Assert.Matches(@"^#\d{1,2}/-?\d+\.\d{5}/-?\d+\.\d{5}$", await page.EvaluateAsync<string>("() => location.hash"));
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_shared_link_opens_the_facility_centred_and_without_a_share_sheet_the_link_is_copied()
+    {
+        var phone = await fixture.NewPhonePageAsync("zh-CN");
+        var page = phone.Page;
+        // What the system share sheet and the clipboard were given; headless Chromium on Linux has neither for real.
+        await page.AddInitScriptAsync("""
+            window.sharedData = [];
+            window.copiedText = [];
+            if (location.search.includes('share=1')) {
+              navigator.share = data => { window.sharedData.push(data); return Promise.resolve(); };
+            } else {
+              Object.defineProperty(Navigator.prototype, 'share', { value: undefined, configurable: true });
+            }
+            Object.defineProperty(navigator, 'clipboard', { value: { writeText: text => { window.copiedText.push(text); return Promise.resolve(); } } });
+            """);
+        await page.GotoAsync(fixture.BaseUrl + "/?share=1");
+        await page.WaitForSelectorAsync("body[data-start='demo-city']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+
+        var row = page.Locator("#nearest-list .facility-row").First;
+        var id = (await row.GetAttributeAsync("data-id"))!;
+        await row.ClickAsync();
+        await OpenedAsync(phone, id);
+        Assert.Equal("分享", (await page.InnerTextAsync("#share")).Trim());
+        await page.ClickAsync("#share");
+        await page.WaitForFunctionAsync("() => window.sharedData.length === 1");
+        using var shared = JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.sharedData[0])"));
+        var url = shared.RootElement.GetProperty("url").GetString()!;
+        Assert.StartsWith(fixture.BaseUrl + "/?share=1#", url, StringComparison.Ordinal);
+        Assert.EndsWith("/f/" + id, url, StringComparison.Ordinal);
+        Assert.Equal(await page.InnerTextAsync("#detail-title"), shared.RootElement.GetProperty("title").GetString());
+
+        // The link alone, in a fresh page: the facility's details, the facility in the middle of the map.
+        var other = await fixture.NewPhonePageAsync("zh-CN");
+        using var facility = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/{id}"));
+        var at = facility.RootElement.GetProperty("geometry").GetProperty("coordinates");
+        await other.Page.GotoAsync(fixture.BaseUrl + "/#/f/" + id);
+        await other.Page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await OpenedAsync(other, id);
+        await AssertAboveTheSheetAsync(other.Page);
+        await other.CloseAsync();
+
+        // Without a share sheet the link goes to the clipboard, and the page says so.
+        await page.GotoAsync(url.Replace("?share=1", "", StringComparison.Ordinal));
+        await OpenedAsync(phone, id);
+        await page.ClickAsync("#share");
+        await page.WaitForSelectorAsync("#share-message.done");
+        Assert.Equal("链接已复制。", await page.InnerTextAsync("#share-message"));
+        var copied = await page.EvaluateAsync<string[]>("() => window.copiedText");
+        Assert.Single(copied);
+        Assert.EndsWith("/f/" + id, copied[0], StringComparison.Ordinal);
+        Assert.Contains(at[1].GetDouble().ToString("0.00000", System.Globalization.CultureInfo.InvariantCulture), copied[0], StringComparison.Ordinal);
+        await phone.ScreenshotAsync("selected-facility-link-copied-zh");
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_link_to_a_facility_that_does_not_exist_opens_the_map_and_says_so()
+    {
+        var phone = await fixture.NewPhonePageAsync("en-GB");
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/#/f/" + Guid.NewGuid());
+        await page.WaitForSelectorAsync("body[data-start='demo-city']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        Assert.True(await page.Locator("#detail").IsHiddenAsync());
+        Assert.Contains("The linked facility could not be opened", await page.InnerTextAsync("#note"), StringComparison.Ordinal);
+        Assert.DoesNotContain("/f/", await page.EvaluateAsync<string>("() => location.hash"), StringComparison.Ordinal);
+        await phone.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("zh-CN", 32.045, 118.79, "amap", "导航 · 高德地图")]
+    [InlineData("en-GB", 32.045, 118.79, "amap", "Directions · Amap")]
+    [InlineData("en-GB", 51.5101, -0.1340, "google", "Directions · Google Maps")]
+    public async Task Directions_hand_over_to_the_apps_with_the_servers_links_the_local_app_first(
+        string locale, double lat, double lon, string first, string label)
+    {
+        var phone = await fixture.NewPhonePageAsync(locale, new Geolocation { Latitude = (float)lat, Longitude = (float)lon });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        var row = page.Locator("#nearest-list .facility-row").First;
+        var id = (await row.GetAttributeAsync("data-id"))!;
+        await row.ClickAsync();
+        await OpenedAsync(phone, id);
+
+        using var facility = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/{id}"));
+        var links = facility.RootElement.GetProperty("links").EnumerateArray()
+            .ToDictionary(l => l.GetProperty("app").GetString()!, l => l.GetProperty("href").GetString()!);
+
+        var directions = page.Locator("#directions");
+        Assert.Equal(label, (await directions.InnerTextAsync()).Trim());
+        Assert.Equal(first, await directions.GetAttributeAsync("data-app"));
+        Assert.Equal(links[first], await directions.GetAttributeAsync("href"));
+
+        // The other apps, one tap away, each with the server's link.
+        Assert.True(await page.Locator("#directions-others").IsHiddenAsync());
+        await page.ClickAsync("#directions-more");
+        Assert.Equal("true", await page.GetAttributeAsync("#directions-more", "aria-expanded"));
+        var others = await page.Locator("#directions-others a").EvaluateAllAsync<string[][]>("as => as.map(a => [a.dataset.app, a.getAttribute('href')])");
+        Assert.Equal(links.Keys.Where(k => k != first).Order(), others.Select(o => o[0]).Order());
+        Assert.All(others, o => Assert.Equal(links[o[0]], o[1]));
+        await phone.ScreenshotAsync($"directions-{locale}-{first}");
+        await phone.CloseAsync();
+    }
+
+    private static async Task OpenedAsync(PhonePage phone, string id)
+    {
+        await phone.Page.WaitForSelectorAsync("#detail:not([hidden])");
+        await phone.SettledAsync();
+        await phone.Page.WaitForSelectorAsync("path.selected-ring", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        Assert.EndsWith("/f/" + id, await phone.Page.EvaluateAsync<string>("() => location.hash"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The selected facility's ring is wholly inside the part of the map the sheet leaves uncovered.</summary>
+    private static async Task AssertAboveTheSheetAsync(IPage page)
+    {
+        // The pan that brings it into view may still be running: wait until the ring is in view, then measure.
+        const string Inside = """
+            () => {
+              const ring = document.querySelector('path.selected-ring').getBoundingClientRect();
+              const map = document.getElementById('map').getBoundingClientRect();
+              const sheet = document.getElementById('sheet').getBoundingClientRect();
+              return ring.width > 0 && ring.top >= map.top && ring.bottom <= Math.min(map.bottom, sheet.top) && ring.left >= map.left && ring.right <= map.right;
+            }
+            """;
+        try
+        {
+            await page.WaitForFunctionAsync(Inside, null, new PageWaitForFunctionOptions { Timeout = 5000 });
+        }
+        catch (TimeoutException)
+        {
+            var boxes = await page.EvaluateAsync<string>("""
+                () => JSON.stringify(['path.selected-ring', '#map', '#sheet'].map(s => document.querySelector(s).getBoundingClientRect()))
+                """);
+            Assert.Fail("the selected facility is not above the sheet: " + boxes);
+        }
+    }
+}
