@@ -13,8 +13,9 @@ namespace Facilities.Web.Tests;
 public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOutputHelper output)
 {
     private static readonly string[] OwnFiles = ["app.js", "i18n.js", "app.css"];
-    /// <summary>Loaded only when used: by contributors (the first tap on "Contribute" or "Suggest an edit") and partners.</summary>
-    private static readonly string[] OnDemandFiles = ["auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js"];
+    /// <summary>Loaded only when used: after the first answers or the first details opened (details.js), by contributors
+    /// (the first tap on "Contribute" or "Suggest an edit") and partners.</summary>
+    private static readonly string[] OnDemandFiles = ["details.js", "auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js"];
     private static readonly string WebRoot = Path.Combine(RepositoryPaths.Root, "src", "Facilities.Api", "wwwroot");
 
     [Fact]

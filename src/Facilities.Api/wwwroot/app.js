@@ -24,9 +24,6 @@
   var LIST_DEBOUNCE_MS = 300;
   var COLORS = { toilet: '#0b5394', drinking_water: '#00739e', aed: '#c62828', shower: '#6a1b9a', bench: '#6d4c41' };
   var REPORT_REASONS = ['closed', 'out_of_order', 'dirty', 'wrong_location', 'not_public', 'unsafe', 'other'];
-  // Shown in this order in the detail panel; category attributes follow in their schema's order.
-  var CORE_ORDER = ['access', 'fee', 'opening_hours', 'wheelchair', 'changing_table', 'adult_changing_table', 'gender',
-    'key_scheme', 'official_grade', 'operator'];
 
   function $(id) { return document.getElementById(id); }
   function enc(v) { return encodeURIComponent(v); }
@@ -422,7 +419,8 @@
 
   function openWord(p) {
     if (p.status === 'temporarily_closed') { return t('closedTemporarily'); }
-    return I.openState(p);
+    if (detailsPart) { return detailsPart.openState(p); }
+    return p.open_now === true ? t('openState').open : p.open_now === false ? t('openState').closed : null;
   }
 
   // ---- The detail panel ----------------------------------------------------------------------------------------
@@ -452,14 +450,15 @@
     writeAddress();
     el.detail.setAttribute('aria-busy', 'true');
     el.message.textContent = '';
-    shareSaid('', null);
+    $('share-message').textContent = '';
     $('directions-others').hidden = true;
     $('directions-more').setAttribute('aria-expanded', 'false');
     el.reportForm.hidden = true;
     el.report.setAttribute('aria-expanded', 'false');
     showSheet('detail');
     var answer = feature ? Promise.resolve(feature) : getJson('api/v1/facilities/' + enc(id), controller.signal);
-    return answer.then(function (f) {
+    return Promise.all([answer, loadDetailsPart()]).then(function (both) {
+      var f = both[0];
       if (controller !== detailController) { return; }
       state.detail = f;
       renderDetail();
@@ -506,26 +505,13 @@
 
   function sourceKindName(kind) { return t(kind) || kind; }
 
-  function valueText(name, value, def, p) {
-    if (name === 'fee') { return value ? t('paidValue') + (p.charge ? ' · ' + p.charge : '') : t('freeValue'); }
-    if (name === 'opening_hours') { return I.hours(value); }
-    var type = def && def.type;
-    var valueLabel = function (v) { return def && def.value_labels && def.value_labels[v] ? I.label(def.value_labels[v], v) : v; };
-    if (Array.isArray(value)) { return value.map(valueLabel).join(I.lang === 'zh-Hans' ? '、' : ', '); }
-    if (typeof value === 'boolean') { return t(value ? 'yes' : 'no'); }
-    if (type === 'enum') { return valueLabel(value); }
-    if (typeof value === 'number') { return I.number(value); }
-    return String(value);
-  }
-
   function renderDetail() {
     var f = state.detail;
     if (!f) { return; }
     var p = f.properties;
-    var cat = state.categories[p.category];
     var sources = p.sources || [];
     $('detail-title').textContent = p.name || categoryName(p.category);
-    renderDirections(f);
+    if (detailsPart) { detailsPart.renderDirections(f); } else { $('directions').hidden = $('directions-more').hidden = true; }
     var distance = state.detailDistance;
     if (distance === null && state.user) {
       distance = state.user.distanceTo(L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]));
@@ -540,7 +526,7 @@
     open.textContent = p.status === 'temporarily_closed'
       ? (p.status_until ? t('closedUntil', { date: I.date(p.status_until) }) : t('closedTemporarily'))
       : openKind === 'unknown' ? (p.opening_hours ? t('hours', { h: I.hours(p.opening_hours) }) : t('openState').unknown)
-        : I.openState(p);
+        : detailsPart ? detailsPart.openState(p) : t('openState')[openKind];
 
     var badges = $('detail-badges');
     badges.textContent = '';
@@ -548,46 +534,7 @@
       badges.appendChild(make('span', 'badge ' + kind, sourceKindName(kind)));
     });
 
-    var dl = $('detail-attributes');
-    dl.textContent = '';
-    var rows = CORE_ORDER.map(function (name) { return { name: name, value: p[name], def: state.core[name] }; });
-    var schema = (cat && cat.attributes) || {};
-    Object.keys(p.attributes || {}).sort(function (a, b) {
-      return Object.keys(schema).indexOf(a) - Object.keys(schema).indexOf(b);
-    }).forEach(function (name) { rows.push({ name: name, value: p.attributes[name], def: schema[name] }); });
-    rows.forEach(function (row) {
-      if (row.value === null || row.value === undefined || (Array.isArray(row.value) && row.value.length === 0)) { return; }
-      var item = make('div', 'attribute');
-      item.dataset.attribute = row.name;
-      item.appendChild(make('dt', null, row.def ? I.label(row.def.labels, row.name) : row.name));
-      var dd = make('dd');
-      dd.appendChild(make('span', 'value', valueText(row.name, row.value, row.def, p)));
-      var prov = p.provenance && p.provenance[row.name];
-      var source = prov && sources[prov.source];
-      if (source) {
-        var tag = make('span', 'src ' + source.kind, sourceKindName(source.kind) + (sources.length > 1 ? ' ' + (prov.source + 1) : ''));
-        tag.title = t('sourceOf', { s: source.dataset }) + ' · ' + t('updated', { date: I.date(prov.updated_at) });
-        dd.appendChild(tag);
-      }
-      item.appendChild(dd);
-      dl.appendChild(item);
-    });
-
-    $('detail-trust').textContent = t('confidence', {
-      p: new Intl.NumberFormat(I.lang === 'zh-Hans' ? 'zh-CN' : 'en-GB', { style: 'percent' }).format(p.confidence || 0)
-    }) + ' · ' + (p.last_verified_at ? t('lastVerified', { date: I.date(p.last_verified_at) }) : t('neverVerified'));
-
-    var list = $('detail-sources');
-    list.textContent = '';
-    sources.forEach(function (s) {
-      var li = make('li', 'source');
-      li.appendChild(make('span', 'badge ' + s.kind, sourceKindName(s.kind)));
-      li.appendChild(make('strong', 'source-name', s.dataset));
-      li.appendChild(make('span', 'source-meta', [s.license, s.record_id, s.updated_at ? t('updated', { date: I.date(s.updated_at) }) : null]
-        .filter(Boolean).join(' · ')));
-      if (s.attribution) { li.appendChild(make('span', 'source-meta', s.attribution)); }
-      list.appendChild(li);
-    });
+    if (detailsPart) { detailsPart.renderFacts(f); }
   }
 
   // ---- "Still here" and "report a problem" ---------------------------------------------------------------------
@@ -658,87 +605,16 @@
     });
   }
 
-  // ---- Directions: a hand-off to a maps app --------------------------------------------------------------------
+  // ---- The details' hand-offs (directions, share) and hours in words: loaded with the first details opened ------
 
-  // The server gives a link for each app with the position already in that app's coordinate system (GCJ-02 for Amap,
-  // BD-09 for Baidu in China); the page only chooses the order. In China, or in Chinese, Amap and Baidu come first
-  // (Google's maps are poorly served there); then the phone's own maps: Apple Maps on iOS, the app chooser of a geo:
-  // link on Android, Google Maps on the web elsewhere.
-  function directionsOrder(f) {
-    var ua = navigator.userAgent || '';
-    var ios = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
-    var android = /Android/.test(ua);
-    var own = ios ? ['apple', 'google', 'geo'] : android ? ['geo', 'google', 'apple'] : ['google', 'apple', 'geo'];
-    var amap = (f.links || []).filter(function (l) { return l.app === 'amap'; })[0];
-    var china = I.lang === 'zh-Hans' || (amap && amap.crs !== 'wgs84');
-    return china ? ['amap', 'baidu'].concat(own) : own.concat(['amap', 'baidu']);
-  }
-
-  function linkTo(anchor, link) {
-    anchor.href = link.href;
-    anchor.dataset.app = link.app;
-    anchor.dataset.crs = link.crs;
-    // Web pages open beside the map; an app's own scheme (geo:, baidumap:) opens the app, not an empty tab.
-    if (/^https:/.test(link.href)) { anchor.target = '_blank'; } else { anchor.removeAttribute('target'); }
-  }
-
-  function renderDirections(f) {
-    var byApp = {};
-    (f.links || []).filter(function (l) { return l.rel === 'directions'; }).forEach(function (l) { byApp[l.app] = l; });
-    var order = directionsOrder(f).filter(function (app) { return byApp[app]; });
-    var primary = $('directions');
-    var others = $('directions-others');
-    others.textContent = '';
-    primary.hidden = order.length === 0;
-    $('directions-more').hidden = order.length < 2;
-    if (!order.length) { return; }
-    linkTo(primary, byApp[order[0]]);
-    primary.textContent = t('directions', { app: t('apps')[order[0]] });
-    order.slice(1).forEach(function (app) {
-      var a = make('a', null, t('apps')[app]);
-      linkTo(a, byApp[app]);
-      var li = make('li');
-      li.appendChild(a);
-      others.appendChild(li);
-    });
-  }
-
-  function toggleOtherApps() {
-    var list = $('directions-others');
-    list.hidden = !list.hidden;
-    $('directions-more').setAttribute('aria-expanded', String(!list.hidden));
-  }
-
-  // ---- Sharing -------------------------------------------------------------------------------------------------
-
-  // The system's share sheet where the browser has one (phones); elsewhere the link goes to the clipboard, and where
-  // that is refused too (an insecure origin, a denied permission) the link is shown to copy by hand.
-  function shareDetail() {
-    var f = state.detail;
-    if (!f) { return; }
-    var url = facilityLink(f);
-    var p = f.properties;
-    var data = { title: p.name || categoryName(p.category), text: [p.name, categoryName(p.category)].filter(Boolean).join(' · '), url: url };
-    if (navigator.share) {
-      navigator.share(data).then(function () { shareSaid('', null); }, function (e) {
-        if (e && e.name === 'AbortError') { return; } // the resident closed the share sheet
-        copyLink(url);
-      });
-      return;
-    }
-    copyLink(url);
-  }
-
-  function copyLink(url) {
-    var shown = function () { shareSaid(t('linkToCopy', { url: url }), null); };
-    if (!navigator.clipboard || !navigator.clipboard.writeText) { shown(); return; }
-    navigator.clipboard.writeText(url).then(function () { shareSaid(t('linkCopied'), 'done'); }, shown);
-  }
-
-  function shareSaid(text, kind) {
-    var m = $('share-message');
-    m.textContent = text;
-    m.className = 'action-message' + (kind ? ' ' + kind : '');
+  var detailsPart = null;      // the module, once loaded; until then (or offline) the details say open or closed only
+  var detailsLoading = null;
+  function loadDetailsPart() {
+    detailsLoading = detailsLoading || import('./details.js').then(function (m) {
+      m.setup(window.FacilitiesPage);
+      detailsPart = m;
+    }, function () { detailsLoading = null; });
+    return detailsLoading;
   }
 
   // ---- Contributors: their part of the page is loaded the first time it is used --------------------------------
@@ -839,8 +715,8 @@
     $(el.detail.hidden ? 'nearest-title' : 'detail-title').focus();
   });
   el.stillHere.addEventListener('click', confirmStillHere);
-  $('share').addEventListener('click', shareDetail);
-  $('directions-more').addEventListener('click', toggleOtherApps);
+  $('share').addEventListener('click', function () { if (detailsPart && state.detail) { detailsPart.share(state.detail); } });
+  $('directions-more').addEventListener('click', function () { if (detailsPart) { detailsPart.toggleOtherApps(); } });
   $('edit').addEventListener('click', function () { contribute('edit'); });
   $('contribute').addEventListener('click', function () { contribute('open'); });
   el.report.addEventListener('click', toggleReport);
@@ -924,7 +800,7 @@
   // What the contributor part (contrib.js) uses of the page.
   window.FacilitiesPage = {
     map: map, state: state, t: t, I: I, make: make, colors: COLORS, getJson: getJson, problemOf: problemOf,
-    categoryName: categoryName, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
+    categoryName: categoryName, facilityLink: facilityLink, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
     refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null
   };
 
@@ -965,5 +841,7 @@
     document.body.dataset.start = linked && (linked.at || facility) ? 'linked' : at ? 'located' : 'demo-city';
     if (facility) { openDetail(facility.properties.id, null, facility); } else { writeAddress(); }
     refreshAll(true);
+    // After the first answers, not before them: the list's rows then say until when each facility is open.
+    loadDetailsPart().then(renderNearest);
   });
 })();

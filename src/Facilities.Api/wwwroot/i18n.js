@@ -63,12 +63,8 @@
       no: 'No',
       freeValue: 'Free',
       paidValue: 'Paid',
-      directions: 'Directions · {app}',
       otherApps: 'Other maps',
-      apps: { apple: 'Apple Maps', google: 'Google Maps', geo: 'Maps app', amap: 'Amap', baidu: 'Baidu Maps' },
       share: 'Share',
-      linkCopied: 'Link copied.',
-      linkToCopy: 'Copy this link: {url}',
       linkFailed: 'The linked facility could not be opened: {reason}',
       stillHere: 'Still here',
       report: 'Report a problem',
@@ -94,14 +90,7 @@
       },
       days: { Mo: 'Mon', Tu: 'Tue', We: 'Wed', Th: 'Thu', Fr: 'Fri', Sa: 'Sat', Su: 'Sun', PH: 'public holidays' },
       off: 'closed',
-      always: 'open 24/7',
-      openClosesAt: 'Open · closes {when}',
-      closedOpensAt: 'Closed · opens {when}',
-      openUntil: 'Open until {when}',
-      closedUntilAt: 'Closed until {when}',
-      open24: 'Open 24 hours',
-      tomorrowAt: 'tomorrow {time}',
-      dayAt: '{day} {time}'
+      always: 'open 24/7'
     },
     'zh-Hans': {
       title: '设施地图',
@@ -162,12 +151,8 @@
       no: '否',
       freeValue: '免费',
       paidValue: '收费',
-      directions: '导航 · {app}',
       otherApps: '其他地图',
-      apps: { apple: 'Apple 地图', google: 'Google 地图', geo: '地图应用', amap: '高德地图', baidu: '百度地图' },
       share: '分享',
-      linkCopied: '链接已复制。',
-      linkToCopy: '请复制此链接：{url}',
       linkFailed: '无法打开链接中的设施：{reason}',
       stillHere: '仍在这里',
       report: '报告问题',
@@ -193,14 +178,7 @@
       },
       days: { Mo: '周一', Tu: '周二', We: '周三', Th: '周四', Fr: '周五', Sa: '周六', Su: '周日', PH: '节假日' },
       off: '关闭',
-      always: '全天 24 小时开放',
-      openClosesAt: '开放中 · {when} 关闭',
-      closedOpensAt: '已关闭 · {when} 开放',
-      openUntil: '开放至 {when}',
-      closedUntilAt: '关闭至 {when}',
-      open24: '24 小时开放',
-      tomorrowAt: '明天 {time}',
-      dayAt: '{day} {time}'
+      always: '全天 24 小时开放'
     }
   };
 
@@ -268,31 +246,6 @@
       .replace(/,\s*/g, lang === 'zh-Hans' ? '、' : ', ');
   }
 
-  /**
-   * Whether a facility is open and until when, as map apps put it: "Open · closes 23:00", "Closed · opens Mon 07:00",
-   * "Open 24 hours". The server's next_change_at carries the facility's own UTC offset: its wall-clock digits are
-   * what the sign on the door says, whatever the reader's time zone, and the offset tells which day "today" is there.
-   * Null when the hours are unknown.
-   */
-  function openState(p, nowMs) {
-    if (p.open_now !== true && p.open_now !== false) { return null; }
-    if (!p.next_change_at) { return p.open_now ? t('open24') : strings[lang].openState.closed; }
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|([+-])(\d{2}):(\d{2}))$/.exec(p.next_change_at);
-    if (!m) { return strings[lang].openState[p.open_now ? 'open' : 'closed']; }
-    var offsetMin = m[6] === 'Z' ? 0 : (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
-    var there = new Date((nowMs === undefined ? Date.now() : nowMs) + offsetMin * 60000); // its UTC fields: the local time there
-    var days = Math.round((Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) -
-      Date.UTC(there.getUTCFullYear(), there.getUTCMonth(), there.getUTCDate())) / 86400000);
-    var time = m[4] + ':' + m[5];
-    var weekday = ['Su', 'Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa'][new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDay()];
-    // Closing: the time alone up to a day ahead (a bar open past midnight "closes 02:00"); opening: today's time,
-    // tomorrow's, or the weekday's.
-    var soon = p.open_now ? days <= 1 : days === 0;
-    var when = soon ? time : days === 1 ? t('tomorrowAt', { time: time }) : t('dayAt', { day: strings[lang].days[weekday], time: time });
-    if (p.open_now) { return t(p.open_after_change === false ? 'openClosesAt' : 'openUntil', { when: when }); }
-    return t(p.open_after_change === true ? 'closedOpensAt' : 'closedUntilAt', { when: when });
-  }
-
   function setLanguage(next) {
     lang = strings[next] ? next : 'en';
     try { localStorage.setItem('facilities.lang', lang); } catch (e) { /* storage disabled */ }
@@ -304,7 +257,7 @@
   }
 
   window.FacilitiesI18n = {
-    t: t, walk: walk, date: date, label: label, hours: hours, openState: openState, number: number, setLanguage: setLanguage, extend: extend,
+    t: t, walk: walk, date: date, label: label, hours: hours, number: number, setLanguage: setLanguage, extend: extend,
     get lang() { return lang; }
   };
 })();

@@ -1,0 +1,209 @@
+// The details' hand-offs, loaded with the first facility opened: directions in a maps app, sharing the facility, and
+// whether it is open in the words map apps use ("Open · closes 23:00"). The rest of the page works without it.
+
+const words = {
+  en: {
+    directions: 'Directions · {app}',
+    apps: { apple: 'Apple Maps', google: 'Google Maps', geo: 'Maps app', amap: 'Amap', baidu: 'Baidu Maps' },
+    linkCopied: 'Link copied.',
+    linkToCopy: 'Copy this link: {url}',
+    openClosesAt: 'Open · closes {when}',
+    closedOpensAt: 'Closed · opens {when}',
+    openUntil: 'Open until {when}',
+    closedUntilAt: 'Closed until {when}',
+    open24: 'Open 24 hours',
+    tomorrowAt: 'tomorrow {time}',
+    dayAt: '{day} {time}'
+  },
+  'zh-Hans': {
+    directions: '导航 · {app}',
+    apps: { apple: 'Apple 地图', google: 'Google 地图', geo: '地图应用', amap: '高德地图', baidu: '百度地图' },
+    linkCopied: '链接已复制。',
+    linkToCopy: '请复制此链接：{url}',
+    openClosesAt: '开放中 · {when} 关闭',
+    closedOpensAt: '已关闭 · {when} 开放',
+    openUntil: '开放至 {when}',
+    closedUntilAt: '关闭至 {when}',
+    open24: '24 小时开放',
+    tomorrowAt: '明天 {time}',
+    dayAt: '{day} {time}'
+  }
+};
+
+// Shown in this order in the detail panel; category attributes follow in their schema's order.
+const CORE_ORDER = ['access', 'fee', 'opening_hours', 'wheelchair', 'changing_table', 'adult_changing_table', 'gender',
+  'key_scheme', 'official_grade', 'operator'];
+
+let P = null, t = null, I = null;
+
+function $(id) { return document.getElementById(id); }
+
+export function setup(page) {
+  if (P) { return; }
+  P = page; t = page.t; I = page.I;
+  I.extend(words);
+}
+
+/**
+ * Whether a facility is open and until when. The server's next_change_at carries the facility's own UTC offset: its
+ * wall-clock digits are what the sign on the door says, whatever the reader's time zone, and the offset tells which
+ * day "today" is there. Null when the hours are unknown.
+ */
+export function openState(p, nowMs) {
+  if (p.open_now !== true && p.open_now !== false) { return null; }
+  if (!p.next_change_at) { return p.open_now ? t('open24') : t('openState').closed; }
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|([+-])(\d{2}):(\d{2}))$/.exec(p.next_change_at);
+  if (!m) { return t('openState')[p.open_now ? 'open' : 'closed']; }
+  const offsetMin = m[6] === 'Z' ? 0 : (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+  const there = new Date((nowMs === undefined ? Date.now() : nowMs) + offsetMin * 60000); // its UTC fields: the time there
+  const changeDay = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const days = Math.round((changeDay - Date.UTC(there.getUTCFullYear(), there.getUTCMonth(), there.getUTCDate())) / 86400000);
+  const time = m[4] + ':' + m[5];
+  const weekday = ['Su', 'Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa'][new Date(changeDay).getUTCDay()];
+  // Closing: the time alone up to a day ahead (open past midnight "closes 02:00"); opening: today's time, tomorrow's,
+  // or the weekday's.
+  const soon = p.open_now ? days <= 1 : days === 0;
+  const when = soon ? time : days === 1 ? t('tomorrowAt', { time }) : t('dayAt', { day: t('days')[weekday], time });
+  if (p.open_now) { return t(p.open_after_change === false ? 'openClosesAt' : 'openUntil', { when }); }
+  return t(p.open_after_change === true ? 'closedOpensAt' : 'closedUntilAt', { when });
+}
+
+// The server gives a link for each app with the position already in that app's coordinate system (GCJ-02 for Amap,
+// BD-09 for Baidu in China); the page only chooses the order. In China, or in Chinese, Amap and Baidu come first
+// (Google's maps are poorly served there); then the phone's own maps: Apple Maps on iOS, the app chooser of a geo:
+// link on Android, Google Maps on the web elsewhere.
+function directionsOrder(f) {
+  const ua = navigator.userAgent || '';
+  const ios = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
+  const android = /Android/.test(ua);
+  const own = ios ? ['apple', 'google', 'geo'] : android ? ['geo', 'google', 'apple'] : ['google', 'apple', 'geo'];
+  const amap = (f.links || []).find((l) => l.app === 'amap');
+  const china = I.lang === 'zh-Hans' || (amap && amap.crs !== 'wgs84');
+  return china ? ['amap', 'baidu', ...own] : [...own, 'amap', 'baidu'];
+}
+
+function linkTo(anchor, link) {
+  anchor.href = link.href;
+  anchor.dataset.app = link.app;
+  anchor.dataset.crs = link.crs;
+  // Web pages open beside the map; an app's own scheme (geo:, baidumap:) opens the app, not an empty tab.
+  if (/^https:/.test(link.href)) { anchor.target = '_blank'; } else { anchor.removeAttribute('target'); }
+}
+
+export function renderDirections(f) {
+  const byApp = {};
+  (f.links || []).filter((l) => l.rel === 'directions').forEach((l) => { byApp[l.app] = l; });
+  const order = directionsOrder(f).filter((app) => byApp[app]);
+  const primary = $('directions');
+  const others = $('directions-others');
+  others.textContent = '';
+  primary.hidden = order.length === 0;
+  $('directions-more').hidden = order.length < 2;
+  if (!order.length) { return; }
+  linkTo(primary, byApp[order[0]]);
+  primary.textContent = t('directions', { app: t('apps')[order[0]] });
+  order.slice(1).forEach((app) => {
+    const a = P.make('a', null, t('apps')[app]);
+    linkTo(a, byApp[app]);
+    const li = P.make('li');
+    li.appendChild(a);
+    others.appendChild(li);
+  });
+}
+
+export function toggleOtherApps() {
+  const list = $('directions-others');
+  list.hidden = !list.hidden;
+  $('directions-more').setAttribute('aria-expanded', String(!list.hidden));
+}
+
+// The system's share sheet where the browser has one (phones); elsewhere the link goes to the clipboard, and where
+// that is refused too (an insecure origin, a denied permission) the link is shown to copy by hand.
+export function share(f) {
+  const url = P.facilityLink(f);
+  const p = f.properties;
+  const data = { title: p.name || P.categoryName(p.category), text: [p.name, P.categoryName(p.category)].filter(Boolean).join(' · '), url };
+  if (navigator.share) {
+    navigator.share(data).then(() => said('', null), (e) => {
+      if (e && e.name === 'AbortError') { return; } // the resident closed the share sheet
+      copyLink(url);
+    });
+    return;
+  }
+  copyLink(url);
+}
+
+function copyLink(url) {
+  const shown = () => said(t('linkToCopy', { url }), null);
+  if (!navigator.clipboard || !navigator.clipboard.writeText) { shown(); return; }
+  navigator.clipboard.writeText(url).then(() => said(t('linkCopied'), 'done'), shown);
+}
+
+export function said(text, kind) {
+  const m = $('share-message');
+  m.textContent = text;
+  m.className = 'action-message' + (kind ? ' ' + kind : '');
+}
+
+function sourceKindName(kind) { return t(kind) || kind; }
+
+function valueText(name, value, def, p) {
+  if (name === 'fee') { return value ? t('paidValue') + (p.charge ? ' · ' + p.charge : '') : t('freeValue'); }
+  if (name === 'opening_hours') { return I.hours(value); }
+  var type = def && def.type;
+  var valueLabel = function (v) { return def && def.value_labels && def.value_labels[v] ? I.label(def.value_labels[v], v) : v; };
+  if (Array.isArray(value)) { return value.map(valueLabel).join(I.lang === 'zh-Hans' ? '、' : ', '); }
+  if (typeof value === 'boolean') { return t(value ? 'yes' : 'no'); }
+  if (type === 'enum') { return valueLabel(value); }
+  if (typeof value === 'number') { return I.number(value); }
+  return String(value);
+}
+
+/** What the facility is like, attribute by attribute with the source of each, how sure the service is, and the sources. */
+export function renderFacts(f) {
+  const p = f.properties;
+  const sources = p.sources || [];
+  const state = P.state;
+  const cat = state.categories[p.category];
+  const make = P.make;
+  var dl = $('detail-attributes');
+  dl.textContent = '';
+  var rows = CORE_ORDER.map(function (name) { return { name: name, value: p[name], def: state.core[name] }; });
+  var schema = (cat && cat.attributes) || {};
+  Object.keys(p.attributes || {}).sort(function (a, b) {
+    return Object.keys(schema).indexOf(a) - Object.keys(schema).indexOf(b);
+  }).forEach(function (name) { rows.push({ name: name, value: p.attributes[name], def: schema[name] }); });
+  rows.forEach(function (row) {
+    if (row.value === null || row.value === undefined || (Array.isArray(row.value) && row.value.length === 0)) { return; }
+    var item = make('div', 'attribute');
+    item.dataset.attribute = row.name;
+    item.appendChild(make('dt', null, row.def ? I.label(row.def.labels, row.name) : row.name));
+    var dd = make('dd');
+    dd.appendChild(make('span', 'value', valueText(row.name, row.value, row.def, p)));
+    var prov = p.provenance && p.provenance[row.name];
+    var source = prov && sources[prov.source];
+    if (source) {
+      var tag = make('span', 'src ' + source.kind, sourceKindName(source.kind) + (sources.length > 1 ? ' ' + (prov.source + 1) : ''));
+      tag.title = t('sourceOf', { s: source.dataset }) + ' · ' + t('updated', { date: I.date(prov.updated_at) });
+      dd.appendChild(tag);
+    }
+    item.appendChild(dd);
+    dl.appendChild(item);
+  });
+
+  $('detail-trust').textContent = t('confidence', {
+    p: new Intl.NumberFormat(I.lang === 'zh-Hans' ? 'zh-CN' : 'en-GB', { style: 'percent' }).format(p.confidence || 0)
+  }) + ' · ' + (p.last_verified_at ? t('lastVerified', { date: I.date(p.last_verified_at) }) : t('neverVerified'));
+
+  var list = $('detail-sources');
+  list.textContent = '';
+  sources.forEach(function (s) {
+    var li = make('li', 'source');
+    li.appendChild(make('span', 'badge ' + s.kind, sourceKindName(s.kind)));
+    li.appendChild(make('strong', 'source-name', s.dataset));
+    li.appendChild(make('span', 'source-meta', [s.license, s.record_id, s.updated_at ? t('updated', { date: I.date(s.updated_at) }) : null]
+      .filter(Boolean).join(' · ')));
+    if (s.attribution) { li.appendChild(make('span', 'source-meta', s.attribution)); }
+    list.appendChild(li);
+  });
+}
