@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Facilities.Api.Data;
+using Facilities.Api.Features.ApiDefinition;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Health;
@@ -39,7 +40,8 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 {
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
 });
-builder.Services.AddOpenApi();
+// OpenAPI 3.0: the whole API and the OGC API on its own (Features/ApiDefinition).
+builder.Services.AddApiDefinitions();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddResponseCompression(options =>
 {
@@ -70,13 +72,7 @@ app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api/v1/export"), bra
 app.UseDefaultFiles();
 app.UseStaticFiles(MapPageStaticFiles.Options);
 
-app.MapOpenApi("/openapi/{documentName}.json");
-app.UseSwaggerUI(options =>
-{
-    options.RoutePrefix = "docs";
-    options.SwaggerEndpoint("/openapi/v1.json", "Facilities API v1");
-    options.DocumentTitle = "Facilities API";
-});
+app.MapApiDefinitions();
 
 app.MapHealth();
 app.MapNearby();

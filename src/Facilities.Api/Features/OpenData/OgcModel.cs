@@ -17,12 +17,21 @@ public static class Ogc
     public const string GeoJsonType = "application/geo+json";
     public const string HtmlType = "text/html";
 
-    /// <summary>What /ogc/conformance declares: Core, GeoJSON and HTML (every /ogc resource has an HTML form).</summary>
+    /// <summary>The OpenAPI document of the OGC API alone (Features/ApiDefinition), named by the landing page.</summary>
+    public const string ApiDefinitionDocument = "ogc";
+
+    public const string ApiDefinitionType = "application/vnd.oai.openapi+json;version=3.0";
+
+    /// <summary>
+    /// What /ogc/conformance declares: Core, GeoJSON, HTML (every /ogc resource has an HTML form) and OpenAPI 3.0
+    /// (the landing page's service-desc, /openapi/ogc.json).
+    /// </summary>
     public static readonly string[] ConformsTo =
     [
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     ];
 
     /// <summary>WGS 84 longitude, latitude: the only CRS served (Part 1 without Part 2).</summary>

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using Facilities.Api.Features.Accounts;
+using Facilities.Api.Features.Moderation;
+using Facilities.Api.Features.Proposals;
+using Microsoft.OpenApi;
+
+namespace Facilities.Api.Features.ApiDefinition;
+
+/// <summary>
+/// The types of request body members that the endpoints read as raw JSON (<c>JsonNode</c>), so that a wrong type is
+/// a 400 naming the member rather than a deserialisation failure. The generated schema of such a member says
+/// nothing; this table says what the validators accept. Keyed by the body's schema name and the member's JSON name.
+/// </summary>
+public static class BodyProperties
+{
+    private const int CommentLength = 2000;
+
+    public static IOpenApiSchema? Find(string body, string property) =>
+        Table.TryGetValue((body, property), out var schema) ? schema() : null;
+
+    private static readonly Dictionary<(string Body, string Property), Func<IOpenApiSchema>> Table = new()
+    {
+        [("ProposalBody", "kind")] = () => OneOf("What the proposal does.", CreateProposalCommand.Kinds),
+        [("ProposalBody", "facility_id")] = () => Id("The facility changed; absent for a create."),
+        [("ProposalBody", "base_version")] = () => Version("The facility's version the proposal was written against; a stale one is a 409."),
+        [("ProposalBody", "location")] = () => Position("Where the facility is: for a create and a move only."),
+        [("ProposalBody", "changes")] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "Attributes and their new values (a create names at least the category); see /api/v1/categories.",
+            AdditionalPropertiesAllowed = true,
+        },
+        [("ProposalBody", "status_until")] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Format = "date-time",
+            Description = "For a close: when the facility reopens; absent for a permanent closure.",
+        },
+        [("ProposalBody", "comment")] = () => Text("Why, for the reviewers.", 0, CommentLength),
+        [("VoteBody", "vote")] = () => OneOf("For or against the proposal.", ["up", "down"]),
+        [("VoteBody", "comment")] = () => Text("Why, for the author and the reviewers.", 0, CommentLength),
+        [("ReportBody", "reason")] = () => OneOf("What is wrong with the facility.", ReportCommand.Reasons),
+        [("ReportBody", "comment")] = () => Text("What was seen.", 1, CommentLength),
+        [("ConfirmationBody", "comment")] = () => Text("What was seen.", 1, CommentLength),
+        [("RevertBody", "to_version")] = () => Version("The version whose state becomes the facility's again."),
+        [("RevertBody", "reason")] = () => Text("Why, recorded in the facility's history.", 1, CommentLength),
+        [("BlockBody", "reason")] = () => Text("Why, shown to the contributor.", 1, CommentLength),
+        [("ResolveBody", "action")] = () => OneOf("How the review is resolved: keep_partner or keep_community for a dispute; merge, create or dismiss for an ambiguous match.",
+            ResolveReviewCommand.Actions),
+        [("ResolveBody", "facility_id")] = () => Id("For merge: the facility the record is merged into."),
+        [("ResolveBody", "comment")] = () => Text("Why, recorded with the resolution.", 1, CommentLength),
+        [("PartnerBody", "name")] = () => Text("The partner's name, as shown with its datasets.", 1, 200),
+        [("RolesBody", "roles")] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            Description = "Every role the user has from now on (an empty list removes them all).",
+            UniqueItems = true,
+            Items = OneOf("A role.", [Contributor.ModeratorRole, Contributor.AdminRole]),
+        },
+        [("CreateDatasetBody", "mapping")] = () => Mapping(),
+        [("UpdateDatasetBody", "mapping")] = () => Mapping(),
+    };
+
+    private static OpenApiSchema Text(string description, int minLength, int maxLength) =>
+        new() { Type = JsonSchemaType.String, Description = description, MinLength = minLength, MaxLength = maxLength };
+
+    private static OpenApiSchema OneOf(string description, IReadOnlyList<string> values) =>
+        new() { Type = JsonSchemaType.String, Description = description, Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))] };
+
+    private static OpenApiSchema Id(string description) =>
+        new() { Type = JsonSchemaType.String, Format = "uuid", Description = description };
+
+    private static OpenApiSchema Version(string description) =>
+        new() { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Description = description };
+
+    private static OpenApiSchema Position(string description) => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = description + " WGS 84 degrees.",
+        Required = new HashSet<string> { "lat", "lon" },
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["lat"] = new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "-90", Maximum = "90" },
+            ["lon"] = new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "-180", Maximum = "180" },
+        },
+    };
+
+    private static OpenApiSchema Mapping() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "For each attribute, where its value comes from: {column, values?} or {constant}. Presets: GET /api/v1/partner/mappings.",
+        AdditionalProperties = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["column"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The source field." },
+                ["values"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "Source value → attribute value.",
+                    AdditionalPropertiesAllowed = true,
+                },
+                ["constant"] = new OpenApiSchema { Description = "The same value for every record.", Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean },
+            },
+        },
+    };
+}

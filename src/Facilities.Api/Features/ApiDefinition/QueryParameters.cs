@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Facilities.Api.Features.Facilities;
+using Facilities.Api.Features.Moderation;
+using Facilities.Api.Features.Nearby;
+using Facilities.Api.Features.OpenData;
+using Facilities.Api.Features.Partners;
+using Facilities.Api.Features.Proposals;
+using Microsoft.OpenApi;
+
+namespace Facilities.Api.Features.ApiDefinition;
+
+/// <summary>
+/// What each query parameter of the API is: its type, bounds, default and meaning. Endpoints bind every query
+/// parameter as a string so that a bad value becomes a 400 naming it, not a binding failure; this table gives the
+/// OpenAPI document the types that the validators enforce. Bounds and defaults are the requests' own constants, so
+/// the document cannot drift from what the service does. A parameter is looked up by the endpoint's route and name
+/// first, then by name alone for those that mean the same everywhere.
+/// </summary>
+public static partial class QueryParameters
+{
+    public static QueryParameter? Find(string route, string name) =>
+        ByRoute.GetValueOrDefault((RouteConstraint().Replace(route.Trim('/'), ""), name)) ?? ByName.GetValueOrDefault(name);
+
+    /// <summary>The <c>:guid</c> of <c>{datasetId:guid}</c>: the table names routes without their constraints.</summary>
+    [GeneratedRegex(@":[^}]+(?=\})")]
+    private static partial Regex RouteConstraint();
+
+    private const string OgcItems = "ogc/collections/{collectionId}/items";
+    private const string OgcItem = "ogc/collections/{collectionId}/items/{featureId}";
+
+    private static readonly Dictionary<string, QueryParameter> ByName = new(StringComparer.Ordinal)
+    {
+        ["f"] = QueryParameter.OneOf("The representation: json, or html for a browser. Without it, the Accept header decides.", ["json", "html"]),
+        ["cursor"] = QueryParameter.Text("Where the next page starts: copy it from the previous page's next link, never build it."),
+        ["bbox"] = QueryParameter.Text("minLon,minLat,maxLon,maxLat in WGS 84 degrees.", @"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"),
+        ["category"] = QueryParameter.ListOf("Category ids, comma-separated (any of them); see /api/v1/categories."),
+        ["open_now"] = QueryParameter.Boolean("true: only facilities open at the time of the request (or at 'at')."),
+        ["wheelchair"] = QueryParameter.ListOf("Wheelchair access, comma-separated (any of them); true means yes.", FacilityFilter.WheelchairFilterValues),
+        ["free"] = QueryParameter.Boolean("true: only facilities without a fee; false: only those that charge."),
+        ["changing_table"] = QueryParameter.Boolean("true: only facilities with a baby changing table."),
+        ["gender"] = QueryParameter.ListOf("Who a facility is for, comma-separated (any of them).", CoreAttributes.Genders),
+        ["access"] = QueryParameter.ListOf("Who may use a facility, comma-separated (any of them).", CoreAttributes.Accesses),
+        ["at"] = QueryParameter.Instant("The instant at which open_now is evaluated (RFC 3339); now by default."),
+    };
+
+    private static readonly Dictionary<(string Route, string Name), QueryParameter> ByRoute = new()
+    {
+        [("api/v1/facilities/nearby", "lat")] = QueryParameter.Number("Latitude of the place to search around, WGS 84 degrees.", -90, 90, required: true),
+        [("api/v1/facilities/nearby", "lon")] = QueryParameter.Number("Longitude of the place to search around, WGS 84 degrees.", -180, 180, required: true),
+        [("api/v1/facilities/nearby", "radius_m")] = QueryParameter.Number("Search radius in metres (geodesic), greater than 0.", 0, NearbyQuery.MaxRadiusM,
+            NearbyQuery.DefaultRadiusM),
+        [("api/v1/facilities/nearby", "limit")] = QueryParameter.Count("How many facilities at most, nearest first.", NearbyQuery.MaxLimit, NearbyQuery.DefaultLimit),
+
+        [("api/v1/facilities", "bbox")] = QueryParameter.Text(
+            $"minLon,minLat,maxLon,maxLat in WGS 84 degrees; at most {FacilitiesInBboxQuery.MaxSpanDegrees} degrees on a side.",
+            @"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$", required: true),
+        [("api/v1/facilities", "limit")] = QueryParameter.Count("Facilities per page.", FacilitiesInBboxQuery.MaxLimit, FacilitiesInBboxQuery.DefaultLimit),
+
+        [("api/v1/facilities/clusters", "bbox")] = QueryParameter.Text(
+            "minLon,minLat,maxLon,maxLat in WGS 84 degrees: the map view; its span is bounded by the zoom.",
+            @"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$", required: true),
+        [("api/v1/facilities/clusters", "zoom")] = QueryParameter.WholeNumber("The map's zoom level.", 0, ClustersQuery.MaxZoom, required: true),
+
+        [("api/v1/proposals", "state")] = QueryParameter.OneOf("Only proposals in this state.", ListProposalsQuery.States),
+        [("api/v1/proposals", "bbox")] = QueryParameter.Text("Only proposals for places inside minLon,minLat,maxLon,maxLat (WGS 84 degrees).",
+            @"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"),
+        [("api/v1/proposals", "limit")] = QueryParameter.Count("Proposals per page, oldest first.", ListProposalsQuery.MaxLimit, ListProposalsQuery.DefaultLimit),
+
+        [("api/v1/reviews", "state")] = QueryParameter.OneOf("Open or resolved reviews.", ["open", "resolved"], "open"),
+        [("api/v1/reviews", "kind")] = QueryParameter.OneOf("Only reviews of this kind.", ["dispute", "ambiguous_match"]),
+        [("api/v1/reviews", "limit")] = QueryParameter.Count("Reviews per page.", ListReviewsQuery.MaxLimit, 50),
+
+        [("api/v1/partner/feedback", "limit")] = QueryParameter.Count("Feedback entries per page.", FeedbackValidator.MaxLimit, 100),
+
+        [("api/v1/partner/datasets/{datasetId}/imports", "dry_run")] = QueryParameter.Boolean(
+            "true: validate, match and report without writing anything.", false),
+
+        [("api/v1/changes", "since")] = QueryParameter.WholeNumber("The last sequence number the client has; 0 reads the feed from its start.",
+            0, long.MaxValue, 0),
+        [("api/v1/changes", "limit")] = QueryParameter.Count("Changes per page.", ChangesQuery.MaxLimit, ChangesQuery.DefaultLimit),
+
+        [(OgcItems, "f")] = QueryParameter.OneOf("The representation: json or geojson (the same GeoJSON), or html for a browser.", ["json", "geojson", "html"]),
+        [(OgcItem, "f")] = QueryParameter.OneOf("The representation: json or geojson (the same GeoJSON), or html for a browser.", ["json", "geojson", "html"]),
+        [(OgcItems, "bbox")] = QueryParameter.Text(
+            "minLon,minLat,maxLon,maxLat in CRS84; west greater than east crosses the antimeridian. Six numbers (3D) are refused.",
+            @"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"),
+        [(OgcItems, "datetime")] = QueryParameter.Text(
+            "On updated_at: an RFC 3339 instant or date, or an interval start/end with '..' (or nothing) for an open end. Bounds are inclusive."),
+        [(OgcItems, "limit")] = QueryParameter.Count("Features per page; follow the next link for the rest.", OgcItemsQuery.MaxLimit, OgcItemsQuery.DefaultLimit),
+        [(OgcItems, "offset")] = QueryParameter.WholeNumber("Features to skip in id order; next links are faster at depth.", 0, OgcItemsQuery.MaxOffset, 0),
+    };
+}
+
+/// <summary>One query parameter as the OpenAPI document gives it.</summary>
+public sealed record QueryParameter(string Description, Func<OpenApiSchema> Schema, bool Required = false, bool CommaSeparated = false)
+{
+    public static QueryParameter Text(string description, string? pattern = null, bool required = false) =>
+        new(description, () => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = pattern }, required);
+
+    public static QueryParameter Boolean(string description, bool? @default = null) =>
+        new(description, () => new OpenApiSchema { Type = JsonSchemaType.Boolean, Default = @default is { } d ? JsonValue.Create(d) : null });
+
+    public static QueryParameter Instant(string description) =>
+        new(description, () => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" });
+
+    public static QueryParameter OneOf(string description, IReadOnlyList<string> values, string? @default = null) =>
+        new(description, () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.String,
+            Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))],
+            Default = @default is null ? null : JsonValue.Create(@default),
+        });
+
+    /// <summary>A comma-separated list (OpenAPI style form, explode false), of given values or free text.</summary>
+    public static QueryParameter ListOf(string description, IReadOnlyList<string>? values = null) =>
+        new(description, () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Array,
+            MinItems = 1,
+            Items = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Enum = values is null ? null : [.. values.Select(v => (JsonNode)JsonValue.Create(v))],
+            },
+        }, CommaSeparated: true);
+
+    public static QueryParameter WholeNumber(string description, long minimum, long maximum, long? @default = null, bool required = false) =>
+        new(description, () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Integer,
+            Format = maximum > int.MaxValue ? "int64" : "int32",
+            Minimum = minimum.ToString(CultureInfo.InvariantCulture),
+            Maximum = maximum.ToString(CultureInfo.InvariantCulture),
+            Default = @default is { } d ? JsonValue.Create(d) : null,
+        }, required);
+
+    /// <summary>A page size: 1 to the maximum, with the default used when it is absent.</summary>
+    public static QueryParameter Count(string description, int maximum, int @default) =>
+        WholeNumber($"{description} Default {@default}, at most {maximum}.", 1, maximum, @default);
+
+    public static QueryParameter Number(string description, double minimum, double maximum, double? @default = null, bool required = false) =>
+        new(description, () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Number,
+            Format = "double",
+            Minimum = minimum.ToString(CultureInfo.InvariantCulture),
+            Maximum = maximum.ToString(CultureInfo.InvariantCulture),
+            Default = @default is { } d ? JsonValue.Create(d) : null,
+        }, required);
+}
