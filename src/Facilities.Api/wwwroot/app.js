@@ -11,6 +11,7 @@
     tile_url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
     tile_attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
     tile_max_zoom: 19,
+    nearby_max_radius_m: 50000,
     demo_city: { labels: { en: 'Nanjing', 'zh-Hans': '南京' }, lat: 32.0603, lon: 118.7969, zoom: 14 }
   };
   var LOCATED_ZOOM = 16;
@@ -342,6 +343,7 @@
         job.controller = null;
         job.busy.setAttribute('aria-busy', 'false');
         setNote('loadFailed', null);
+        showFirstIfNoneInView();
       }, function (e) {
         if (job.controller !== controller) { return; }
         job.controller = null;
@@ -371,15 +373,38 @@
     if (!el.detail.hidden) { state.listDeferred = true; return Promise.resolve(); }
     var origin = listOrigin();
     var lat = origin.at.lat.toFixed(6), lon = origin.at.lng.toFixed(6);
-    var query = 'lat=' + lat + '&lon=' + lon + '&radius_m=' + (origin.here ? HERE_RADIUS_M : NEAREST_RADIUS_M) + '&limit=' + NEAREST_LIMIT +
-      filterQuery().map(function (q) { return '&' + q; }).join('');
+    var ask = function (radius, limit) {
+      return 'lat=' + lat + '&lon=' + lon + '&radius_m=' + radius + '&limit=' + limit + filterQuery().map(function (q) { return '&' + q; }).join('');
+    };
+    var query = ask(origin.here ? HERE_RADIUS_M : NEAREST_RADIUS_M, NEAREST_LIMIT);
     if (state.nearest && state.nearest.query === query) { return Promise.resolve(); }
     return getJson('api/v1/facilities/nearby?' + query, signal).then(function (body) {
+      if (body.features.length || origin.here || signal.aborted) { return { features: body.features }; }
+      // Nothing near that matches: always an answer, the nearest one as far out as the API searches.
+      return getJson('api/v1/facilities/nearby?' + ask(state.config.nearby_max_radius_m, 1), signal)
+        .then(function (far) { return { features: far.features, beyond: true }; });
+    }).then(function (found) {
       if (signal.aborted) { return; }
-      state.nearest = { query: query, lat: lat, lon: lon, fromUser: origin.fromUser, here: origin.here, features: body.features };
+      state.nearest = { query: query, lat: lat, lon: lon, fromUser: origin.fromUser, here: origin.here, features: found.features, beyond: found.beyond };
       renderNearest();
     });
   }
+
+  // A list with answers beside a map that shows nothing (a filter matching only beyond the view, or the nearest found
+  // by searching outward) leaves the resident looking at an empty map: once per list, zoom out until its first answer
+  // is in view, never in.
+  function showFirstIfNoneInView() {
+    var n = state.nearest;
+    if (!n || !n.features.length || n.shown || busy(mapTask) || busy(listTask) || !el.detail.hidden) { return; }
+    n.shown = true;
+    var bounds = map.getBounds();
+    if (state.drawn.some(function (d) { return bounds.contains([d.lat, d.lon]); })) { return; }
+    var c = n.features[0].geometry.coordinates;
+    map.fitBounds(L.latLngBounds([L.latLng(n.lat, n.lon), L.latLng(c[1], c[0])]),
+      { padding: [VISIBLE_MARGIN_PX, VISIBLE_MARGIN_PX], maxZoom: map.getZoom() });
+  }
+
+  function busy(job) { return job.timer !== null || job.controller !== null; }
 
   function renderNearest() {
     var n = state.nearest;
@@ -413,8 +438,9 @@
     });
     var refocus = focused && el.list.querySelector('[data-id="' + focused + '"]');
     if (refocus) { refocus.focus({ preventScroll: true }); }
-    el.empty.hidden = n.features.length > 0;
-    el.empty.textContent = t('nearestEmpty', { km: I.number(NEAREST_RADIUS_M / 1000) });
+    el.empty.hidden = n.features.length > 0 && !n.beyond;
+    el.empty.textContent = !n.features.length ? t('nearestEmpty', { km: I.number((n.beyond ? state.config.nearby_max_radius_m : NEAREST_RADIUS_M) / 1000) })
+      : n.beyond ? t('nearestBeyond', { km: I.number(NEAREST_RADIUS_M / 1000), d: I.distance(n.features[0].properties.distance_m) }) : '';
   }
 
   function openWord(p) {
@@ -537,75 +563,7 @@
     if (detailsPart) { detailsPart.renderFacts(f); }
   }
 
-  // ---- "Still here" and "report a problem" ---------------------------------------------------------------------
-
-  function say(text, kind) {
-    el.message.textContent = text;
-    el.message.className = 'action-message' + (kind ? ' ' + kind : '');
-  }
-
-  function failure(e, signInKey) {
-    if (e.status === 401) {
-      try { localStorage.removeItem('facilities.auth'); } catch (x) { /* storage disabled */ }
-      say(t(signInKey), 'needs-sign-in');
-    } else if (e.status === 429) {
-      say(t('tooMany', { s: e.retryAfter || '60' }), 'error');
-    } else {
-      say(t('failed', { reason: e.message }), 'error');
-    }
-  }
-
-  function confirmStillHere() {
-    if (!state.detail) { return; }
-    if (!accessToken()) { say(t('signInToConfirm'), 'needs-sign-in'); return; }
-    var id = state.detail.properties.id;
-    el.stillHere.disabled = true;
-    postJson('api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function () {
-      say(t('confirmed'), 'done');
-      if (state.detail && state.detail.properties.id === id) { openDetail(id, state.detailDistance).then(function () { say(t('confirmed'), 'done'); }); }
-    }, function (e) { failure(e, 'signInToConfirm'); }).then(function () { el.stillHere.disabled = false; });
-  }
-
-  function toggleReport() {
-    if (!accessToken()) { say(t('signInToReport'), 'needs-sign-in'); return; }
-    var show = el.reportForm.hidden;
-    el.reportForm.hidden = !show;
-    el.report.setAttribute('aria-expanded', String(show));
-    if (show) { el.reportReason.value = ''; fieldError('reason', null); fieldError('comment', null); el.reportReason.focus(); }
-  }
-
-  function fieldError(name, text) {
-    var target = $('report-' + name + '-error');
-    if (target) { target.textContent = text || ''; }
-    var input = $('report-' + name);
-    if (input) { if (text) { input.setAttribute('aria-invalid', 'true'); } else { input.removeAttribute('aria-invalid'); } }
-  }
-
-  function sendReport(event) {
-    event.preventDefault();
-    if (!state.detail) { return; }
-    fieldError('reason', null);
-    fieldError('comment', null);
-    if (!el.reportReason.value) { fieldError('reason', t('reasonRequired')); el.reportReason.focus(); return; }
-    var body = { reason: el.reportReason.value };
-    if (el.reportComment.value.trim()) { body.comment = el.reportComment.value.trim(); }
-    postJson('api/v1/facilities/' + enc(state.detail.properties.id) + '/reports', body).then(function () {
-      el.reportForm.hidden = true;
-      el.report.setAttribute('aria-expanded', 'false');
-      el.reportComment.value = '';
-      say(t('reported'), 'done');
-    }, function (e) {
-      // Validation problems name the field: show each next to it, as the API words it.
-      var errors = (e.problem && e.problem.errors) || {};
-      var shown = false;
-      Object.keys(errors).forEach(function (name) {
-        if ($('report-' + name + '-error')) { fieldError(name, errors[name].join(' ')); shown = true; }
-      });
-      if (!shown) { failure(e, 'signInToReport'); } else { say('', null); }
-    });
-  }
-
-  // ---- The details' hand-offs (directions, share) and hours in words: loaded with the first details opened ------
+  // ---- The details (facts, directions, share, "still here", reports), loaded after the first answers ---------
 
   var detailsPart = null;      // the module, once loaded; until then (or offline) the details say open or closed only
   var detailsLoading = null;
@@ -714,14 +672,10 @@
     e.preventDefault();
     $(el.detail.hidden ? 'nearest-title' : 'detail-title').focus();
   });
-  el.stillHere.addEventListener('click', confirmStillHere);
   $('share').addEventListener('click', function () { if (detailsPart && state.detail) { detailsPart.share(state.detail); } });
   $('directions-more').addEventListener('click', function () { if (detailsPart) { detailsPart.toggleOtherApps(); } });
   $('edit').addEventListener('click', function () { contribute('edit'); });
   $('contribute').addEventListener('click', function () { contribute('open'); });
-  el.report.addEventListener('click', toggleReport);
-  $('report-cancel').addEventListener('click', function () { el.reportForm.hidden = true; el.report.setAttribute('aria-expanded', 'false'); el.report.focus(); });
-  el.reportForm.addEventListener('submit', sendReport);
   document.addEventListener('keydown', function (e) {
     if (e.key !== 'Escape' || el.sheet.hidden) { return; } // the contributor panel, in the sheet's place, closes itself
     if (!el.filters.hidden) { toggleFilters(false); } else if (!el.detail.hidden) { closeDetail(); }
@@ -800,7 +754,7 @@
   // What the contributor part (contrib.js) uses of the page.
   window.FacilitiesPage = {
     map: map, state: state, t: t, I: I, make: make, colors: COLORS, getJson: getJson, problemOf: problemOf,
-    categoryName: categoryName, facilityLink: facilityLink, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
+    categoryName: categoryName, facilityLink: facilityLink, postJson: postJson, accessToken: accessToken, el: el, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
     refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null
   };
 

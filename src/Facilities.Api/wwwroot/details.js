@@ -34,14 +34,19 @@ const words = {
 const CORE_ORDER = ['access', 'fee', 'opening_hours', 'wheelchair', 'changing_table', 'adult_changing_table', 'gender',
   'key_scheme', 'official_grade', 'operator'];
 
-let P = null, t = null, I = null;
+let P = null, t = null, I = null, el = null;
 
 function $(id) { return document.getElementById(id); }
+function enc(v) { return encodeURIComponent(v); }
 
 export function setup(page) {
   if (P) { return; }
-  P = page; t = page.t; I = page.I;
+  P = page; t = page.t; I = page.I; el = page.el;
   I.extend(words);
+  el.stillHere.addEventListener('click', confirmStillHere);
+  el.report.addEventListener('click', toggleReport);
+  $('report-cancel').addEventListener('click', () => { el.reportForm.hidden = true; el.report.setAttribute('aria-expanded', 'false'); el.report.focus(); });
+  el.reportForm.addEventListener('submit', sendReport);
 }
 
 /**
@@ -205,5 +210,73 @@ export function renderFacts(f) {
       .filter(Boolean).join(' · ')));
     if (s.attribution) { li.appendChild(make('span', 'source-meta', s.attribution)); }
     list.appendChild(li);
+  });
+}
+
+// ---- "Still here" and "report a problem" ---------------------------------------------------------------------
+
+function say(text, kind) {
+  el.message.textContent = text;
+  el.message.className = 'action-message' + (kind ? ' ' + kind : '');
+}
+
+function failure(e, signInKey) {
+  if (e.status === 401) {
+    try { localStorage.removeItem('facilities.auth'); } catch (x) { /* storage disabled */ }
+    say(t(signInKey), 'needs-sign-in');
+  } else if (e.status === 429) {
+    say(t('tooMany', { s: e.retryAfter || '60' }), 'error');
+  } else {
+    say(t('failed', { reason: e.message }), 'error');
+  }
+}
+
+function confirmStillHere() {
+  if (!P.state.detail) { return; }
+  if (!P.accessToken()) { say(t('signInToConfirm'), 'needs-sign-in'); return; }
+  var id = P.state.detail.properties.id;
+  el.stillHere.disabled = true;
+  P.postJson('api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function () {
+    say(t('confirmed'), 'done');
+    if (P.state.detail && P.state.detail.properties.id === id) { P.openDetail(id, P.state.detailDistance).then(function () { say(t('confirmed'), 'done'); }); }
+  }, function (e) { failure(e, 'signInToConfirm'); }).then(function () { el.stillHere.disabled = false; });
+}
+
+function toggleReport() {
+  if (!P.accessToken()) { say(t('signInToReport'), 'needs-sign-in'); return; }
+  var show = el.reportForm.hidden;
+  el.reportForm.hidden = !show;
+  el.report.setAttribute('aria-expanded', String(show));
+  if (show) { el.reportReason.value = ''; fieldError('reason', null); fieldError('comment', null); el.reportReason.focus(); }
+}
+
+function fieldError(name, text) {
+  var target = $('report-' + name + '-error');
+  if (target) { target.textContent = text || ''; }
+  var input = $('report-' + name);
+  if (input) { if (text) { input.setAttribute('aria-invalid', 'true'); } else { input.removeAttribute('aria-invalid'); } }
+}
+
+function sendReport(event) {
+  event.preventDefault();
+  if (!P.state.detail) { return; }
+  fieldError('reason', null);
+  fieldError('comment', null);
+  if (!el.reportReason.value) { fieldError('reason', t('reasonRequired')); el.reportReason.focus(); return; }
+  var body = { reason: el.reportReason.value };
+  if (el.reportComment.value.trim()) { body.comment = el.reportComment.value.trim(); }
+  P.postJson('api/v1/facilities/' + enc(P.state.detail.properties.id) + '/reports', body).then(function () {
+    el.reportForm.hidden = true;
+    el.report.setAttribute('aria-expanded', 'false');
+    el.reportComment.value = '';
+    say(t('reported'), 'done');
+  }, function (e) {
+    // Validation problems name the field: show each next to it, as the API words it.
+    var errors = (e.problem && e.problem.errors) || {};
+    var shown = false;
+    Object.keys(errors).forEach(function (name) {
+      if ($('report-' + name + '-error')) { fieldError(name, errors[name].join(' ')); shown = true; }
+    });
+    if (!shown) { failure(e, 'signInToReport'); } else { say('', null); }
   });
 }

@@ -31,6 +31,7 @@
       nearestToCentre: 'Nearest to the map centre',
       nearestHere: 'At this spot',
       nearestEmpty: 'Nothing within {km} km that matches. Move the map or change the filters.',
+      nearestBeyond: 'Nothing within {km} km. Nearest matching: {d}',
       loading: 'Loading…',
       loadFailed: 'Could not load facilities: {reason}',
       distance: '{d} · {min} min walk',
@@ -119,6 +120,7 @@
       nearestToCentre: '离地图中心最近',
       nearestHere: '此处的设施',
       nearestEmpty: '{km} 公里内没有符合条件的设施。请移动地图或修改筛选条件。',
+      nearestBeyond: '{km} 公里内没有。最近的符合条件的设施：{d}',
       loading: '加载中…',
       loadFailed: '无法加载设施：{reason}',
       distance: '{d} · 步行 {min} 分钟',
@@ -219,9 +221,12 @@
 
   // Walking time from the straight-line distance the API measures, at 4.8 km/h (80 m a minute), rounded up: a
   // street detour makes the real walk longer, so the estimate never promises less than it is.
+  function distance(metres) {
+    return metres < 1000 ? t('metres', { n: number(Math.round(metres)) }) : t('kilometres', { n: number(metres / 1000, 1) });
+  }
+
   function walk(metres) {
-    var d = metres < 1000 ? t('metres', { n: number(Math.round(metres)) }) : t('kilometres', { n: number(metres / 1000, 1) });
-    return t('distance', { d: d, min: number(Math.max(1, Math.ceil(metres / 80))) });
+    return t('distance', { d: distance(metres), min: number(Math.max(1, Math.ceil(metres / 80))) });
   }
 
   function date(iso) {
@@ -257,7 +262,7 @@
   }
 
   window.FacilitiesI18n = {
-    t: t, walk: walk, date: date, label: label, hours: hours, number: number, setLanguage: setLanguage, extend: extend,
+    t: t, walk: walk, distance: distance, date: date, label: label, hours: hours, number: number, setLanguage: setLanguage, extend: extend,
     get lang() { return lang; }
   };
 })();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using Facilities.Api.Features.Nearby;
 using Mediator;
 
 namespace Facilities.Api.Features.MapConfig;
@@ -16,7 +17,8 @@ public sealed record MapConfigQuery : IRequest<MapConfigResponse>;
 /// <param name="TileAttribution">HTML shown in the map corner, as the tile server's terms require.</param>
 /// <param name="TileMaxZoom">The deepest zoom the tile server has; closer in, the page enlarges those tiles.</param>
 /// <param name="DemoCity">Where the map opens without the resident's location.</param>
-public sealed record MapConfigResponse(string TileUrl, string TileAttribution, int TileMaxZoom, DemoCity DemoCity);
+/// <param name="NearbyMaxRadiusM">The widest radius_m nearby takes: how far out the page searches when nothing near matches.</param>
+public sealed record MapConfigResponse(string TileUrl, string TileAttribution, int TileMaxZoom, DemoCity DemoCity, double NearbyMaxRadiusM);
 
 /// <summary>Where the map opens when the resident's location is refused or unavailable; lat/lon in WGS 84 degrees.</summary>
 public sealed record DemoCity(IReadOnlyDictionary<string, string> Labels, double Lat, double Lon, int Zoom);
@@ -43,7 +45,8 @@ public sealed class MapConfigHandler(IConfiguration configuration) : IRequestHan
                 Labels(city.GetSection("Labels")) ?? DefaultDemoCity.Labels,
                 Number(city["Lat"], DefaultDemoCity.Lat, -85, 85),
                 Number(city["Lon"], DefaultDemoCity.Lon, -180, 180),
-                Number(city["Zoom"], DefaultDemoCity.Zoom, 0, 22))));
+                Number(city["Zoom"], DefaultDemoCity.Zoom, 0, 22)),
+            NearbyQuery.MaxRadiusM));
     }
 
     private static Dictionary<string, string>? Labels(IConfigurationSection section)

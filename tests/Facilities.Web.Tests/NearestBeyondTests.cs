@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Facilities.Web.Tests;
+
+/// <summary>
+/// Always an answer: nothing near that matches still shows the nearest match, however far (up to the API's widest
+/// radius), and a filtered map with nothing in view zooms out until the list's first answer is on it.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class NearestBeyondTests(BrowserFixture fixture)
+{
+    [Theory]
+    [InlineData("en-GB", "Nothing within 2 km. Nearest matching: {0} km")]
+    [InlineData("zh-CN", "2 公里内没有。最近的符合条件的设施：{0} 公里")]
+    public async Task With_no_match_within_2_km_the_nearest_beyond_is_listed_with_its_distance_and_brought_into_view(string locale, string expected)
+    {
+        // Farmland north-west of Nanjing, some 20 km from the nearest demo toilet.
+        const double Lat = 32.25, Lon = 118.60;
+        var filters = "&category=toilet";
+        var origin = string.Create(CultureInfo.InvariantCulture, $"lat={Lat:0.000000}&lon={Lon:0.000000}");
+        using (var near = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/nearby?{origin}&radius_m=2000&limit=10{filters}")))
+        {
+            Assert.Empty(near.RootElement.GetProperty("features").EnumerateArray());
+        }
+        using var config = JsonDocument.Parse(await fixture.Api.GetStringAsync("/api/v1/map-config"));
+        var maxRadius = config.RootElement.GetProperty("nearby_max_radius_m").GetDouble();
+        using var far = JsonDocument.Parse(await fixture.Api.GetStringAsync(
+            string.Create(CultureInfo.InvariantCulture, $"/api/v1/facilities/nearby?{origin}&radius_m={maxRadius}&limit=1{filters}")));
+        var nearest = far.RootElement.GetProperty("features")[0];
+        var distance = nearest.GetProperty("properties").GetProperty("distance_m").GetDouble();
+        Assert.InRange(distance, 2000, maxRadius);
+
+        var phone = await fixture.NewPhonePageAsync(locale, new Geolocation { Latitude = (float)Lat, Longitude = (float)Lon });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        await page.ClickAsync("#filters-toggle");
+        await page.SelectOptionAsync("#category", "toilet");
+        await page.ClickAsync("#filters-done");
+        await page.WaitForFunctionAsync("() => window.facilitiesMap.getZoom() < 16");
+        await phone.SettledAsync();
+
+        Assert.Equal([nearest.GetProperty("id").GetString()!],
+            await page.Locator("#nearest-list .facility-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)"));
+        Assert.Equal(string.Format(CultureInfo.InvariantCulture, expected, (distance / 1000).ToString("0.0", CultureInfo.InvariantCulture)),
+            await page.InnerTextAsync("#nearest-empty"));
+        await AssertInViewAsync(page, nearest);
+        await phone.ScreenshotAsync($"nearest-beyond-{locale}");
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_filter_whose_matches_are_all_outside_the_view_zooms_the_map_out_to_the_first()
+    {
+        var home = new Geolocation { Latitude = 32.045f, Longitude = 118.79f };
+        var phone = await fixture.NewPhonePageAsync("en-GB", home);
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        var zoom = await page.EvaluateAsync<int>("() => window.facilitiesMap.getZoom()");
+
+        var origin = string.Create(CultureInfo.InvariantCulture, $"lat={home.Latitude:0.000000}&lon={home.Longitude:0.000000}");
+        using var showers = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/nearby?{origin}&radius_m=2000&limit=10&category=shower"));
+        var first = showers.RootElement.GetProperty("features")[0];
+        var at = first.GetProperty("geometry").GetProperty("coordinates");
+        Assert.False(await page.EvaluateAsync<bool>("([lat, lon]) => window.facilitiesMap.getBounds().contains([lat, lon])",
+            new object[] { at[1].GetDouble(), at[0].GetDouble() }), "the nearest shower should start outside the view");
+
+        await page.ClickAsync("#filters-toggle");
+        await page.SelectOptionAsync("#category", "shower");
+        await page.ClickAsync("#filters-done");
+        await page.WaitForFunctionAsync($"() => window.facilitiesMap.getZoom() < {zoom}");
+        // The zoom changes as the move starts; the markers of the new view come after it ends.
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#map [data-count]').length > 0");
+        await phone.SettledAsync();
+
+        Assert.Equal(first.GetProperty("id").GetString(), await page.Locator("#nearest-list .facility-row").First.GetAttributeAsync("data-id"));
+        await AssertInViewAsync(page, first);
+        Assert.True(await page.Locator("#map [data-count]").CountAsync() > 0, "the zoomed-out map should show the showers");
+        await phone.ScreenshotAsync("filtered-map-zoomed-out-to-the-first");
+        await phone.CloseAsync();
+    }
+
+    private static async Task AssertInViewAsync(IPage page, JsonElement feature)
+    {
+        var at = feature.GetProperty("geometry").GetProperty("coordinates");
+        Assert.True(await page.EvaluateAsync<bool>("([lat, lon]) => window.facilitiesMap.getBounds().contains([lat, lon])",
+            new object[] { at[1].GetDouble(), at[0].GetDouble() }), "the list's first answer should be in the map's view");
+    }
+}
