@@ -390,12 +390,12 @@
     });
   }
 
-  // A list with answers beside a map that shows nothing (a filter matching only beyond the view, or the nearest found
+  // A filtered list with answers beside a map that shows nothing (matches only beyond the view, or the nearest found
   // by searching outward) leaves the resident looking at an empty map: once per list, zoom out until its first answer
-  // is in view, never in.
+  // is in view, never in. Without filters an empty view is what the resident chose to look at, and stays.
   function showFirstIfNoneInView() {
     var n = state.nearest;
-    if (!n || !n.features.length || n.shown || busy(mapTask) || busy(listTask) || !el.detail.hidden) { return; }
+    if (!n || !n.features.length || n.shown || !activeFilterCount() || busy(mapTask) || busy(listTask) || !el.detail.hidden) { return; }
     n.shown = true;
     var bounds = map.getBounds();
     if (state.drawn.some(function (d) { return bounds.contains([d.lat, d.lon]); })) { return; }
