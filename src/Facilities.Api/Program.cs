@@ -66,6 +66,8 @@ app.Services.GetRequiredService<NearbyCandidates>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// After a PostgreSQL restart: clear the dead pooled connections and run a read once more (Web/DatabaseReconnect.cs).
+app.UseDatabaseReconnect();
 app.UseCors();
 // Whole-layer exports stream hundreds of megabytes: compressing them would cost more server time than it saves.
 app.UseWhen(http => !http.Request.Path.StartsWithSegments("/api/v1/export"), branch => branch.UseResponseCompression());

@@ -5,19 +5,48 @@ namespace Facilities.Api.Data;
 public static class DatabaseRegistration
 {
     /// <summary>
-    /// One pooled <see cref="NpgsqlDataSource"/> for the whole process, with the NetTopologySuite plugin so PostGIS
-    /// geometries map to NTS types. Statements used more than twice are prepared automatically, which is what lets
-    /// the hot queries (nearby, clusters) run at close to the speed of pgbench's prepared statements. A second pool,
-    /// <see cref="GenericPlanDataSource"/>, serves the statements whose plan never depends on their parameters.
+    /// The process's pooled data sources, each with the NetTopologySuite plugin so PostGIS geometries map to NTS
+    /// types. Statements used more than twice are prepared automatically, which is what lets the hot queries
+    /// (nearby, clusters) run at close to the speed of pgbench's prepared statements. Three pools: the writers'
+    /// (the plain <see cref="NpgsqlDataSource"/>), the readers' and <see cref="GenericPlanDataSource"/>, which serves
+    /// the statements whose plan never depends on their parameters.
     /// </summary>
+    /// <remarks>
+    /// The plain <see cref="NpgsqlDataSource"/> is the writers' pool. A write may wait for the change-feed lock
+    /// while a partner's import holds it, and waits holding its connection: that pool is larger than the CPU
+    /// would want (<see cref="WritersMaxPoolSize"/>), its sessions give up a lock wait after
+    /// <c>Facilities:LockTimeoutSeconds</c> (a 503 with Retry-After, not a request hanging until its command timeout),
+    /// and the short reads that must keep answering during an import (a facility, a box, clusters, OGC features,
+    /// health) take their connections from the readers' pool, keyed <see cref="Readers"/>, which no waiting writer
+    /// can drain. Whole-layer exports, which hold a connection for as long as they stream, stay on the larger
+    /// writers' pool.
+    /// </remarks>
     public static IServiceCollection AddFacilitiesDatabase(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(_ => Build(ConnectionString(configuration), sessionOptions: null));
-        services.AddSingleton(_ => new GenericPlanDataSource(Build(ConnectionString(configuration), GenericPlanDataSource.SessionOptions)));
+        var lockTimeout = TimeSpan.FromSeconds(configuration.GetValue("Facilities:LockTimeoutSeconds", DefaultLockTimeoutSeconds));
+        services.AddSingleton(_ => Build(ConnectionString(configuration),
+            sessionOptions: $"-c lock_timeout={(int)lockTimeout.TotalMilliseconds}", WritersMaxPoolSize, "facilities-writers"));
+        services.AddKeyedSingleton(Readers, (_, _) => Build(ConnectionString(configuration), sessionOptions: null, DefaultMaxPoolSize, "facilities-readers"));
+        services.AddSingleton(_ => new GenericPlanDataSource(Build(ConnectionString(configuration), GenericPlanDataSource.SessionOptions,
+            DefaultMaxPoolSize, "facilities-nearby")));
         return services;
     }
 
-    private static NpgsqlDataSource Build(string connectionString, string? sessionOptions)
+    /// <summary>The service key of the readers' pool: <c>[FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource</c>.</summary>
+    public const string Readers = "readers";
+
+    /// <summary>How long a write waits for a lock (the change feed's, while an import holds it) before it is refused.</summary>
+    public const double DefaultLockTimeoutSeconds = 5;
+
+    /// <summary>Every pool of the process, for clearing them all when PostgreSQL restarts under them.</summary>
+    public static IEnumerable<NpgsqlDataSource> AllPools(IServiceProvider services) =>
+    [
+        services.GetRequiredService<NpgsqlDataSource>(),
+        services.GetRequiredKeyedService<NpgsqlDataSource>(Readers),
+        services.GetRequiredService<GenericPlanDataSource>().DataSource,
+    ];
+
+    private static NpgsqlDataSource Build(string connectionString, string? sessionOptions, int maxPoolSize, string applicationName)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
@@ -34,8 +63,10 @@ public static class DatabaseRegistration
         if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
             && !connectionString.Contains("Max Pool Size", StringComparison.OrdinalIgnoreCase))
         {
-            builder.ConnectionStringBuilder.MaxPoolSize = DefaultMaxPoolSize;
+            builder.ConnectionStringBuilder.MaxPoolSize = maxPoolSize;
         }
+        // Names the pool in pg_stat_activity, where a stalled or waiting session is looked for.
+        builder.ConnectionStringBuilder.ApplicationName ??= applicationName;
         if (sessionOptions is not null)
         {
             builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} {sessionOptions}".Trim();
@@ -46,6 +77,13 @@ public static class DatabaseRegistration
 
     /// <summary>The pool size when the connection string sets none: twice the cores, at least four.</summary>
     public static int DefaultMaxPoolSize => Math.Max(4, 2 * Environment.ProcessorCount);
+
+    /// <summary>
+    /// The writers' pool: four times the readers'. A writer waiting for a lock holds a PostgreSQL backend that uses no
+    /// CPU, so the room is for waiting, not for running more at once; beyond it a write waits for a connection and
+    /// is refused with a 503 like one that waited out the lock.
+    /// </summary>
+    public static int WritersMaxPoolSize => 4 * DefaultMaxPoolSize;
 
     public static string ConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString("Facilities")

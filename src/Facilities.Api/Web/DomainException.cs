@@ -8,6 +8,9 @@ public class DomainException(int status, string title, string detail) : Exceptio
 {
     public int Status { get; } = status;
     public string Title { get; } = title;
+
+    /// <summary>When set, the answer's Retry-After (a refusal that holds only for now: a limit, a busy resource).</summary>
+    public int? RetryAfterSeconds { get; init; }
 }
 
 public sealed class NotFoundException(string what, string id)

@@ -1,3 +1,4 @@
+using Facilities.Api.Data;
 using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -22,6 +23,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
                 Detail = refusal.Message,
                 Type = TypeFor(refusal.Status),
             },
+            _ when DatabaseFaults.IsUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
@@ -36,6 +38,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
             return false;
         }
 
+        if (exception is DomainException { RetryAfterSeconds: { } retryAfter })
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
@@ -43,6 +49,26 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
             ProblemDetails = problem,
             Exception = exception,
         });
+    }
+
+    /// <summary>
+    /// PostgreSQL is down or restarting, out of connections, or a write waited out its lock: not the request's
+    /// fault, and worth repeating a little later, which Retry-After says (RFC 9110 §10.2.3).
+    /// </summary>
+    private static ProblemDetails DatabaseUnavailable(HttpContext httpContext, Exception fault)
+    {
+        var lockWait = DatabaseFaults.IsLockTimeout(fault);
+        var seconds = lockWait ? DatabaseReconnect.LockRetryAfterSeconds : DatabaseReconnect.RetryAfterSeconds;
+        httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Service unavailable",
+            Detail = lockWait
+                ? $"Another change to the map (a partner's import) holds the change feed; nothing was changed, try again in {seconds} s."
+                : $"The database (PostgreSQL) is not available right now; try again in {seconds} s.",
+            Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4",
+        };
     }
 
     private static HttpValidationProblemDetails ToProblem(ValidationException validation)

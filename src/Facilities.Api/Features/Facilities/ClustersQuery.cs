@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Web;
 using FluentValidation;
@@ -76,7 +77,7 @@ public sealed class ClustersQueryValidator : AbstractValidator<ClustersQuery>
     }
 }
 
-public sealed class ClustersHandler(NpgsqlDataSource dataSource) : IRequestHandler<ClustersQuery, ClusterCollection>
+public sealed class ClustersHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource) : IRequestHandler<ClustersQuery, ClusterCollection>
 {
     /// <summary>
     /// From the grid the facilities trigger keeps current (cluster_cells): a country viewport reads a few hundred

@@ -64,7 +64,7 @@ public sealed class FacilitiesInBboxQueryValidator : FacilityFilterValidator<Fac
     }
 }
 
-public sealed class FacilitiesInBboxHandler(NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class FacilitiesInBboxHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, TimeProvider clock)
     : IRequestHandler<FacilitiesInBboxQuery, FacilityPage>
 {
     /// <summary>

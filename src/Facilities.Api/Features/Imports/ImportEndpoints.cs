@@ -12,6 +12,7 @@ public static class ImportEndpoints
         services.Configure<ImportOptions>(configuration.GetSection("Facilities:Imports"));
         services.AddSingleton(_ => ImportDatabase.Create(Data.DatabaseRegistration.ConnectionString(configuration)));
         services.AddSingleton<ImportRunner>();
+        services.AddSingleton<PartnerUploadSlots>();
         services.AddHostedService(sp => sp.GetRequiredService<ImportRunner>());
         return services;
     }
@@ -20,7 +21,7 @@ public static class ImportEndpoints
     {
         var group = app.MapGroup("/api/v1/partner/datasets/{datasetId:guid}/imports").WithTags("Government partners").RequirePartnerKey();
 
-        group.MapPost("/", async (IMediator mediator, HttpContext http, Guid datasetId, IOptions<ImportOptions> options,
+        group.MapPost("/", async (IMediator mediator, HttpContext http, Guid datasetId, IOptions<ImportOptions> options, PartnerUploadSlots slots,
                 [Microsoft.AspNetCore.Mvc.FromQuery(Name = "dry_run")] string? dryRun, CancellationToken ct) =>
             {
                 var partner = http.CurrentPartner();
@@ -32,7 +33,11 @@ public static class ImportEndpoints
                 };
                 // The dataset first: someone else's dataset is a 404 before a byte of the file is read.
                 await mediator.Send(new Partners.ListDatasetsQuery(partner.Id, datasetId), ct);
-                var upload = await ImportUploads.ReceiveAsync(http, options.Value, ct);
+                Upload upload;
+                using (slots.Take(partner.Id))
+                {
+                    upload = await ImportUploads.ReceiveAsync(http, options.Value, ct);
+                }
                 ImportResponse import;
                 try
                 {
@@ -52,6 +57,7 @@ public static class ImportEndpoints
             .WithDescription("202 with the import; poll its Location until state is succeeded or failed. dry_run=true reports without writing.")
             .Produces<ImportResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
         group.MapGet("/", async (IMediator mediator, HttpContext http, Guid datasetId, CancellationToken ct) =>

@@ -11,6 +11,12 @@ public sealed class ImportOptions
     /// <summary>The most a zipped Shapefile may inflate to.</summary>
     public long MaxUnpackedBytes { get; set; } = 2L << 30;
 
+    /// <summary>
+    /// How many uploads one partner may have in progress at once; one more is a 429 with Retry-After. Each holds a
+    /// socket and a file for as long as the client takes to send, so one partner's slow links cannot pile up.
+    /// </summary>
+    public int MaxConcurrentUploadsPerPartner { get; set; } = 2;
+
     /// <summary>Where uploads wait for the runner.</summary>
     public string Directory { get; set; } = Path.Combine(Path.GetTempPath(), "facilities-imports");
 }

@@ -141,3 +141,60 @@ public static class ImportUploads
         }
     }
 }
+
+/// <summary>
+/// The uploads each partner has in progress in this process, against <see cref="ImportOptions.MaxConcurrentUploadsPerPartner"/>.
+/// A partner's entry lives only while it has an upload in progress, so the table is as large as the uploads now.
+/// </summary>
+public sealed class PartnerUploadSlots(Microsoft.Extensions.Options.IOptions<ImportOptions> options)
+{
+    private readonly Dictionary<Guid, int> _inProgress = [];
+
+    /// <summary>A slot for one upload, given back when disposed; a 429 problem when the partner has none left.</summary>
+    public IDisposable Take(Guid partnerId)
+    {
+        var limit = options.Value.MaxConcurrentUploadsPerPartner;
+        lock (_inProgress)
+        {
+            var count = _inProgress.GetValueOrDefault(partnerId);
+            if (count >= limit)
+            {
+                throw new DomainException(StatusCodes.Status429TooManyRequests, "Too many requests",
+                    $"This partner already has {count} uploads in progress, the most allowed at once; send this file when one has finished.")
+                {
+                    RetryAfterSeconds = 10,
+                };
+            }
+            _inProgress[partnerId] = count + 1;
+        }
+        return new Slot(this, partnerId);
+    }
+
+    private void Give(Guid partnerId)
+    {
+        lock (_inProgress)
+        {
+            if (_inProgress[partnerId] <= 1)
+            {
+                _inProgress.Remove(partnerId);
+            }
+            else
+            {
+                _inProgress[partnerId]--;
+            }
+        }
+    }
+
+    private sealed class Slot(PartnerUploadSlots slots, Guid partnerId) : IDisposable
+    {
+        private int _given;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _given, 1) == 0)
+            {
+                slots.Give(partnerId);
+            }
+        }
+    }
+}

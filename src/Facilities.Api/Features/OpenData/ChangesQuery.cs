@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Facilities.Api.Data;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Web;
 using FluentValidation;
@@ -59,7 +60,7 @@ public sealed class ChangesQueryValidator : AbstractValidator<ChangesQuery>
     }
 }
 
-public sealed class ChangesHandler(NpgsqlDataSource dataSource) : IRequestHandler<ChangesQuery, ChangesPage>
+public sealed class ChangesHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource) : IRequestHandler<ChangesQuery, ChangesPage>
 {
     /// <summary>
     /// The page by the feed's primary key, each entry joined to its version's snapshot; then the head of the feed.

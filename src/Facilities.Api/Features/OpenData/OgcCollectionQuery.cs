@@ -1,3 +1,4 @@
+using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Web;
 using Mediator;
@@ -16,7 +17,7 @@ public sealed class OgcCollectionQueryValidator : OgcRequestValidator<OgcCollect
     }
 }
 
-public sealed class OgcCollectionHandler(NpgsqlDataSource dataSource, CategoryCatalog categories)
+public sealed class OgcCollectionHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories)
     : IRequestHandler<OgcCollectionQuery, OgcCollection>
 {
     public async ValueTask<OgcCollection> Handle(OgcCollectionQuery request, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Web;
@@ -17,7 +18,7 @@ public sealed class OgcCollectionsQueryValidator : OgcRequestValidator<OgcCollec
     }
 }
 
-public sealed class OgcCollectionsHandler(NpgsqlDataSource dataSource, CategoryCatalog categories)
+public sealed class OgcCollectionsHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories)
     : IRequestHandler<OgcCollectionsQuery, OgcCollections>
 {
     public async ValueTask<OgcCollections> Handle(OgcCollectionsQuery request, CancellationToken cancellationToken)

@@ -224,7 +224,7 @@ public sealed class OgcItemsQueryValidator : OgcRequestValidator<OgcItemsQuery>
     }
 }
 
-public sealed class OgcItemsHandler(NpgsqlDataSource dataSource, CategoryCatalog categories)
+public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories)
     : IRequestHandler<OgcItemsQuery, OgcItemsPage>
 {
     /// <summary>

@@ -26,20 +26,25 @@ public static class PartnerAuthentication
                 throw new DomainException(StatusCodes.Status401Unauthorized, "Unauthorized",
                     $"Partner endpoints need the {PartnerApiKeys.HeaderName} header.");
             }
-            var dataSource = http.RequestServices.GetRequiredService<NpgsqlDataSource>();
-            await using var command = dataSource.CreateCommand(
-                "select p.id, p.name from partner_api_keys k join partners p on p.id = k.partner_id " +
-                "where k.key_hash = $1 and k.revoked_at is null");
-            command.Parameters.Add(new NpgsqlParameter { Value = PartnerApiKeys.Hash(key.Trim()) });
-            await using var reader = await command.ExecuteReaderAsync(http.RequestAborted);
-            if (!await reader.ReadAsync(http.RequestAborted))
-            {
-                throw new DomainException(StatusCodes.Status401Unauthorized, "Unauthorized", "The API key is unknown or revoked.");
-            }
-            http.Items[ItemKey] = new Partner(reader.GetGuid(0), reader.GetString(1));
+            http.Items[ItemKey] = await FindAsync(http.RequestServices.GetRequiredService<NpgsqlDataSource>(), key, http.RequestAborted)
+                                  ?? throw new DomainException(StatusCodes.Status401Unauthorized, "Unauthorized", "The API key is unknown or revoked.");
             return await next(context);
         });
         return group;
+    }
+
+    /// <summary>
+    /// The key's partner, with the connection back in the pool before the endpoint runs: the endpoint may take a
+    /// connection of its own, or none for as long as a slow upload lasts.
+    /// </summary>
+    private static async Task<Partner?> FindAsync(NpgsqlDataSource dataSource, string key, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select p.id, p.name from partner_api_keys k join partners p on p.id = k.partner_id " +
+            "where k.key_hash = $1 and k.revoked_at is null");
+        command.Parameters.Add(new NpgsqlParameter { Value = PartnerApiKeys.Hash(key.Trim()) });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new Partner(reader.GetGuid(0), reader.GetString(1)) : null;
     }
 
     public static Partner CurrentPartner(this HttpContext http) =>
