@@ -1,58 +1,85 @@
 #!/usr/bin/env bash
-# Reruns the published figures (tests/Facilities.Benchmarks): 1,000,000 synthetic facilities in the private
-# PostgreSQL cluster, the nearby and clusters endpoints under load next to the same SQL sent straight to PostGIS,
-# and the API's peak memory. Prints a results table with PASS/MISS next to each target; never fails on a target.
-# About 5 minutes on 2 cores, plus about a minute the first time for loading the data.
+# Runs the benchmarks (bench/Facilities.Bench), each printing its figures with PASS/MISS next to its targets; none
+# fails on a target. docs/benchmarks.md holds the current figures. Times are for 2 cores.
 #
-#   ./bench.sh                          # everything: 3 rounds of 5 s per load point, API and PostGIS alternating
-#   ./bench.sh --rounds 1 --concurrency 2,8
-#   ./bench.sh --help                   # all options
+#   ./bench.sh nearby     nearby and clusters over 1,000,000 facilities, the API against the same SQL straight to
+#                         PostGIS (wrk, pgbench), p99 at half the peak, peak memory: ~5 min
+#   ./bench.sh import     partner import: conflation quality, 100,000 rows against 1,000,000 facilities, a
+#                         1,000,000-row dry run for memory; each in its own process: ~6 min
+#   ./bench.sh opendata   exports and OGC API pages over the same 1,000,000 facilities: ~2 min
+#   ./bench.sh trust      the trust simulation at 0-30 % adversaries: ~3 min
+#   ./bench.sh all        all four in that order
+#   ./bench.sh nearby --rounds 1 --concurrency 2,8      options go to the command; --help lists them
 #
-# ConnectionStrings__Facilities, when set, names another server to use (the user must be able to create the
-# database facilities_bench there); otherwise the private cluster of scripts/pg-cluster.sh is started.
+# The first run loads 1,000,000 synthetic facilities into the database facilities_bench (about a minute), which
+# every benchmark then reads. ConnectionStrings__Facilities, when set, names another server (a user who may create
+# databases there); otherwise the private cluster of scripts/pg-cluster.sh is started, and stopped at the end.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")"
+REPO="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
+cd "$REPO"
+# shellcheck source=scripts/pg-cluster.sh
+source scripts/pg-cluster.sh
 
+usage() {
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+command="${1:-}"
+case "$command" in
+  nearby | import | opendata | trust | all) shift ;;
+  -h | --help) usage; exit 0 ;;
+  *) usage >&2; exit 2 ;;
+esac
+
+require_dotnet_sdk
+echo "bench.sh: building the benchmarks and the API (Release)" >&2
+dotnet build bench/Facilities.Bench -c Release -v quiet -nologo >/dev/null
+bench() { dotnet bench/Facilities.Bench/bin/Release/net10.0/Facilities.Bench.dll "$@"; }
+
+# Asking for options needs no database.
 for arg in "$@"; do
-  if [[ "$arg" == "--help" || "$arg" == "-h" || "$arg" == "--print-scripts" ]]; then
-    exec dotnet run -c Release --project tests/Facilities.Benchmarks -- "$@"
+  if [[ "$arg" == "-h" || "$arg" == "--help" || "$arg" == "--print-scripts" ]]; then
+    if [[ "$command" == "all" ]]; then
+      echo "bench.sh: all takes no options" >&2
+      exit 2
+    fi
+    bench "$command" "$@"
+    exit
   fi
 done
-
-if [[ -z "${ConnectionStrings__Facilities:-}" ]]; then
-  if [[ ! -f scripts/pg-cluster.sh ]]; then
-    echo "bench.sh: scripts/pg-cluster.sh is missing and ConnectionStrings__Facilities is not set." >&2
-    exit 1
-  fi
-  # shellcheck source=scripts/pg-cluster.sh
-  source scripts/pg-cluster.sh
-  if [[ -z "${ConnectionStrings__Facilities:-}" ]]; then
-    if ! declare -F pg_cluster_start >/dev/null; then
-      echo "bench.sh: scripts/pg-cluster.sh defines no pg_cluster_start to start the private cluster." >&2
-      exit 1
-    fi
-    pg_cluster_start
-  fi
-fi
-if [[ -z "${ConnectionStrings__Facilities:-}" ]]; then
-  echo "bench.sh: no database: ConnectionStrings__Facilities is still unset." >&2
-  exit 1
+if [[ "$command" == "all" && $# -gt 0 ]]; then
+  echo "bench.sh: all takes no options; run the commands one by one to pass some" >&2
+  exit 2
 fi
 
-# wrk drives the API; pgbench (part of PostgreSQL's server package on Debian) drives PostGIS directly.
-if ! command -v wrk >/dev/null 2>&1; then
-  if [[ "$(id -u)" -eq 0 ]]; then
-    echo "bench.sh: installing wrk" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "bench.sh: wrk is not installed; run: sudo apt-get install wrk" >&2
-    exit 1
-  fi
+if [[ "$command" == "nearby" || "$command" == "opendata" || "$command" == "all" ]]; then
+  require_debian_package wrk /usr/bin/wrk "wrk (the HTTP load generator)"
 fi
-if ! command -v pgbench >/dev/null 2>&1; then
+if [[ "$command" == "nearby" || "$command" == "all" ]] && ! command -v pgbench >/dev/null 2>&1; then
   echo "bench.sh: pgbench is not installed; it comes with PostgreSQL (Debian: apt-get install postgresql-15)" >&2
   exit 1
 fi
 
-exec dotnet run -c Release --project tests/Facilities.Benchmarks -- "$@"
+trap pg_cluster_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+pg_cluster_start
+
+# Each import mode in its own process, so that the peak memory it prints is its own.
+import_all() {
+  bench import quality
+  bench import throughput
+  bench import memory
+}
+
+case "$command" in
+  import) if [[ $# -gt 0 ]]; then bench import "$@"; else import_all; fi ;;
+  all)
+    bench nearby
+    import_all
+    bench opendata
+    bench trust
+    ;;
+  *) bench "$command" "$@" ;;
+esac

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Facilities.Api.Tests.Partners;
 
 /// <summary>Conflation against known truth on real data (see <see cref="ConflationQuality"/>); the benchmark
-/// (bench-import.sh) runs the same on all 22,513 rows.</summary>
+/// (./bench.sh import quality) runs the same on all 22,513 rows.</summary>
 public sealed class ConflationQualityTests(ApiFixture fixture, ITestOutputHelper output) : IClassFixture<ApiFixture>
 {
     [Fact]

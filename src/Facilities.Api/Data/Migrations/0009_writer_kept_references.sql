@@ -1,8 +1,7 @@
 -- The per-row tables an import writes by the hundred thousand keep their references by construction instead of by
 -- foreign-key triggers. PostgreSQL checks a foreign key with one trigger call per inserted row (an index probe and
--- a row lock on the referenced row); measured on 2 cores, inserting 400,000 provenance rows took 2.1 s and their
--- facility_id check another 4.1 s, and all six checks below were about 6 s of a 30 s, 100,000-row import
--- (./bench-import.sh throughput: 30.9 s with them, 24.3 s without).
+-- a row lock on the referenced row), which for the rows of a large import costs more than inserting them
+-- (./bench.sh import throughput measures such an import; the commit that added this migration has the figures).
 --
 -- What keeps these references instead:
 --   * Two writers insert these rows, Data/FacilityWriter.cs and Data/FacilityBulkWriter.cs, both in the same

@@ -1,4 +1,4 @@
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench;
 
 /// <summary>
 /// The synthetic world: 200 cities with facilities spread around each centre, plus uniform noise. The city

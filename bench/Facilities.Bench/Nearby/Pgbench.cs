@@ -6,7 +6,7 @@ using Facilities.Api.Features.Nearby;
 using Facilities.Api.Web;
 using Npgsql;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench.Nearby;
 
 /// <summary>
 /// The API's own SQL sent straight to PostgreSQL with pgbench (prepared statements), the ceiling the API is
@@ -259,7 +259,7 @@ public static partial class Pgbench
         {
             parts.Add("user=" + Quote(user));
         }
-        parts.Add("dbname=" + Quote(npgsql.Database ?? SyntheticDataset.DatabaseName));
+        parts.Add("dbname=" + Quote(npgsql.Database ?? SyntheticFacilities.DatabaseName));
         var environment = new Dictionary<string, string>();
         if (npgsql.Password is { Length: > 0 } password)
         {

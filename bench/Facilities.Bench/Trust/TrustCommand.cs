@@ -1,13 +1,45 @@
 using System.Globalization;
 
-namespace Facilities.Simulation;
+namespace Facilities.Bench.Trust;
 
-internal static class Simulator
+/// <summary>
+/// <c>bench.sh trust</c>: the trust simulation (<see cref="TrustSimulation"/>) at each adversary share, one results table.
+/// </summary>
+public static class TrustCommand
 {
-    public static async Task Main(string[] args)
+    public const string Usage = """
+        Usage: bench.sh trust [options]
+          --steps <n>                proposals per run (default 250)
+          --facilities <n>           facilities in the ground truth (default 80)
+          --population <n>           contributors (default 50)
+          --seed <n>                 random seed (default 7)
+          --shares <list>            adversary shares in percent, comma-separated (default 0,10,20,30)
+          --seeded-reputation <n>    reputation the admin gives the seeded honest contributors (default 50)
+          --seeded-share <x>         share of honest contributors seeded (default 0.2)
+          --reviewers <n>            reviewers who look at each proposal (default 5)
+          --accuracy <x>             how often honest contributors are right (default 0.9)
+          --set Section:Key=value    any configuration of the API, e.g. Reputation:AcceptMargin=4 (repeatable)
+        Needs ConnectionStrings__Facilities (bench.sh sets it for the private cluster): a server where the user may
+        create databases.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
     {
-        // ./simulate.sh [--steps N] [--facilities N] [--population N] [--seed N] [--shares 0,10,20,30] [--set Section:Key=value ...]
-        var options = SimulationOptions.Parse(args);
+        if (args.Any(a => a is "-h" or "--help"))
+        {
+            Console.Out.Write(Usage);
+            return 0;
+        }
+        SimulationOptions options;
+        try
+        {
+            options = SimulationOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or IndexOutOfRangeException)
+        {
+            await Console.Error.WriteLineAsync($"{e.Message}\n{Usage}");
+            return 2;
+        }
         // WebApplicationFactory finds the API's content root through a manifest it reads from the current directory.
         Directory.SetCurrentDirectory(AppContext.BaseDirectory);
         Console.WriteLine($"Trust simulation: {options.Population} contributors, {options.Facilities} facilities, {options.Steps} proposals per run, " +
@@ -30,5 +62,6 @@ internal static class Simulator
         Console.WriteLine();
         Console.WriteLine("wrong values published: cells (facility × attribute) whose published value was false when a community change published it " +
                           "and is still false; stale: published value right when published, the world changed since and no accepted change caught up yet.");
+        return 0;
     }
 }

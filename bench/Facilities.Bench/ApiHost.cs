@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench;
 
 /// <summary>
 /// The API's garbage collector. Server is the default: measured on the 2-core machine (1M facilities, nearby under

@@ -8,7 +8,7 @@ using Facilities.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
-namespace Facilities.Simulation;
+namespace Facilities.Bench.Trust;
 
 public sealed record RunResult(int Proposals, double WrongShareEnd, double WrongShareAverage, double StaleShareEnd, int HonestCorrect,
     int HonestAccepted, double HonestAcceptedShare, double AtOnceShare, double MeanVotesToAcceptance, double MedianVotesToAcceptance,

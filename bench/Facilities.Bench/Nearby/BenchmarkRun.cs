@@ -6,7 +6,7 @@ using Facilities.Api.Features.Facilities;
 using Facilities.Api.Web;
 using Npgsql;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench.Nearby;
 
 /// <summary>One benchmark run, from an empty server to the results table.</summary>
 public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnectionString)
@@ -40,12 +40,12 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
 
     public async Task<string> RunAsync(CancellationToken ct)
     {
-        var connectionString = SyntheticDataset.ConnectionString(serverConnectionString);
+        var connectionString = SyntheticFacilities.ConnectionString(serverConnectionString);
         var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "facilities-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
         try
         {
-            Progress($"database {SyntheticDataset.DatabaseName}: create if missing, migrate");
-            await SyntheticDataset.CreateDatabaseIfMissingAsync(serverConnectionString, ct);
+            Progress($"database {SyntheticFacilities.DatabaseName}: create if missing, migrate");
+            await SyntheticFacilities.CreateDatabaseIfMissingAsync(serverConnectionString, ct);
             await Migrator.MigrateAsync(connectionString, ct);
 
             var builder = new NpgsqlDataSourceBuilder(connectionString);
@@ -121,15 +121,15 @@ public sealed class BenchmarkRun(BenchmarkOptions options, string serverConnecti
 
     private async Task EnsureDatasetAsync(NpgsqlDataSource db, string connectionString, CancellationToken ct)
     {
-        if (!options.Reload && await SyntheticDataset.IsLoadedAsync(db, ct))
+        if (!options.Reload && await SyntheticFacilities.IsLoadedAsync(db, ct))
         {
-            _report.AppendLine(CultureInfo.InvariantCulture, $"Dataset: {SyntheticDataset.Rows:N0} synthetic facilities already loaded (--reload to load again)");
+            _report.AppendLine(CultureInfo.InvariantCulture, $"Dataset: {SyntheticFacilities.Rows:N0} synthetic facilities already loaded (--reload to load again)");
             return;
         }
-        Progress($"loading {SyntheticDataset.Rows:N0} synthetic facilities");
-        var took = await SyntheticDataset.LoadAsync(connectionString, Progress, ct);
+        Progress($"loading {SyntheticFacilities.Rows:N0} synthetic facilities");
+        var took = await SyntheticFacilities.LoadAsync(connectionString, Progress, ct);
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"Dataset: loaded {SyntheticDataset.Rows:N0} synthetic facilities in {took.TotalSeconds:0.0} s ({SyntheticDataset.Rows / took.TotalSeconds:N0} rows/s, COPY + indexes + grid + vacuum)");
+            $"Dataset: loaded {SyntheticFacilities.Rows:N0} synthetic facilities in {took.TotalSeconds:0.0} s ({SyntheticFacilities.Rows / took.TotalSeconds:N0} rows/s, COPY + indexes + grid + vacuum)");
         _report.AppendLine(line);
         Progress(line);
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench;
 
 /// <summary>
 /// Closed-loop load on the API with wrk: each connection sends its next request when the previous answer is in,

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Facilities.Simulation;
+namespace Facilities.Bench.Trust;
 
 public sealed record SimulationOptions
 {

@@ -4,7 +4,7 @@ using Facilities.Api.Data;
 using Facilities.Api.Features.Nearby;
 using Npgsql;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench.Nearby;
 
 /// <summary>How much work the real handler does per request, next to pgbench's one statement per point.</summary>
 public sealed record NearbyRoundsResult(int Points, double WiderRoundShare, double AverageFeatures);

@@ -6,7 +6,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench.Nearby;
 
 /// <summary>What a constant-rate run measured, with the generator's own lateness so a reader can discount it.</summary>
 public sealed record OpenLoopResult(double TargetRate, LoadResult Load, double SendLagP99Ms);

@@ -1,4 +1,4 @@
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench;
 
 /// <summary>What one load run measured: completed requests (or transactions) per second and latency percentiles.</summary>
 public sealed record LoadResult(double PerSecond, double P50Ms, double P99Ms, long Completed, long Failed)

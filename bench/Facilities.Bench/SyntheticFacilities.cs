@@ -1,12 +1,17 @@
 using System.Diagnostics;
+using Facilities.Api.Data;
 using NetTopologySuite.Geometries;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench;
 
-/// <summary>The benchmark database: created on the server if missing, migrated, and filled with a million facilities.</summary>
-public static class SyntheticDataset
+/// <summary>
+/// The benchmarks' one synthetic layer: a million facilities around 200 cities (<see cref="CityDistribution"/>), in
+/// the database facilities_bench, made once and read by every benchmark (the import benchmark works on copies).
+/// Deterministic: the same seed gives the same rows, so figures from different runs measure the same data.
+/// </summary>
+public static class SyntheticFacilities
 {
     public const string DatabaseName = "facilities_bench";
     public const int Rows = 1_000_000;
@@ -39,6 +44,25 @@ public static class SyntheticDataset
         }
     }
 
+    /// <summary>The database created if missing, migrated and loaded if it does not hold the layer; its connection string.</summary>
+    public static async Task<string> EnsureLoadedAsync(string serverConnectionString, Action<string> progress, CancellationToken ct)
+    {
+        var connectionString = ConnectionString(serverConnectionString);
+        await CreateDatabaseIfMissingAsync(serverConnectionString, ct);
+        await Migrator.MigrateAsync(connectionString, ct);
+        await using (var db = NpgsqlDataSource.Create(connectionString))
+        {
+            if (await IsLoadedAsync(db, ct))
+            {
+                return connectionString;
+            }
+        }
+        progress($"loading {Rows:N0} synthetic facilities into {DatabaseName} (once)");
+        var took = await LoadAsync(connectionString, progress, ct);
+        progress($"loaded in {took.TotalSeconds:0} s");
+        return connectionString;
+    }
+
     /// <summary>True when the table holds exactly the benchmark's row count and the cluster grid was built.</summary>
     public static async Task<bool> IsLoadedAsync(NpgsqlDataSource db, CancellationToken ct)
     {
@@ -54,7 +78,7 @@ public static class SyntheticDataset
     /// Replaces the facilities with <see cref="Rows"/> synthetic ones in one transaction, so an interrupted load
     /// leaves the previous state. Returns the time the whole load took, vacuum included.
     /// The load runs synchronously, on a thread of its own and a connection of its own that no async call ever
-    /// touched. This process runs socket completions on the event thread (Program.cs), so an async COPY's
+    /// touched. The nearby benchmark runs socket completions on the event thread (NearbyCommand), so an async COPY's
     /// continuations run on that thread: on a fresh machine the COPY stopped after 120,000–340,000 rows (the backend
     /// waiting for data, nothing in the socket's send queue, the process idle) until Npgsql's write timeout, and ran
     /// through with that setting off. Why exactly was not traced; anything that blocks the event thread stops every

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench.Nearby;
 
 /// <summary>CPU seconds spent during one load run, by who spent them.</summary>
 public sealed record CpuSplit(double ApiSeconds, double PostgresSeconds, double LoadGeneratorSeconds, double MachineBusySeconds, double MachineCapacitySeconds)

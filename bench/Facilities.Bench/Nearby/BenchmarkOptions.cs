@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench.Nearby;
 
 public sealed record BenchmarkOptions(
     TimeSpan Duration,
@@ -14,7 +14,7 @@ public sealed record BenchmarkOptions(
     bool Help = false)
 {
     public const string Usage = """
-        Usage: bench.sh [options]    (or: dotnet run -c Release --project tests/Facilities.Benchmarks -- [options])
+        Usage: bench.sh nearby [options]
           --duration <s>             seconds per load point in each round (default 5)
           --rounds <n>               rounds of every load point, API and PostGIS alternating; the figures are the
                                      rounds' medians (default 3)

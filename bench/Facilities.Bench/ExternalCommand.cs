@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Facilities.Benchmarks;
+namespace Facilities.Bench;
 
 public sealed record CommandOutput(int ExitCode, string StandardOutput, string StandardError);
 

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Imports;
+using Facilities.Api.Features.Proposals;
+using Facilities.Api.Features.Reputation;
+using Facilities.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Facilities.Bench.Import;
+
+/// <summary>
+/// <c>bench.sh import</c> (bench.sh runs each mode in its own process, so peak memory is the mode's own):
+/// <list type="bullet">
+/// <item>throughput: a 100,000-row CSV (half of it within 20 m of existing toilets, half new) imported and conflated
+/// against the synthetic layer of 1,000,000 facilities; target 30 s. Prints rows/s, phases and peak RSS.</item>
+/// <item>memory: a 1,000,000-row CSV, dry run (all the work, rolled back) against the same layer; target peak RSS
+/// 500 MB.</item>
+/// <item>quality: all 22,513 rows of the national toilet map and a noisy community copy (ConflationQuality);
+/// targets precision 0.99, recall 0.97.</item>
+/// </list>
+/// Each throughput or memory run works on a fresh copy of the layer (<see cref="SyntheticFacilities"/>), so runs are
+/// repeatable and the layer stays as the other benchmarks read it.
+/// </summary>
+public static class ImportBenchmark
+{
+    public const string Usage = "Usage: bench.sh import [throughput|memory|quality [rows]]   (no mode: all three, each in its own process)\n";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var mode = args.Length > 0 ? args[0] : "throughput";
+        var rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : mode == "memory" ? 1_000_000 : 100_000;
+        if (mode is not ("throughput" or "memory" or "quality"))
+        {
+            await Console.Error.WriteLineAsync(Usage);
+            return 2;
+        }
+        if (Environment.GetEnvironmentVariable("ConnectionStrings__Facilities") is not { Length: > 0 } server)
+        {
+            await Console.Error.WriteLineAsync("ConnectionStrings__Facilities is not set.\n" + Usage);
+            return 2;
+        }
+        const string LayerDb = SyntheticFacilities.DatabaseName;
+        const int LayerRows = SyntheticFacilities.Rows;
+
+        string Db(string name) => new NpgsqlConnectionStringBuilder(server) { Database = name, CommandTimeout = 0 }.ConnectionString;
+        async Task Admin(string sql)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            await command.ExecuteNonQueryAsync();
+        }
+        async Task<object?> Scalar(string connectionString, string sql)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            return await command.ExecuteScalarAsync();
+        }
+
+        long PeakRssBytes()
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+            return Process.GetCurrentProcess().PeakWorkingSet64;
+        }
+
+        async Task<(double Seconds, JsonNode Report)> ImportAsync(string database, string csvPath, bool dryRun, Guid datasetId)
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(Db(database)).Build();
+            var importId = Guid.CreateVersion7();
+            await using (var command = dataSource.CreateCommand(
+                $"insert into imports (id, dataset_id, partner_id, dry_run, format, file_name, file_path, file_bytes) " +
+                $"select '{importId}', id, partner_id, {dryRun}, 'csv', 'bench.csv', '{csvPath}', {new FileInfo(csvPath).Length} from datasets where id = '{datasetId}'"))
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+            var categories = new CategoryCatalog(dataSource);
+            await categories.ReloadAsync();
+            using var importDb = ImportDatabase.Create(Db(database));
+            var rules = new ReputationRules();
+            var closures = new SourceClosures(dataSource, categories, rules, new ProposalDecisions(rules, TimeProvider.System), TimeProvider.System);
+            var runner = new ImportRunner(importDb, categories, Options.Create(new ImportOptions()), NullLogger<ImportRunner>.Instance, TimeProvider.System,
+                closures, rules);
+            var stopwatch = Stopwatch.StartNew();
+            await runner.RunAsync(importId, CancellationToken.None);
+            var seconds = stopwatch.Elapsed.TotalSeconds;
+            await using var read = dataSource.CreateCommand($"select jsonb_build_object('state', state, 'error', error, 'report', report)::text from imports where id = '{importId}'");
+            var report = JsonNode.Parse((string)(await read.ExecuteScalarAsync())!)!;
+            await dataSource.DisposeAsync();
+            return (seconds, report);
+        }
+
+        async Task<Guid> DatasetAsync(string database, string name, string kind, string mapping)
+        {
+            var id = Guid.CreateVersion7();
+            await Scalar(Db(database),
+                $"with p as (insert into partners (id, name) values (gen_random_uuid(), '{name}') returning id) " +
+                $"insert into datasets (id, partner_id, kind, name, license, attribution, category, crs, mapping) " +
+                $"select '{id}', id, '{kind}', '{name}', 'CC-BY-4.0', '{name}', 'toilet', 'EPSG:4326', '{mapping}'::jsonb from p");
+            return id;
+        }
+
+        string Phases(JsonNode report) => string.Join(", ", report["report"]!["phases_ms"]!.AsObject().Select(p => $"{p.Key} {p.Value}"));
+
+        const string BenchMapping = """{"id": "id", "lon": "lon", "lat": "lat", "name": "name", "wheelchair": "wheelchair"}""";
+
+        switch (mode)
+        {
+            case "throughput" or "memory":
+                {
+                    await SyntheticFacilities.EnsureLoadedAsync(server, Console.Error.WriteLine, CancellationToken.None);
+                    var csv = Path.Combine(Path.GetTempPath(), $"bench-import-{rows}.csv");
+                    // Half the rows sit 0–20 m from an existing toilet (they merge), half 300 m+ away from a city centre's
+                    // toilets in open space (they create).
+                    Console.Error.WriteLine($"writing {rows:N0} rows to {csv}...");
+                    var anchors = new List<(double Lon, double Lat)>();
+                    await using (var dataSource = new NpgsqlDataSourceBuilder(Db(LayerDb)).Build())
+                    await using (var command = dataSource.CreateCommand(
+                        $"select ST_X(geom), ST_Y(geom) from facilities where category = 'toilet' order by id limit {Math.Min(rows, 400_000)}"))
+                    await using (var reader = await command.ExecuteReaderAsync())
+                    {
+                        while (await reader.ReadAsync())
+                        {
+                            anchors.Add((reader.GetDouble(0), reader.GetDouble(1)));
+                        }
+                    }
+                    var random = new Random(7);
+                    await using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false)))
+                    {
+                        await writer.WriteLineAsync("id,lon,lat,name,wheelchair");
+                        for (var i = 0; i < rows; i++)
+                        {
+                            var anchor = anchors[i % anchors.Count];
+                            var near = i % 2 == 0;
+                            var (lon, lat) = near
+                                ? (anchor.Lon + (random.NextDouble() - 0.5) * 0.0003, anchor.Lat + (random.NextDouble() - 0.5) * 0.0002)
+                                : (anchor.Lon + 0.5 + random.NextDouble() * 0.3, anchor.Lat + random.NextDouble() * 0.2);
+                            await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                                $"b{i},{lon:F7},{lat:F7},Facility {i},{(i % 3 == 0 ? "yes" : "no")}"));
+                        }
+                    }
+                    var dryRun = mode == "memory";
+                    const string database = LayerDb + "_import";
+                    Console.Error.WriteLine($"copying the layer to {database}...");
+                    await Admin($"drop database if exists {database} with (force)");
+                    await Admin($"create database {database} template {LayerDb}");
+                    var dataset = await DatasetAsync(database, "Bench partner", "official", BenchMapping);
+                    Console.Error.WriteLine($"importing ({(dryRun ? "dry run" : "committed")})...");
+                    var (seconds, report) = await ImportAsync(database, csv, dryRun, dataset);
+                    var r = report["report"]!;
+                    var peak = PeakRssBytes() / 1024.0 / 1024.0;
+                    Console.WriteLine($"mode {mode}: {rows:N0} rows against {LayerRows:N0} facilities, {(dryRun ? "dry run" : "committed")}");
+                    Console.WriteLine($"  state {report["state"]} {report["error"]}");
+                    Console.WriteLine($"  created {r["created"]}, merged {r["merged"]}, needing review {r["needing_review"]}, rejected {r["rejected_count"]}");
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  time {seconds:F1} s, {rows / seconds:N0} rows/s, peak RSS {peak:F0} MB"));
+                    Console.WriteLine($"  phases (ms): {Phases(report)}");
+                    Console.WriteLine(mode == "throughput"
+                        ? $"  target <= 30 s: {(seconds <= 30 ? "PASS" : "MISS")}"
+                        : $"  target peak RSS <= 500 MB: {(peak <= 500 ? "PASS" : "MISS")}");
+                    await Admin($"drop database if exists {database} with (force)");
+                    File.Delete(csv);
+                    break;
+                }
+            case "quality":
+                {
+                    const string database = "facilities_quality_bench";
+                    await Admin($"drop database if exists {database} with (force)");
+                    await Admin($"create database {database}");
+                    await Migrator.MigrateAsync(Db(database));
+                    var mapping = """{"id": "FacilityID", "lat": "Latitude", "lon": "Longitude", "wheelchair": {"column": "Accessible", "values": {"TRUE": "yes", "FALSE": "no"}}}""";
+                    var official = await DatasetAsync(database, "NPTM", "official", mapping);
+                    var community = await DatasetAsync(database, "Community copy", "osm", mapping);
+                    var officialCsv = ConflationQuality.Official(null);
+                    var (communityCsv, copies, added) = ConflationQuality.Community(officialCsv);
+                    var officialPath = Path.GetTempFileName();
+                    var communityPath = Path.GetTempFileName();
+                    await File.WriteAllTextAsync(officialPath, officialCsv);
+                    await File.WriteAllTextAsync(communityPath, communityCsv);
+                    var (s1, _) = await ImportAsync(database, officialPath, false, official);
+                    var (s2, report) = await ImportAsync(database, communityPath, false, community);
+                    await using var dataSource = new NpgsqlDataSourceBuilder(Db(database)).Build();
+                    var f = await ConflationQuality.MeasureAsync(dataSource, official, community, copies, added);
+                    Console.WriteLine("mode quality: Australia's National Public Toilet Map (22,513 rows) + noisy community copy");
+                    Console.WriteLine($"  copies {f.Copies:N0}, new {f.New:N0}; merged {f.Merged:N0}, correct {f.Correct:N0}, wrong {f.WrongMerges:N0}, in review {f.InReview:N0}");
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  precision {f.Precision:F4} (target 0.99: {(f.Precision >= 0.99 ? "PASS" : "MISS")}), recall {f.Recall:F4} (target 0.97: {(f.Recall >= 0.97 ? "PASS" : "MISS")})"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  official import {s1:F1} s, community import {s2:F1} s; phases (ms): {Phases(report)}"));
+                    await dataSource.DisposeAsync();
+                    await Admin($"drop database if exists {database} with (force)");
+                    File.Delete(officialPath);
+                    File.Delete(communityPath);
+                    break;
+                }
+        }
+        return 0;
+    }
+}

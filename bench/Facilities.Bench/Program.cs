@@ -1,0 +1,40 @@
+using Facilities.Bench.Import;
+using Facilities.Bench.Nearby;
+using Facilities.Bench.OpenData;
+using Facilities.Bench.Trust;
+
+namespace Facilities.Bench;
+
+/// <summary>
+/// One program, one subcommand per benchmark; ./bench.sh starts the database and runs them. (Not top-level statements:
+/// their class would be named Program, like the API's, which the trust simulation hosts.)
+/// </summary>
+public static class Benchmarks
+{
+    private const string Usage = """
+        Usage: bench.sh [nearby|import|opendata|trust|all] [options]    (bench.sh <command> --help: its options)
+          nearby     the nearby and clusters endpoints over 1,000,000 facilities, against the same SQL straight to PostGIS
+          import     partner import: throughput, memory and conflation quality
+          opendata   exports and OGC API pages over 1,000,000 facilities
+          trust      the trust simulation: honest contributors against vandals and sock-puppet rings
+          all        every one of them, in that order (bench.sh runs each in its own process)
+        """;
+
+    // The subcommand is chosen before anything else runs: nearby sets a runtime switch that must precede the
+    // process's first socket.
+    public static async Task<int> Main(string[] args) => args switch
+    {
+        ["nearby", .. var rest] => await NearbyCommand.RunAsync(rest),
+        ["import", .. var rest] => await ImportBenchmark.RunAsync(rest),
+        ["opendata", .. var rest] => await OpenDataBenchmark.RunAsync(rest),
+        ["trust", .. var rest] => await TrustCommand.RunAsync(rest),
+        ["-h" or "--help"] => Help(Console.Out, 0),
+        _ => Help(Console.Error, 2),
+    };
+
+    private static int Help(TextWriter writer, int exitCode)
+    {
+        writer.Write(Usage);
+        return exitCode;
+    }
+}
