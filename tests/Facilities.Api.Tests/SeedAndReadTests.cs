@@ -134,3 +134,14 @@ public sealed class SeedAndReadTests(SeededFixture fixture) : IClassFixture<Seed
         Assert.Contains("lib/leaflet/dist/leaflet.js", html, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The map page says "demo data" from map-config's <c>demo_data</c>: true exactly when data-seed/ was loaded.</summary>
+public sealed class DemoDataTests(SeededFixture seeded, ApiFixture empty) : IClassFixture<SeededFixture>, IClassFixture<ApiFixture>
+{
+    [Fact]
+    public async Task Map_config_says_demo_data_only_for_a_database_the_synthetic_seed_was_loaded_into()
+    {
+        Assert.True((await seeded.Client.GetJsonAsync("/api/v1/map-config")).GetProperty("demo_data").GetBoolean());
+        Assert.False((await empty.Client.GetJsonAsync("/api/v1/map-config")).GetProperty("demo_data").GetBoolean());
+    }
+}

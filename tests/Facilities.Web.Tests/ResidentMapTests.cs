@@ -261,6 +261,47 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task Demo_data_says_it_is_invented_in_both_languages_until_the_resident_dismisses_it_for_the_visit()
+    {
+        // The fixture loads data-seed/, as ./run.sh does: the API says so, and the page must say it to the resident.
+        using var config = JsonDocument.Parse(await fixture.Api.GetStringAsync("/api/v1/map-config"));
+        Assert.True(config.RootElement.GetProperty("demo_data").GetBoolean());
+
+        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = (float)Home.Lat, Longitude = (float)Home.Lon });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        var note = page.Locator("#demo-note");
+        Assert.True(await note.IsVisibleAsync());
+        Assert.Equal("Demo data — invented facilities", (await note.InnerTextAsync()).Trim());
+        Assert.Equal("Dismiss the demo data note", await page.GetAttributeAsync("#demo-note-close", "aria-label"));
+        // It takes its own strip: the map's controls and notes stay uncovered.
+        var strip = await note.BoundingBoxAsync();
+        var map = await page.Locator("#map").BoundingBoxAsync();
+        Assert.True(strip!.Y + strip.Height <= map!.Y + 0.5, "the note sits above the map, not over it");
+        await phone.ScreenshotAsync("resident-demo-data-note");
+
+        await page.ClickAsync("#language");
+        Assert.Equal("演示数据——虚构的设施", (await note.InnerTextAsync()).Trim());
+        Assert.Equal("关闭演示数据提示", await page.GetAttributeAsync("#demo-note-close", "aria-label"));
+
+        await page.ClickAsync("#demo-note-close");
+        Assert.True(await note.IsHiddenAsync());
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("body[data-start]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        Assert.True(await note.IsHiddenAsync(), "dismissed for the rest of the visit");
+        await phone.CloseAsync();
+
+        var next = await fixture.NewPhonePageAsync("en-GB");
+        await next.Page.GotoAsync(fixture.BaseUrl + "/");
+        await next.Page.WaitForSelectorAsync("body[data-start='demo-city']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        Assert.True(await next.Page.Locator("#demo-note").IsVisibleAsync(), "a new visit is told again");
+        await next.CloseAsync();
+    }
+
+    [Fact]
     public async Task Facilities_too_close_to_split_at_the_deepest_zoom_are_listed_when_their_cluster_is_tapped()
     {
         // Demo facilities a few metres apart (London, Shanghai): at zoom 19 one of these pairs shares a grid cell.

@@ -622,6 +622,7 @@
     $('contribute').setAttribute('aria-label', t('contributeLabel'));
     $('detail-back').setAttribute('aria-label', t('back'));
     $('detail-back').title = t('back');
+    $('demo-note-close').setAttribute('aria-label', t('dismissDemoData'));
     el.sheetToggle.setAttribute('aria-label', t(el.sheet.classList.contains('expanded') ? 'collapseList' : 'expandList'));
     el.map.setAttribute('aria-label', t('map'));
     var reason = el.reportReason.value;
@@ -737,6 +738,21 @@
     });
   }
 
+  // Invented facilities must not send anyone walking: the note stays until dismissed, for this tab's visit.
+  function showDemoNote() {
+    var note = $('demo-note');
+    try { if (sessionStorage.getItem('facilities.demoNote') === 'dismissed') { return; } } catch (e) { /* storage disabled */ }
+    note.hidden = false;
+    document.body.classList.add('demo-data');
+    resized();
+    $('demo-note-close').addEventListener('click', function () {
+      note.hidden = true;
+      document.body.classList.remove('demo-data');
+      resized();
+      try { sessionStorage.setItem('facilities.demoNote', 'dismissed'); } catch (e) { /* storage disabled */ }
+    });
+  }
+
   function demoCentre() { return L.latLng(state.config.demo_city.lat, state.config.demo_city.lon); }
 
   function addBaseMap() {
@@ -779,6 +795,7 @@
 
   Promise.all([configured, located, linkedFacility]).then(function (results) {
     var at = results[1], facility = results[2];
+    if (state.config.demo_data) { showDemoNote(); }
     addBaseMap();
     if (linked && linked.at) {
       map.setView(linked.at, linked.zoom);

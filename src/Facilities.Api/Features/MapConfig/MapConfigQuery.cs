@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Numerics;
 using Facilities.Api.Features.Nearby;
 using Mediator;
+using Npgsql;
 
 namespace Facilities.Api.Features.MapConfig;
 
 /// <summary>
 /// GET /api/v1/map-config: what the map page needs before it can draw — the base-map tiles (a deployment chooses its
-/// tile server and must credit it) and the demo city shown when the resident's location is unknown.
+/// tile server and must credit it), the demo city shown when the resident's location is unknown, and whether the
+/// database holds the synthetic demo data, which the page then says is invented.
 /// Configuration: <c>Facilities:Map:TileUrl</c>, <c>TileAttribution</c>, <c>TileMaxZoom</c>,
 /// <c>DemoCity:Labels:en</c>, <c>DemoCity:Labels:zh-Hans</c>, <c>DemoCity:Lat</c>, <c>DemoCity:Lon</c>, <c>DemoCity:Zoom</c>.
 /// </summary>
@@ -18,12 +20,14 @@ public sealed record MapConfigQuery : IRequest<MapConfigResponse>;
 /// <param name="TileMaxZoom">The deepest zoom the tile server has; closer in, the page enlarges those tiles.</param>
 /// <param name="DemoCity">Where the map opens without the resident's location.</param>
 /// <param name="NearbyMaxRadiusM">The widest radius_m nearby takes: how far out the page searches when nothing near matches.</param>
-public sealed record MapConfigResponse(string TileUrl, string TileAttribution, int TileMaxZoom, DemoCity DemoCity, double NearbyMaxRadiusM);
+/// <param name="DemoData">True once data-seed/ (invented facilities) was loaded into this database.</param>
+public sealed record MapConfigResponse(string TileUrl, string TileAttribution, int TileMaxZoom, DemoCity DemoCity, double NearbyMaxRadiusM,
+    bool DemoData);
 
 /// <summary>Where the map opens when the resident's location is refused or unavailable; lat/lon in WGS 84 degrees.</summary>
 public sealed record DemoCity(IReadOnlyDictionary<string, string> Labels, double Lat, double Lon, int Zoom);
 
-public sealed class MapConfigHandler(IConfiguration configuration) : IRequestHandler<MapConfigQuery, MapConfigResponse>
+public sealed class MapConfigHandler(IConfiguration configuration, NpgsqlDataSource dataSource) : IRequestHandler<MapConfigQuery, MapConfigResponse>
 {
     public const string DefaultTileUrl = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
@@ -33,11 +37,15 @@ public sealed class MapConfigHandler(IConfiguration configuration) : IRequestHan
     /// <summary>Nanjing's centre (Xinjiekou): the demo data is densest there.</summary>
     public static readonly DemoCity DefaultDemoCity = new(new Dictionary<string, string> { ["en"] = "Nanjing", ["zh-Hans"] = "南京" }, 32.0603, 118.7969, 14);
 
-    public ValueTask<MapConfigResponse> Handle(MapConfigQuery request, CancellationToken cancellationToken)
+    public async ValueTask<MapConfigResponse> Handle(MapConfigQuery request, CancellationToken cancellationToken)
     {
         var map = configuration.GetSection("Facilities:Map");
         var city = map.GetSection("DemoCity");
-        return ValueTask.FromResult(new MapConfigResponse(
+        // The seed loader marks its one load in seed_loads; the demo facilities stay whatever is imported later, so
+        // the mark, not the configuration of this start, says whether invented facilities are on the map.
+        await using var seeded = dataSource.CreateCommand("select exists (select 1 from seed_loads)");
+        var demoData = (bool)(await seeded.ExecuteScalarAsync(cancellationToken))!;
+        return new MapConfigResponse(
             NonEmpty(map["TileUrl"]) ?? DefaultTileUrl,
             NonEmpty(map["TileAttribution"]) ?? DefaultTileAttribution,
             Number(map["TileMaxZoom"], 19, 0, 22),
@@ -46,7 +54,8 @@ public sealed class MapConfigHandler(IConfiguration configuration) : IRequestHan
                 Number(city["Lat"], DefaultDemoCity.Lat, -85, 85),
                 Number(city["Lon"], DefaultDemoCity.Lon, -180, 180),
                 Number(city["Zoom"], DefaultDemoCity.Zoom, 0, 22)),
-            NearbyQuery.MaxRadiusM));
+            NearbyQuery.MaxRadiusM,
+            demoData);
     }
 
     private static Dictionary<string, string>? Labels(IConfigurationSection section)
@@ -81,13 +90,14 @@ public static class MapConfigEndpoint
     {
         app.MapGet("/api/v1/map-config", async (IMediator mediator, HttpContext http, CancellationToken ct) =>
             {
-                // Configuration changes only with a restart; a short cache spares the page a round trip on reloads.
+                // Configuration changes only with a restart, the demo data only on a first start; a short cache spares
+                // the page a round trip on reloads.
                 http.Response.Headers.CacheControl = "public, max-age=300";
                 return TypedResults.Ok(await mediator.Send(new MapConfigQuery(), ct));
             })
             .WithName("MapConfig")
             .WithTags("Residents")
-            .WithSummary("Base-map tile URL and attribution, and the demo city the map page opens on without a location.");
+            .WithSummary("Base-map tile URL and attribution, the demo city the map page opens on without a location, and whether the demo data is loaded.");
         return app;
     }
 }
