@@ -124,7 +124,7 @@ public static class ImportBenchmark
                     await SyntheticFacilities.EnsureLoadedAsync(server, Console.Error.WriteLine, CancellationToken.None);
                     var csv = Path.Combine(Path.GetTempPath(), $"bench-import-{rows}.csv");
                     // Half the rows sit 0–20 m from an existing toilet (they merge), half 300 m+ away from a city centre's
-                    // toilets in open space (they create).
+                    // toilets in open space (they create), east of it across the antimeridian if need be.
                     Console.Error.WriteLine($"writing {rows:N0} rows to {csv}...");
                     var anchors = new List<(double Lon, double Lat)>();
                     await using (var dataSource = new NpgsqlDataSourceBuilder(Db(LayerDb)).Build())
@@ -147,7 +147,7 @@ public static class ImportBenchmark
                             var near = i % 2 == 0;
                             var (lon, lat) = near
                                 ? (anchor.Lon + (random.NextDouble() - 0.5) * 0.0003, anchor.Lat + (random.NextDouble() - 0.5) * 0.0002)
-                                : (anchor.Lon + 0.5 + random.NextDouble() * 0.3, anchor.Lat + random.NextDouble() * 0.2);
+                                : (CityDistribution.WrapLon(anchor.Lon + 0.5 + random.NextDouble() * 0.3), anchor.Lat + random.NextDouble() * 0.2);
                             await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                                 $"b{i},{lon:F7},{lat:F7},Facility {i},{(i % 3 == 0 ? "yes" : "no")}"));
                         }
