@@ -274,7 +274,7 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await phone.SettledAsync();
         var note = page.Locator("#demo-note");
         Assert.True(await note.IsVisibleAsync());
-        Assert.Equal("Demo data — invented facilities", (await note.InnerTextAsync()).Trim());
+        Assert.Equal("Demo data — invented facilities", await page.InnerTextAsync("#demo-note-text"));
         Assert.Equal("Dismiss the demo data note", await page.GetAttributeAsync("#demo-note-close", "aria-label"));
         // It takes its own strip: the map's controls and notes stay uncovered.
         var strip = await note.BoundingBoxAsync();
@@ -283,7 +283,7 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         await phone.ScreenshotAsync("resident-demo-data-note");
 
         await page.ClickAsync("#language");
-        Assert.Equal("演示数据——虚构的设施", (await note.InnerTextAsync()).Trim());
+        Assert.Equal("演示数据——虚构的设施", await page.InnerTextAsync("#demo-note-text"));
         Assert.Equal("关闭演示数据提示", await page.GetAttributeAsync("#demo-note-close", "aria-label"));
 
         await page.ClickAsync("#demo-note-close");

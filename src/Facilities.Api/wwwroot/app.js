@@ -742,9 +742,9 @@
   function showDemoNote() {
     var note = $('demo-note');
     try { if (sessionStorage.getItem('facilities.demoNote') === 'dismissed') { return; } } catch (e) { /* storage disabled */ }
+    // Shown before the first setView, so Leaflet's first measure of the map already leaves the strip out.
     note.hidden = false;
     document.body.classList.add('demo-data');
-    resized();
     $('demo-note-close').addEventListener('click', function () {
       note.hidden = true;
       document.body.classList.remove('demo-data');
