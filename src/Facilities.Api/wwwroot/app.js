@@ -622,7 +622,6 @@
     $('contribute').setAttribute('aria-label', t('contributeLabel'));
     $('detail-back').setAttribute('aria-label', t('back'));
     $('detail-back').title = t('back');
-    $('demo-note-close').setAttribute('aria-label', t('dismissDemoData'));
     el.sheetToggle.setAttribute('aria-label', t(el.sheet.classList.contains('expanded') ? 'collapseList' : 'expandList'));
     el.map.setAttribute('aria-label', t('map'));
     var reason = el.reportReason.value;
@@ -738,21 +737,6 @@
     });
   }
 
-  // Invented facilities must not send anyone walking: the note stays until dismissed, for this tab's visit.
-  function showDemoNote() {
-    var note = $('demo-note');
-    try { if (sessionStorage.getItem('facilities.demoNote') === 'dismissed') { return; } } catch (e) { /* storage disabled */ }
-    // Shown before the first setView, so Leaflet's first measure of the map already leaves the strip out.
-    note.hidden = false;
-    document.body.classList.add('demo-data');
-    $('demo-note-close').addEventListener('click', function () {
-      note.hidden = true;
-      document.body.classList.remove('demo-data');
-      resized();
-      try { sessionStorage.setItem('facilities.demoNote', 'dismissed'); } catch (e) { /* storage disabled */ }
-    });
-  }
-
   function demoCentre() { return L.latLng(state.config.demo_city.lat, state.config.demo_city.lon); }
 
   function addBaseMap() {
@@ -795,7 +779,11 @@
 
   Promise.all([configured, located, linkedFacility]).then(function (results) {
     var at = results[1], facility = results[2];
-    if (state.config.demo_data) { showDemoNote(); }
+    // Set before the first setView, which measures the map.
+    var demo = $('demo-note'), tab = {};
+    try { tab = sessionStorage; } catch (e) { /* storage disabled */ }
+    demo.hidden = !state.config.demo_data || tab.demoNote;
+    $('demo-note-close').onclick = function () { demo.hidden = true; resized(); tab.demoNote = 1; };
     addBaseMap();
     if (linked && linked.at) {
       map.setView(linked.at, linked.zoom);
