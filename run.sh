@@ -7,6 +7,9 @@
 #   FACILITIES_URLS=http://0.0.0.0:8080 ./run.sh          # where to serve (an ASP.NET Core URL list)
 #   FACILITIES_PG_PORT=55500 ./run.sh                      # port of the private cluster
 #   ConnectionStrings__Facilities='Host=...' ./run.sh      # another database; no cluster is started
+#   ./run.sh --demo london     # real data instead of the invented: London's council files and OpenStreetMap's toilets
+#                              # (tests/data/london-toilets) imported through the partner API into their own database,
+#                              # facilities_london, the first time; the private cluster only
 set -euo pipefail
 REPO="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 cd "$REPO"
@@ -39,8 +42,39 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+demo=""
+case "$*" in
+  "") ;;
+  "--demo london") demo=london ;;
+  *) echo "usage: ./run.sh [--demo london]" >&2; exit 2 ;;
+esac
+if [[ -n "$demo" && -n "${ConnectionStrings__Facilities:-}" ]]; then
+  echo "run.sh: --demo london makes its own database in the private cluster; unset ConnectionStrings__Facilities" >&2
+  exit 2
+fi
+
 require_dotnet_sdk
 pg_cluster_start
+
+seed="$REPO/data-seed"
+settings=()
+if [[ "$demo" == london ]]; then
+  if [[ -z "$(pg_cluster_psql -d postgres -tAc "select 1 from pg_database where datname = 'facilities_london'")" ]]; then
+    pg_cluster_psql -d postgres -qc "create database facilities_london"
+  fi
+  export ConnectionStrings__Facilities="${ConnectionStrings__Facilities/Database=facilities/Database=facilities_london}"
+  seed=""
+  # The admin who makes the partners; kept beside the cluster, since the first start fixes the account's password.
+  if [[ ! -s .data/london-admin-password ]]; then
+    (umask 077 && head -c 18 /dev/urandom | base64 >.data/london-admin-password)
+  fi
+  export FACILITIES_ADMIN_EMAIL=london-demo-admin@localhost
+  FACILITIES_ADMIN_PASSWORD="$(cat .data/london-admin-password)"
+  export FACILITIES_ADMIN_PASSWORD
+  # Without the resident's location the map opens where the data is (env: a key with a hyphen is no shell variable).
+  settings=(Facilities__Map__DemoCity__Lat=51.5154 Facilities__Map__DemoCity__Lon=-0.1410 Facilities__Map__DemoCity__Zoom=13
+    Facilities__Map__DemoCity__Labels__en=London Facilities__Map__DemoCity__Labels__zh-Hans=伦敦)
+fi
 
 urls="${FACILITIES_URLS:-http://localhost:5080}"
 base="${urls%%;*}"
@@ -55,7 +89,16 @@ echo "Ctrl-C stops it."
 
 # In the background with `wait`, so that this shell handles Ctrl-C itself. A script's background command ignores
 # SIGINT, so the API does not see the Ctrl-C; stop_everything sends dotnet run SIGTERM instead.
-ASPNETCORE_URLS="$urls" Facilities__SeedDirectory="$REPO/data-seed" \
+env "${settings[@]}" ASPNETCORE_URLS="$urls" Facilities__SeedDirectory="$seed" \
   dotnet run --project src/Facilities.Api -c Release --no-launch-profile &
 api_pid=$!
+
+if [[ "$demo" == london && -z "$(pg_cluster_psql -d facilities_london -tAc "select 1 from datasets limit 1" 2>/dev/null)" ]]; then
+  until curl -sf "$base/healthz" >/dev/null 2>&1; do
+    kill -0 "$api_pid" 2>/dev/null || { wait "$api_pid"; exit 1; }
+    sleep 1
+  done
+  echo "Importing the London files through the partner API (once):"
+  dotnet run tools/partner-import.cs -- "$base" data-seed/london/datasets.json || echo "run.sh: the London import did not finish; see above" >&2
+fi
 wait "$api_pid"
