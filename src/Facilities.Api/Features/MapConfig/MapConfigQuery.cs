@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using Facilities.Api.Data;
 using Facilities.Api.Features.Nearby;
 using Mediator;
 using Npgsql;
@@ -27,7 +28,7 @@ public sealed record MapConfigResponse(string TileUrl, string TileAttribution, i
 /// <summary>Where the map opens when the resident's location is refused or unavailable; lat/lon in WGS 84 degrees.</summary>
 public sealed record DemoCity(IReadOnlyDictionary<string, string> Labels, double Lat, double Lon, int Zoom);
 
-public sealed class MapConfigHandler(IConfiguration configuration, NpgsqlDataSource dataSource) : IRequestHandler<MapConfigQuery, MapConfigResponse>
+public sealed class MapConfigHandler(IConfiguration configuration, [FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource) : IRequestHandler<MapConfigQuery, MapConfigResponse>
 {
     public const string DefaultTileUrl = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 
