@@ -88,6 +88,12 @@ public static partial class QueryParameters
             @"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"),
         [(OgcItems, "datetime")] = QueryParameter.Text(
             "On updated_at: an RFC 3339 instant or date, or an interval start/end with '..' (or nothing) for an open end. Bounds are inclusive."),
+        [(OgcItems, "crs")] = QueryParameter.OneOf("The CRS of the coordinates in the answer (Part 2), in its axis order; CRS84 by default.",
+            OgcCrs.Uris, Ogc.Crs84),
+        [(OgcItem, "crs")] = QueryParameter.OneOf("The CRS of the coordinates in the answer (Part 2), in its axis order; CRS84 by default.",
+            OgcCrs.Uris, Ogc.Crs84),
+        [(OgcItems, "bbox-crs")] = QueryParameter.OneOf("The CRS of bbox, whose numbers then follow its axis order; CRS84 by default.",
+            OgcCrs.Uris, Ogc.Crs84),
         [(OgcItems, "limit")] = QueryParameter.Count("Features per page; follow the next link for the rest.", OgcItemsQuery.MaxLimit, OgcItemsQuery.DefaultLimit),
         [(OgcItems, "offset")] = QueryParameter.WholeNumber("Features to skip in id order; next links are faster at depth.", 0, OgcItemsQuery.MaxOffset, 0),
     };

@@ -1,6 +1,7 @@
 using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Web;
+using FluentValidation;
 using Mediator;
 using Npgsql;
 
@@ -10,15 +11,22 @@ namespace Facilities.Api.Features.OpenData;
 /// GET /ogc/collections/{collectionId}/items/{featureId}: one facility of the collection. A removed facility is not
 /// in any collection (items never lists it), so it is a 404 here, as is a facility of another category.
 /// </summary>
-public sealed record OgcItemQuery(string BaseUrl, string CollectionId, string FeatureId, string? F, string? Accept, IReadOnlyCollection<string> Parameters)
-    : IRequest<OgcItem>, IOgcRequest;
+public sealed record OgcItemQuery(string BaseUrl, string CollectionId, string FeatureId, string? Crs, string? F, string? Accept,
+    IReadOnlyCollection<string> Parameters) : IRequest<OgcItem>, IOgcRequest;
 
-public sealed record OgcItem(OgcCollectionInfo Collection, FacilityRow Row, IReadOnlyList<OgcLink> Links, OgcFormat Format);
+public sealed record OgcItem(OgcCollectionInfo Collection, FacilityRow Row, IReadOnlyList<OgcLink> Links, OgcFormat Format, OgcCrs Crs);
 
 public sealed class OgcItemQueryValidator : OgcRequestValidator<OgcItemQuery>
 {
-    public OgcItemQueryValidator() : base(Ogc.CommonParameters, ["json", "geojson", "html"])
+    public OgcItemQueryValidator() : base(Ogc.ItemParameters, ["json", "geojson", "html"])
     {
+        RuleFor(x => x.Crs).Custom((value, context) =>
+        {
+            if (value is not null && OgcCrs.Parse(value) is null)
+            {
+                context.AddFailure("crs", OgcCrsMessages.Unknown(value));
+            }
+        });
     }
 }
 
@@ -46,13 +54,14 @@ public sealed class OgcItemHandler([FromKeyedServices(DatabaseRegistration.Reade
         }
 
         var format = request.Format();
-        var url = Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}/items/{row.Id}");
+        var url = Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}/items/{row.Id}")
+                  + (request.Crs is null ? "" : QueryString.Create("crs", request.Crs).ToString());
         var links = new List<OgcLink>(OgcLinks.SelfAndAlternate(url, format, row.Name ?? "This facility", Ogc.GeoJsonType))
         {
             new(Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}"), "collection", Ogc.JsonType, collection.Title),
             new(Ogc.Url(request.BaseUrl, $"/api/v1/facilities/{row.Id}"), "describedby", Ogc.GeoJsonType,
                 "The facility with its sources and the provenance of each attribute"),
         };
-        return new OgcItem(collection, row, links, format);
+        return new OgcItem(collection, row, links, format, OgcCrs.Parse(request.Crs) ?? OgcCrs.Crs84);
     }
 }

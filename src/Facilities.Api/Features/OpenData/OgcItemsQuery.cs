@@ -19,6 +19,8 @@ public sealed record OgcItemsQuery(
     string BaseUrl,
     string CollectionId,
     string? Bbox,
+    string? BboxCrs,
+    string? Crs,
     string? Datetime,
     string? Limit,
     string? Offset,
@@ -37,13 +39,14 @@ public sealed record OgcItemsQuery(
     public const int MaxOffset = 1_000_000;
 }
 
-/// <summary>One page: the rows, how many match in all, and the links (self, alternate, next, collection).</summary>
+/// <summary>One page: the rows, how many match in all, the links (self, alternate, next, collection), the output CRS.</summary>
 public sealed record OgcItemsPage(
     OgcCollectionInfo Collection,
     IReadOnlyList<FacilityRow> Rows,
     long NumberMatched,
     IReadOnlyList<OgcLink> Links,
-    OgcFormat Format);
+    OgcFormat Format,
+    OgcCrs Crs);
 
 /// <summary>A box in CRS84; one that crosses the antimeridian (west &gt; east, as OGC API allows) is two boxes.</summary>
 public static class OgcBbox
@@ -90,6 +93,58 @@ public static class OgcBbox
         return v[0] <= v[2]
             ? [new Bbox(v[0], v[1], v[2], v[3])]
             : [new Bbox(v[0], v[1], 180, v[3]), new Bbox(-180, v[1], v[2], v[3])];
+    }
+}
+
+/// <summary>
+/// A bbox in another CRS (<c>bbox-crs</c>, Part 2), in that CRS's axis order, as a WGS 84 polygon: a box on a grid
+/// is not a box in degrees, so its edges are followed point by point (a metre off at most over a city).
+/// </summary>
+public static class OgcCrsBbox
+{
+    private const int PointsPerEdge = 16;
+
+    public static string? TryParse(string text, OgcCrs crs, out string? error)
+    {
+        error = null;
+        var parts = text.Split(',');
+        if (parts.Length != 4)
+        {
+            error = $"Must be four numbers in the axis order of {crs.Uri}: the lower corner, then the upper one.";
+            return null;
+        }
+        var v = new double[4];
+        for (var i = 0; i < 4; i++)
+        {
+            if (!QueryValues.TryParseDouble(parts[i].Trim(), out v[i]))
+            {
+                error = $"'{parts[i]}' is not a number.";
+                return null;
+            }
+        }
+        if (v[0] > v[2] || v[1] > v[3])
+        {
+            error = "The lower corner must come first: each of its numbers at most the upper corner's.";
+            return null;
+        }
+        var ring = new List<(double Lon, double Lat)>(4 * PointsPerEdge + 1);
+        (double, double)[] corners = [(v[0], v[1]), (v[2], v[1]), (v[2], v[3]), (v[0], v[3])];
+        for (var edge = 0; edge < 4; edge++)
+        {
+            var (a, b) = (corners[edge], corners[(edge + 1) % 4]);
+            for (var k = 0; k < PointsPerEdge; k++)
+            {
+                var t = (double)k / PointsPerEdge;
+                if (crs.ToWgs84(a.Item1 + (t * (b.Item1 - a.Item1)), a.Item2 + (t * (b.Item2 - a.Item2))) is not { } p)
+                {
+                    error = $"Is outside the area where {crs.Uri} is used: check the numbers and their axis order.";
+                    return null;
+                }
+                ring.Add(p);
+            }
+        }
+        ring.Add(ring[0]);
+        return "POLYGON((" + string.Join(",", ring.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Lon:R} {p.Lat:R}"))) + "))";
     }
 }
 
@@ -198,9 +253,32 @@ public sealed class OgcItemsQueryValidator : OgcRequestValidator<OgcItemsQuery>
 {
     public OgcItemsQueryValidator() : base(Ogc.ItemsParameters, ["json", "geojson", "html"])
     {
-        RuleFor(x => x.Bbox).Custom((value, context) =>
+        RuleFor(x => x.Crs).Custom((value, context) =>
         {
-            if (value is not null && OgcBbox.TryParse(value, out var error) is null)
+            if (value is not null && OgcCrs.Parse(value) is null)
+            {
+                context.AddFailure("crs", OgcCrsMessages.Unknown(value));
+            }
+        });
+        RuleFor(x => x).Custom((request, context) =>
+        {
+            if (request.BboxCrs is null)
+            {
+                if (request.Bbox is not null && OgcBbox.TryParse(request.Bbox, out var error) is null)
+                {
+                    context.AddFailure("bbox", error!);
+                }
+                return;
+            }
+            if (OgcCrs.Parse(request.BboxCrs) is not { } crs)
+            {
+                context.AddFailure("bbox-crs", OgcCrsMessages.Unknown(request.BboxCrs));
+            }
+            else if (request.Bbox is null)
+            {
+                context.AddFailure("bbox-crs", "Names the CRS of bbox, and there is no bbox.");
+            }
+            else if ((crs.IsCrs84 ? OgcBbox.TryParse(request.Bbox, out var error) is null : OgcCrsBbox.TryParse(request.Bbox, crs, out error) is null))
             {
                 context.AddFailure("bbox", error!);
             }
@@ -239,7 +317,10 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
             ?? throw new NotFoundException("collection", request.CollectionId);
         var limit = request.Limit is null ? OgcItemsQuery.DefaultLimit : int.Parse(request.Limit, CultureInfo.InvariantCulture);
         var offset = request.Offset is null ? 0 : int.Parse(request.Offset, CultureInfo.InvariantCulture);
-        var boxes = request.Bbox is null ? null : OgcBbox.TryParse(request.Bbox, out _);
+        var bboxCrs = OgcCrs.Parse(request.BboxCrs) ?? OgcCrs.Crs84;
+        var boxes = request.Bbox is null || !bboxCrs.IsCrs84 ? null : OgcBbox.TryParse(request.Bbox, out _);
+        var polygon = request.Bbox is null || bboxCrs.IsCrs84 ? null : OgcCrsBbox.TryParse(request.Bbox, bboxCrs, out _);
+        var crs = OgcCrs.Parse(request.Crs) ?? OgcCrs.Crs84;
         DateTime? from = null, to = null;
         if (request.Datetime is not null)
         {
@@ -261,6 +342,10 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
                 $"f.geom && ST_MakeEnvelope({where.Parameter(b.MinLon)}, {where.Parameter(b.MinLat)}, " +
                 $"{where.Parameter(b.MaxLon)}, {where.Parameter(b.MaxLat)}, 4326)")) + ")");
         }
+        if (polygon is not null)
+        {
+            where.Add($"ST_Intersects(f.geom, ST_GeomFromText({where.Parameter(polygon)}, 4326))");
+        }
         if (from is { } f)
         {
             where.Add($"f.updated_at >= {where.Parameter(f)}");
@@ -276,7 +361,7 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
         {
             numberMatched = c.NumberMatched;
         }
-        else if (boxes is null && from is null && to is null)
+        else if (boxes is null && polygon is null && from is null && to is null)
         {
             await using var count = new NpgsqlCommand(
                 GridCountSql + (request.CollectionId == Ogc.AllFacilities ? "" : " and category = $1"), connection);
@@ -318,8 +403,8 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
         var itemsUrl = Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}/items");
         var query = new QueryBuilder();
         foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[
-                     ("bbox", request.Bbox), ("datetime", request.Datetime), ("limit", request.Limit), ("offset", request.Offset),
-                     ("cursor", request.Cursor)])
+                     ("bbox", request.Bbox), ("bbox-crs", request.BboxCrs), ("crs", request.Crs), ("datetime", request.Datetime),
+                     ("limit", request.Limit), ("offset", request.Offset), ("cursor", request.Cursor)])
         {
             if (value is not null)
             {
@@ -330,7 +415,8 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
         if (hasNext)
         {
             var next = new QueryBuilder();
-            foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("bbox", request.Bbox), ("datetime", request.Datetime)])
+            foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[
+                         ("bbox", request.Bbox), ("bbox-crs", request.BboxCrs), ("crs", request.Crs), ("datetime", request.Datetime)])
             {
                 if (value is not null)
                 {
@@ -344,7 +430,7 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
                 format == OgcFormat.Html ? Ogc.HtmlType : Ogc.GeoJsonType, "The next page"));
         }
         links.Add(new OgcLink(Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}"), "collection", Ogc.JsonType, collection.Title));
-        return new OgcItemsPage(collection, rows, numberMatched, links, format);
+        return new OgcItemsPage(collection, rows, numberMatched, links, format, crs);
     }
 
     /// <summary>A where clause and its positional parameters, built together so the numbers cannot drift apart.</summary>

@@ -23,8 +23,8 @@ public static class Ogc
     public const string ApiDefinitionType = "application/vnd.oai.openapi+json;version=3.0";
 
     /// <summary>
-    /// What /ogc/conformance declares: Core, GeoJSON, HTML (every /ogc resource has an HTML form) and OpenAPI 3.0
-    /// (the landing page's service-desc, /openapi/ogc.json).
+    /// What /ogc/conformance declares: Core, GeoJSON, HTML (every /ogc resource has an HTML form), OpenAPI 3.0
+    /// (the landing page's service-desc, /openapi/ogc.json) and Part 2's CRS by reference (crs, bbox-crs).
     /// </summary>
     public static readonly string[] ConformsTo =
     [
@@ -32,9 +32,10 @@ public static class Ogc
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     ];
 
-    /// <summary>WGS 84 longitude, latitude: the only CRS served (Part 1 without Part 2).</summary>
+    /// <summary>WGS 84 longitude, latitude: the CRS facilities are stored in, and served in unless crs asks otherwise.</summary>
     public const string Crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
     public const string Gregorian = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian";
@@ -45,7 +46,10 @@ public static class Ogc
     /// <summary>The parameters every /ogc resource accepts; items add bbox, datetime, limit, offset, cursor.</summary>
     public static readonly string[] CommonParameters = ["f"];
 
-    public static readonly string[] ItemsParameters = ["f", "bbox", "datetime", "limit", "offset", "cursor"];
+    public static readonly string[] ItemsParameters = ["f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "cursor"];
+
+    /// <summary>One item: the format and the CRS of its geometry.</summary>
+    public static readonly string[] ItemParameters = ["f", "crs"];
 
     public static string Url(string baseUrl, string path, string? query = null) => baseUrl + path + (query ?? "");
 }
@@ -154,6 +158,7 @@ public sealed record OgcCollection(
     string Description,
     [property: JsonPropertyName("itemType")] string ItemType,
     IReadOnlyList<string> Crs,
+    [property: JsonPropertyName("storageCrs")] string StorageCrs,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] OgcExtent? Extent,
     IReadOnlyList<OgcLink> Links);
 
@@ -162,6 +167,10 @@ public sealed record OgcCollections(IReadOnlyList<OgcLink> Links, IReadOnlyList<
 /// <summary>The data behind a collection: its id, titles and the extent computed from the facilities in it.</summary>
 public sealed record OgcCollectionInfo(string Id, string Title, string Description, Bbox? Bbox, DateTime? First, DateTime? Last)
 {
+    /// <summary>
+    /// The collection's metadata. Each lists every CRS in full rather than Part 2's "#/crs" reference to a shared
+    /// list, which clients that predate Part 2 would not resolve.
+    /// </summary>
     public OgcCollection ToCollection(string baseUrl, IReadOnlyList<OgcLink> ownLinks)
     {
         var items = Ogc.Url(baseUrl, $"/ogc/collections/{Id}/items");
@@ -176,6 +185,6 @@ public sealed record OgcCollectionInfo(string Id, string Title, string Descripti
                 new OgcSpatialExtent([[b.MinLon, b.MinLat, b.MaxLon, b.MaxLat]], Ogc.Crs84),
                 new OgcTemporalExtent([[First, Last]], Ogc.Gregorian))
             : null;
-        return new OgcCollection(Id, Title, Description, "feature", [Ogc.Crs84], extent, links);
+        return new OgcCollection(Id, Title, Description, "feature", OgcCrs.Uris, Ogc.Crs84, extent, links);
     }
 }

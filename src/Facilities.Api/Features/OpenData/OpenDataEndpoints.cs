@@ -27,6 +27,9 @@ public static class OpenDataEndpoints
     /// <summary>Exports are large and read rarely: a shared cache may answer a burst of downloads.</summary>
     private const string ExportCache = "public, max-age=300";
 
+    /// <summary>Part 2's header naming the CRS of the coordinates in the body.</summary>
+    private const string ContentCrs = "Content-Crs";
+
     public static IEndpointRouteBuilder MapOpenData(this IEndpointRouteBuilder app)
     {
         var ogc = app.MapGroup("/ogc").WithTags("Open data: OGC API – Features");
@@ -80,6 +83,8 @@ public static class OpenDataEndpoints
         ogc.MapGet("/collections/{collectionId}/items", async (
                 IMediator mediator, HttpContext http, string collectionId,
                 [FromQuery(Name = "bbox")] string? bbox,
+                [FromQuery(Name = "bbox-crs")] string? bboxCrs,
+                [FromQuery(Name = "crs")] string? crs,
                 [FromQuery(Name = "datetime")] string? datetime,
                 [FromQuery(Name = "limit")] string? limit,
                 [FromQuery(Name = "offset")] string? offset,
@@ -88,8 +93,10 @@ public static class OpenDataEndpoints
                 TimeProvider clock,
                 CancellationToken ct) =>
             {
-                var page = await mediator.Send(new OgcItemsQuery(OgcRequests.BaseUrl(http.Request), collectionId, bbox, datetime, limit, offset,
-                    cursor, f, Accept(http), Parameters(http)), ct);
+                var page = await mediator.Send(new OgcItemsQuery(OgcRequests.BaseUrl(http.Request), collectionId, bbox, bboxCrs, crs, datetime,
+                    limit, offset, cursor, f, Accept(http), Parameters(http)), ct);
+                // HTML tables show CRS84 longitude and latitude whatever crs asked for.
+                http.Response.Headers[ContentCrs] = (page.Format == OgcFormat.Html ? OgcCrs.Crs84 : page.Crs).ContentCrsHeader;
                 return page.Format == OgcFormat.Html ? Html(http, OgcHtml.Items(page), DataCache) : ItemsJson(http, page, clock.GetUtcNow());
             })
             .WithName("OgcItems")
@@ -103,11 +110,12 @@ public static class OpenDataEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         ogc.MapGet("/collections/{collectionId}/items/{featureId}", async (
-                IMediator mediator, HttpContext http, string collectionId, string featureId, [FromQuery(Name = "f")] string? f,
-                CancellationToken ct) =>
+                IMediator mediator, HttpContext http, string collectionId, string featureId, [FromQuery(Name = "crs")] string? crs,
+                [FromQuery(Name = "f")] string? f, CancellationToken ct) =>
             {
-                var item = await mediator.Send(new OgcItemQuery(OgcRequests.BaseUrl(http.Request), collectionId, featureId, f, Accept(http),
+                var item = await mediator.Send(new OgcItemQuery(OgcRequests.BaseUrl(http.Request), collectionId, featureId, crs, f, Accept(http),
                     Parameters(http)), ct);
+                http.Response.Headers[ContentCrs] = (item.Format == OgcFormat.Html ? OgcCrs.Crs84 : item.Crs).ContentCrsHeader;
                 if (item.Format == OgcFormat.Html)
                 {
                     return Html(http, OgcHtml.Item(item), DataCache);
@@ -115,7 +123,7 @@ public static class OpenDataEndpoints
                 var buffer = new ArrayBufferWriter<byte>(2048);
                 using (var w = new Utf8JsonWriter(buffer, OpenDataFeatureJson.WriterOptions))
                 {
-                    OpenDataFeatureJson.Write(w, item.Row, item.Links);
+                    OpenDataFeatureJson.Write(w, item.Row, item.Links, item.Crs);
                 }
                 return Conditional(http, buffer.WrittenMemory, Ogc.GeoJsonType, DataCache, ConditionalGet.HashTag(buffer.WrittenSpan));
             })
@@ -227,7 +235,7 @@ public static class OpenDataEndpoints
             w.WriteStartArray("features");
             foreach (var row in page.Rows)
             {
-                OpenDataFeatureJson.Write(w, row);
+                OpenDataFeatureJson.Write(w, row, crs: page.Crs);
             }
             w.WriteEndArray();
             w.Flush();

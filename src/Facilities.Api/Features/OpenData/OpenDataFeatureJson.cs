@@ -41,19 +41,30 @@ public static class OpenDataFeatureJson
     private static readonly JsonEncodedText Links = JsonEncodedText.Encode("links");
     private static readonly JsonEncodedText[] Names = [.. PropertyNames.Select(n => JsonEncodedText.Encode(n))];
 
-    public static void Write(Utf8JsonWriter w, FacilityRow row, IReadOnlyList<OgcLink>? links = null)
+    /// <summary>
+    /// One feature; its point in <paramref name="crs"/> (CRS84 by default). A facility outside the area where the
+    /// CRS is used has a null geometry: a projection far from its zone gives numbers, not a place.
+    /// </summary>
+    public static void Write(Utf8JsonWriter w, FacilityRow row, IReadOnlyList<OgcLink>? links = null, OgcCrs? crs = null)
     {
         var id = row.Id.ToString();
         w.WriteStartObject();
         w.WriteString(Type, Feature);
         w.WriteString(Id, id);
-        w.WriteStartObject(Geometry);
-        w.WriteString(Type, Point);
-        w.WriteStartArray(Coordinates);
-        w.WriteNumberValue(row.Lon);
-        w.WriteNumberValue(row.Lat);
-        w.WriteEndArray();
-        w.WriteEndObject();
+        if ((crs ?? OgcCrs.Crs84).FromWgs84(row.Lon, row.Lat) is { } point)
+        {
+            w.WriteStartObject(Geometry);
+            w.WriteString(Type, Point);
+            w.WriteStartArray(Coordinates);
+            w.WriteNumberValue(point.First);
+            w.WriteNumberValue(point.Second);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull(Geometry);
+        }
 
         w.WriteStartObject(Properties);
         var n = 0;

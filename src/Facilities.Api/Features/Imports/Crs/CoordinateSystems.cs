@@ -28,7 +28,26 @@ public abstract class SourceCrs(string code, Area area)
         return double.IsFinite(lon) && double.IsFinite(lat) && Area.ContainsWgs84(lon, lat) ? (lon, lat) : null;
     }
 
+    /// <summary>
+    /// (lon, lat) in WGS 84 → (x, y) in this system, for open data served in it; null outside the area. The inverse
+    /// of <see cref="ToWgs84"/> with the same datum shift, so a position read from a partner's grid goes out on it.
+    /// </summary>
+    public (double X, double Y)? FromWgs84(double lon, double lat)
+    {
+        if (!Area.ContainsWgs84(lon, lat))
+        {
+            return null;
+        }
+        var (x, y) = TransformFromWgs84(lon, lat);
+        return double.IsFinite(x) && double.IsFinite(y) ? (x, y) : null;
+    }
+
+    /// <summary>Whether x and y are degrees of longitude and latitude (EPSG orders these axes latitude first).</summary>
+    public virtual bool IsGeographic => false;
+
     protected abstract (double Lon, double Lat) Transform(double x, double y);
+
+    protected abstract (double X, double Y) TransformFromWgs84(double lon, double lat);
 }
 
 /// <summary>A box in WGS 84 degrees, and optionally the box of valid source coordinates (metres for grids).</summary>
@@ -59,6 +78,14 @@ public static class CoordinateSystems
         "EPSG:4326", "EPSG:3857", "EPSG:27700", "EPSG:4490", "EPSG:3826", "EPSG:4283", "EPSG:7844",
         "EPSG:28348..28358 (GDA94 / MGA zones 48-58)", "EPSG:7846..7859 (GDA2020 / MGA zones 46-59)",
         "EPSG:32601..32660, 32701..32760 (WGS 84 / UTM)", "GCJ-02", "BD-09",
+    ];
+
+    /// <summary>Every EPSG code <see cref="Find"/> knows, in the order of <see cref="Documented"/>.</summary>
+    public static readonly int[] EpsgCodes =
+    [
+        4326, 3857, 27700, 4490, 3826, 4283, 7844,
+        .. Enumerable.Range(28348, 11), .. Enumerable.Range(7846, 14),
+        .. Enumerable.Range(32601, 60), .. Enumerable.Range(32701, 60),
     ];
 
     public static SourceCrs? Find(string? code)
@@ -168,26 +195,36 @@ public static class CoordinateSystems
 
     private sealed class IdentityCrs(string code, Area area) : SourceCrs(code, area)
     {
+        public override bool IsGeographic => true;
+
         protected override (double Lon, double Lat) Transform(double x, double y) => (x, y);
+
+        protected override (double X, double Y) TransformFromWgs84(double lon, double lat) => (lon, lat);
     }
 
     private sealed class ProjectedCrs : SourceCrs
     {
         private readonly MathTransform _toWgs84;
+        private readonly MathTransform _fromWgs84;
 
         public ProjectedCrs(string code, CoordinateSystem system, Area area) : base(code, area)
         {
-            _toWgs84 = new CoordinateTransformationFactory()
-                .CreateFromCoordinateSystems(system, GeographicCoordinateSystem.WGS84).MathTransform;
+            var factory = new CoordinateTransformationFactory();
+            _toWgs84 = factory.CreateFromCoordinateSystems(system, GeographicCoordinateSystem.WGS84).MathTransform;
+            _fromWgs84 = factory.CreateFromCoordinateSystems(GeographicCoordinateSystem.WGS84, system).MathTransform;
         }
 
-        // ProjNet's transforms keep no per-call state, so one instance serves concurrent imports.
+        // ProjNet's transforms keep no per-call state, so one instance serves concurrent imports and requests.
         protected override (double Lon, double Lat) Transform(double x, double y) => _toWgs84.Transform(x, y);
+
+        protected override (double X, double Y) TransformFromWgs84(double lon, double lat) => _fromWgs84.Transform(lon, lat);
     }
 
     private sealed class ChinaOffsetCrs(string code, Area area, Func<(double Lon, double Lat), (double Lon, double Lat)> forward)
         : SourceCrs(code, area)
     {
         protected override (double Lon, double Lat) Transform(double x, double y) => ChinaOffsets.Invert(forward, (x, y));
+
+        protected override (double X, double Y) TransformFromWgs84(double lon, double lat) => forward((lon, lat));
     }
 }
