@@ -24,6 +24,10 @@ require_debian_package gdal-bin /usr/bin/ogrinfo "GDAL (ogrinfo, ogr2ogr) for th
 pg_cluster_start
 
 export FACILITIES_TEST_ARTIFACTS="$REPO/artifacts"
+# The PostgreSQL crash test kills and restarts a throwaway cluster of its own (never this one, which the other tests
+# share): it runs these binaries as this user (empty: the current one).
+export FACILITIES_TEST_PG_BIN="$PG_CLUSTER_BIN"
+export FACILITIES_TEST_PG_USER="${_pg_cluster_user:-}"
 mkdir -p -- "$FACILITIES_TEST_ARTIFACTS"
 
 status=0

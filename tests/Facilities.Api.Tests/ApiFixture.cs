@@ -11,11 +11,14 @@ public class ApiFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Database = await TestDatabase.CreateAsync();
+        Database = await CreateDatabaseAsync();
         await SeedAsync(Database);
         App = new FacilitiesApp(Database, SeedDirectory, Settings);
         Client = App.CreateClient();
     }
+
+    /// <summary>The class's database: a clone of the migrated template on the cluster ./test.sh started, unless overridden.</summary>
+    protected virtual Task<TestDatabase> CreateDatabaseAsync() => TestDatabase.CreateAsync();
 
     protected virtual string? SeedDirectory => null;
 
@@ -24,7 +27,7 @@ public class ApiFixture : IAsyncLifetime
 
     protected virtual Task SeedAsync(TestDatabase database) => Task.CompletedTask;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Client.Dispose();
         await App.DisposeAsync();

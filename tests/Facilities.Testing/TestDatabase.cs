@@ -15,10 +15,13 @@ public sealed class TestDatabase : IAsyncDisposable
     private static readonly SemaphoreSlim TemplateGate = new(1, 1);
     private static string? _template;
 
-    private TestDatabase(string name, string connectionString)
+    private readonly string? _server;
+
+    private TestDatabase(string name, string connectionString, string? server = null)
     {
         Name = name;
         ConnectionString = connectionString;
+        _server = server;
     }
 
     public string Name { get; }
@@ -42,6 +45,21 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(name, For(name).ConnectionString);
     }
 
+    /// <summary>
+    /// An empty database on another server (a test's own cluster), without the template: the API migrates it at
+    /// start, as it does a new deployment's.
+    /// </summary>
+    public static async Task<TestDatabase> CreateEmptyAsync(string serverConnectionString)
+    {
+        var name = $"facilities_test_{Guid.NewGuid():N}"[..40];
+        await using (var admin = await OpenAdminAsync(serverConnectionString))
+        {
+            await Execute(admin, $"create database {name}");
+        }
+        return new TestDatabase(name, new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString,
+            serverConnectionString);
+    }
+
     public NpgsqlDataSource CreateDataSource()
     {
         var builder = new NpgsqlDataSourceBuilder(ConnectionString);
@@ -52,7 +70,7 @@ public sealed class TestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await using var admin = await OpenAdminAsync();
+        await using var admin = await OpenAdminAsync(_server ?? ServerConnectionString);
         await Execute(admin, $"drop database if exists {Name} with (force)");
     }
 
@@ -101,9 +119,11 @@ public sealed class TestDatabase : IAsyncDisposable
     private static NpgsqlConnectionStringBuilder For(string database) =>
         new(ServerConnectionString) { Database = database };
 
-    private static async Task<NpgsqlConnection> OpenAdminAsync()
+    private static Task<NpgsqlConnection> OpenAdminAsync() => OpenAdminAsync(ServerConnectionString);
+
+    private static async Task<NpgsqlConnection> OpenAdminAsync(string server)
     {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString)
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server)
         {
             Database = "postgres",
             Pooling = false,
