@@ -182,7 +182,7 @@
     return getJson(url, signal).then(function (body) {
       return body.features.map(function (f) {
         var c = f.geometry.coordinates, p = f.properties;
-        return { lon: c[0] + box.offset, lat: c[1], count: p.count, id: p.id, category: p.category };
+        return { lon: c[0] + box.offset, lat: c[1], count: p.count, id: p.id, name: p.name, category: p.category };
       });
     });
   }
@@ -201,12 +201,12 @@
         var c = f.geometry.coordinates;
         var key = Math.floor((c[0] + 180) / cell) + ':' + Math.floor((c[1] + 90) / cell);
         var g = cells[key] || (cells[key] = { lon: 0, lat: 0, count: 0, id: null, category: f.properties.category });
-        g.lon += c[0]; g.lat += c[1]; g.count += 1; g.id = f.properties.id;
+        g.lon += c[0]; g.lat += c[1]; g.count += 1; g.id = f.properties.id; g.name = f.properties.name;
         if (g.category !== f.properties.category) { g.category = null; }
       });
       return Object.keys(cells).map(function (k) {
         var g = cells[k];
-        return { lon: g.lon / g.count + box.offset, lat: g.lat / g.count, count: g.count, id: g.count === 1 ? g.id : null, category: g.category };
+        return { lon: g.lon / g.count + box.offset, lat: g.lat / g.count, count: g.count, id: g.count === 1 ? g.id : null, name: g.count === 1 ? g.name : null, category: g.category };
       });
     });
   }
@@ -239,13 +239,21 @@
 
   function categoryName(id) { return state.categories[id] ? I.label(state.categories[id].labels, id) : (id || ''); }
 
+  // What a screen reader says of a marker: the facility's name, its category and, when the resident's position is
+  // known, how far it is ("Jinling toilet · Toilet · 120 m"); a cluster says how many it holds, not just the number.
+  function markerName(item) {
+    if (item.count !== 1) { return t('cluster', { n: I.number(item.count) }); }
+    var far = state.user ? I.distance(state.user.distanceTo([item.lat, item.lon])) : null;
+    return [item.name, categoryName(item.category), far].filter(Boolean).join(' · ');
+  }
+
   function makeMarker(item) {
     var marker;
     if (item.count === 1) {
       var color = COLORS[item.category] || '#37474f';
       marker = L.marker([item.lat, item.lon], {
         icon: L.divIcon({ className: 'facility-marker', html: '<span style="background:' + color + '"></span>', iconSize: [32, 32] }),
-        title: categoryName(item.category), keyboard: true
+        title: markerName(item), keyboard: true
       });
       marker.activate = function () { openDetail(item.id, null); };
     } else {
@@ -277,6 +285,7 @@
         if (e.key === 'Enter' || e.key === ' ') { L.DomEvent.preventDefault(e); marker.activate(); }
       });
       if (item.id) { node.dataset.id = item.id; }
+      node.setAttribute('aria-label', markerName(item));
       node.dataset.count = String(item.count);
     });
     return marker;
@@ -737,6 +746,15 @@
     });
   }
 
+  // While the browser asks for the location (a prompt can stay unanswered for the whole wait), the page says why the
+  // map is empty and offers to go on without it.
+  function waitForLocation() {
+    var box = $('locating');
+    box.hidden = false;
+    var skipped = new Promise(function (resolve) { $('skip-location').addEventListener('click', function () { resolve(null); }); });
+    return Promise.race([requestLocation(LOCATION_WAIT_MS), skipped]).then(function (at) { box.hidden = true; return at; });
+  }
+
   function demoCentre() { return L.latLng(state.config.demo_city.lat, state.config.demo_city.lon); }
 
   function addBaseMap() {
@@ -764,7 +782,7 @@
   // A link to a view opens that view, and a link to a facility its details; the resident's position, if they grant
   // it, is still shown and used for the list.
   var linked = addressLink();
-  var located = linked ? (requestLocation(LOCATION_WAIT_MS), Promise.resolve(null)) : requestLocation(LOCATION_WAIT_MS);
+  var located = linked ? (requestLocation(LOCATION_WAIT_MS), Promise.resolve(null)) : waitForLocation();
   // A link to a facility that is gone or mistyped opens the map without it, and says so.
   var linkedFacility = linked && linked.facility
     ? getJson('api/v1/facilities/' + enc(linked.facility)).catch(function (e) { setNote('linkFailed', { reason: e.message }); return null; })

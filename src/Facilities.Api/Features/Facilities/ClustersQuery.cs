@@ -29,7 +29,10 @@ public sealed record ClustersQuery(string? Bbox, string? Zoom, string? Category 
     public static double MaxSpanDegrees(int zoom) => Math.Min(360, MaxTilesAcross * 360.0 / Math.Pow(2, zoom));
 }
 
-public sealed record ClusterProperties(int Count, string? Id, string? Category);
+// Name: a single facility's name, so a map can name its marker; absent for clusters and for single facilities at
+// zooms that read the precomputed grid, which keeps counts, not names.
+public sealed record ClusterProperties(int Count, string? Id, string? Category,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name = null);
 
 public sealed record ClusterFeature(PointGeometry Geometry, ClusterProperties Properties)
 {
@@ -99,7 +102,8 @@ public sealed class ClustersHandler([FromKeyedServices(DatabaseRegistration.Read
     public const string LiveSql =
         "select count(*)::int, avg(ST_X(f.geom)), avg(ST_Y(f.geom)), " +
         "       case when count(*) = 1 then min(f.id::text) end, " +
-        "       case when count(distinct f.category) = 1 then min(f.category) end " +
+        "       case when count(distinct f.category) = 1 then min(f.category) end, " +
+        "       case when count(*) = 1 then min(f.name) end " +
         "from facilities f " +
         "where f.geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) and f.status <> 'removed' " +
         "  and ($6::text[] is null or f.category = any($6)) " +
@@ -142,7 +146,8 @@ public sealed class ClustersHandler([FromKeyedServices(DatabaseRegistration.Read
                 new ClusterProperties(
                     reader.GetInt32(0),
                     reader.IsDBNull(3) ? null : reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4))));
+                    reader.IsDBNull(4) ? null : reader.GetString(4),
+                    reader.FieldCount > 5 && !reader.IsDBNull(5) ? reader.GetString(5) : null)));
         }
         return new ClusterCollection(zoom, cell, features);
     }
