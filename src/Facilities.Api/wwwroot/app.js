@@ -239,8 +239,7 @@
 
   function categoryName(id) { return state.categories[id] ? I.label(state.categories[id].labels, id) : (id || ''); }
 
-  // What a screen reader says of a marker: the facility's name, its category and, when the resident's position is
-  // known, how far it is ("Jinling toilet · Toilet · 120 m"); a cluster says how many it holds, not just the number.
+  // A marker's name for screen readers: "Name · Toilet · 120 m" (distance once the position is known), "12 facilities…".
   function markerName(item) {
     if (item.count !== 1) { return t('cluster', { n: I.number(item.count) }); }
     var far = state.user ? I.distance(state.user.distanceTo([item.lat, item.lon])) : null;
@@ -399,9 +398,8 @@
     });
   }
 
-  // A filtered list with answers beside a map that shows nothing (matches only beyond the view, or the nearest found
-  // by searching outward) leaves the resident looking at an empty map: once per list, zoom out until its first answer
-  // is in view, never in. Without filters an empty view is what the resident chose to look at, and stays.
+  // A filtered list with answers beside an empty map: once per list, zoom out (never in) until its first answer is in
+  // view. Without filters an empty view is what the resident chose to look at, and stays.
   function showFirstIfNoneInView() {
     var n = state.nearest;
     if (!n || !n.features.length || n.shown || !activeFilterCount() || busy(mapTask) || busy(listTask) || !el.detail.hidden) { return; }
@@ -746,8 +744,7 @@
     });
   }
 
-  // While the browser asks for the location (a prompt can stay unanswered for the whole wait), the page says why the
-  // map is empty and offers to go on without it.
+  // An unanswered location prompt leaves the map empty: say why, and offer to go on without it.
   function waitForLocation() {
     var box = $('locating');
     box.hidden = false;
