@@ -3,6 +3,7 @@ using Facilities.Api.Features.Moderation;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Features.Reputation;
 using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
 
@@ -45,6 +46,7 @@ public static class Contributors
         services.AddAuthorizationBuilder()
             .AddPolicy(AccountsEndpoints.ModeratorPolicy, policy => policy.RequireRole(Contributor.ModeratorRole, Contributor.AdminRole))
             .AddPolicy(AccountsEndpoints.AdminPolicy, policy => policy.RequireRole(Contributor.AdminRole));
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessRefusals>();
         services.AddHostedService<FirstAdmin>();
         services.AddHostedService<ProposalExpiry>();
         services.AddHostedService<ConfidenceAgeing>();

@@ -15,7 +15,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
     {
         ProblemDetails? problem = exception switch
         {
-            ValidationException validation => ToProblem(validation),
+            ValidationException validation => ProblemResponses.ToValidationProblem("The request has invalid parameters", validation.Errors),
             DomainException refusal => new ProblemDetails
             {
                 Status = refusal.Status,
@@ -24,13 +24,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
                 Type = TypeFor(refusal.Status),
             },
             _ when DatabaseFaults.IsUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
-            BadHttpRequestException bad => new ProblemDetails
-            {
-                Status = bad.StatusCode,
-                Title = "Bad request",
-                Detail = bad.Message,
-                Type = TypeFor(bad.StatusCode),
-            },
+            BadHttpRequestException bad => ProblemResponses.ForBadRequest(bad),
             _ => null,
         };
         if (problem is null)
@@ -43,6 +37,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
             httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        problem.Type ??= TypeFor(httpContext.Response.StatusCode);
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -68,20 +63,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
                 ? $"Another change to the map (a partner's import) holds the change feed; nothing was changed, try again in {seconds} s."
                 : $"The database (PostgreSQL) is not available right now; try again in {seconds} s.",
             Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4",
-        };
-    }
-
-    private static HttpValidationProblemDetails ToProblem(ValidationException validation)
-    {
-        var errors = validation.Errors
-            .GroupBy(e => e.PropertyName, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray(), StringComparer.Ordinal);
-        return new HttpValidationProblemDetails(errors)
-        {
-            Status = StatusCodes.Status400BadRequest,
-            Title = "The request has invalid parameters",
-            Detail = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
-            Type = TypeFor(StatusCodes.Status400BadRequest),
         };
     }
 
