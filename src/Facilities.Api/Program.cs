@@ -83,6 +83,8 @@ app.MapFacilities();
 app.MapCategories();
 app.MapOpenData();
 app.UseContributors();
+// After the body limits (UseContributors): U+0000 and unpaired surrogates in any request string are a 400 (Web/StorableText.cs).
+app.UseStorableText();
 app.MapContributors();
 app.MapMapConfig();
 app.MapPartners();
