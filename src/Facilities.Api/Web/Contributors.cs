@@ -24,8 +24,10 @@ public static class Contributors
 
         services.AddIdentityCore<User>(options =>
             {
-                // Length over composition rules (NIST SP 800-63B).
+                // Length over composition rules (NIST SP 800-63B), and no password from a list of common ones
+                // (CommonPasswords); four different characters at least, so that aaaaaaaa or abababab is no password.
                 options.Password.RequiredLength = 8;
+                options.Password.RequiredUniqueChars = 4;
                 options.Password.RequireDigit = false;
                 options.Password.RequireLowercase = false;
                 options.Password.RequireUppercase = false;
@@ -36,7 +38,8 @@ public static class Contributors
                 options.Lockout.MaxFailedAccessAttempts = configuration.GetValue("Accounts:MaxFailedLogins", 5);
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(configuration.GetValue("Accounts:LockoutMinutes", 15.0));
             })
-            .AddUserStore<UserStore>();
+            .AddUserStore<UserStore>()
+            .AddPasswordValidator<CommonPasswords>();
         services.AddSingleton<Tokens>();
         services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme).AddBearerToken(options =>
         {

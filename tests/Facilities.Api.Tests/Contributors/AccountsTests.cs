@@ -99,4 +99,47 @@ public sealed class AccountsTests(AccountsFixture fixture) : IClassFixture<Accou
         await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/register", new { email = taken.Email, password = "long enough password" }))
             .IsProblemAsync(HttpStatusCode.Conflict);
     }
+
+    [Theory]
+    [InlineData("password")]
+    [InlineData("12345678")]
+    [InlineData("aaaaaaaa")]
+    [InlineData("Password")]
+    [InlineData("qwertyui")]
+    [InlineData("abababab")]
+    [InlineData("PASSWORD1")]
+    public async Task Registration_refuses_common_and_repetitive_passwords(string password)
+    {
+        var bad = await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/register",
+            new { email = $"p-{Guid.NewGuid():N}@facilities.test", password })).IsProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("password", out _), bad.ToString());
+    }
+
+    [Theory]
+    [InlineData("ann smith@facilities.test")]
+    [InlineData("<script>alert(1)</script>@facilities.test")]
+    [InlineData("ann@facilities.test<script>")]
+    [InlineData("ann\u202Etset.seitilicaf@moc.test")]
+    [InlineData("ann@facilities.test\"")]
+    [InlineData("ann@facilities.test' OR '1'='1")]
+    [InlineData("\"ann\"@facilities.test")]
+    [InlineData("ann@localhost")]
+    [InlineData("ann@@facilities.test")]
+    [InlineData("ann@-facilities.test")]
+    public async Task Registration_refuses_addresses_that_are_not_plain_e_mail_syntax(string email)
+    {
+        email = System.Text.RegularExpressions.Regex.Unescape(email);
+        var bad = await (await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/register", new { email, password = "a long enough password" }))
+            .IsProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("email", out _), bad.ToString());
+    }
+
+    [Theory]
+    [InlineData("o'brien+maps@facilities.test")]
+    [InlineData("First.Last@sub.facilities-test.org")]
+    public async Task Registration_takes_ordinary_addresses(string email)
+    {
+        using var response = await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/register", new { email, password = "a long enough password" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
 }
