@@ -50,6 +50,8 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
         Assert.Empty(JsonNode.Parse(await other.Http.GetStringAsync("/api/v1/partner/datasets"))!.AsArray());
         await ProblemAssert.IsProblemAsync(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}"), HttpStatusCode.NotFound);
         await ProblemAssert.IsProblemAsync(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}/imports/{import["id"]}"), HttpStatusCode.NotFound);
+        await ProblemAssert.IsProblemAsync(await other.Http.GetAsync($"/api/v1/partner/datasets/{dataset}/imports"), HttpStatusCode.NotFound);
+        Assert.Single(JsonNode.Parse(await owner.Http.GetStringAsync($"/api/v1/partner/datasets/{dataset}/imports"))!.AsArray());
         var before = await Db.LayerFingerprintAsync(fixture.Database);
         await ProblemAssert.IsProblemAsync(await other.UploadAsync(dataset, "b.csv", Encoding.UTF8.GetBytes("id,lon,lat,name\n2,30.2,-20.2,Theirs\n")), HttpStatusCode.NotFound);
         Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));

@@ -45,22 +45,35 @@ public sealed class GetImportsHandler(NpgsqlDataSource dataSource) : IRequestHan
 {
     public async ValueTask<IReadOnlyList<ImportResponse>> Handle(GetImportsQuery request, CancellationToken cancellationToken)
     {
+        // From the dataset, so that another partner's dataset (no row at all) answers 404 like every other cross-partner
+        // request, while a dataset of the caller's without imports is one row of nulls: an empty list.
         await using var command = dataSource.CreateCommand(
             "select i.id, i.dataset_id, i.state, i.dry_run, i.format, i.file_name, i.file_bytes, i.created_at, i.started_at, i.finished_at, " +
-            "i.error, i.report::text, i.attempts, i.interruptions::text from imports i where i.partner_id = $1 and i.dataset_id = $2 and ($3::uuid is null or i.id = $3) " +
-            "order by i.created_at desc limit 100");
+            "i.error, i.report::text, i.attempts, i.interruptions::text " +
+            "from datasets d left join imports i on i.dataset_id = d.id and ($3::uuid is null or i.id = $3) " +
+            "where d.partner_id = $1 and d.id = $2 order by i.created_at desc limit 100");
         command.Parameters.Add(new NpgsqlParameter { Value = request.PartnerId });
         command.Parameters.Add(new NpgsqlParameter { Value = request.DatasetId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.ImportId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var list = new List<ImportResponse>();
+        var datasetFound = false;
         while (await reader.ReadAsync(cancellationToken))
         {
+            datasetFound = true;
+            if (reader.IsDBNull(0))
+            {
+                continue;
+            }
             list.Add(new ImportResponse(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetBoolean(3), reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt64(6), reader.GetDateTime(7),
                 reader.IsDBNull(8) ? null : reader.GetDateTime(8), reader.IsDBNull(9) ? null : reader.GetDateTime(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : JsonNode.Parse(reader.GetString(11)),
                 reader.GetInt32(12), JsonNode.Parse(reader.GetString(13))));
+        }
+        if (!datasetFound)
+        {
+            throw new NotFoundException("dataset", request.DatasetId.ToString());
         }
         if (request.ImportId is { } importId && list.Count == 0)
         {
