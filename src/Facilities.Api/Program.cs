@@ -17,6 +17,9 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddFacilitiesDatabase(builder.Configuration);
 builder.Services.AddSingleton(TimeProvider.System);
+// Paging cursors are signed with a key kept under the data-protection keys, which also protect bearer tokens (Web/Cursor.cs).
+builder.Services.AddDataProtection();
+builder.Services.AddSingleton<Cursors>();
 builder.Services.AddSingleton<CategoryCatalog>();
 builder.Services.AddSingleton<SeedLoader>();
 // Nearby searches of concurrent requests share round trips to PostgreSQL (Features/Nearby/NearbyCandidates.cs).
@@ -64,6 +67,8 @@ var app = builder.Build();
 await app.Services.PrepareDatabaseAsync();
 // Built now rather than at the first nearby request, so that a bad Nearby:Fetchers stops the start, not every request.
 app.Services.GetRequiredService<NearbyCandidates>();
+// The cursor key is read (or made) once, after the migrations, so that a database fault shows at start.
+app.Services.GetRequiredService<Cursors>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

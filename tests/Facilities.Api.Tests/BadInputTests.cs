@@ -51,6 +51,7 @@ public sealed class BadInputTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [InlineData("/api/v1/facilities?bbox=-0.2,51.5,-0.1,51.6&limit=-1", "limit")]
     [InlineData("/api/v1/facilities?bbox=-0.2,51.5,-0.1,51.6&cursor=not-a-cursor!", "cursor")]
     [InlineData("/api/v1/facilities?bbox=-0.2,51.5,-0.1,51.6&cursor=djE6bm90LWEtZ3VpZA", "cursor")] // "v1:not-a-guid"
+    [InlineData("/api/v1/facilities?bbox=-0.2,51.5,-0.1,51.6&cursor=djE6MDE5MGI1ZDItMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAw", "cursor")] // forged: "v1:<uuid>"
     [InlineData("/api/v1/facilities?bbox=-0.2,51.5,-0.1,51.6&category=spaceship", "category")]
     [InlineData("/api/v1/facilities/clusters?bbox=-0.2,51.5,-0.1,51.6", "zoom")]
     [InlineData("/api/v1/facilities/clusters?bbox=-0.2,51.5,-0.1,51.6&zoom=23", "zoom")]

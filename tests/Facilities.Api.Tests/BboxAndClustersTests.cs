@@ -66,6 +66,27 @@ public sealed class BboxAndClustersTests(GridFixture fixture) : IClassFixture<Gr
     }
 
     [Fact]
+    public async Task A_cursor_the_service_did_not_issue_is_a_400_and_one_it_did_pages_on()
+    {
+        var (minLon, minLat, maxLon, maxLat) = GridFixture.Area;
+        var first = string.Create(CultureInfo.InvariantCulture, $"/api/v1/facilities?bbox={minLon},{minLat},{maxLon},{maxLat}&limit=5");
+        var page = await fixture.Client.GetJsonAsync(first);
+        var next = page.GetProperty("links").EnumerateArray().Single(l => l.GetProperty("rel").GetString() == "next").GetProperty("href").GetString()!;
+        var issued = System.Web.HttpUtility.ParseQueryString(new Uri(new Uri("http://x"), next).Query)["cursor"]!;
+        var lastId = page.Features().Last().Id();
+
+        await fixture.Client.GetJsonAsync(next);
+        var forged = System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes("v1:" + lastId));
+        var altered = issued[..^3] + (issued[^3] == 'A' ? 'B' : 'A') + issued[^2..];
+        foreach (var cursor in new[] { forged, altered, issued + "A" })
+        {
+            using var response = await fixture.Client.GetAsync(first + "&cursor=" + Uri.EscapeDataString(cursor));
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, $"{cursor} answered {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
     public async Task Bbox_returns_only_facilities_inside_the_box()
     {
         var page = await fixture.Client.GetJsonAsync("/api/v1/facilities?bbox=-0.15,51.50,-0.12,51.52&limit=1000");

@@ -327,6 +327,7 @@ public sealed class OgcApiTests(OpenDataFixture fixture) : IClassFixture<OpenDat
     [InlineData("/ogc/collections/toilet/items?datetime=", "datetime")]
     [InlineData("/ogc/collections/toilet/items?cursor=not-a-cursor", "cursor")]
     [InlineData("/ogc/collections/toilet/items?cursor=djE6bm90LWEtZ3VpZA", "cursor")] // "v1:not-a-guid"
+    [InlineData("/ogc/collections/toilet/items?cursor=djE6MDE5MGI1ZDItMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAwfDU", "cursor")] // forged: "v1:<uuid>|5"
     [InlineData("/ogc/collections/toilet/items?bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326", "bbox-crs")] // a bbox-crs without a bbox
     [InlineData("/ogc/collections/toilet/items?name=x", "name")]
     [InlineData("/ogc/collections/toilet/items/0190b5d2-0000-7000-8000-000000000000?f=xml", "f")]

@@ -37,7 +37,7 @@ public sealed record FacilityPage(IReadOnlyList<FacilityFeature> Features, strin
 
 public sealed class FacilitiesInBboxQueryValidator : FacilityFilterValidator<FacilitiesInBboxQuery>
 {
-    public FacilitiesInBboxQueryValidator(CategoryCatalog categories) : base(categories)
+    public FacilitiesInBboxQueryValidator(CategoryCatalog categories, Cursors cursors) : base(categories)
     {
         RuleFor(x => x.Bbox).Custom((value, context) =>
         {
@@ -59,12 +59,12 @@ public sealed class FacilitiesInBboxQueryValidator : FacilityFilterValidator<Fac
             .Must(v => v is null || (QueryValues.TryParseInt(v, out var n) && n is >= 1 and <= FacilitiesInBboxQuery.MaxLimit))
             .WithMessage($"Must be a whole number from 1 to {FacilitiesInBboxQuery.MaxLimit}.");
         RuleFor(x => x.Cursor)
-            .Must(v => v is null || Web.Cursor.DecodeGuid(v) is not null)
+            .Must(v => v is null || cursors.DecodeGuid(v) is not null)
             .WithMessage("Is not a cursor this service issued: use the next link of the previous page as it is.");
     }
 }
 
-public sealed class FacilitiesInBboxHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class FacilitiesInBboxHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, TimeProvider clock, Cursors cursors)
     : IRequestHandler<FacilitiesInBboxQuery, FacilityPage>
 {
     /// <summary>
@@ -83,7 +83,7 @@ public sealed class FacilitiesInBboxHandler([FromKeyedServices(DatabaseRegistrat
         var box = QueryValues.TryParseBbox(request.Bbox, out _)!.Value;
         var limit = request.Limit is null ? FacilitiesInBboxQuery.DefaultLimit : int.Parse(request.Limit, CultureInfo.InvariantCulture);
         var filter = FacilityFilter.From(request, clock.GetUtcNow());
-        var after = Cursor.DecodeGuid(request.Cursor);
+        var after = cursors.DecodeGuid(request.Cursor);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var page = new List<FacilityFeature>(limit);
@@ -114,7 +114,7 @@ public sealed class FacilitiesInBboxHandler([FromKeyedServices(DatabaseRegistrat
                 }
                 if (page.Count == limit)
                 {
-                    return new FacilityPage(page, Cursor.Encode(page[^1].Id));
+                    return new FacilityPage(page, cursors.Encode(page[^1].Id));
                 }
                 page.Add(row.ToFeature(filter.At));
                 after = row.Id;

@@ -33,13 +33,13 @@ public sealed record ResolveReviewCommand(Guid ModeratorId, string Id, JsonNode?
 
 public sealed class ListReviewsValidator : AbstractValidator<ListReviewsQuery>
 {
-    public ListReviewsValidator()
+    public ListReviewsValidator(Cursors cursors)
     {
         RuleFor(q => q.State).Must(s => s is null or "open" or "resolved").WithMessage("Must be open or resolved.");
         RuleFor(q => q.Kind).Must(k => k is null or "dispute" or "ambiguous_match").WithMessage("Must be dispute or ambiguous_match.");
         RuleFor(q => q.Limit).Must(l => l is null || (QueryValues.TryParseInt(l, out var n) && n is >= 1 and <= ListReviewsQuery.MaxLimit))
             .WithMessage($"Must be a whole number from 1 to {ListReviewsQuery.MaxLimit}.");
-        RuleFor(q => q.Cursor).Must(c => c is null || Cursor.DecodeGuid(c) is not null).WithMessage("Not a cursor this service issued.");
+        RuleFor(q => q.Cursor).Must(c => c is null || cursors.DecodeGuid(c) is not null).WithMessage("Not a cursor this service issued.");
     }
 }
 
@@ -59,7 +59,7 @@ public sealed class ResolveReviewValidator : AbstractValidator<ResolveReviewComm
     }
 }
 
-public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules rules, TimeProvider clock) :
+public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules rules, TimeProvider clock, Cursors cursors) :
     IRequestHandler<ListReviewsQuery, ReviewPage>, IRequestHandler<ResolveReviewCommand, ReviewView>
 {
     private static readonly string[] DisputeActions = ["keep_partner", "keep_community"];
@@ -78,7 +78,7 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules 
             "order by id limit $4", connection);
         command.Parameters.AddWithValue(request.State ?? "open");
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Kind ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)Cursor.DecodeGuid(request.Cursor) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)cursors.DecodeGuid(request.Cursor) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         command.Parameters.AddWithValue(limit + 1);
         var items = new List<ReviewView>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -88,7 +88,7 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules 
         }
         // Review ids are not all time-ordered (other features make them), so paging is by id order, which is stable.
         return items.Count > limit
-            ? new ReviewPage(items[..limit], Cursor.Encode(items[limit - 1].Id.ToString()))
+            ? new ReviewPage(items[..limit], cursors.Encode(items[limit - 1].Id.ToString()))
             : new ReviewPage(items, null);
     }
 

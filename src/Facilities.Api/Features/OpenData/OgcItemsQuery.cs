@@ -235,12 +235,12 @@ public static partial class OgcDateTime
 /// <summary>A next link's cursor: the last id of the page and numberMatched, counted once on the first page.</summary>
 public static class OgcCursor
 {
-    public static string Encode(Guid after, long numberMatched) =>
-        Web.Cursor.Encode(string.Create(CultureInfo.InvariantCulture, $"{after}|{numberMatched}"));
+    public static string Encode(Cursors cursors, Guid after, long numberMatched) =>
+        cursors.Encode(string.Create(CultureInfo.InvariantCulture, $"{after}|{numberMatched}"));
 
-    public static (Guid After, long NumberMatched)? Decode(string? cursor)
+    public static (Guid After, long NumberMatched)? Decode(Cursors cursors, string? cursor)
     {
-        var parts = Web.Cursor.Decode(cursor)?.Split('|');
+        var parts = cursors.Decode(cursor)?.Split('|');
         return parts is [var id, var count]
                && Guid.TryParse(id, out var after)
                && long.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var matched)
@@ -251,7 +251,7 @@ public static class OgcCursor
 
 public sealed class OgcItemsQueryValidator : OgcRequestValidator<OgcItemsQuery>
 {
-    public OgcItemsQueryValidator() : base(Ogc.ItemsParameters, ["json", "geojson", "html"])
+    public OgcItemsQueryValidator(Cursors cursors) : base(Ogc.ItemsParameters, ["json", "geojson", "html"])
     {
         RuleFor(x => x.Crs).Custom((value, context) =>
         {
@@ -297,12 +297,13 @@ public sealed class OgcItemsQueryValidator : OgcRequestValidator<OgcItemsQuery>
             .Must(v => v is null || (QueryValues.TryParseInt(v, out var n) && n is >= 0 and <= OgcItemsQuery.MaxOffset))
             .WithMessage($"Must be a whole number from 0 to {OgcItemsQuery.MaxOffset}; to read further, follow the next links.");
         RuleFor(x => x.Cursor)
-            .Must(v => v is null || OgcCursor.Decode(v) is not null)
+            .Must(v => v is null || OgcCursor.Decode(cursors, v) is not null)
             .WithMessage("Is not a cursor this service issued: use the next link of the previous page as it is.");
     }
 }
 
-public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories)
+public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories,
+    Cursors cursors)
     : IRequestHandler<OgcItemsQuery, OgcItemsPage>
 {
     /// <summary>
@@ -326,7 +327,7 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
         {
             _ = OgcDateTime.TryParse(request.Datetime, out from, out to, out _);
         }
-        var cursor = OgcCursor.Decode(request.Cursor);
+        var cursor = OgcCursor.Decode(cursors, request.Cursor);
 
         // The SQL names only the conditions in use: a catch-all "($n is null or ...)" would let a generic plan of an
         // auto-prepared statement lose the GiST index.
@@ -424,7 +425,7 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
                 }
             }
             next.Add("limit", limit.ToString(CultureInfo.InvariantCulture));
-            next.Add("cursor", OgcCursor.Encode(rows[^1].Id, numberMatched));
+            next.Add("cursor", OgcCursor.Encode(cursors, rows[^1].Id, numberMatched));
             next.Add("f", format == OgcFormat.Html ? "html" : "json");
             links.Add(new OgcLink(itemsUrl + next.ToQueryString(), "next",
                 format == OgcFormat.Html ? Ogc.HtmlType : Ogc.GeoJsonType, "The next page"));

@@ -23,15 +23,15 @@ public sealed class FeedbackValidator : AbstractValidator<FeedbackQuery>
 {
     public const int MaxLimit = 500;
 
-    public FeedbackValidator()
+    public FeedbackValidator(Cursors cursors)
     {
         RuleFor(q => q.Limit).Must(l => l is null || (int.TryParse(l, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxLimit))
             .WithMessage($"must be an integer from 1 to {MaxLimit}");
-        RuleFor(q => q.Cursor).Must(c => c is null || FeedbackHandler.DecodeCursor(c) is not null).WithMessage("is not a cursor this API gave");
+        RuleFor(q => q.Cursor).Must(c => c is null || FeedbackHandler.DecodeCursor(cursors, c) is not null).WithMessage("is not a cursor this API gave");
     }
 }
 
-public sealed class FeedbackHandler(NpgsqlDataSource dataSource) : IRequestHandler<FeedbackQuery, FeedbackPage>
+public sealed class FeedbackHandler(NpgsqlDataSource dataSource, Cursors cursors) : IRequestHandler<FeedbackQuery, FeedbackPage>
 {
     // The partner's facilities are those its datasets' records are linked to. Community changes are the versions of
     // those facilities whose source is not one of the partner's datasets; disputes are review items on its datasets.
@@ -69,7 +69,7 @@ public sealed class FeedbackHandler(NpgsqlDataSource dataSource) : IRequestHandl
     public async ValueTask<FeedbackPage> Handle(FeedbackQuery request, CancellationToken cancellationToken)
     {
         var limit = request.Limit is null ? 100 : int.Parse(request.Limit, CultureInfo.InvariantCulture);
-        var after = request.Cursor is null ? null : DecodeCursor(request.Cursor);
+        var after = request.Cursor is null ? null : DecodeCursor(cursors, request.Cursor);
         await using var command = dataSource.CreateCommand(Sql);
         command.Parameters.Add(new NpgsqlParameter { Value = request.PartnerId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)after?.At ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
@@ -88,15 +88,15 @@ public sealed class FeedbackHandler(NpgsqlDataSource dataSource) : IRequestHandl
         {
             items.RemoveAt(items.Count - 1);
             var last = items[^1];
-            var cursor = Cursor.Encode(string.Join('|', last.Item.At.Ticks.ToString(CultureInfo.InvariantCulture), last.Item.Kind, last.Key));
+            var cursor = cursors.Encode(string.Join('|', last.Item.At.Ticks.ToString(CultureInfo.InvariantCulture), last.Item.Kind, last.Key));
             links.Add(new FeedbackLink("next", $"/api/v1/partner/feedback?cursor={cursor}&limit={limit}"));
         }
         return new FeedbackPage([.. items.Select(i => i.Item)], links);
     }
 
-    public static (DateTime At, string Kind, string Key)? DecodeCursor(string cursor)
+    public static (DateTime At, string Kind, string Key)? DecodeCursor(Cursors cursors, string cursor)
     {
-        var parts = Cursor.Decode(cursor)?.Split('|', 3);
+        var parts = cursors.Decode(cursor)?.Split('|', 3);
         return parts is { Length: 3 } && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && ticks is > 0 and < 3155378975999999999
             ? (new DateTime(ticks, DateTimeKind.Utc), parts[1], parts[2])
             : null;

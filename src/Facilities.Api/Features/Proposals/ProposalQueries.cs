@@ -24,7 +24,7 @@ public sealed record ProposalPage(IReadOnlyList<ProposalView> Proposals, string?
 
 public sealed class ListProposalsValidator : AbstractValidator<ListProposalsQuery>
 {
-    public ListProposalsValidator()
+    public ListProposalsValidator(Cursors cursors)
     {
         RuleFor(q => q.State).Must(s => s is null || ListProposalsQuery.States.Contains(s))
             .WithMessage($"Must be one of: {string.Join(", ", ListProposalsQuery.States)}.");
@@ -32,11 +32,11 @@ public sealed class ListProposalsValidator : AbstractValidator<ListProposalsQuer
             .WithMessage((_, b) => { QueryValues.TryParseBbox(b, out var error); return error!; });
         RuleFor(q => q.Limit).Must(l => l is null || (QueryValues.TryParseInt(l, out var n) && n is >= 1 and <= ListProposalsQuery.MaxLimit))
             .WithMessage($"Must be a whole number from 1 to {ListProposalsQuery.MaxLimit}.");
-        RuleFor(q => q.Cursor).Must(c => c is null || Cursor.DecodeGuid(c) is not null).WithMessage("Not a cursor this service issued.");
+        RuleFor(q => q.Cursor).Must(c => c is null || cursors.DecodeGuid(c) is not null).WithMessage("Not a cursor this service issued.");
     }
 }
 
-public sealed class ProposalQueryHandlers(NpgsqlDataSource dataSource, ReputationRules rules) :
+public sealed class ProposalQueryHandlers(NpgsqlDataSource dataSource, ReputationRules rules, Cursors cursors) :
     IRequestHandler<GetProposalQuery, ProposalView>, IRequestHandler<ListProposalsQuery, ProposalPage>
 {
     public async ValueTask<ProposalView> Handle(GetProposalQuery request, CancellationToken cancellationToken)
@@ -68,7 +68,7 @@ public sealed class ProposalQueryHandlers(NpgsqlDataSource dataSource, Reputatio
         command.Parameters.AddWithValue(request.State ?? "pending");
         command.Parameters.AddWithValue(reviewer);
         command.Parameters.AddWithValue(request.UserId);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)Cursor.DecodeGuid(request.Cursor) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)cursors.DecodeGuid(request.Cursor) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         foreach (var value in box is { } b ? [b.MinLon, b.MinLat, b.MaxLon, b.MaxLat] : new double?[] { null, null, null, null })
         {
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Double });
@@ -84,7 +84,7 @@ public sealed class ProposalQueryHandlers(NpgsqlDataSource dataSource, Reputatio
         }
         var more = ids.Count > limit;
         var page = await ProposalViews.ReadManyAsync(connection, null, [.. ids.Take(limit)], cancellationToken);
-        return new ProposalPage(page, more ? Cursor.Encode(ids[limit - 1].ToString()) : null);
+        return new ProposalPage(page, more ? cursors.Encode(ids[limit - 1].ToString()) : null);
     }
 
     private async Task<bool> IsReviewerAsync(NpgsqlConnection connection, Guid? userId, CancellationToken ct) =>
