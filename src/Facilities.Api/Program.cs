@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Facilities.Api.Data;
+using Facilities.Api.Features;
 using Facilities.Api.Features.ApiDefinition;
 using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Confidence;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Health;
 using Facilities.Api.Features.Imports;
@@ -30,7 +32,8 @@ builder.Services.AddSingleton(services => new NearbyCandidates(
 builder.Services.AddMediator(options =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
-    options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+    // Validation outside the transaction: a bad request opens none, and a command sent inside another is validated too.
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>)];
 });
 builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);
 // Errors name parameters the way clients write them: radius_m, not RadiusM.
@@ -55,8 +58,10 @@ builder.Services.AddResponseCompression(options =>
 });
 // Brotli's fastest level makes GeoJSON larger than gzip's fastest; its default level is still cheap.
 builder.Services.Configure<BrotliCompressionProviderOptions>(options => options.Level = System.IO.Compression.CompressionLevel.Optimal);
-// Contributors: accounts, proposals, reputation, rate limits, moderation (Web/Contributors.cs).
+// Contributors: accounts, proposals, reputation, rate limits, moderation (Features/Contributors.cs).
 builder.Services.AddContributors(builder.Configuration);
+// Confidence: its parameters and the hourly ageing pass (Features/Confidence).
+builder.Services.AddConfidence();
 // Government partners: X-Api-Key, datasets, background imports on their own connections, feedback.
 builder.Services.AddImports(builder.Configuration);
 // Browsers on other origins: every read from anywhere, writes from Cors:WriteOrigins only (Web/CrossOriginPolicy.cs).
@@ -65,6 +70,7 @@ builder.Services.AddCrossOriginPolicy(builder.Configuration);
 var app = builder.Build();
 
 await app.Services.PrepareDatabaseAsync();
+await app.Services.GetRequiredService<CategoryCatalog>().ReloadAsync();
 // Built now rather than at the first nearby request, so that a bad Nearby:Fetchers stops the start, not every request.
 app.Services.GetRequiredService<NearbyCandidates>();
 // The cursor key is read (or made) once, after the migrations, so that a database fault shows at start.

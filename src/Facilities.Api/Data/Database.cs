@@ -29,6 +29,7 @@ public static class DatabaseRegistration
         services.AddKeyedSingleton(Readers, (_, _) => Build(ConnectionString(configuration), sessionOptions: null, DefaultMaxPoolSize, "facilities-readers"));
         services.AddSingleton(_ => new GenericPlanDataSource(Build(ConnectionString(configuration), GenericPlanDataSource.SessionOptions,
             DefaultMaxPoolSize, "facilities-nearby")));
+        services.AddScoped<UnitOfWork>();
         return services;
     }
 

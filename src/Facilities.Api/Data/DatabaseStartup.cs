@@ -1,12 +1,10 @@
-using Facilities.Api.Features.Categories;
-
 namespace Facilities.Api.Data;
 
 public static class DatabaseStartup
 {
     /// <summary>
-    /// Before the first request: migrate the schema (Facilities:MigrateOnStartup, on by default), load the
-    /// category catalog, and load the demo data on the first start when Facilities:SeedDirectory names it.
+    /// Before the first request: migrate the schema (Facilities:MigrateOnStartup, on by default) and load the demo
+    /// data on the first start when Facilities:SeedDirectory names it.
     /// </summary>
     public static async Task PrepareDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
@@ -15,7 +13,6 @@ public static class DatabaseStartup
         {
             await Migrator.MigrateAsync(DatabaseRegistration.ConnectionString(configuration), cancellationToken);
         }
-        await services.GetRequiredService<CategoryCatalog>().ReloadAsync(cancellationToken);
         if (configuration["Facilities:SeedDirectory"] is { Length: > 0 } seedDirectory)
         {
             await services.GetRequiredService<SeedLoader>().LoadIfNeverLoadedAsync(seedDirectory, cancellationToken);

@@ -13,7 +13,7 @@ public sealed record BulkSourceRecord(string ExternalId, Guid? FacilityId, doubl
 /// version with diff and snapshot, gapless change-feed entry) for thousands of facilities in a handful of statements.
 /// Rows go into temporary tables by binary COPY, then each target table is written by one INSERT or UPDATE joined to
 /// them; per-facility FacilityWriter calls cost ~6 round trips each, 100,000 of them far more than the import budget.
-/// Runs in the caller's transaction and takes the change_feed lock first, like every writer.
+/// Runs in the caller's transaction; its caller, <see cref="FacilityChanges"/>, holds the change-feed lock.
 /// </summary>
 public static class FacilityBulkWriter
 {
@@ -30,7 +30,6 @@ public static class FacilityBulkWriter
         IReadOnlyList<FacilityVersionChange> versions, CancellationToken cancellationToken, bool deferClusterCells = false)
     {
         await ExecuteAsync(connection, transaction, cancellationToken,
-            "lock table change_feed in exclusive mode",
             "create temp table if not exists bulk_records (ord int, external_id text, facility_id uuid, lon float8, lat float8, attributes jsonb) on commit drop",
             "create temp table if not exists bulk_versions (ord int, id uuid, created bool, version int, category text, lon float8, lat float8, " +
             "name text, operator text, status text, status_until timestamptz, access text, fee bool, charge text, opening_hours text, " +
@@ -155,7 +154,7 @@ public static class FacilityBulkWriter
             "insert into facility_versions (facility_id, version, created_at, author_user_id, author_name, source_dataset_id, " +
             "proposal_id, reason, changes, snapshot) select id, version, $1, null, null, $2, null, $3, changes, snapshot from bulk_versions",
             observedAt, datasetId, reason));
-        // Numbered after the lock taken above, in list order: gapless, like FacilityWriter's one-at-a-time max(seq) + 1.
+        // Numbered under the change-feed lock, in list order: gapless, like FacilityWriter's one-at-a-time max(seq) + 1.
         batch.BatchCommands.Add(Command(
             "insert into change_feed (seq, facility_id, version, kind) " +
             "select (select coalesce(max(seq), 0) from change_feed) + row_number() over (order by ord), id, version, kind from bulk_versions"));

@@ -22,9 +22,9 @@ public sealed record FacilityUpdate(FacilityUpdateOutcome Outcome, int Version, 
     IReadOnlyList<string> ChangedAttributes);
 
 /// <summary>
-/// The one path every change to a facility goes through: the facility row, its source record and provenance,
-/// the version in the history and the change-feed entry are written together, inside the caller's transaction,
-/// so a failure anywhere leaves none of them.
+/// One facility's change as rows: the facility row, its source record and provenance, the version in the history and
+/// the change-feed entry are written together, inside the caller's transaction, so a failure anywhere leaves none of
+/// them. Writers reach it through <see cref="FacilityChanges"/>, which holds the change-feed lock these numbers rely on.
 /// </summary>
 public static class FacilityWriter
 {
@@ -38,10 +38,6 @@ public static class FacilityWriter
         var first = FacilityVersionChange.First(id, state, source.RecordId);
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-
-        // Numbering the change feed under an exclusive lock held to commit makes it gapless and in commit order.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("lock table change_feed in exclusive mode"));
-
         batch.BatchCommands.Add(Command(
             "insert into facilities (id, category, geom, name, operator, status, status_until, access, fee, charge, " +
             "opening_hours, time_zone, wheelchair, changing_table, adult_changing_table, gender, key_scheme, official_grade, " +
@@ -88,13 +84,6 @@ public static class FacilityWriter
         IReadOnlyDictionary<string, JsonNode?> changes, VersionSource source, CancellationToken cancellationToken,
         int? expectedVersion = null)
     {
-        // The change-feed lock comes before the row lock, in every writer, so two writers never wait on each other
-        // in opposite orders.
-        await using (var lockFeed = new NpgsqlCommand("lock table change_feed in exclusive mode", connection, transaction))
-        {
-            await lockFeed.ExecuteNonQueryAsync(cancellationToken);
-        }
-
         FacilityRow current;
         await using (var read = new NpgsqlCommand($"select {FacilityRow.Columns} from facilities f where f.id = $1 for update", connection, transaction))
         {

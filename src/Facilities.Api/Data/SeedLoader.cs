@@ -1,17 +1,16 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Facilities.Api.Features.Reputation;
 using Npgsql;
 
 namespace Facilities.Api.Data;
 
 /// <summary>
 /// Loads data-seed/facilities.geojson (synthetic demo data, see data-seed/README.md) on the first start of a
-/// database: its datasets, then every feature through <see cref="FacilityWriter"/>, all in one transaction, so a
+/// database: its datasets, then every feature through <see cref="FacilityChanges"/>, all in one transaction, so a
 /// failed load leaves nothing behind and is retried on the next start.
 /// </summary>
-public sealed class SeedLoader(NpgsqlDataSource dataSource, ReputationRules rules, ILogger<SeedLoader> logger)
+public sealed class SeedLoader(NpgsqlDataSource dataSource, ConfidenceParameters confidence, ILogger<SeedLoader> logger)
 {
     public const string FileName = "facilities.geojson";
 
@@ -24,8 +23,18 @@ public sealed class SeedLoader(NpgsqlDataSource dataSource, ReputationRules rule
             return;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var unitOfWork = new UnitOfWork(dataSource, confidence);
+        var count = await unitOfWork.RunAsync(ct => LoadAsync(unitOfWork, path, ct), cancellationToken);
+        if (count is not null)
+        {
+            logger.LogInformation("Loaded {Count} demo facilities from {Path}.", count, path);
+        }
+    }
+
+    /// <returns>How many facilities were loaded; null when the file was loaded before.</returns>
+    private static async ValueTask<int?> LoadAsync(UnitOfWork unitOfWork, string path, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
         // Two processes starting together must not both load: the lock makes the second wait and see the marker.
         await using (var lockCommand = new NpgsqlCommand("lock table seed_loads in exclusive mode", connection, transaction))
         {
@@ -36,7 +45,7 @@ public sealed class SeedLoader(NpgsqlDataSource dataSource, ReputationRules rule
             check.Parameters.AddWithValue(FileName);
             if ((long)(await check.ExecuteScalarAsync(cancellationToken))! > 0)
             {
-                return;
+                return null;
             }
         }
 
@@ -58,7 +67,6 @@ public sealed class SeedLoader(NpgsqlDataSource dataSource, ReputationRules rule
         }
 
         var count = 0;
-        var created = new List<Guid>();
         foreach (var feature in root["features"]?.AsArray() ?? [])
         {
             var p = feature!["properties"]!.AsObject();
@@ -88,12 +96,11 @@ public sealed class SeedLoader(NpgsqlDataSource dataSource, ReputationRules rule
             };
             var source = new VersionSource(datasetIds[Text(p, "dataset")!], Text(p, "record_id")!,
                 state.LastVerifiedAt ?? DateTime.UtcNow, state.Confidence, "Demo data (synthetic) loaded on first start");
-            created.Add(await FacilityWriter.CreateAsync(connection, transaction, state, source, cancellationToken));
+            // The file's confidence is where the facility starts; what is published follows the one definition (its
+            // sources, here), recomputed before commit like every later write.
+            await unitOfWork.Facilities.CreateAsync(state, source, cancellationToken);
             count++;
         }
-        // The file's confidence values are where each facility starts; what is published follows the one definition
-        // (its sources, here), like every later write.
-        await FacilityConfidence.RefreshAsync(connection, transaction, created, DateTime.UtcNow, rules.ConfidenceParameters(), cancellationToken);
 
         await using (var mark = new NpgsqlCommand("insert into seed_loads (file, sha256) values ($1, $2)", connection, transaction))
         {
@@ -101,8 +108,7 @@ public sealed class SeedLoader(NpgsqlDataSource dataSource, ReputationRules rule
             mark.Parameters.AddWithValue(Convert.ToHexStringLower(SHA256.HashData(bytes)));
             await mark.ExecuteNonQueryAsync(cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
-        logger.LogInformation("Loaded {Count} demo facilities from {Path}.", count, path);
+        return count;
     }
 
     private static string? Text(JsonNode? node, string name) =>

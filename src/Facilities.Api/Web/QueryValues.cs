@@ -2,13 +2,6 @@ using System.Globalization;
 
 namespace Facilities.Api.Web;
 
-/// <summary>A bounding box in WGS 84 degrees, in the GeoJSON order minLon,minLat,maxLon,maxLat.</summary>
-public readonly record struct Bbox(double MinLon, double MinLat, double MaxLon, double MaxLat)
-{
-    public double Width => MaxLon - MinLon;
-    public double Height => MaxLat - MinLat;
-}
-
 /// <summary>
 /// Parsing of query-string values. Requests carry the raw strings a client sent so that validators can name the
 /// parameter that is wrong ("lat=abc" is a 400 about lat, not a framework binding error); handlers parse again

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Facilities.Api.Features.Confidence;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Features.Reputation;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Facilities.Api.Tests.Contributors;
 
@@ -139,8 +142,8 @@ public sealed class ConfirmationsAndReportsTests(ContributorsFixture fixture) : 
 
     private async Task AgeAsync()
     {
-        await using var dataSource = fixture.Database.CreateDataSource();
-        await ConfidenceAgeing.AgeAsync(dataSource, new ReputationRules(), DateTime.UtcNow, default);
+        await using var scope = fixture.App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ISender>().Send(new AgeConfidenceCommand(DateTime.UtcNow));
     }
 
     [Fact]

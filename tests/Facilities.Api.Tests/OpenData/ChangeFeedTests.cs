@@ -248,6 +248,7 @@ internal static class FeedEdits
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        await FacilityChanges.LockFeedAsync(connection, transaction, CancellationToken.None);
         var update = await FacilityWriter.UpdateAsync(connection, transaction, id,
             new Dictionary<string, JsonNode?> { [attribute] = value },
             new VersionSource(OpenDataFixture.CommunityDataset, id.ToString(), DateTime.UtcNow, 0.6, "open data test"),

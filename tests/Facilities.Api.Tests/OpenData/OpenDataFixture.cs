@@ -108,6 +108,8 @@ public class OpenDataFixture : IAsyncLifetime
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        // The feed lock the service's change unit takes: without it, concurrent writes number the feed twice.
+        await FacilityChanges.LockFeedAsync(connection, transaction, CancellationToken.None);
         var id = await FacilityWriter.CreateAsync(connection, transaction, state,
             new VersionSource(CommunityDataset, $"test-{Guid.NewGuid():N}", DateTime.UtcNow, state.Confidence, "open data test"),
             CancellationToken.None);

@@ -2,7 +2,10 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Conflation;
+using Facilities.Api.Features.Imports;
 using Facilities.Api.Web;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Facilities.Api.Tests.Partners;
 
@@ -10,8 +13,6 @@ namespace Facilities.Api.Tests.Partners;
 /// edits as disputes; the partner's feedback lists what the community changed, oldest first, with a cursor.</summary>
 public sealed class ReviewAndFeedbackTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
-    private static readonly ConfidenceParameters Confidence = new Facilities.Api.Features.Reputation.ReputationRules().ConfidenceParameters();
-
     private static readonly Guid Community = Guid.Parse("00000000-0000-0000-0000-000000000001");
 
     private static object Dataset(string name, params string[] owned) => new
@@ -67,10 +68,17 @@ public sealed class ReviewAndFeedbackTests(ApiFixture fixture) : IClassFixture<A
             var parkItem = await Db.CountAsync(fixture.Database, "select count(*) from review_items where id = $1 and details->>'external_id' = 'p1'", items[0]) == 1
                 ? items[0] : items[1];
             var squareItem = items.Single(i => i != parkItem);
-            chosen = await AmbiguousMatches.ResolveAsync(connection, tx, parkItem, west, null, Confidence, default);
-            created = await AmbiguousMatches.ResolveAsync(connection, tx, squareItem, null, null, Confidence, default);
-            var twice = await Assert.ThrowsAsync<DomainException>(() => AmbiguousMatches.ResolveAsync(connection, tx, parkItem, east, null, Confidence, default));
-            Assert.Equal(409, twice.Status);
+            // Both resolutions in one transaction the test owns, sent as the moderation feature sends them.
+            await using var scope = fixture.App.Services.CreateAsyncScope();
+            var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+            (chosen, created) = await scope.ServiceProvider.GetRequiredService<UnitOfWork>().JoinAsync(connection, tx, async ct =>
+            {
+                var merged = await sender.Send(new ResolveAmbiguousMatchCommand(parkItem, west, null), ct);
+                var made = await sender.Send(new ResolveAmbiguousMatchCommand(squareItem, null, null), ct);
+                var twice = await Assert.ThrowsAsync<DomainException>(async () => await sender.Send(new ResolveAmbiguousMatchCommand(parkItem, east, null), ct));
+                Assert.Equal(409, twice.Status);
+                return (merged, made);
+            }, default);
             await tx.CommitAsync();
         }
 

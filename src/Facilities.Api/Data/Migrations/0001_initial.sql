@@ -111,8 +111,8 @@ create table facility_versions (
     primary key (facility_id, version)
 );
 
--- The change feed: gapless and in commit order. Writers take `lock table change_feed in exclusive mode`
--- before numbering, so a sequence number is never skipped by a rolled-back transaction nor seen out of order.
+-- The change feed: gapless and in commit order. Writers hold an exclusive lock on this table to commit
+-- (Data/FacilityChanges.cs) before numbering, so a sequence number is never skipped by a rolled-back transaction nor seen out of order.
 create table change_feed (
     seq          bigint primary key,
     facility_id  uuid not null,

@@ -2,6 +2,17 @@ using Npgsql;
 
 namespace Facilities.Api.Features.Conflation;
 
+/// <summary>What the matching decided for a staged row (its SQL name through <see cref="Web.WireName"/>): a new
+/// facility, a merge into the one it matched, a record already linked (or still waiting: pending), or ambiguous.</summary>
+public enum MatchOutcome
+{
+    Create,
+    Merge,
+    Linked,
+    Pending,
+    Ambiguous,
+}
+
 /// <summary>
 /// Decides, for every staged row of an import at once, what it is: the record the row's id already names
 /// (<c>linked</c>, or <c>pending</c> while an earlier ambiguous match awaits review), the one facility it clearly

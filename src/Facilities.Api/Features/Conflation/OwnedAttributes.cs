@@ -12,6 +12,21 @@ namespace Facilities.Api.Features.Conflation;
 public static class OwnedAttributes
 {
     /// <summary>
+    /// Partner-owned attributes among <paramref name="attributes"/>: the owner of attribute X of facility F is a dataset
+    /// D with a live source record r linked to F (r.facility_id = F, r.removed_at is null) and X in D.owned_attributes.
+    /// </summary>
+    public static async Task<string[]> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid facilityId,
+        string[] attributes, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select coalesce(array_agg(distinct a order by a), '{}') from source_records r join datasets d on d.id = r.dataset_id, " +
+            "unnest(d.owned_attributes) a where r.facility_id = $1 and r.removed_at is null and a = any($2)", connection, transaction);
+        command.Parameters.AddWithValue(facilityId);
+        command.Parameters.AddWithValue(attributes);
+        return (string[])(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
     /// The changes that may apply (attributes nobody owns, or whose proposed value already equals the owner's), after
     /// opening one dispute per owned attribute the change would override. Runs in the caller's transaction.
     /// </summary>

@@ -4,15 +4,25 @@ using Facilities.Api.Data;
 using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Imports.Mapping;
 using Facilities.Api.Features.Proposals;
+using Facilities.Api.Web;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Facilities.Api.Features.Imports;
 
+/// <summary>Where a dataset's records come from (wire and SQL names through <see cref="WireName"/>); a partner's are
+/// official or osm, the community's own dataset is community.</summary>
+public enum DatasetKind
+{
+    Official,
+    Community,
+    Osm,
+}
+
 /// <summary>A dataset as the import needs it. <see cref="Confidence"/> is what a record of a dataset of this kind
 /// carries: what its values weigh against other sources' (<see cref="Resolution"/>) and what the record weighs in its
 /// facility's confidence, both from the one SQL function <c>source_kind_confidence</c> (migration 0008).</summary>
-public sealed record DatasetInfo(Guid Id, Guid? PartnerId, string Kind, string Name, string Category, string Crs, JsonObject Mapping,
+public sealed record DatasetInfo(Guid Id, Guid? PartnerId, DatasetKind Kind, string Name, string Category, string Crs, JsonObject Mapping,
     string[] OwnedAttributes, double MatchDistanceM, double Confidence)
 {
     public static async Task<DatasetInfo?> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken ct)
@@ -27,7 +37,8 @@ public sealed record DatasetInfo(Guid Id, Guid? PartnerId, string Kind, string N
         {
             return null;
         }
-        return new DatasetInfo(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetString(2), reader.GetString(3),
+        return new DatasetInfo(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), WireName.Parse<DatasetKind>(reader.GetString(2))!.Value,
+            reader.GetString(3),
             reader.GetString(4), reader.GetString(5), JsonNode.Parse(reader.GetString(6))?.AsObject() ?? [],
             reader.GetFieldValue<string[]>(7), reader.GetDouble(8), reader.GetDouble(9));
     }
@@ -111,7 +122,7 @@ public static class ImportApplier
     /// </summary>
     public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
         DateTime observedAt, string reason, ImportReport report, IReadOnlyCollection<string> rejectedIds, bool detectRemovals,
-        Guid? importId, SourceClosures closures, ConfidenceParameters confidence, CancellationToken ct)
+        Guid? importId, FacilityChanges changes, SourceClosures closures, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         void Lap(string phase)
@@ -122,13 +133,12 @@ public static class ImportApplier
         // Before the feed lock: withdrawing takes proposal rows, and every writer locks a proposal before the feed.
         await ReturnedAtSourceAsync(connection, transaction, dataset, observedAt, report, ct);
         Lap("returned");
-        // Every writer takes this lock first (FacilityWriter, FacilityBulkWriter): from here to commit the layer cannot
-        // change under the matching, and the change feed stays gapless.
-        await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct, "lock table change_feed in exclusive mode");
+        // The feed lock, held to commit: the layer cannot change under the matching.
+        await changes.LockFeedAsync(ct);
         Lap("lock");
         await Matching.PlanAsync(connection, transaction, dataset.Id, dataset.Category, dataset.MatchDistanceM, ct);
         Lap("match");
-        await WritePlanAsync(connection, transaction, dataset, observedAt, reason, report, ct);
+        await WritePlanAsync(connection, transaction, changes, dataset, observedAt, reason, report, ct);
         Lap("write");
 
         await using (var review = new NpgsqlCommand(
@@ -151,7 +161,7 @@ public static class ImportApplier
 
         if (detectRemovals)
         {
-            await RemovedAtSourceAsync(connection, transaction, dataset, observedAt, reason, report, rejectedIds, importId, closures, ct);
+            await RemovedAtSourceAsync(connection, transaction, changes, dataset, observedAt, reason, report, rejectedIds, importId, closures, ct);
         }
         Lap("review_and_removals");
 
@@ -159,12 +169,14 @@ public static class ImportApplier
         // version (which answers open reports; stamped with this import's time), a record removed at source or back.
         // A facility the import created has this record alone, no confirmation and no report, and was written with
         // its dataset's confidence, the function's value for it; an unchanged linked facility has no new input.
-        await FacilityConfidence.RefreshAsync(connection, transaction,
+        changes.Touch(
             "select p.facility_id from import_plan p join facilities f on f.id = p.facility_id " +
             "where p.outcome = 'merge' or (p.outcome = 'linked' and f.updated_at = $2) " +
             "union select facility_id from source_records where dataset_id = $7 and removed_at = $2 and facility_id is not null " +
             "union select facility_id from returned_records",
-            observedAt, confidence, ct, dataset.Id);
+            observedAt, dataset.Id);
+        // Recomputed here rather than only at commit so that the report times it as a phase of its own.
+        await changes.RefreshConfidenceAsync(ct);
         Lap("confidence");
     }
 
@@ -209,8 +221,8 @@ public static class ImportApplier
     }
 
     /// <summary>Reads the plan a chunk at a time, decides each row's record and version, and writes them.</summary>
-    public static async Task WritePlanAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
-        DateTime observedAt, string reason, ImportReport report, CancellationToken ct)
+    public static async Task WritePlanAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FacilityChanges changes,
+        DatasetInfo dataset, DateTime observedAt, string reason, ImportReport report, CancellationToken ct)
     {
         long last = -1;
         while (true)
@@ -240,7 +252,7 @@ public static class ImportApplier
                 while (await reader.ReadAsync(ct))
                 {
                     last = reader.GetInt64(c);
-                    var outcome = reader.GetString(c + 1);
+                    var outcome = WireName.Parse<MatchOutcome>(reader.GetString(c + 1))!.Value;
                     var externalId = reader.GetString(c + 2);
                     var lon = reader.GetDouble(c + 3);
                     var lat = reader.GetDouble(c + 4);
@@ -256,21 +268,21 @@ public static class ImportApplier
             if (records.Count == 0)
             {
                 // The grid cells once for the whole file: chunk by chunk, the busy cells of a city were rewritten ten times.
-                await FacilityBulkWriter.ApplyClusterCellsAsync(connection, transaction, ct);
+                await changes.ApplyClusterCellsAsync(ct);
                 return;
             }
-            await FacilityBulkWriter.WriteAsync(connection, transaction, dataset.Id, observedAt, dataset.Confidence, reason, records, versions, ct,
+            await changes.WriteAsync(dataset.Id, observedAt, dataset.Confidence, reason, records, versions, ct,
                 deferClusterCells: true);
         }
     }
 
-    private static void Decide(DatasetInfo dataset, DateTime observedAt, ImportReport report, string outcome, string externalId,
+    private static void Decide(DatasetInfo dataset, DateTime observedAt, ImportReport report, MatchOutcome outcome, string externalId,
         double lon, double lat, JsonObject incoming, JsonObject? previous, Dictionary<string, AttributeSource> provenance,
         bool returnsAfterRemoval, FacilityRow? current, List<BulkSourceRecord> records, List<FacilityVersionChange> versions)
     {
         switch (outcome)
         {
-            case "create":
+            case MatchOutcome.Create:
                 {
                     var state = new FacilityState
                     {
@@ -278,7 +290,7 @@ public static class ImportApplier
                         Lon = lon,
                         Lat = lat,
                         Confidence = dataset.Confidence,
-                        LastVerifiedAt = dataset.Kind == "official" ? observedAt : null,
+                        LastVerifiedAt = dataset.Kind == DatasetKind.Official ? observedAt : null,
                     };
                     foreach (var (attribute, value) in incoming)
                     {
@@ -293,7 +305,7 @@ public static class ImportApplier
                     report.Created++;
                     break;
                 }
-            case "ambiguous" or "pending":
+            case MatchOutcome.Ambiguous or MatchOutcome.Pending:
                 records.Add(new BulkSourceRecord(externalId, null, lon, lat, incoming));
                 report.NeedingReview++;
                 break;
@@ -310,7 +322,7 @@ public static class ImportApplier
                     {
                         versions.Add(version);
                     }
-                    if (outcome == "merge")
+                    if (outcome == MatchOutcome.Merge)
                     {
                         report.Merged++;
                     }
@@ -348,7 +360,7 @@ public static class ImportApplier
     /// the community decides on a closure proposal opened for it (or the one already pending), which the report lists.
     /// A reimport without the record opens no second one: the record is marked removed already, so it is not "gone" again.
     /// </summary>
-    private static async Task RemovedAtSourceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
+    private static async Task RemovedAtSourceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FacilityChanges changes, DatasetInfo dataset,
         DateTime observedAt, string reason, ImportReport report, IReadOnlyCollection<string> rejectedIds, Guid? importId,
         SourceClosures closures, CancellationToken ct)
     {
@@ -376,7 +388,7 @@ public static class ImportApplier
         if (!dataset.OwnedAttributes.Contains("status"))
         {
             var proposals = dataset.PartnerId is { } partnerId
-                ? await closures.OpenAsync(connection, transaction, partnerId, gone.Select(g => g.Facility.Id).ToList(),
+                ? await closures.OpenAsync(partnerId, gone.Select(g => g.Facility.Id).ToList(),
                     $"Removed from {dataset.Name} at source" + (importId is { } id ? $" in import {id}" : "") +
                     ": is this facility gone? The partner does not own its status, so the community decides.", ct)
                 : [.. gone.Select(_ => (SourceClosure?)null)];
@@ -392,7 +404,7 @@ public static class ImportApplier
         if (versions.Count > 0)
         {
             // The records stay marked removed; the versions point their status provenance at them.
-            await FacilityBulkWriter.WriteAsync(connection, transaction, dataset.Id, observedAt, dataset.Confidence, reason + " (removed at source)",
+            await changes.WriteAsync(dataset.Id, observedAt, dataset.Confidence, reason + " (removed at source)",
                 [], versions, ct);
         }
     }

@@ -7,7 +7,6 @@ using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Features.Imports.Formats;
 using Facilities.Api.Features.Imports.Mapping;
 using Facilities.Api.Features.Proposals;
-using Facilities.Api.Features.Reputation;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -21,7 +20,7 @@ namespace Facilities.Api.Features.Imports;
 /// and the import records the interruption.
 /// </summary>
 public sealed class ImportRunner(ImportDatabase database, CategoryCatalog categories, IOptions<ImportOptions> options,
-    ILogger<ImportRunner> logger, TimeProvider clock, SourceClosures closures, ReputationRules rules) : BackgroundService
+    ILogger<ImportRunner> logger, TimeProvider clock, IServiceScopeFactory scopes) : BackgroundService
 {
     public static readonly JsonSerializerOptions ReportJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -274,13 +273,22 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             var observedAt = clock.GetUtcNow().UtcDateTime;
             var rejectedIds = new List<string>();
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            var staging = Stopwatch.StartNew();
-            await ImportApplier.StageAsync(connection, transaction, source.Read(ct).Select(mapper.Map), report, rejectedIds, ct);
-            report.PhasesMs["read_and_stage"] = staging.ElapsedMilliseconds;
-            report.IgnoredValues = mapper.IgnoredValues;
-            var accepted = report.RowsRead - report.RejectedCount;
-            await ImportApplier.ApplyAsync(connection, transaction, dataset, observedAt, $"import {importId} of {dataset.Name}", report,
-                rejectedIds, detectRemovals: accepted > 0, importId, closures, rules.ConfidenceParameters(), ct);
+            // The import owns its transaction (a dry run rolls it back); the closure proposals it opens are commands
+            // that join it, and its facility changes are completed before it ends.
+            await using var scope = scopes.CreateAsyncScope();
+            var unitOfWork = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+            var closures = scope.ServiceProvider.GetRequiredService<SourceClosures>();
+            await unitOfWork.JoinAsync(connection, transaction, async ct =>
+            {
+                var staging = Stopwatch.StartNew();
+                await ImportApplier.StageAsync(connection, transaction, source.Read(ct).Select(mapper.Map), report, rejectedIds, ct);
+                report.PhasesMs["read_and_stage"] = staging.ElapsedMilliseconds;
+                report.IgnoredValues = mapper.IgnoredValues;
+                var accepted = report.RowsRead - report.RejectedCount;
+                await ImportApplier.ApplyAsync(connection, transaction, dataset, observedAt, $"import {importId} of {dataset.Name}", report,
+                    rejectedIds, detectRemovals: accepted > 0, importId, unitOfWork.Facilities, closures, ct);
+                return true;
+            }, ct);
             var commit = Stopwatch.StartNew();
             if (dryRun)
             {

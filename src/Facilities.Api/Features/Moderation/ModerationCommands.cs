@@ -13,22 +13,22 @@ namespace Facilities.Api.Features.Moderation;
 
 /// <summary>POST /api/v1/facilities/{id}/revert: a moderator puts a facility back to an earlier version, as a new
 /// version. Every accepted proposal undone costs its author and its up-voters reputation.</summary>
-public sealed record RevertCommand(Guid ModeratorId, string FacilityId, JsonNode? ToVersion, JsonNode? Reason) : IRequest<RevertResult>;
+public sealed record RevertCommand(Guid ModeratorId, string FacilityId, JsonNode? ToVersion, JsonNode? Reason) : IRequest<RevertResult>, IWriteCommand;
 
 public sealed record RevertResult(Guid FacilityId, int ToVersion, int Version, IReadOnlyList<Guid> RevertedProposals);
 
 /// <summary>POST /api/v1/users/{id}/block: the account can no longer write; its pending proposals are withdrawn.</summary>
-public sealed record BlockCommand(Guid ModeratorId, string UserId, JsonNode? Reason, bool Block = true) : IRequest<BlockResult>;
+public sealed record BlockCommand(Guid ModeratorId, string UserId, JsonNode? Reason, bool Block = true) : IRequest<BlockResult>, IWriteCommand;
 
 public sealed record BlockResult(Guid UserId, bool Blocked, DateTime? BlockedAt, IReadOnlyList<Guid> WithdrawnProposals);
 
 /// <summary>POST /api/v1/admin/partners: a partner and its API key, shown this once.</summary>
-public sealed record CreatePartnerCommand(Guid AdminId, JsonNode? Name) : IRequest<CreatedPartner>;
+public sealed record CreatePartnerCommand(Guid AdminId, JsonNode? Name) : IRequest<CreatedPartner>, IWriteCommand;
 
 public sealed record CreatedPartner(Guid Id, string Name, string ApiKey, DateTime CreatedAt);
 
 /// <summary>PUT /api/v1/admin/users/{id}/roles: the roles of an account (moderator, admin).</summary>
-public sealed record SetRolesCommand(Guid AdminId, string UserId, JsonNode? Roles) : IRequest<UserRoles>;
+public sealed record SetRolesCommand(Guid AdminId, string UserId, JsonNode? Roles) : IRequest<UserRoles>, IWriteCommand;
 
 public sealed record UserRoles(Guid UserId, IReadOnlyList<string> Roles);
 
@@ -64,168 +64,166 @@ public sealed class SetRolesValidator : AbstractValidator<SetRolesCommand>
         .WithMessage("Must be a list of roles: moderator, admin (empty for none).");
 }
 
-public sealed class ModerationHandlers(NpgsqlDataSource dataSource, ReputationRules rules, TimeProvider clock) :
+public sealed class ModerationHandlers(UnitOfWork unitOfWork, ReputationRules rules, TimeProvider clock) :
     IRequestHandler<RevertCommand, RevertResult>, IRequestHandler<BlockCommand, BlockResult>,
     IRequestHandler<CreatePartnerCommand, CreatedPartner>, IRequestHandler<SetRolesCommand, UserRoles>
 {
-    public ValueTask<RevertResult> Handle(RevertCommand request, CancellationToken cancellationToken) =>
-        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+    public async ValueTask<RevertResult> Handle(RevertCommand request, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
+        var ct = cancellationToken;
+        var moderator = await Contributor.ReviewerAsync(connection, transaction, request.ModeratorId, ct);
+        var id = Guid.TryParse(request.FacilityId, out var parsed) ? parsed : throw new NotFoundException("facility", request.FacilityId);
+        var toVersion = request.ToVersion!.GetValue<int>();
+        await unitOfWork.Facilities.LockFeedAsync(ct);
+        int current;
+        JsonObject? snapshot = null;
+        await using (var read = new NpgsqlCommand(
+            "select f.version, (select v.snapshot::text from facility_versions v where v.facility_id = f.id and v.version = $2) " +
+            "from facilities f where f.id = $1", connection, transaction))
         {
-            var ct = cancellationToken;
-            var moderator = await Contributor.ReviewerAsync(connection, transaction, request.ModeratorId, ct);
-            var id = Guid.TryParse(request.FacilityId, out var parsed) ? parsed : throw new NotFoundException("facility", request.FacilityId);
-            var toVersion = request.ToVersion!.GetValue<int>();
-            await ProposalDecisions.Execute(connection, transaction, "lock table change_feed in exclusive mode", ct);
-            int current;
-            JsonObject? snapshot = null;
-            await using (var read = new NpgsqlCommand(
-                "select f.version, (select v.snapshot::text from facility_versions v where v.facility_id = f.id and v.version = $2) " +
-                "from facilities f where f.id = $1", connection, transaction))
+            read.Parameters.AddWithValue(id);
+            read.Parameters.AddWithValue(toVersion);
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
             {
-                read.Parameters.AddWithValue(id);
-                read.Parameters.AddWithValue(toVersion);
-                await using var reader = await read.ExecuteReaderAsync(ct);
-                if (!await reader.ReadAsync(ct))
-                {
-                    throw new NotFoundException("facility", request.FacilityId);
-                }
-                current = reader.GetInt32(0);
-                if (!reader.IsDBNull(1))
-                {
-                    snapshot = JsonNode.Parse(reader.GetString(1))!.AsObject();
-                }
+                throw new NotFoundException("facility", request.FacilityId);
             }
-            if (toVersion >= current || snapshot is null)
+            current = reader.GetInt32(0);
+            if (!reader.IsDBNull(1))
             {
-                throw new ValidationException([new FluentValidation.Results.ValidationFailure("to_version",
+                snapshot = JsonNode.Parse(reader.GetString(1))!.AsObject();
+            }
+        }
+        if (toVersion >= current || snapshot is null)
+        {
+            throw new ValidationException([new FluentValidation.Results.ValidationFailure("to_version",
                     $"Must be an earlier version of this facility: 1 to {current - 1}.")]);
-            }
+        }
 
-            // Every attribute back to its value in the snapshot; one the snapshot lacks is cleared.
-            var now = clock.GetUtcNow().UtcDateTime;
-            // An empty change writes nothing and answers the current state, read under the writer's row lock.
-            var facility = await FacilityWriter.UpdateAsync(connection, transaction, id, new Dictionary<string, JsonNode?>(), Source(), ct);
-            var known = facility!.After.KnownAttributes();
-            var changes = known.Keys.Union(snapshot.Select(s => s.Key))
-                .ToDictionary(name => name, name => snapshot[name]?.DeepClone(), StringComparer.Ordinal);
-            var update = await FacilityWriter.UpdateAsync(connection, transaction, id, changes, Source(), ct);
+        // Every attribute back to its value in the snapshot; one the snapshot lacks is cleared.
+        var now = clock.GetUtcNow().UtcDateTime;
+        // An empty change writes nothing and answers the current state, read under the writer's row lock.
+        var facility = await unitOfWork.Facilities.UpdateAsync(id, new Dictionary<string, JsonNode?>(), Source(), ct);
+        var known = facility!.After.KnownAttributes();
+        var changes = known.Keys.Union(snapshot.Select(s => s.Key))
+            .ToDictionary(name => name, name => snapshot[name]?.DeepClone(), StringComparer.Ordinal);
+        var update = await unitOfWork.Facilities.UpdateAsync(id, changes, Source(), ct);
 
-            await FacilityConfidence.RefreshAsync(connection, transaction, [id], now, rules.ConfidenceParameters(), ct);
-
-            // The accepted proposals whose versions are undone: author −20, each up-voter −2 (configurable).
-            var reverted = new List<(Guid Proposal, Guid Author)>();
-            await using (var mark = new NpgsqlCommand(
-                "update proposals set reverted_at = $3 where facility_id = $1 and state = 'accepted' and result_version > $2 " +
-                "and reverted_at is null returning id, author_id", connection, transaction))
-            {
-                mark.Parameters.AddWithValue(id);
-                mark.Parameters.AddWithValue(toVersion);
-                mark.Parameters.AddWithValue(now);
-                await using var reader = await mark.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    reverted.Add((reader.GetGuid(0), reader.GetGuid(1)));
-                }
-            }
-            var penalties = new List<(Guid User, int Delta, string Reason, Guid Proposal)>();
-            foreach (var (proposal, author) in reverted)
-            {
-                penalties.Add((author, rules.RevertedAuthorDelta, "proposal_reverted", proposal));
-                await using var voters = new NpgsqlCommand("select voter_id from votes where proposal_id = $1 and vote = 'up'", connection, transaction);
-                voters.Parameters.AddWithValue(proposal);
-                await using var reader = await voters.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    penalties.Add((reader.GetGuid(0), rules.RevertedUpVoterDelta, "up_vote_reverted", proposal));
-                }
-            }
-            foreach (var (user, delta, reason, proposal) in penalties.OrderBy(p => p.User))
-            {
-                await ReputationLedger.ChangeAsync(connection, transaction, rules, user, delta, reason, proposal, ct);
-            }
-            return new RevertResult(id, toVersion, update!.Version, [.. reverted.Select(r => r.Proposal)]);
-
-            VersionSource Source() => new(ProposalDecisions.CommunityDataset, id.ToString(), now, 0.7,
-                $"Reverted to version {toVersion}: {request.Reason!.GetValue<string>().Trim()}", moderator.Id, moderator.Name);
-        }, cancellationToken);
-
-    public ValueTask<BlockResult> Handle(BlockCommand request, CancellationToken cancellationToken) =>
-        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+        // The accepted proposals whose versions are undone: author −20, each up-voter −2 (configurable).
+        var reverted = new List<(Guid Proposal, Guid Author)>();
+        await using (var mark = new NpgsqlCommand(
+            "update proposals set reverted_at = $3 where facility_id = $1 and state = 'accepted' and result_version > $2 " +
+            "and reverted_at is null returning id, author_id", connection, transaction))
         {
-            var ct = cancellationToken;
-            var moderator = await Contributor.ReviewerAsync(connection, transaction, request.ModeratorId, ct);
-            var target = (Guid.TryParse(request.UserId, out var id) ? await Contributor.FindAsync(connection, transaction, id, ct) : null)
-                ?? throw new NotFoundException("user", request.UserId);
-            if (target.IsReviewer && !moderator.IsAdmin || target.Id == moderator.Id)
+            mark.Parameters.AddWithValue(id);
+            mark.Parameters.AddWithValue(toVersion);
+            mark.Parameters.AddWithValue(now);
+            await using var reader = await mark.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
-                throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "Moderators cannot block themselves or other moderators; an admin can.");
+                reverted.Add((reader.GetGuid(0), reader.GetGuid(1)));
             }
-            var now = clock.GetUtcNow().UtcDateTime;
-            var withdrawn = new List<Guid>();
-            if (request.Block)
-            {
-                // Proposals first, then the user row: the lock order of every writer.
-                await using var withdraw = new NpgsqlCommand(
-                    "update proposals set state = 'withdrawn', decided_at = $2 where author_id = $1 and state = 'pending' returning id",
-                    connection, transaction);
-                withdraw.Parameters.AddWithValue(id);
-                withdraw.Parameters.AddWithValue(now);
-                await using var reader = await withdraw.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    withdrawn.Add(reader.GetGuid(0));
-                }
-            }
-            await using (var block = new NpgsqlCommand(
-                "update users set blocked_at = $2, blocked_by = $3, block_reason = $4 where id = $1", connection, transaction))
-            {
-                block.Parameters.AddWithValue(id);
-                block.Parameters.AddWithValue(request.Block ? now : DBNull.Value);
-                block.Parameters.AddWithValue(request.Block ? moderator.Id : DBNull.Value);
-                block.Parameters.AddWithValue(request.Block && request.Reason is not null ? request.Reason.GetValue<string>().Trim() : DBNull.Value);
-                await block.ExecuteNonQueryAsync(ct);
-            }
-            return new BlockResult(id, request.Block, request.Block ? now : null, withdrawn);
-        }, cancellationToken);
-
-    public ValueTask<CreatedPartner> Handle(CreatePartnerCommand request, CancellationToken cancellationToken) =>
-        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+        }
+        var penalties = new List<(Guid User, int Delta, string Reason, Guid Proposal)>();
+        foreach (var (proposal, author) in reverted)
         {
-            var admin = await Contributor.WriterAsync(connection, transaction, request.AdminId, cancellationToken);
-            if (!admin.IsAdmin)
+            penalties.Add((author, rules.RevertedAuthorDelta, "proposal_reverted", proposal));
+            await using var voters = new NpgsqlCommand("select voter_id from votes where proposal_id = $1 and vote = 'up'", connection, transaction);
+            voters.Parameters.AddWithValue(proposal);
+            await using var reader = await voters.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
-                throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "Only admins may create partners.");
+                penalties.Add((reader.GetGuid(0), rules.RevertedUpVoterDelta, "up_vote_reverted", proposal));
             }
-            var id = Guid.CreateVersion7();
-            var name = request.Name!.GetValue<string>().Trim();
-            var key = PartnerApiKeys.Generate();
-            var now = clock.GetUtcNow().UtcDateTime;
-            await ProposalDecisions.Execute(connection, transaction, "insert into partners (id, name, created_at) values ($1, $2, $3)",
-                cancellationToken, id, name, now);
-            // Only the key's hash is stored: the answer to this request is the one time the key is seen.
-            await ProposalDecisions.Execute(connection, transaction,
-                "insert into partner_api_keys (key_hash, partner_id, created_at) values ($1, $2, $3)", cancellationToken,
-                PartnerApiKeys.Hash(key), id, now);
-            return new CreatedPartner(id, name, key, now);
-        }, cancellationToken);
-
-    public ValueTask<UserRoles> Handle(SetRolesCommand request, CancellationToken cancellationToken) =>
-        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+        }
+        foreach (var (user, delta, reason, proposal) in penalties.OrderBy(p => p.User))
         {
-            var admin = await Contributor.WriterAsync(connection, transaction, request.AdminId, cancellationToken);
-            if (!admin.IsAdmin)
+            await ReputationLedger.ChangeAsync(connection, transaction, rules, user, delta, reason, proposal, ct);
+        }
+        return new RevertResult(id, toVersion, update!.Version, [.. reverted.Select(r => r.Proposal)]);
+
+        VersionSource Source() => new(ProposalDecisions.CommunityDataset, id.ToString(), now, 0.7,
+            $"Reverted to version {toVersion}: {request.Reason!.GetValue<string>().Trim()}", moderator.Id, moderator.Name);
+    }
+
+    public async ValueTask<BlockResult> Handle(BlockCommand request, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
+        var ct = cancellationToken;
+        var moderator = await Contributor.ReviewerAsync(connection, transaction, request.ModeratorId, ct);
+        var target = (Guid.TryParse(request.UserId, out var id) ? await Contributor.FindAsync(connection, transaction, id, ct) : null)
+            ?? throw new NotFoundException("user", request.UserId);
+        if (target.IsReviewer && !moderator.IsAdmin || target.Id == moderator.Id)
+        {
+            throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "Moderators cannot block themselves or other moderators; an admin can.");
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var withdrawn = new List<Guid>();
+        if (request.Block)
+        {
+            // Proposals first, then the user row: the lock order of every writer.
+            await using var withdraw = new NpgsqlCommand(
+                "update proposals set state = 'withdrawn', decided_at = $2 where author_id = $1 and state = 'pending' returning id",
+                connection, transaction);
+            withdraw.Parameters.AddWithValue(id);
+            withdraw.Parameters.AddWithValue(now);
+            await using var reader = await withdraw.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
             {
-                throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "Only admins may set roles.");
+                withdrawn.Add(reader.GetGuid(0));
             }
-            var target = (Guid.TryParse(request.UserId, out var id) ? await Contributor.FindAsync(connection, transaction, id, cancellationToken) : null)
-                ?? throw new NotFoundException("user", request.UserId);
-            var roles = request.Roles!.AsArray().Select(r => r!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal).ToArray();
-            await ProposalDecisions.Execute(connection, transaction, "delete from user_roles where user_id = $1", cancellationToken, target.Id);
-            foreach (var role in roles)
-            {
-                await ProposalDecisions.Execute(connection, transaction, "insert into user_roles (user_id, role) values ($1, $2)", cancellationToken,
-                    target.Id, role.ToUpperInvariant());
-            }
-            return new UserRoles(target.Id, roles);
-        }, cancellationToken);
+        }
+        await using (var block = new NpgsqlCommand(
+            "update users set blocked_at = $2, blocked_by = $3, block_reason = $4 where id = $1", connection, transaction))
+        {
+            block.Parameters.AddWithValue(id);
+            block.Parameters.AddWithValue(request.Block ? now : DBNull.Value);
+            block.Parameters.AddWithValue(request.Block ? moderator.Id : DBNull.Value);
+            block.Parameters.AddWithValue(request.Block && request.Reason is not null ? request.Reason.GetValue<string>().Trim() : DBNull.Value);
+            await block.ExecuteNonQueryAsync(ct);
+        }
+        return new BlockResult(id, request.Block, request.Block ? now : null, withdrawn);
+    }
+
+    public async ValueTask<CreatedPartner> Handle(CreatePartnerCommand request, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
+        var admin = await Contributor.WriterAsync(connection, transaction, request.AdminId, cancellationToken);
+        if (!admin.IsAdmin)
+        {
+            throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "Only admins may create partners.");
+        }
+        var id = Guid.CreateVersion7();
+        var name = request.Name!.GetValue<string>().Trim();
+        var key = PartnerApiKeys.Generate();
+        var now = clock.GetUtcNow().UtcDateTime;
+        await ProposalDecisions.Execute(connection, transaction, "insert into partners (id, name, created_at) values ($1, $2, $3)",
+            cancellationToken, id, name, now);
+        // Only the key's hash is stored: the answer to this request is the one time the key is seen.
+        await ProposalDecisions.Execute(connection, transaction,
+            "insert into partner_api_keys (key_hash, partner_id, created_at) values ($1, $2, $3)", cancellationToken,
+            PartnerApiKeys.Hash(key), id, now);
+        return new CreatedPartner(id, name, key, now);
+    }
+
+    public async ValueTask<UserRoles> Handle(SetRolesCommand request, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
+        var admin = await Contributor.WriterAsync(connection, transaction, request.AdminId, cancellationToken);
+        if (!admin.IsAdmin)
+        {
+            throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "Only admins may set roles.");
+        }
+        var target = (Guid.TryParse(request.UserId, out var id) ? await Contributor.FindAsync(connection, transaction, id, cancellationToken) : null)
+            ?? throw new NotFoundException("user", request.UserId);
+        var roles = request.Roles!.AsArray().Select(r => r!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal).ToArray();
+        await ProposalDecisions.Execute(connection, transaction, "delete from user_roles where user_id = $1", cancellationToken, target.Id);
+        foreach (var role in roles)
+        {
+            await ProposalDecisions.Execute(connection, transaction, "insert into user_roles (user_id, role) values ($1, $2)", cancellationToken,
+                target.Id, role.ToUpperInvariant());
+        }
+        return new UserRoles(target.Id, roles);
+    }
 }

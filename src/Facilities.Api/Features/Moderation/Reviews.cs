@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Accounts;
+using Facilities.Api.Features.Imports;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Features.Reputation;
 using Facilities.Api.Web;
@@ -26,17 +27,18 @@ public sealed record ReviewPage(IReadOnlyList<ReviewView> Items, string? NextCur
 /// <summary>POST /api/v1/reviews/{id}/resolve. Disputes: keep_partner (the partner's value goes back) or
 /// keep_community (the accepted change stays); ambiguous matches: merge (with facility_id), create or dismiss.</summary>
 public sealed record ResolveReviewCommand(Guid ModeratorId, string Id, JsonNode? Action, JsonNode? FacilityId, JsonNode? Comment)
-    : IRequest<ReviewView>
+    : IRequest<ReviewView>, IWriteCommand
 {
-    public static readonly string[] Actions = ["keep_partner", "keep_community", "merge", "create", "dismiss"];
+    /// <summary>The action asked for; null when it names none.</summary>
+    public ReviewAction? ActionValue => Action?.GetValueKind() == JsonValueKind.String ? WireName.Parse<ReviewAction>(Action.GetValue<string>()) : null;
 }
 
 public sealed class ListReviewsValidator : AbstractValidator<ListReviewsQuery>
 {
     public ListReviewsValidator(Cursors cursors)
     {
-        RuleFor(q => q.State).Must(s => s is null or "open" or "resolved").WithMessage("Must be open or resolved.");
-        RuleFor(q => q.Kind).Must(k => k is null or "dispute" or "ambiguous_match").WithMessage("Must be dispute or ambiguous_match.");
+        RuleFor(q => q.State).Must(s => s is null || WireName.Parse<ReviewState>(s) is not null).WithMessage("Must be open or resolved.");
+        RuleFor(q => q.Kind).Must(k => k is null || WireName.Parse<ReviewKind>(k) is not null).WithMessage("Must be dispute or ambiguous_match.");
         RuleFor(q => q.Limit).Must(l => l is null || (QueryValues.TryParseInt(l, out var n) && n is >= 1 and <= ListReviewsQuery.MaxLimit))
             .WithMessage($"Must be a whole number from 1 to {ListReviewsQuery.MaxLimit}.");
         RuleFor(q => q.Cursor).Must(c => c is null || cursors.DecodeGuid(c) is not null).WithMessage("Not a cursor this service issued.");
@@ -47,10 +49,10 @@ public sealed class ResolveReviewValidator : AbstractValidator<ResolveReviewComm
 {
     public ResolveReviewValidator()
     {
-        RuleFor(c => c.Action).Must(a => a?.GetValueKind() == JsonValueKind.String && ResolveReviewCommand.Actions.Contains(a.GetValue<string>()))
-            .WithMessage($"Must be one of: {string.Join(", ", ResolveReviewCommand.Actions)}.");
+        RuleFor(c => c.Action).Must((c, _) => c.ActionValue is not null)
+            .WithMessage($"Must be one of: {string.Join(", ", WireName.All<ReviewAction>())}.");
         RuleFor(c => c.FacilityId)
-            .Must((c, f) => (c.Action?.GetValueKind() == JsonValueKind.String && c.Action.GetValue<string>() == "merge")
+            .Must((c, f) => c.ActionValue == ReviewAction.Merge
                 ? f?.GetValueKind() == JsonValueKind.String && Guid.TryParse(f.GetValue<string>(), out _)
                 : f is null)
             .WithMessage("A merge names the facility_id to merge into; other actions name none.");
@@ -59,11 +61,11 @@ public sealed class ResolveReviewValidator : AbstractValidator<ResolveReviewComm
     }
 }
 
-public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules rules, TimeProvider clock, Cursors cursors) :
+public sealed class ReviewHandlers(NpgsqlDataSource dataSource, UnitOfWork unitOfWork, ISender sender, TimeProvider clock, Cursors cursors) :
     IRequestHandler<ListReviewsQuery, ReviewPage>, IRequestHandler<ResolveReviewCommand, ReviewView>
 {
-    private static readonly string[] DisputeActions = ["keep_partner", "keep_community"];
-    private static readonly string[] AmbiguousMatchActions = ["merge", "create", "dismiss"];
+    private static readonly ReviewAction[] DisputeActions = [ReviewAction.KeepPartner, ReviewAction.KeepCommunity];
+    private static readonly ReviewAction[] AmbiguousMatchActions = [ReviewAction.Merge, ReviewAction.Create, ReviewAction.Dismiss];
 
     private const string Columns =
         "id, kind, state, facility_id, dataset_id, source_record_id, proposal_id, details::text, created_at, resolved_at, resolved_by, resolution::text";
@@ -76,7 +78,7 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules 
         await using var command = new NpgsqlCommand(
             $"select {Columns} from review_items where state = $1 and ($2::text is null or kind = $2) and ($3::uuid is null or id > $3) " +
             "order by id limit $4", connection);
-        command.Parameters.AddWithValue(request.State ?? "open");
+        command.Parameters.AddWithValue(request.State ?? ReviewState.Open.Name());
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)request.Kind ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)cursors.DecodeGuid(request.Cursor) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         command.Parameters.AddWithValue(limit + 1);
@@ -92,84 +94,91 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules 
             : new ReviewPage(items, null);
     }
 
-    public ValueTask<ReviewView> Handle(ResolveReviewCommand request, CancellationToken cancellationToken) =>
-        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+    public async ValueTask<ReviewView> Handle(ResolveReviewCommand request, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
+        var ct = cancellationToken;
+        var moderator = await Contributor.ReviewerAsync(connection, transaction, request.ModeratorId, ct);
+        if (!Guid.TryParse(request.Id, out var id))
         {
-            var ct = cancellationToken;
-            var moderator = await Contributor.ReviewerAsync(connection, transaction, request.ModeratorId, ct);
-            if (!Guid.TryParse(request.Id, out var id))
+            throw new NotFoundException("review item", request.Id);
+        }
+        // Any resolution may write the facility: the feed lock first, then the item, as every writer does.
+        await unitOfWork.Facilities.LockFeedAsync(ct);
+        ReviewItem item;
+        await using (var read = new NpgsqlCommand(
+            "select id, kind, state, facility_id, dataset_id, source_record_id, proposal_id, details::text from review_items where id = $1 for update",
+            connection, transaction))
+        {
+            read.Parameters.AddWithValue(id);
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
             {
                 throw new NotFoundException("review item", request.Id);
             }
-            // Any resolution may write the facility: the feed lock first, then the item, as every writer does.
-            await ProposalDecisions.Execute(connection, transaction, "lock table change_feed in exclusive mode", ct);
-            ReviewItem item;
-            await using (var read = new NpgsqlCommand(
-                "select id, kind, state, facility_id, dataset_id, source_record_id, proposal_id, details::text from review_items where id = $1 for update",
-                connection, transaction))
-            {
-                read.Parameters.AddWithValue(id);
-                await using var reader = await read.ExecuteReaderAsync(ct);
-                if (!await reader.ReadAsync(ct))
-                {
-                    throw new NotFoundException("review item", request.Id);
-                }
-                item = new ReviewItem(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
-                    reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                    reader.IsDBNull(6) ? null : reader.GetGuid(6), JsonNode.Parse(reader.GetString(7))?.AsObject() ?? []);
-            }
-            if (item.State != "open")
-            {
-                throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This review item is resolved already.");
-            }
-            var action = request.Action!.GetValue<string>();
-            var resolution = new ReviewResolution(action, request.FacilityId is null ? null : Guid.Parse(request.FacilityId.GetValue<string>()),
-                request.Comment?.GetValue<string>().Trim());
-            var allowed = item.Kind == "dispute" ? DisputeActions : AmbiguousMatchActions;
-            if (!allowed.Contains(action))
-            {
-                throw new ValidationException([new FluentValidation.Results.ValidationFailure("action",
-                    $"A {item.Kind} is resolved with one of: {string.Join(", ", allowed)}.")]);
-            }
+            item = new ReviewItem(reader.GetGuid(0), WireName.Parse<ReviewKind>(reader.GetString(1))!.Value,
+                WireName.Parse<ReviewState>(reader.GetString(2))!.Value, reader.IsDBNull(3) ? null : reader.GetGuid(3),
+                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.IsDBNull(6) ? null : reader.GetGuid(6), JsonNode.Parse(reader.GetString(7))?.AsObject() ?? []);
+        }
+        if (item.State != ReviewState.Open)
+        {
+            throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This review item is resolved already.");
+        }
+        var action = request.ActionValue!.Value;
+        var resolution = new ReviewResolution(action, request.FacilityId is null ? null : Guid.Parse(request.FacilityId.GetValue<string>()),
+            request.Comment?.GetValue<string>().Trim());
+        var allowed = item.Kind == ReviewKind.Dispute ? DisputeActions : AmbiguousMatchActions;
+        if (!allowed.Contains(action))
+        {
+            throw new ValidationException([new FluentValidation.Results.ValidationFailure("action",
+                    $"A {item.Kind.Name()} is resolved with one of: {string.Join(", ", allowed.Select(a => a.Name()))}.")]);
+        }
 
-            JsonObject? result = null;
-            if (action == "keep_partner")
+        JsonObject? result = null;
+        if (action == ReviewAction.KeepPartner)
+        {
+            result = await WriteDisputedValueAsync(item, moderator, "partner_value",
+                $"the partner's value kept (dataset {item.DatasetId}, record {item.SourceRecordId})", ct);
+        }
+        else if (action == ReviewAction.KeepCommunity)
+        {
+            result = await WriteDisputedValueAsync(item, moderator, "community_value",
+                $"the community's value chosen over the partner's (proposal {item.ProposalId})", ct);
+        }
+        else if (action is ReviewAction.Merge or ReviewAction.Create)
+        {
+            if (action == ReviewAction.Merge && resolution.FacilityId is null)
             {
-                result = await WriteDisputedValueAsync(connection, transaction, item, moderator, "partner_value",
-                    $"the partner's value kept (dataset {item.DatasetId}, record {item.SourceRecordId})", ct);
+                throw new ValidationException([new FluentValidation.Results.ValidationFailure("facility_id",
+                        "Merging needs the facility the record describes.")]);
             }
-            else if (action == "keep_community")
-            {
-                result = await WriteDisputedValueAsync(connection, transaction, item, moderator, "community_value",
-                    $"the community's value chosen over the partner's (proposal {item.ProposalId})", ct);
-            }
-            else if (action is "merge" or "create")
-            {
-                result = await AmbiguousMatchResolution.ResolveAsync(connection, transaction, item, resolution, moderator.Id,
-                    rules.ConfidenceParameters(), ct);
-            }
+            // The partner's record applied exactly as an import would have with this decision, in this transaction.
+            var facilityId = await sender.Send(new ResolveAmbiguousMatchCommand(item.Id, action == ReviewAction.Merge ? resolution.FacilityId : null,
+                moderator.Id), ct);
+            result = new JsonObject { ["facility_id"] = facilityId.ToString() };
+        }
 
-            var stored = new JsonObject { ["action"] = action, ["facility_id"] = resolution.FacilityId?.ToString(), ["comment"] = resolution.Comment, ["result"] = result };
-            await using (var resolve = new NpgsqlCommand(
-                $"update review_items set state = 'resolved', resolved_at = $2, resolved_by = $3, resolution = $4::jsonb where id = $1 returning {Columns}",
-                connection, transaction))
-            {
-                resolve.Parameters.AddWithValue(id);
-                resolve.Parameters.AddWithValue(clock.GetUtcNow().UtcDateTime);
-                resolve.Parameters.AddWithValue(moderator.Id);
-                resolve.Parameters.Add(new NpgsqlParameter { Value = stored.ToJsonString(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-                await using var reader = await resolve.ExecuteReaderAsync(ct);
-                await reader.ReadAsync(ct);
-                return Read(reader);
-            }
-        }, cancellationToken);
+        var stored = new JsonObject { ["action"] = action.Name(), ["facility_id"] = resolution.FacilityId?.ToString(), ["comment"] = resolution.Comment, ["result"] = result };
+        await using (var resolve = new NpgsqlCommand(
+            $"update review_items set state = 'resolved', resolved_at = $2, resolved_by = $3, resolution = $4::jsonb where id = $1 returning {Columns}",
+            connection, transaction))
+        {
+            resolve.Parameters.AddWithValue(id);
+            resolve.Parameters.AddWithValue(clock.GetUtcNow().UtcDateTime);
+            resolve.Parameters.AddWithValue(moderator.Id);
+            resolve.Parameters.Add(new NpgsqlParameter { Value = stored.ToJsonString(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            await using var reader = await resolve.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            return Read(reader);
+        }
+    }
 
     // The chosen side's value written as a moderator's decision. Keeping the partner's value usually changes nothing
     // (an owned attribute kept it), but the facility may have been edited since. Written as the community's decision,
     // with the reason naming the partner's record: FacilityWriter's partner-record path would also overwrite that
     // record's own position.
-    private async Task<JsonObject> WriteDisputedValueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReviewItem item,
-        Contributor moderator, string side, string reason, CancellationToken ct)
+    private async Task<JsonObject> WriteDisputedValueAsync(ReviewItem item, Contributor moderator, string side, string reason, CancellationToken ct)
     {
         var attribute = item.Details["attribute"]?.GetValue<string>();
         if (item.FacilityId is not { } facilityId || attribute is null)
@@ -180,11 +189,10 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, ReputationRules 
         try
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            var update = await FacilityWriter.UpdateAsync(connection, transaction, facilityId, new Dictionary<string, JsonNode?> { [attribute] = value },
+            var update = await unitOfWork.Facilities.UpdateAsync(facilityId, new Dictionary<string, JsonNode?> { [attribute] = value },
                 new VersionSource(ProposalDecisions.CommunityDataset, facilityId.ToString(), now, 0.8,
                     $"Dispute over {attribute} resolved: {reason}", moderator.Id, moderator.Name), ct)
                 ?? throw new NotFoundException("facility", facilityId.ToString());
-            await FacilityConfidence.RefreshAsync(connection, transaction, [facilityId], now, rules.ConfidenceParameters(), ct);
             return new JsonObject { ["version"] = update.Version, ["changed"] = update.Outcome == FacilityUpdateOutcome.Applied };
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)

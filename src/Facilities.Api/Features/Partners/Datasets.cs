@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Imports;
 using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Features.Imports.Mapping;
 using Facilities.Api.Web;
@@ -35,7 +36,7 @@ public sealed class CreateDatasetValidator : AbstractValidator<CreateDatasetComm
             .WithMessage(c => $"must be one of: {string.Join(", ", categories.All.Select(x => x.Id))}").OverridePropertyName("category");
         RuleFor(c => c.Body.Crs).DatasetCrs().OverridePropertyName("crs");
         RuleFor(c => c.Body.MatchDistanceM).DatasetMatchDistance().OverridePropertyName("match_distance_m");
-        RuleFor(c => c.Body.Kind).Must(k => k is null or "official" or "osm").WithMessage("must be official or osm").OverridePropertyName("kind");
+        RuleFor(c => c.Body.Kind).Must(k => k is null || WireName.Parse<DatasetKind>(k) is DatasetKind.Official or DatasetKind.Osm).WithMessage("must be official or osm").OverridePropertyName("kind");
         RuleFor(c => c.Body.Preset).Must(p => p is null || MappingPresets.Find(p) is not null)
             .WithMessage($"must be one of: {string.Join(", ", MappingPresets.All.Select(p => p.Id))}").OverridePropertyName("preset");
         RuleFor(c => c).Custom((command, context) =>
@@ -99,13 +100,13 @@ public sealed class CreateDatasetHandler(NpgsqlDataSource dataSource) : IRequest
         var id = Guid.CreateVersion7();
         var mapping = MappingOf(body);
         var owned = (body.OwnedAttributes ?? []).Distinct(StringComparer.Ordinal).ToArray();
-        foreach (var value in (object[])[id, request.PartnerId, body.Kind ?? "official", body.Name!.Trim(), body.License!, body.Attribution!.Trim(),
+        foreach (var value in (object[])[id, request.PartnerId, body.Kind ?? DatasetKind.Official.Name(), body.Name!.Trim(), body.License!, body.Attribution!.Trim(),
                      body.Category ?? "toilet", crs, mapping.ToJsonString(), owned, body.MatchDistanceM ?? 50.0])
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });
         }
         var createdAt = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
-        return new DatasetResponse(id, body.Name.Trim(), body.Kind ?? "official", body.License!, body.Attribution.Trim(), body.Category ?? "toilet",
+        return new DatasetResponse(id, body.Name.Trim(), body.Kind ?? DatasetKind.Official.Name(), body.License!, body.Attribution.Trim(), body.Category ?? "toilet",
             crs, mapping, owned, body.MatchDistanceM ?? 50.0, createdAt);
     }
 }

@@ -37,7 +37,7 @@ public sealed class UpdateDatasetValidator : AbstractValidator<UpdateDatasetComm
     }
 }
 
-public sealed class UpdateDatasetHandler(NpgsqlDataSource dataSource, CategoryCatalog categories)
+public sealed class UpdateDatasetHandler(NpgsqlDataSource dataSource, CategoryCatalog categories, ISender sender)
     : IRequestHandler<UpdateDatasetCommand, DatasetResponse>
 {
     public async ValueTask<DatasetResponse> Handle(UpdateDatasetCommand request, CancellationToken cancellationToken)
@@ -111,6 +111,7 @@ public sealed class UpdateDatasetHandler(NpgsqlDataSource dataSource, CategoryCa
         update.Parameters.Add(new NpgsqlParameter<double?> { TypedValue = body.MatchDistanceM });
         await update.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (await new ListDatasetsHandler(dataSource).Handle(new ListDatasetsQuery(request.PartnerId, request.DatasetId), cancellationToken))[0];
+        // Read after the commit, as any client would read it.
+        return (await sender.Send(new ListDatasetsQuery(request.PartnerId, request.DatasetId), cancellationToken))[0];
     }
 }

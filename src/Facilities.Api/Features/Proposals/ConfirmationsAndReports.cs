@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Accounts;
-using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Reputation;
 using Facilities.Api.Web;
 using FluentValidation;
@@ -12,7 +12,7 @@ using Npgsql;
 namespace Facilities.Api.Features.Proposals;
 
 /// <summary>POST /api/v1/facilities/{id}/confirmations: "still here, as described".</summary>
-public sealed record ConfirmCommand(Guid UserId, string FacilityId, JsonNode? Comment) : IRequest<ConfirmationResult>;
+public sealed record ConfirmCommand(Guid UserId, string FacilityId, JsonNode? Comment) : IRequest<ConfirmationResult>, IWriteCommand;
 
 /// <summary>A confirmation's effect. verified: whether it refreshed last_verified_at (alone, at the privilege, or by
 /// reaching the threshold); weight_since_verification: weighted confirmations since the last verification, one per account.</summary>
@@ -20,9 +20,22 @@ public sealed record ConfirmationResult(Guid FacilityId, double Weight, double W
     DateTime? LastVerifiedAt, double Confidence);
 
 /// <summary>POST /api/v1/facilities/{id}/reports: a problem without an edit.</summary>
-public sealed record ReportCommand(Guid UserId, string FacilityId, JsonNode? Reason, JsonNode? Comment) : IRequest<ReportResult>
+public sealed record ReportCommand(Guid UserId, string FacilityId, JsonNode? Reason, JsonNode? Comment) : IRequest<ReportResult>, IWriteCommand
 {
-    public static readonly string[] Reasons = ["closed", "out_of_order", "dirty", "wrong_location", "not_public", "unsafe", "other"];
+    /// <summary>The reason given; null when it names none.</summary>
+    public ReportReason? ReasonValue => WireName.Parse<ReportReason>(Json.Text(Reason));
+}
+
+/// <summary>What a report says is wrong (wire and SQL names through <see cref="WireName"/>).</summary>
+public enum ReportReason
+{
+    Closed,
+    OutOfOrder,
+    Dirty,
+    WrongLocation,
+    NotPublic,
+    Unsafe,
+    Other,
 }
 
 /// <summary>A report's effect: recorded, temporarily_closed, closure_proposed or closure_supported; and the facility's
@@ -38,7 +51,7 @@ public sealed class ReportValidator : AbstractValidator<ReportCommand>
 {
     public ReportValidator()
     {
-        RuleFor(c => c.Reason).Must(r => ReportCommand.Reasons.Contains(Json.Text(r))).WithMessage($"Must be one of: {string.Join(", ", ReportCommand.Reasons)}.");
+        RuleFor(c => c.Reason).Must((c, _) => c.ReasonValue is not null).WithMessage($"Must be one of: {string.Join(", ", WireName.All<ReportReason>())}.");
         RuleFor(c => c.Comment).Must(OptionalComment.IsValid).WithMessage(OptionalComment.Message);
     }
 }
@@ -50,126 +63,122 @@ internal static class OptionalComment
     public static bool IsValid(JsonNode? comment) => comment is null || (Json.Text(comment) is { } text && text.Trim().Length > 0 && text.Length <= 2000);
 }
 
-public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, ReputationRules rules, ProposalDecisions decisions,
-    CategoryCatalog categories, TimeProvider clock) : IRequestHandler<ConfirmCommand, ConfirmationResult>, IRequestHandler<ReportCommand, ReportResult>
+public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, ReputationRules rules, ProposalDecisions decisions,
+    ISender sender, TimeProvider clock) : IRequestHandler<ConfirmCommand, ConfirmationResult>, IRequestHandler<ReportCommand, ReportResult>
 {
-    public ValueTask<ConfirmationResult> Handle(ConfirmCommand request, CancellationToken cancellationToken) =>
-        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+    public async ValueTask<ConfirmationResult> Handle(ConfirmCommand request, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
+        var user = await Contributor.WriterAsync(connection, transaction, request.UserId, cancellationToken);
+        var id = ParseId(request.FacilityId);
+        var now = clock.GetUtcNow().UtcDateTime;
+        // Only scores move (no attribute, so no version). The row lock comes first: two confirmations count each
+        // other's weight, and the confidence each writes includes the other's verification.
+        DateTime? lastVerified;
+        await using (var read = new NpgsqlCommand(
+            "select status, last_verified_at from facilities where id = $1 for update", connection, transaction))
         {
-            var user = await Contributor.WriterAsync(connection, transaction, request.UserId, cancellationToken);
-            var id = ParseId(request.FacilityId);
-            var now = clock.GetUtcNow().UtcDateTime;
-            // Only scores move (no attribute, so no version). The row lock comes first: two confirmations count each
-            // other's weight, and the confidence each writes includes the other's verification.
-            DateTime? lastVerified;
-            await using (var read = new NpgsqlCommand(
-                "select status, last_verified_at from facilities where id = $1 for update", connection, transaction))
+            read.Parameters.AddWithValue(id);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
             {
-                read.Parameters.AddWithValue(id);
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                if (!await reader.ReadAsync(cancellationToken))
-                {
-                    throw new NotFoundException("facility", request.FacilityId);
-                }
-                if (reader.GetString(0) == "removed")
-                {
-                    throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed: propose a reopen instead.");
-                }
-                lastVerified = reader.IsDBNull(1) ? null : reader.GetDateTime(1);
+                throw new NotFoundException("facility", request.FacilityId);
             }
-
-            var weight = rules.Weight(user.Reputation);
-            var confirmationId = (long)await ScalarAsync(connection, transaction,
-                "insert into confirmations (facility_id, user_id, weight, comment, created_at) values ($1, $2, $3, $4, $5) returning id",
-                cancellationToken, id, user.Id, weight, (object?)Json.Text(request.Comment)?.Trim() ?? DBNull.Value, now);
-            // One weight per account: confirming twice does not count twice.
-            var since = await ScalarAsync(connection, transaction,
-                "select coalesce(sum(w), 0) from (select max(weight) w from confirmations where facility_id = $1 and created_at > $2 " +
-                "group by user_id) c", cancellationToken, id, lastVerified ?? DateTime.MinValue);
-            var verified = user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || since >= rules.ConfirmationThreshold - 1e-9;
-            if (verified)
+            if (reader.GetString(0) == "removed")
             {
-                lastVerified = now;
-                await ProposalDecisions.Execute(connection, transaction, "update confirmations set verified = true where id = $1", cancellationToken,
-                    confirmationId);
-                await ProposalDecisions.Execute(connection, transaction, "update facilities set last_verified_at = $2 where id = $1", cancellationToken,
-                    id, now);
+                throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed: propose a reopen instead.");
             }
-            var confidence = (await FacilityConfidence.RefreshAsync(connection, transaction, [id], now, rules.ConfidenceParameters(),
-                cancellationToken))[id];
-            return new ConfirmationResult(id, Math.Round(weight, 4), Math.Round(since, 4), rules.ConfirmationThreshold, verified, lastVerified,
-                Math.Round(confidence, 3));
-        }, cancellationToken);
+            lastVerified = reader.IsDBNull(1) ? null : reader.GetDateTime(1);
+        }
 
-    public ValueTask<ReportResult> Handle(ReportCommand request, CancellationToken cancellationToken) =>
-        WriteTransaction.RunAsync(dataSource, async (connection, transaction) =>
+        var weight = rules.Weight(user.Reputation);
+        var confirmationId = (long)await ScalarAsync(connection, transaction,
+            "insert into confirmations (facility_id, user_id, weight, comment, created_at) values ($1, $2, $3, $4, $5) returning id",
+            cancellationToken, id, user.Id, weight, (object?)Json.Text(request.Comment)?.Trim() ?? DBNull.Value, now);
+        // One weight per account: confirming twice does not count twice.
+        var since = await ScalarAsync(connection, transaction,
+            "select coalesce(sum(w), 0) from (select max(weight) w from confirmations where facility_id = $1 and created_at > $2 " +
+            "group by user_id) c", cancellationToken, id, lastVerified ?? DateTime.MinValue);
+        var verified = user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || since >= rules.ConfirmationThreshold - 1e-9;
+        if (verified)
         {
-            var user = await Contributor.WriterAsync(connection, transaction, request.UserId, cancellationToken);
-            var id = ParseId(request.FacilityId);
-            var reason = Json.Text(request.Reason)!;
-            var comment = Json.Text(request.Comment)?.Trim();
-            var now = clock.GetUtcNow().UtcDateTime;
-            if (reason is "out_of_order" or "closed")
-            {
-                // These may change the facility: the feed lock comes before the report references the facility, the
-                // order every facility writer keeps.
-                await ProposalDecisions.Execute(connection, transaction, "lock table change_feed in exclusive mode", cancellationToken);
-            }
-            string status;
-            DateTime updatedAt;
-            // The row lock before the report references the facility: inserting takes a key-share lock, and two reports
-            // each holding one while waiting to lock the row for its confidence would deadlock.
-            await using (var read = new NpgsqlCommand("select status, updated_at from facilities where id = $1 for update", connection, transaction))
-            {
-                read.Parameters.AddWithValue(id);
-                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-                if (!await reader.ReadAsync(cancellationToken))
-                {
-                    throw new NotFoundException("facility", request.FacilityId);
-                }
-                (status, updatedAt) = (reader.GetString(0), reader.GetDateTime(1));
-            }
-            if (status == "removed")
-            {
-                throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed already.");
-            }
-            var weight = rules.Weight(user.Reputation);
-            var reportId = (long)(await ScalarAsync(connection, transaction,
-                "insert into reports (facility_id, user_id, reason, comment, weight, created_at) values ($1, $2, $3, $4, $5, $6) returning id",
-                cancellationToken, id, user.Id, reason, (object?)comment ?? DBNull.Value, weight, now));
+            lastVerified = now;
+            await ProposalDecisions.Execute(connection, transaction, "update confirmations set verified = true where id = $1", cancellationToken,
+                confirmationId);
+            await unitOfWork.Facilities.MarkVerifiedAsync(id, now, cancellationToken);
+        }
+        var confidence = await unitOfWork.Facilities.ConfidenceAsync(id, cancellationToken);
+        return new ConfirmationResult(id, Math.Round(weight, 4), Math.Round(since, 4), rules.ConfirmationThreshold, verified, lastVerified,
+            Math.Round(confidence, 3));
+    }
 
-            var effect = "recorded";
-            Guid? proposalId = null;
-            if (reason == "out_of_order" && status == "open")
+    public async ValueTask<ReportResult> Handle(ReportCommand request, CancellationToken cancellationToken)
+    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
+        var user = await Contributor.WriterAsync(connection, transaction, request.UserId, cancellationToken);
+        var id = ParseId(request.FacilityId);
+        var reason = request.ReasonValue!.Value;
+        var comment = Json.Text(request.Comment)?.Trim();
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (reason is ReportReason.OutOfOrder or ReportReason.Closed)
+        {
+            // These may change the facility: the feed lock comes before the report references the facility, the
+            // order every facility writer keeps.
+            await unitOfWork.Facilities.LockFeedAsync(cancellationToken);
+        }
+        string status;
+        DateTime updatedAt;
+        // The row lock before the report references the facility: inserting takes a key-share lock, and two reports
+        // each holding one while waiting to lock the row for its confidence would deadlock.
+        await using (var read = new NpgsqlCommand("select status, updated_at from facilities where id = $1 for update", connection, transaction))
+        {
+            read.Parameters.AddWithValue(id);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
             {
-                // Reports since the facility last changed, one weight per account: a reopened facility starts afresh.
-                var total = await ScalarAsync(connection, transaction,
-                    "select coalesce(sum(w), 0) from (select max(weight) w from reports where facility_id = $1 and reason = 'out_of_order' " +
-                    "and created_at >= $2 group by user_id) r", cancellationToken, id, updatedAt);
-                var partnerOwned = (await ProposalDecisions.OwnedAttributesAsync(connection, transaction, id, ["status"], cancellationToken)).Length > 0;
-                if (!partnerOwned && (user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || total >= rules.OutOfOrderThreshold - 1e-9)
-                    && await CloseTemporarilyAsync(connection, transaction, id, user, now, cancellationToken))
-                {
-                    effect = "temporarily_closed";
-                }
+                throw new NotFoundException("facility", request.FacilityId);
             }
-            else if (reason == "closed")
-            {
-                (effect, proposalId) = await ProposeClosureAsync(connection, transaction, id, user, comment, cancellationToken);
-                await ProposalDecisions.Execute(connection, transaction, "update reports set proposal_id = $2 where id = $1", cancellationToken,
-                    reportId, proposalId.Value);
-            }
-            // After whatever the report changed: a closure it applied is a new version, which answers it.
-            var confidence = (await FacilityConfidence.RefreshAsync(connection, transaction, [id], now, rules.ConfidenceParameters(),
-                cancellationToken))[id];
-            return new ReportResult(reportId, id, reason, Math.Round(weight, 4), effect, proposalId, Math.Round(confidence, 3));
-        }, cancellationToken);
+            (status, updatedAt) = (reader.GetString(0), reader.GetDateTime(1));
+        }
+        if (status == "removed")
+        {
+            throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed already.");
+        }
+        var weight = rules.Weight(user.Reputation);
+        var reportId = (long)(await ScalarAsync(connection, transaction,
+            "insert into reports (facility_id, user_id, reason, comment, weight, created_at) values ($1, $2, $3, $4, $5, $6) returning id",
+            cancellationToken, id, user.Id, reason.Name(), (object?)comment ?? DBNull.Value, weight, now));
 
-    private async Task<bool> CloseTemporarilyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, Contributor user,
-        DateTime now, CancellationToken ct)
+        var effect = "recorded";
+        Guid? proposalId = null;
+        if (reason == ReportReason.OutOfOrder && status == "open")
+        {
+            // Reports since the facility last changed, one weight per account: a reopened facility starts afresh.
+            var total = await ScalarAsync(connection, transaction,
+                "select coalesce(sum(w), 0) from (select max(weight) w from reports where facility_id = $1 and reason = 'out_of_order' " +
+                "and created_at >= $2 group by user_id) r", cancellationToken, id, updatedAt);
+            var partnerOwned = (await OwnedAttributes.ListAsync(connection, transaction, id, ["status"], cancellationToken)).Length > 0;
+            if (!partnerOwned && (user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || total >= rules.OutOfOrderThreshold - 1e-9)
+                && await CloseTemporarilyAsync(id, user, now, cancellationToken))
+            {
+                effect = "temporarily_closed";
+            }
+        }
+        else if (reason == ReportReason.Closed)
+        {
+            (effect, proposalId) = await ProposeClosureAsync(id, user, comment, cancellationToken);
+            await ProposalDecisions.Execute(connection, transaction, "update reports set proposal_id = $2 where id = $1", cancellationToken,
+                reportId, proposalId.Value);
+        }
+        // After whatever the report changed: a closure it applied is a new version, which answers it.
+        var confidence = await unitOfWork.Facilities.ConfidenceAsync(id, cancellationToken);
+        return new ReportResult(reportId, id, reason.Name(), Math.Round(weight, 4), effect, proposalId, Math.Round(confidence, 3));
+    }
+
+    private async Task<bool> CloseTemporarilyAsync(Guid id, Contributor user, DateTime now, CancellationToken ct)
     {
         var until = now.AddHours(rules.OutOfOrderClosureHours);
-        var update = await FacilityWriter.UpdateAsync(connection, transaction, id,
+        var update = await unitOfWork.Facilities.UpdateAsync(id,
             new Dictionary<string, JsonNode?>
             {
                 ["status"] = "temporarily_closed",
@@ -177,14 +186,14 @@ public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, R
             },
             new VersionSource(ProposalDecisions.CommunityDataset, id.ToString(), now, 0.6,
                 $"out_of_order reports reached the threshold: temporarily closed for {rules.OutOfOrderClosureHours} h", user.Id, user.Name), ct);
-        // FacilityWriter locked the row: a concurrent report may have closed it first, which is no second change.
+        // The writer locked the row: a concurrent report may have closed it first, which is no second change.
         return update is { Outcome: FacilityUpdateOutcome.Applied, Before.Status: "open" };
     }
 
     // A closed report supports the pending closure proposal of the facility (as an up vote), or becomes one.
-    private async Task<(string Effect, Guid ProposalId)> ProposeClosureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id,
-        Contributor user, string? comment, CancellationToken ct)
+    private async Task<(string Effect, Guid ProposalId)> ProposeClosureAsync(Guid id, Contributor user, string? comment, CancellationToken ct)
     {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
         Guid? pending;
         await using (var find = new NpgsqlCommand(
             "select id from proposals where facility_id = $1 and kind = 'close' and state = 'pending' order by id limit 1", connection, transaction))
@@ -192,16 +201,17 @@ public sealed class ConfirmationAndReportHandlers(NpgsqlDataSource dataSource, R
             find.Parameters.AddWithValue(id);
             pending = (Guid?)await find.ExecuteScalarAsync(ct);
         }
-        if (pending is { } existing && await ProposalRow.LockAsync(connection, transaction, existing, ct) is { State: "pending" } proposal)
+        if (pending is { } existing && await ProposalRow.LockAsync(connection, transaction, existing, ct) is { State: ProposalState.Pending } proposal)
         {
             if (proposal.AuthorId != user.Id)
             {
-                await decisions.CastAsync(connection, transaction, proposal, user, "up", comment ?? "Reported closed", ct);
+                await decisions.CastAsync(proposal, user, "up", comment ?? "Reported closed", ct);
             }
             return ("closure_supported", existing);
         }
-        var created = await new CreateProposalHandler(dataSource, categories, rules, decisions, clock).CreateAsync(connection, transaction,
-            new CreateProposalCommand(user.Id, "close", id.ToString(), null, null, null, null, comment ?? "Reported closed"), ct);
+        // Sent, not called: the proposal is validated like any other, and joins this report's transaction.
+        var created = await sender.Send(
+            new CreateProposalCommand(user.Id, ProposalKind.Close.Name(), id.ToString(), null, null, null, null, comment ?? "Reported closed"), ct);
         return ("closure_proposed", created.Id);
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Reputation;
 using Facilities.Api.Web;
 using FluentValidation;
@@ -11,6 +12,7 @@ using FluentValidation.Results;
 using Mediator;
 using NetTopologySuite.Geometries;
 using Npgsql;
+using Position = Facilities.Api.Web.Position;
 
 namespace Facilities.Api.Features.Proposals;
 
@@ -19,25 +21,25 @@ namespace Facilities.Api.Features.Proposals;
 /// rather than a binding failure.
 /// </summary>
 public sealed record CreateProposalCommand(Guid UserId, JsonNode? Kind, JsonNode? FacilityId, JsonNode? BaseVersion, JsonNode? Location,
-    JsonNode? Changes, JsonNode? StatusUntil, JsonNode? Comment) : IRequest<ProposalView>
+    JsonNode? Changes, JsonNode? StatusUntil, JsonNode? Comment) : IRequest<ProposalView>, IWriteCommand
 {
     public const int MaxCommentLength = 2000;
-    public static readonly string[] Kinds = ["create", "update", "move", "close", "reopen"];
 
-    public string? KindText => Kind?.GetValueKind() == JsonValueKind.String ? Kind.GetValue<string>() : null;
+    /// <summary>The kind asked for; null when it names none.</summary>
+    public ProposalKind? KindValue => WireName.Parse<ProposalKind>(Json.Text(Kind));
 }
 
 public sealed class CreateProposalValidator : AbstractValidator<CreateProposalCommand>
 {
     public CreateProposalValidator(TimeProvider clock)
     {
-        RuleFor(c => c.Kind).Must((c, _) => CreateProposalCommand.Kinds.Contains(c.KindText))
-            .WithMessage($"Must be one of: {string.Join(", ", CreateProposalCommand.Kinds)}.");
+        RuleFor(c => c.Kind).Must((c, _) => c.KindValue is not null)
+            .WithMessage($"Must be one of: {string.Join(", ", WireName.All<ProposalKind>())}.");
         RuleFor(c => c.Comment).Must(v => Json.Text(v) is { } text && text.Trim().Length > 0)
             .WithMessage("A comment saying why (what you saw, when) is required.")
             .Must(v => Json.Text(v) is not { Length: > CreateProposalCommand.MaxCommentLength })
             .WithMessage($"Must be at most {CreateProposalCommand.MaxCommentLength} characters.");
-        When(c => c.KindText == "create", () =>
+        When(c => c.KindValue == ProposalKind.Create, () =>
         {
             RuleFor(c => c.FacilityId).Null().WithMessage("A create names no facility.");
             RuleFor(c => c.BaseVersion).Null().WithMessage("A create has no base version.");
@@ -45,87 +47,45 @@ public sealed class CreateProposalValidator : AbstractValidator<CreateProposalCo
             RuleFor(c => c.Changes).Must(v => v is JsonObject o && o["category"] is not null)
                 .WithMessage("A create needs changes with at least the category.");
         });
-        When(c => c.KindText is "update" or "move" or "close" or "reopen", () =>
+        When(c => c.KindValue is ProposalKind.Update or ProposalKind.Move or ProposalKind.Close or ProposalKind.Reopen, () =>
         {
             RuleFor(c => c.FacilityId).Must(v => Guid.TryParse(Json.Text(v), out _)).WithMessage("Must be the id of a facility.");
             RuleFor(c => c.BaseVersion).Must(v => v is null || (Json.Integer(v) is >= 1))
                 .WithMessage("Must be a facility version: a whole number from 1.");
         });
-        When(c => c.KindText == "update", () =>
+        When(c => c.KindValue == ProposalKind.Update, () =>
             RuleFor(c => c.Changes).Must(v => v is JsonObject { Count: > 0 }).WithMessage("An update needs changes: {attribute: value}."));
-        When(c => c.KindText == "move", () => RuleFor(c => c.Location).Must(v => v is not null).WithMessage("A move needs the new location."));
-        When(c => c.KindText is "move" or "close" or "reopen", () =>
+        When(c => c.KindValue == ProposalKind.Move, () => RuleFor(c => c.Location).Must(v => v is not null).WithMessage("A move needs the new location."));
+        When(c => c.KindValue is ProposalKind.Move or ProposalKind.Close or ProposalKind.Reopen, () =>
             RuleFor(c => c.Changes).Must(v => v is null or JsonObject { Count: 0 }).WithMessage("Only create and update carry changes."));
-        When(c => c.KindText is not ("create" or "move"), () =>
+        When(c => c.KindValue is not (ProposalKind.Create or ProposalKind.Move), () =>
             RuleFor(c => c.Location).Null().WithMessage("Only create and move carry a location."));
         RuleFor(c => c.Changes).Must(v => v is null or JsonObject).WithMessage("Must be an object {attribute: value}.");
         RuleFor(c => c.Location).Must(v => v is null || Json.Position(v, out _) is null).WithMessage((c, v) => Json.Position(v, out _)!);
         RuleFor(c => c.StatusUntil)
-            .Must((c, v) => v is null || c.KindText == "close").WithMessage("Only a close carries status_until.")
+            .Must((c, v) => v is null || c.KindValue == ProposalKind.Close).WithMessage("Only a close carries status_until.")
             .Must(v => v is null || (Json.Instant(v) is { } t && t > clock.GetUtcNow() && t < clock.GetUtcNow().AddYears(2)))
             .WithMessage("Must be an RFC 3339 time in the future (within two years); leave it out for a permanent closure.");
     }
 }
 
-/// <summary>Reading raw JSON fields.</summary>
-internal static class Json
-{
-    public static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
-
-    public static long? Integer(JsonNode? node) =>
-        node?.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<long>(out var n) ? n : null;
-
-    public static DateTimeOffset? Instant(JsonNode? node) =>
-        Text(node) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
-
-    /// <summary>Reads {lat, lon}; returns the error, or null with the position set.</summary>
-    public static string? Position(JsonNode? node, out Position position)
-    {
-        position = new Position(0, 0);
-        if (node is not JsonObject o || o.Count != 2 || o["lat"]?.GetValueKind() != JsonValueKind.Number || o["lon"]?.GetValueKind() != JsonValueKind.Number)
-        {
-            return "Must be {\"lat\": number, \"lon\": number} in WGS 84 degrees.";
-        }
-        var lat = o["lat"]!.GetValue<double>();
-        var lon = o["lon"]!.GetValue<double>();
-        if (!double.IsFinite(lat) || lat is < -90 or > 90)
-        {
-            return "lat must be between -90 and 90.";
-        }
-        if (!double.IsFinite(lon) || lon is < -180 or > 180)
-        {
-            return "lon must be between -180 and 180.";
-        }
-        if (lat == 0 && lon == 0)
-        {
-            return "(0, 0) is in the Gulf of Guinea and almost always a missing position: send the real one.";
-        }
-        position = new Position(lat, lon);
-        return null;
-    }
-}
-
-public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryCatalog categories, ReputationRules rules,
+public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog categories, ReputationRules rules,
     ProposalDecisions decisions, TimeProvider clock) : IRequestHandler<CreateProposalCommand, ProposalView>
 {
     private static readonly GeometryFactory Wgs84 = new(new PrecisionModel(), 4326);
 
-    public ValueTask<ProposalView> Handle(CreateProposalCommand request, CancellationToken cancellationToken) =>
-        WriteTransaction.RunAsync(dataSource, (connection, transaction) => CreateAsync(connection, transaction, request, cancellationToken),
-            cancellationToken);
-
-    internal async Task<ProposalView> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CreateProposalCommand request,
-        CancellationToken ct)
+    public async ValueTask<ProposalView> Handle(CreateProposalCommand request, CancellationToken cancellationToken)
     {
+        var ct = cancellationToken;
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
         var author = await Contributor.WriterAsync(connection, transaction, request.UserId, ct);
-        var kind = request.KindText!;
+        var kind = request.KindValue!.Value;
         Json.Position(request.Location, out var position);
         var changes = new JsonObject();
         FacilityRow? facility = null;
         Category category;
 
-        if (kind == "create")
+        if (kind == ProposalKind.Create)
         {
             var categoryId = Json.Text(request.Changes!["category"]);
             category = (categoryId is null ? null : categories.Find(categoryId))
@@ -138,7 +98,7 @@ public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryC
             var facilityId = Guid.Parse(Json.Text(request.FacilityId)!);
             facility = await ReadFacilityAsync(connection, transaction, facilityId, ct) ?? throw new NotFoundException("facility", facilityId.ToString());
             category = categories.Find(facility.Category)!;
-            if (facility.Status == "removed" && kind != "reopen")
+            if (facility.Status == "removed" && kind != ProposalKind.Reopen)
             {
                 throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed; only a reopen can change it.");
             }
@@ -147,11 +107,11 @@ public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryC
 
         switch (kind)
         {
-            case "create" or "update":
+            case ProposalKind.Create or ProposalKind.Update:
                 var errors = new List<ValidationFailure>();
                 foreach (var (attribute, value) in request.Changes!.AsObject())
                 {
-                    if (kind == "create" && attribute == "category")
+                    if (kind == ProposalKind.Create && attribute == "category")
                     {
                         continue;
                     }
@@ -169,7 +129,7 @@ public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryC
                     throw new ValidationException(errors);
                 }
                 break;
-            case "move":
+            case ProposalKind.Move:
                 Json.Position(request.Location, out var target);
                 var metres = await DistanceAsync(connection, transaction, position, target, ct);
                 if (metres > rules.MaxMoveMetres && !author.IsReviewer)
@@ -180,12 +140,12 @@ public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryC
                 changes["location"] = new JsonArray(target.Lon, target.Lat);
                 position = target;
                 break;
-            case "close":
+            case ProposalKind.Close:
                 var until = Json.Instant(request.StatusUntil);
                 changes["status"] = until is null ? "removed" : "temporarily_closed";
                 changes["status_until"] = until?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 break;
-            case "reopen":
+            case ProposalKind.Reopen:
                 if (facility!.Status == "open")
                 {
                     throw Invalid("kind", "This facility is open already.");
@@ -212,10 +172,10 @@ public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryC
                 throw new StaleEditException(facility.Version,
                     new JsonObject(changedSince.Select(name => KeyValuePair.Create(name, current.GetValueOrDefault(name)?.DeepClone()))));
             }
-            disputed = await ProposalDecisions.OwnedAttributesAsync(connection, transaction, facility.Id, touched, ct);
+            disputed = await OwnedAttributes.ListAsync(connection, transaction, facility.Id, touched, ct);
         }
 
-        var duplicates = kind == "create"
+        var duplicates = kind == ProposalKind.Create
             ? await DuplicatesAsync(connection, transaction, category.Id, position, ct)
             : [];
 
@@ -225,12 +185,12 @@ public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryC
         // Privileged authors' changes apply at once, unless a partner owns an attribute they touch or the create may
         // duplicate a facility (then others look first); moderators' always do, partner-owned attributes aside.
         var atOnce = disputed.Length == 0
-            && (author.IsReviewer || (author.Reputation >= rules.AtOnceThreshold(kind) && duplicates.Count == 0));
+            && (author.IsReviewer || (author.Reputation >= rules.AtOnceThreshold(kind.Name()) && duplicates.Count == 0));
         if (atOnce)
         {
             // The feed lock before the proposal row references the facility (a key-share lock): every facility writer
             // takes the feed first, then the facility.
-            await ProposalDecisions.Execute(connection, transaction, "lock table change_feed in exclusive mode", ct);
+            await unitOfWork.Facilities.LockFeedAsync(ct);
         }
         var id = Guid.CreateVersion7();
         var now = clock.GetUtcNow().UtcDateTime;
@@ -239,7 +199,7 @@ public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryC
             "support, created_at, expires_at) values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $10, $11, $12)", connection, transaction))
         {
             insert.Parameters.AddWithValue(id);
-            insert.Parameters.AddWithValue(kind);
+            insert.Parameters.AddWithValue(kind.Name());
             insert.Parameters.AddWithValue(author.Id);
             insert.Parameters.AddWithValue(facility?.Id is { } f ? f : DBNull.Value);
             insert.Parameters.AddWithValue(baseVersion is { } b ? b : DBNull.Value);
@@ -256,11 +216,11 @@ public sealed class CreateProposalHandler(NpgsqlDataSource dataSource, CategoryC
         if (atOnce)
         {
             var proposal = (await ProposalRow.LockAsync(connection, transaction, id, ct))!;
-            await decisions.AcceptAsync(connection, transaction, proposal, authorWeight, ct);
+            await decisions.AcceptAsync(proposal, authorWeight, ct);
         }
 
         var view = (await ProposalViews.ReadAsync(connection, transaction, id, ct))!;
-        return view with { PossibleDuplicates = kind == "create" ? duplicates : null };
+        return view with { PossibleDuplicates = kind == ProposalKind.Create ? duplicates : null };
     }
 
     private static ValidationException Invalid(string field, string message) => new([new ValidationFailure(field, message)]);

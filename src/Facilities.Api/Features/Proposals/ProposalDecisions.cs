@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Reputation;
+using Facilities.Api.Web;
 using Npgsql;
 
 namespace Facilities.Api.Features.Proposals;
@@ -11,22 +12,22 @@ namespace Facilities.Api.Features.Proposals;
 /// FacilityWriter (version, provenance, change feed), disputes for partner-owned attributes, and the reputation of
 /// the author and of every voter. Lock order: proposal row, change_feed, facility row, users (in id order).
 /// </summary>
-public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
+public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rules, TimeProvider clock)
 {
     public static readonly Guid CommunityDataset = Guid.Parse("00000000-0000-0000-0000-000000000001");
 
     /// <summary>Accepts and applies the proposal. Returns false when an attribute it changes was changed by another
     /// accepted version since its base version: the proposal is then superseded and nothing else is written.</summary>
-    public async Task<bool> AcceptAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal, double support,
-        CancellationToken ct)
+    public async Task<bool> AcceptAsync(ProposalRow proposal, double support, CancellationToken ct)
     {
-        await Execute(connection, transaction, "lock table change_feed in exclusive mode", ct);
+        var (connection, transaction, facilities) = (unitOfWork.Connection, unitOfWork.Transaction, unitOfWork.Facilities);
+        await facilities.LockFeedAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var author = await AuthorNameAsync(connection, transaction, proposal.AuthorId, ct);
         var confidence = Math.Clamp(0.5 + 0.1 * support, 0.5, 0.95);
         Guid facilityId;
         int version;
-        if (proposal.Kind == "create")
+        if (proposal.Kind == ProposalKind.Create)
         {
             var location = proposal.Changes["location"]!.AsArray();
             var state = new FacilityState
@@ -39,7 +40,7 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
             };
             state = proposal.Changes.Where(c => c.Key is not ("category" or "location")).Aggregate(state, (s, c) => s.With(c.Key, c.Value));
             var recordId = $"proposal:{proposal.Id}";
-            facilityId = await FacilityWriter.CreateAsync(connection, transaction, state,
+            facilityId = await facilities.CreateAsync(state,
                 new VersionSource(CommunityDataset, recordId, now, confidence, proposal.Comment, proposal.AuthorId, author, proposal.Id), ct);
             // The community keeps one source record per facility, named by the facility's id (FacilityWriter makes the
             // id, so the record is renamed once the id is known).
@@ -60,13 +61,11 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
             // (the partner sees it in its feedback, a moderator settles it) and the rest of the change applies.
             var changes = await OwnedAttributes.SplitAsync(connection, transaction, facilityId,
                 proposal.Changes.ToDictionary(c => c.Key, c => c.Value?.DeepClone()), proposal.Id, ct);
-            var update = await FacilityWriter.UpdateAsync(connection, transaction, facilityId, changes,
+            var update = await facilities.UpdateAsync(facilityId, changes,
                 new VersionSource(CommunityDataset, facilityId.ToString(), now, confidence, proposal.Comment, proposal.AuthorId, author, proposal.Id), ct)
                 ?? throw new InvalidOperationException($"Facility {facilityId} of proposal {proposal.Id} does not exist.");
             version = update.Version;
         }
-        // The community's record is a source, and a new version answers the open reports.
-        await FacilityConfidence.RefreshAsync(connection, transaction, [facilityId], now, rules.ConfidenceParameters(), ct);
         await Execute(connection, transaction,
             "update proposals set state = 'accepted', decided_at = $2, facility_id = $3, result_version = $4 where id = $1", ct,
             proposal.Id, now, facilityId, version);
@@ -74,8 +73,9 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
         return true;
     }
 
-    public async Task RejectAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal, CancellationToken ct)
+    public async Task RejectAsync(ProposalRow proposal, CancellationToken ct)
     {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
         await Execute(connection, transaction, "update proposals set state = 'rejected', decided_at = $2 where id = $1", ct,
             proposal.Id, clock.GetUtcNow().UtcDateTime);
         await SettleReputationAsync(connection, transaction, proposal, accepted: false, ct);
@@ -85,9 +85,9 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
     /// Records a vote (replacing the voter's earlier one) on a pending proposal the caller has locked, recounts the
     /// tally from the votes and decides the proposal when a margin is reached.
     /// </summary>
-    public async Task<VoteResult> CastAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal,
-        Accounts.Contributor voter, string vote, string? comment, CancellationToken ct)
+    public async Task<VoteResult> CastAsync(ProposalRow proposal, Accounts.Contributor voter, string vote, string? comment, CancellationToken ct)
     {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
         var weight = rules.Weight(voter.Reputation);
         double support, opposition;
         int count;
@@ -116,13 +116,13 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
             (support, opposition, count) = (reader.GetDouble(0), reader.GetDouble(1), reader.GetInt32(2));
         }
 
-        var state = "pending";
+        var state = ProposalState.Pending;
         int? resultVersion = null;
         switch (rules.Decide(support, opposition))
         {
             case ProposalOutcome.Accepted:
-                var applied = await AcceptAsync(connection, transaction, proposal, support, ct);
-                state = applied ? "accepted" : "superseded";
+                var applied = await AcceptAsync(proposal, support, ct);
+                state = applied ? ProposalState.Accepted : ProposalState.Superseded;
                 if (applied)
                 {
                     await using var version = new NpgsqlCommand("select result_version from proposals where id = $1", connection, transaction);
@@ -131,11 +131,11 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
                 }
                 break;
             case ProposalOutcome.Rejected:
-                await RejectAsync(connection, transaction, proposal, ct);
-                state = "rejected";
+                await RejectAsync(proposal, ct);
+                state = ProposalState.Rejected;
                 break;
         }
-        return new VoteResult(proposal.Id, state, vote, Math.Round(weight, 4), Math.Round(support, 4), Math.Round(opposition, 4), count,
+        return new VoteResult(proposal.Id, state.Name(), vote, Math.Round(weight, 4), Math.Round(support, 4), Math.Round(opposition, 4), count,
             rules.AcceptMargin, rules.RejectMargin, resultVersion);
     }
 
@@ -158,28 +158,13 @@ public sealed class ProposalDecisions(ReputationRules rules, TimeProvider clock)
         return changed;
     }
 
-    /// <summary>
-    /// Partner-owned attributes among <paramref name="attributes"/>: the owner of attribute X of facility F is a dataset
-    /// D with a live source record r linked to F (r.facility_id = F, r.removed_at is null) and X in D.owned_attributes.
-    /// </summary>
-    public static async Task<string[]> OwnedAttributesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid facilityId,
-        string[] attributes, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(
-            "select coalesce(array_agg(distinct a order by a), '{}') from source_records r join datasets d on d.id = r.dataset_id, " +
-            "unnest(d.owned_attributes) a where r.facility_id = $1 and r.removed_at is null and a = any($2)", connection, transaction);
-        command.Parameters.AddWithValue(facilityId);
-        command.Parameters.AddWithValue(attributes);
-        return (string[])(await command.ExecuteScalarAsync(ct))!;
-    }
-
     private async Task SettleReputationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal, bool accepted,
         CancellationToken ct)
     {
         var deltas = new List<(Guid User, int Delta, string Reason)>
         {
             (proposal.AuthorId,
-                accepted ? (proposal.Kind == "create" ? rules.AcceptedCreateDelta : rules.AcceptedDelta) : rules.RejectedDelta,
+                accepted ? (proposal.Kind == ProposalKind.Create ? rules.AcceptedCreateDelta : rules.AcceptedDelta) : rules.RejectedDelta,
                 accepted ? "proposal_accepted" : "proposal_rejected"),
         };
         await using (var command = new NpgsqlCommand("select voter_id, vote from votes where proposal_id = $1", connection, transaction))

@@ -47,7 +47,7 @@ public sealed class ProposalQueryHandlers(NpgsqlDataSource dataSource, Reputatio
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var view = await ProposalViews.ReadAsync(connection, null, id, cancellationToken) ?? throw new NotFoundException("proposal", request.Id);
-        if (view.State == "pending" && view.AuthorId != request.UserId && !await IsReviewerAsync(connection, request.UserId, cancellationToken))
+        if (view.State == ProposalState.Pending.Name() && view.AuthorId != request.UserId && !await IsReviewerAsync(connection, request.UserId, cancellationToken))
         {
             // Not "forbidden": whether a pending change exists is itself not public.
             throw new NotFoundException("proposal", request.Id);

@@ -4,8 +4,6 @@ using Npgsql;
 
 namespace Facilities.Api.Features.Proposals;
 
-public sealed record Position(double Lat, double Lon);
-
 public sealed record VoteView(Guid VoterId, string VoterName, string Vote, double Weight, string? Comment, DateTime CreatedAt);
 
 public sealed record PossibleDuplicate(Guid Id, string? Name, double DistanceM);
@@ -38,14 +36,15 @@ public sealed record ProposalView(
 }
 
 /// <summary>The proposal row as the deciding code needs it.</summary>
-public sealed record ProposalRow(Guid Id, string Kind, string State, Guid AuthorId, Guid? FacilityId, int? BaseVersion, JsonObject Changes,
+public sealed record ProposalRow(Guid Id, ProposalKind Kind, ProposalState State, Guid AuthorId, Guid? FacilityId, int? BaseVersion, JsonObject Changes,
     string Comment, string[] DisputedAttributes, double AuthorWeight, DateTime ExpiresAt)
 {
     public const string Columns =
         "p.id, p.kind, p.state, p.author_id, p.facility_id, p.base_version, p.changes::text, p.comment, p.disputed_attributes, " +
         "p.author_weight, p.expires_at";
 
-    public static ProposalRow Read(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetGuid(3),
+    public static ProposalRow Read(NpgsqlDataReader r) => new(r.GetGuid(0), WireName.Parse<ProposalKind>(r.GetString(1))!.Value,
+        WireName.Parse<ProposalState>(r.GetString(2))!.Value, r.GetGuid(3),
         r.IsDBNull(4) ? null : r.GetGuid(4), r.IsDBNull(5) ? null : r.GetInt32(5), JsonNode.Parse(r.GetString(6))!.AsObject(),
         r.GetString(7), r.GetFieldValue<string[]>(8), r.GetDouble(9), r.GetDateTime(10));
 

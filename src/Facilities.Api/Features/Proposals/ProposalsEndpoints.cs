@@ -52,7 +52,7 @@ public static class ProposalsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/{id}/votes", async (IMediator mediator, ClaimsPrincipal user, string id, VoteBody body, CancellationToken ct) =>
-                TypedResults.Ok(await mediator.Send(new VoteCommand(user.UserId(), id, body.Vote, body.Comment), ct)))
+                TypedResults.Ok((await mediator.Send(new VoteCommand(user.UserId(), id, body.Vote, body.Comment), ct)).ValueOrThrow()))
             .RequireAuthorization()
             .WithMetadata(new ContributionBudget(RateLimitSettings.VotesAction), new BodyLimit(MaxBodyBytes))
             .WithSummary("Vote up or down; a second vote replaces the first. Answers the tally and the state.")

@@ -1,5 +1,6 @@
-using Facilities.Api.Features.Categories;
-using Facilities.Api.Features.Reputation;
+using Facilities.Api.Data;
+using Facilities.Api.Web;
+using Mediator;
 using Npgsql;
 
 namespace Facilities.Api.Features.Proposals;
@@ -10,23 +11,21 @@ public sealed record SourceClosure(Guid ProposalId, bool Opened);
 
 /// <summary>
 /// Asks the community whether a facility is gone when a partner that does not own <c>status</c> drops its record:
-/// a closure proposal (kind close, pending) written through <see cref="CreateProposalHandler.CreateAsync"/> in the
-/// import's transaction, so a dry run or a failed import opens none. Its author is the partner's system account
+/// a closure proposal (kind close, pending) sent as a <see cref="CreateProposalCommand"/>, validated like any other and
+/// joining the import's transaction, so a dry run or a failed import opens none. Its author is the partner's system account
 /// (created on first need): no password, no e-mail, reputation 1 that never moves, hence weight 0 — the proposal
 /// carries the partner's word as its comment, and only the community's votes decide it.
 /// </summary>
-public sealed class SourceClosures(NpgsqlDataSource dataSource, CategoryCatalog categories, ReputationRules rules, ProposalDecisions decisions,
-    TimeProvider clock)
+public sealed class SourceClosures(UnitOfWork unitOfWork, ISender sender)
 {
     /// <summary>For each facility (in order), its pending closure proposal, or null when none can be opened (the
     /// facility is removed already, or an admin blocked the partner's system account).</summary>
-    public async Task<IReadOnlyList<SourceClosure?>> OpenAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid partnerId,
-        IReadOnlyList<Guid> facilityIds, string comment, CancellationToken ct)
+    public async Task<IReadOnlyList<SourceClosure?>> OpenAsync(Guid partnerId, IReadOnlyList<Guid> facilityIds, string comment, CancellationToken ct)
     {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
         comment = comment.Length > CreateProposalCommand.MaxCommentLength ? comment[..CreateProposalCommand.MaxCommentLength] : comment;
         var results = new List<SourceClosure?>(facilityIds.Count);
         var author = facilityIds.Count == 0 ? null : await SystemAccountAsync(connection, transaction, partnerId, ct);
-        var create = new CreateProposalHandler(dataSource, categories, rules, decisions, clock);
         foreach (var facilityId in facilityIds)
         {
             if (author is null)
@@ -56,8 +55,8 @@ public sealed class SourceClosures(NpgsqlDataSource dataSource, CategoryCatalog 
             }
             else
             {
-                var created = await create.CreateAsync(connection, transaction,
-                    new CreateProposalCommand(author.Value, "close", facilityId.ToString(), null, null, null, null, comment), ct);
+                var created = await sender.Send(
+                    new CreateProposalCommand(author.Value, ProposalKind.Close.Name(), facilityId.ToString(), null, null, null, null, comment), ct);
                 results.Add(new SourceClosure(created.Id, Opened: true));
             }
         }

@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
+using Facilities.Api.Data;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Web;
 using FluentValidation;
 using Mediator;
-using Npgsql;
 
 namespace Facilities.Api.Features.Proposals;
 
 /// <summary>POST /api/v1/proposals/{id}/votes: up or down, with an optional comment. A second vote replaces the first.</summary>
-public sealed record VoteCommand(Guid UserId, string ProposalId, JsonNode? Vote, JsonNode? Comment) : IRequest<VoteResult>
+public sealed record VoteCommand(Guid UserId, string ProposalId, JsonNode? Vote, JsonNode? Comment) : IRequest<Outcome<VoteResult>>, IWriteCommand
 {
     public const int MaxCommentLength = 2000;
 }
@@ -30,29 +30,17 @@ public sealed class VoteValidator : AbstractValidator<VoteCommand>
     }
 }
 
-public sealed class VoteHandler(NpgsqlDataSource dataSource, ProposalDecisions decisions, TimeProvider clock)
-    : IRequestHandler<VoteCommand, VoteResult>
+public sealed class VoteHandler(UnitOfWork unitOfWork, ProposalDecisions decisions, TimeProvider clock)
+    : IRequestHandler<VoteCommand, Outcome<VoteResult>>
 {
-    public async ValueTask<VoteResult> Handle(VoteCommand request, CancellationToken cancellationToken)
+    public async ValueTask<Outcome<VoteResult>> Handle(VoteCommand request, CancellationToken cancellationToken)
     {
+        var ct = cancellationToken;
         if (!Guid.TryParse(request.ProposalId, out var id))
         {
             throw new NotFoundException("proposal", request.ProposalId);
         }
-        try
-        {
-            return await WriteTransaction.RunAsync(dataSource, (connection, transaction) =>
-                VoteAsync(connection, transaction, id, request, cancellationToken), cancellationToken);
-        }
-        catch (CommitThenRefuseException refused)
-        {
-            throw refused.Refusal;
-        }
-    }
-
-    private async Task<VoteResult> VoteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, VoteCommand request,
-        CancellationToken ct)
-    {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
         var voter = await Contributor.WriterAsync(connection, transaction, request.UserId, ct);
         // The row lock serializes every vote on this proposal: the tally below counts all votes committed before, and
         // the vote that reaches the margin is the only one that sees the proposal pending and decides it.
@@ -61,18 +49,18 @@ public sealed class VoteHandler(NpgsqlDataSource dataSource, ProposalDecisions d
         {
             throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "You cannot vote on your own proposal: your weight counts as support already.");
         }
-        if (proposal.State != "pending")
+        if (proposal.State != ProposalState.Pending)
         {
-            throw new DomainException(StatusCodes.Status409Conflict, "Conflict", $"This proposal is decided ({proposal.State}): votes are closed.");
+            throw new DomainException(StatusCodes.Status409Conflict, "Conflict", $"This proposal is decided ({proposal.State.Name()}): votes are closed.");
         }
         if (proposal.ExpiresAt <= clock.GetUtcNow().UtcDateTime)
         {
+            // The expiry is kept although the vote is refused: the queue shows it at once, not at the next hourly pass.
             await ProposalDecisions.Execute(connection, transaction, "update proposals set state = 'expired', decided_at = $2 where id = $1", ct,
                 id, clock.GetUtcNow().UtcDateTime);
-            await transaction.CommitAsync(ct);
-            throw new CommitThenRefuseException(new DomainException(StatusCodes.Status409Conflict, "Conflict", "This proposal has expired: votes are closed."));
+            return Outcome.Refused<VoteResult>(new DomainException(StatusCodes.Status409Conflict, "Conflict", "This proposal has expired: votes are closed."));
         }
 
-        return await decisions.CastAsync(connection, transaction, proposal, voter, Json.Text(request.Vote)!, Json.Text(request.Comment)?.Trim(), ct);
+        return Outcome.Done(await decisions.CastAsync(proposal, voter, Json.Text(request.Vote)!, Json.Text(request.Comment)?.Trim(), ct));
     }
 }

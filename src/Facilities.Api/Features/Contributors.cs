@@ -2,15 +2,13 @@ using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Moderation;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Features.Reputation;
+using Facilities.Api.Web;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
 
-namespace Facilities.Api.Web;
-
-/// <summary>Endpoint metadata: the largest request body the endpoint reads (a bigger one is a 413 before parsing).</summary>
-public sealed record BodyLimit(long Bytes);
+namespace Facilities.Api.Features;
 
 /// <summary>
 /// Wiring of the contributor features: accounts (Identity over Npgsql, bearer tokens), reputation rules, rate limits,
@@ -52,10 +50,9 @@ public static class Contributors
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessRefusals>();
         services.AddHostedService<FirstAdmin>();
         services.AddHostedService<ProposalExpiry>();
-        services.AddHostedService<ConfidenceAgeing>();
         services.AddContributionRateLimits(configuration);
-        services.AddSingleton<ProposalDecisions>();
-        services.AddSingleton<SourceClosures>();
+        services.AddScoped<ProposalDecisions>();
+        services.AddScoped<SourceClosures>();
         services.AddExceptionHandler<StaleEditHandler>();
         return services;
     }
@@ -92,8 +89,4 @@ public static class Contributors
         app.MapModeration();
         return app;
     }
-
-    public static RouteHandlerBuilder MapReputationRules(this IEndpointRouteBuilder app) =>
-        app.MapGet("/api/v1/reputation/rules", (ReputationRules rules, RateLimitSettings limits) => TypedResults.Ok(new { rules, rate_limits = limits }))
-            .WithTags("Contributors").WithSummary("Every parameter of reputation, privileges, validation and rate limits in force.");
 }

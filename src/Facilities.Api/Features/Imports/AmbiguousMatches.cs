@@ -1,29 +1,32 @@
 using System.Text.Json.Nodes;
 using Facilities.Api.Data;
-using Facilities.Api.Features.Imports;
 using Facilities.Api.Web;
+using Mediator;
 using Npgsql;
 
-namespace Facilities.Api.Features.Conflation;
+namespace Facilities.Api.Features.Imports;
 
 /// <summary>
 /// Resolving an ambiguous match (a review item of kind <c>ambiguous_match</c>): the moderator picks the facility the
-/// partner's record describes, or none ("a new facility"). The record is then applied exactly as an import would
-/// have applied it with that decision — same resolution rules, same bulk writer, same version and feed entries —
-/// inside the caller's transaction. For the moderation feature's <c>POST /api/v1/reviews/{id}/resolve</c>.
+/// partner's record describes (<paramref name="ChosenFacilityId"/>), or none ("a new facility"). The record is then
+/// applied exactly as an import would have applied it with that decision — same resolution rules, same bulk writer,
+/// same version and feed entries. Sent by the moderation feature's <c>POST /api/v1/reviews/{id}/resolve</c>, inside
+/// its transaction. Answers the facility the record now belongs to (the chosen one, or the one created).
 /// </summary>
-public static class AmbiguousMatches
+public sealed record ResolveAmbiguousMatchCommand(Guid ReviewItemId, Guid? ChosenFacilityId, Guid? ResolvedBy) : IRequest<Guid>, IWriteCommand;
+
+public sealed class ResolveAmbiguousMatchHandler(UnitOfWork unitOfWork) : IRequestHandler<ResolveAmbiguousMatchCommand, Guid>
 {
-    /// <returns>The facility the record now belongs to (the chosen one, or the one created).</returns>
-    public static async Task<Guid> ResolveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid reviewItemId,
-        Guid? chosenFacilityId, Guid? resolvedBy, ConfidenceParameters confidence, CancellationToken cancellationToken)
+    public async ValueTask<Guid> Handle(ResolveAmbiguousMatchCommand request, CancellationToken cancellationToken)
     {
+        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
+        var (reviewItemId, chosenFacilityId, resolvedBy) = (request.ReviewItemId, request.ChosenFacilityId, request.ResolvedBy);
         Guid datasetId;
         string externalId;
         double lon, lat;
         string attributes;
         await using (var read = new NpgsqlCommand(
-            "select r.dataset_id, s.external_id, ST_X(s.geom), ST_Y(s.geom), s.attributes::text, r.state, s.facility_id " +
+            "select r.dataset_id, s.external_id, ST_X(s.geom), ST_Y(s.geom), s.attributes::text, r.state = 'open', s.facility_id " +
             "from review_items r join source_records s on s.id = r.source_record_id " +
             "where r.id = $1 and r.kind = 'ambiguous_match' for update of r", connection, transaction))
         {
@@ -33,7 +36,7 @@ public static class AmbiguousMatches
             {
                 throw new NotFoundException("ambiguous match", reviewItemId.ToString());
             }
-            if (reader.GetString(5) != "open" || !reader.IsDBNull(6))
+            if (!reader.GetBoolean(5) || !reader.IsDBNull(6))
             {
                 throw new DomainException(StatusCodes.Status409Conflict, "Already resolved", "This match has already been resolved.");
             }
@@ -79,7 +82,7 @@ public static class AmbiguousMatches
         }
         var report = new ImportReport();
         var observedAt = DateTime.UtcNow;
-        await ImportApplier.WritePlanAsync(connection, transaction, dataset, observedAt, $"review {reviewItemId} resolved", report, cancellationToken);
+        await ImportApplier.WritePlanAsync(connection, transaction, unitOfWork.Facilities, dataset, observedAt, $"review {reviewItemId} resolved", report, cancellationToken);
 
         Guid facilityId;
         await using (var resolve = new NpgsqlCommand(
@@ -95,7 +98,8 @@ public static class AmbiguousMatches
             resolve.Parameters.Add(new NpgsqlParameter { Value = chosenFacilityId is null ? "created" : "merged" });
             facilityId = (Guid)(await resolve.ExecuteScalarAsync(cancellationToken))!;
         }
-        await FacilityConfidence.RefreshAsync(connection, transaction, [facilityId], observedAt, confidence, cancellationToken);
+        // The record is a new source of the facility even where it changed no attribute (then there is no version).
+        unitOfWork.Facilities.Touch(facilityId);
         return facilityId;
     }
 }

@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Proposals;
+using FluentValidation;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Facilities.Api.Tests.Contributors;
+
+/// <summary>The transaction seam: a command sent while another's transaction is open joins it, is validated like any
+/// command, and takes the outer work down with it when it fails.</summary>
+public sealed class CommandTransactionTests(ContributorsFixture fixture) : IClassFixture<ContributorsFixture>
+{
+    [Fact]
+    public async Task A_command_sent_inside_another_runs_its_validator_and_its_failure_rolls_back_both()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var user = await fixture.RegisterAsync();
+        await using var scope = fixture.App.Services.CreateAsyncScope();
+        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+        var unitOfWork = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+
+        var refused = await Assert.ThrowsAsync<ValidationException>(async () => await unitOfWork.RunAsync(async ct =>
+        {
+            await sender.Send(new ConfirmCommand(user.Id, facility.ToString(), null), ct);
+            // Invalid for its own validator only: a close names no changes.
+            return await sender.Send(new CreateProposalCommand(user.Id, "close", facility.ToString(), null, null,
+                new JsonObject { ["name"] = "x" }, null, "It is gone"), ct);
+        }, default));
+
+        Assert.Contains(refused.Errors, e => e.PropertyName == "changes");
+        Assert.Equal(0, await fixture.ScalarAsync("select count(*) from confirmations where facility_id = $1", facility));
+        Assert.Equal(0, await fixture.ScalarAsync("select count(*) from proposals where facility_id = $1 and kind = 'close'", facility));
+    }
+
+    [Fact]
+    public async Task Commands_sent_inside_another_share_its_transaction_and_commit_with_it()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var user = await fixture.RegisterAsync();
+        await using var scope = fixture.App.Services.CreateAsyncScope();
+        var sender = scope.ServiceProvider.GetRequiredService<ISender>();
+        var unitOfWork = scope.ServiceProvider.GetRequiredService<UnitOfWork>();
+
+        var seenOutside = await unitOfWork.RunAsync(async ct =>
+        {
+            await sender.Send(new ConfirmCommand(user.Id, facility.ToString(), null), ct);
+            var report = await sender.Send(new ReportCommand(user.Id, facility.ToString(), "closed", null), ct);
+            Assert.Equal("closure_proposed", report.Effect);
+            // Not committed by the inner commands: another connection sees none of it yet.
+            return await fixture.ScalarAsync("select count(*) from confirmations where facility_id = $1", facility)
+                 + await fixture.ScalarAsync("select count(*) from proposals where facility_id = $1 and kind = 'close'", facility);
+        }, default);
+
+        Assert.Equal(0, seenOutside);
+        Assert.Equal(1, await fixture.ScalarAsync("select count(*) from confirmations where facility_id = $1", facility));
+        Assert.Equal(1, await fixture.ScalarAsync("select count(*) from reports where facility_id = $1", facility));
+        Assert.Equal(1, await fixture.ScalarAsync("select count(*) from proposals where facility_id = $1 and kind = 'close'", facility));
+    }
+}
