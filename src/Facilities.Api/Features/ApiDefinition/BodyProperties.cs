@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Moderation;
 using Facilities.Api.Features.Proposals;
+using Facilities.Api.Web;
 using Microsoft.OpenApi;
 
 namespace Facilities.Api.Features.ApiDefinition;
@@ -20,7 +21,7 @@ public static class BodyProperties
 
     private static readonly Dictionary<(string Body, string Property), Func<IOpenApiSchema>> Table = new()
     {
-        [("ProposalBody", "kind")] = () => OneOf("What the proposal does.", CreateProposalCommand.Kinds),
+        [("ProposalBody", "kind")] = () => OneOf("What the proposal does.", [.. WireName.All<ProposalKind>()]),
         [("ProposalBody", "facility_id")] = () => Id("The facility changed; absent for a create."),
         [("ProposalBody", "base_version")] = () => Version("The facility's version the proposal was written against; a stale one is a 409."),
         [("ProposalBody", "location")] = () => Position("Where the facility is: for a create and a move only."),
@@ -39,14 +40,14 @@ public static class BodyProperties
         [("ProposalBody", "comment")] = () => Text("Why, for the reviewers.", 0, CommentLength),
         [("VoteBody", "vote")] = () => OneOf("For or against the proposal.", ["up", "down"]),
         [("VoteBody", "comment")] = () => Text("Why, for the author and the reviewers.", 0, CommentLength),
-        [("ReportBody", "reason")] = () => OneOf("What is wrong with the facility.", ReportCommand.Reasons),
+        [("ReportBody", "reason")] = () => OneOf("What is wrong with the facility.", [.. WireName.All<ReportReason>()]),
         [("ReportBody", "comment")] = () => Text("What was seen.", 1, CommentLength),
         [("ConfirmationBody", "comment")] = () => Text("What was seen.", 1, CommentLength),
         [("RevertBody", "to_version")] = () => Version("The version whose state becomes the facility's again."),
         [("RevertBody", "reason")] = () => Text("Why, recorded in the facility's history.", 1, CommentLength),
         [("BlockBody", "reason")] = () => Text("Why, shown to the contributor.", 1, CommentLength),
         [("ResolveBody", "action")] = () => OneOf("How the review is resolved: keep_partner or keep_community for a dispute; merge, create or dismiss for an ambiguous match.",
-            ResolveReviewCommand.Actions),
+            [.. WireName.All<ReviewAction>()]),
         [("ResolveBody", "facility_id")] = () => Id("For merge: the facility the record is merged into."),
         [("ResolveBody", "comment")] = () => Text("Why, recorded with the resolution.", 1, CommentLength),
         [("PartnerBody", "name")] = () => Text("The partner's name, as shown with its datasets.", 1, 200),
