@@ -32,7 +32,7 @@ builder.Services.AddSingleton(services => new NearbyCandidates(
 builder.Services.AddMediator(options =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
-    // Validation outside the transaction: a bad request opens none, and a command sent inside another is validated too.
+    // Every request is validated, a command sent inside another too; a command's transaction is opened by TransactionBehavior.
     options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>)];
 });
 builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);

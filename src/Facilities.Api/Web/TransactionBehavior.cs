@@ -10,7 +10,7 @@ public interface IWriteCommand;
 /// Opens the transaction of a command (<see cref="IWriteCommand"/>), commits it when the handler returns and rolls it
 /// back when it throws; a deadlock or serialization failure runs the command again. A command sent from inside
 /// another joins the open transaction: its validator still runs (<see cref="ValidationBehavior{TMessage,TResponse}"/>
-/// sits outside this one), and a failure in it rolls back the outer command's work too.
+/// runs for every request sent), and a failure in it rolls back the outer command's work too.
 /// </summary>
 public sealed class TransactionBehavior<TMessage, TResponse>(UnitOfWork unitOfWork) : IPipelineBehavior<TMessage, TResponse>
     where TMessage : notnull, IMessage

@@ -83,7 +83,7 @@ public sealed class FacilityChangesTests(ContributorsFixture fixture) : IClassFi
         var facility = await SpoiledFacilityAsync();
         var feed = await FeedEntriesAsync(facility);
 
-        await ContributorsFixture.PostAsync(await fixture.RegisterAsync(), $"/api/v1/facilities/{facility}/confirmations", new { }, HttpStatusCode.OK);
+        await ContributorsFixture.PostAsync(await fixture.RegisterAsync(), $"/api/v1/facilities/{facility}/confirmations", new { });
 
         await AssertRefreshedAndInFeedAsync(facility, feed);
     }
