@@ -7,6 +7,7 @@ using Facilities.Api.Features.Imports;
 using Facilities.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Facilities.Bench.Import;
