@@ -38,6 +38,7 @@ public static class Contributors
             })
             .AddUserStore<UserStore>()
             .AddPasswordValidator<CommonPasswords>();
+        services.AddSingleton<RefreshTokens>();
         services.AddSingleton<Tokens>();
         services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme).AddBearerToken(options =>
         {

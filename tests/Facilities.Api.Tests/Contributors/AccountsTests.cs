@@ -39,6 +39,40 @@ public sealed class AccountsTests(AccountsFixture fixture) : IClassFixture<Accou
     }
 
     [Fact]
+    public async Task A_refresh_token_works_once_and_its_replay_revokes_every_token_of_the_sign_in()
+    {
+        var account = await fixture.RegisterAsync();
+        var first = await RefreshTokenOfAsync(await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/login",
+            new { email = account.Email, password = account.Password }));
+        var second = await RefreshTokenOfAsync(await RefreshAsync(first));
+        var third = await RefreshTokenOfAsync(await RefreshAsync(second));
+
+        // The first token again, as a thief holding a copy would send it: refused, and the owner's newest token with it.
+        var replay = await (await RefreshAsync(first)).IsProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("used before", replay.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await (await RefreshAsync(third)).IsProblemAsync(HttpStatusCode.Unauthorized);
+        await (await RefreshAsync(second)).IsProblemAsync(HttpStatusCode.Unauthorized);
+
+        // Another sign-in is another family, untouched.
+        var again = await RefreshTokenOfAsync(await fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/login",
+            new { email = account.Email, password = account.Password }));
+        await RefreshTokenOfAsync(await RefreshAsync(again));
+
+        Task<HttpResponseMessage> RefreshAsync(string token) =>
+            fixture.Anonymous.PostAsJsonAsync("/api/v1/auth/refresh", new { refresh_token = token });
+
+        static async Task<string> RefreshTokenOfAsync(HttpResponseMessage response)
+        {
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync();
+                Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+                return JsonDocument.Parse(text).RootElement.GetProperty("refresh_token").GetString()!;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Missing_or_bad_tokens_are_401_problems_and_a_missing_role_is_403()
     {
         await (await fixture.Anonymous.GetAsync("/api/v1/me")).IsProblemAsync(HttpStatusCode.Unauthorized);

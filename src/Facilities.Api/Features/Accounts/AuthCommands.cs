@@ -84,7 +84,7 @@ public sealed class AuthHandlers(UserManager<User> users, Tokens tokens) :
             throw new ValidationException(created.Errors.Select(e =>
                 new FluentValidation.Results.ValidationFailure(e.Code.Contains("Password", StringComparison.Ordinal) ? "password" : "email", e.Description)));
         }
-        var token = tokens.Issue(user, []);
+        var token = await tokens.SignInAsync(user, [], cancellationToken);
         return new RegisteredAccount(user.Id, user.DisplayName, 1, token.TokenType, token.AccessToken, token.ExpiresIn, token.RefreshToken);
     }
 
@@ -103,7 +103,7 @@ public sealed class AuthHandlers(UserManager<User> users, Tokens tokens) :
             throw BadCredentials;
         }
         await users.ResetAccessFailedCountAsync(user);
-        return tokens.Issue(user, await users.GetRolesAsync(user));
+        return await tokens.SignInAsync(user, await users.GetRolesAsync(user), cancellationToken);
     }
 
     public async ValueTask<TokenResponse> Handle(RefreshCommand request, CancellationToken cancellationToken)
@@ -116,6 +116,6 @@ public sealed class AuthHandlers(UserManager<User> users, Tokens tokens) :
         {
             throw new DomainException(StatusCodes.Status401Unauthorized, "Unauthorized", "The refresh token is no longer valid.");
         }
-        return tokens.Issue(user, await users.GetRolesAsync(user));
+        return await tokens.RefreshAsync(user, await users.GetRolesAsync(user), refresh.TokenId, cancellationToken);
     }
 }
