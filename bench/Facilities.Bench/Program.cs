@@ -38,3 +38,30 @@ public static class Benchmarks
         return exitCode;
     }
 }
+
+/// <summary>What every subcommand needs from its surroundings: the server ./bench.sh started, and Ctrl-C.</summary>
+internal static class BenchmarkEnvironment
+{
+    /// <summary>The server's connection string, or null after printing why the subcommand cannot run and its usage.</summary>
+    public static async Task<string?> ServerOrExplainAsync(string usage)
+    {
+        if (Environment.GetEnvironmentVariable("ConnectionStrings__Facilities") is { Length: > 0 } server)
+        {
+            return server;
+        }
+        await Console.Error.WriteLineAsync($"ConnectionStrings__Facilities is not set.\n{usage}");
+        return null;
+    }
+
+    /// <summary>Cancelled by Ctrl-C instead of the process being killed, so a run stops between statements and says so.</summary>
+    public static CancellationTokenSource CancelledByCtrlC()
+    {
+        var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return cancel;
+    }
+}

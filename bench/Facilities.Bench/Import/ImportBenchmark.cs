@@ -38,9 +38,8 @@ public static class ImportBenchmark
             await Console.Error.WriteLineAsync(Usage);
             return 2;
         }
-        if (Environment.GetEnvironmentVariable("ConnectionStrings__Facilities") is not { Length: > 0 } server)
+        if (await BenchmarkEnvironment.ServerOrExplainAsync(Usage) is not { } server)
         {
-            await Console.Error.WriteLineAsync("ConnectionStrings__Facilities is not set.\n" + Usage);
             return 2;
         }
         const string LayerDb = SyntheticFacilities.DatabaseName;

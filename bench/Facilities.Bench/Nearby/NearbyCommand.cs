@@ -36,18 +36,12 @@ public static class NearbyCommand
             Console.Out.Write(BenchmarkRun.ScriptsText());
             return 0;
         }
-        if (Environment.GetEnvironmentVariable("ConnectionStrings__Facilities") is not { Length: > 0 } server)
+        if (await BenchmarkEnvironment.ServerOrExplainAsync(BenchmarkOptions.Usage) is not { } server)
         {
-            await Console.Error.WriteLineAsync($"ConnectionStrings__Facilities is not set.\n{BenchmarkOptions.Usage}");
             return 2;
         }
 
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
+        using var cancel = BenchmarkEnvironment.CancelledByCtrlC();
 
         try
         {

@@ -44,18 +44,12 @@ public static class OpenDataBenchmark
             await Console.Error.WriteLineAsync($"Unknown or incomplete option {args[i]}.\n{Usage}");
             return 2;
         }
-        if (Environment.GetEnvironmentVariable("ConnectionStrings__Facilities") is not { Length: > 0 } server)
+        if (await BenchmarkEnvironment.ServerOrExplainAsync(Usage) is not { } server)
         {
-            await Console.Error.WriteLineAsync($"ConnectionStrings__Facilities is not set.\n{Usage}");
             return 2;
         }
 
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
+        using var cancel = BenchmarkEnvironment.CancelledByCtrlC();
         var ct = cancel.Token;
         var connectionString = await SyntheticFacilities.EnsureLoadedAsync(server, Console.Error.WriteLine, ct);
         long visible;
