@@ -1,17 +1,23 @@
 using System.Globalization;
 using System.Xml;
+using System.Xml.Linq;
 using Facilities.Api.Features.Imports.Crs;
 
 namespace Facilities.Api.Features.Imports.Formats;
 
 /// <summary>
-/// KML placemarks, streamed with an XmlReader. Fields: <c>name</c>, <c>description</c> and each
-/// <c>ExtendedData</c> Data/SimpleData by name. A Point is the position; a Polygon's outer ring gives its interior
-/// point. KML coordinates are always WGS 84 lon,lat[,alt].
+/// KML placemarks as GDAL, Google Earth and Google My Maps write them, compact or indented, in any KML namespace (or
+/// none), inside Documents and Folders at any depth. Fields: the placemark's own <c>name</c>, <c>description</c>,
+/// <c>address</c> and <c>phoneNumber</c>, and each <c>ExtendedData</c> <c>Data</c> (its <c>value</c>) and
+/// <c>SchemaData</c>/<c>SimpleData</c> by its <c>name</c>. The position: a Point (the first one, in a
+/// <c>MultiGeometry</c> too), else the interior point of the largest polygon's outer ring; a placemark with only lines
+/// or tracks is rejected. KML coordinates are always WGS 84 lon,lat[,alt].
 /// </summary>
 public sealed class KmlRecords(Stream stream) : IRecordSource
 {
     public IReadOnlyCollection<string>? DeclaredFields => null;
+
+    private static readonly string[] OwnFields = ["name", "description", "address", "phoneNumber"];
 
     public IEnumerable<SourceRecord> Read(CancellationToken cancellationToken)
     {
@@ -21,106 +27,123 @@ public sealed class KmlRecords(Stream stream) : IRecordSource
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            bool more;
+            XElement? placemark;
             try
             {
-                more = xml.ReadToFollowing("Placemark", xml.NameTable.Get("http://www.opengis.net/kml/2.2") ?? "http://www.opengis.net/kml/2.2")
-                       || false;
+                placemark = NextPlacemark(xml);
             }
             catch (XmlException e)
             {
                 throw SafeXml.Refusal(e);
             }
-            if (!more)
+            if (placemark is null)
             {
                 yield break;
             }
             row++;
-            SourceRecord record;
-            try
-            {
-                record = ReadPlacemark(xml, row, wgs84);
-            }
-            catch (XmlException e)
-            {
-                throw SafeXml.Refusal(e);
-            }
-            yield return record;
+            yield return Record(placemark, row, wgs84);
         }
     }
 
-    private static SourceRecord ReadPlacemark(XmlReader xml, long row, SourceCrs wgs84)
+    /// <summary>
+    /// The next placemark, read whole (one placemark is small; the file is still streamed). Reading an element leaves
+    /// the reader on the node right after it, which in a compact file is already the next placemark: the reader is
+    /// looked at before it is moved, so no sibling is ever skipped.
+    /// </summary>
+    private static XElement? NextPlacemark(XmlReader xml)
+    {
+        while (true)
+        {
+            if (xml.NodeType == XmlNodeType.Element && xml.LocalName == "Placemark")
+            {
+                return (XElement)XNode.ReadFrom(xml);
+            }
+            if (!xml.Read())
+            {
+                return null;
+            }
+        }
+    }
+
+    private static SourceRecord Record(XElement placemark, long row, SourceCrs wgs84)
     {
         var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        var id = xml.GetAttribute("id");
-        string? pointText = null;
-        string? ringText = null;
-        string? otherGeometry = null;
-        var depth = xml.Depth;
-        var path = new List<string>();
-        string? dataName = null;
-        if (!xml.IsEmptyElement)
+        foreach (var child in placemark.Elements())
         {
-            while (xml.Read() && xml.Depth > depth)
+            if (OwnFields.Contains(child.Name.LocalName, StringComparer.Ordinal))
             {
-                if (xml.NodeType == XmlNodeType.Element)
+                fields[child.Name.LocalName] = child.Value;
+            }
+        }
+        foreach (var extended in Children(placemark, "ExtendedData"))
+        {
+            foreach (var data in Children(extended, "Data"))
+            {
+                if ((string?)data.Attribute("name") is { Length: > 0 } name)
                 {
-                    while (path.Count > xml.Depth - depth - 1)
-                    {
-                        path.RemoveAt(path.Count - 1);
-                    }
-                    path.Add(xml.LocalName);
-                    switch (xml.LocalName)
-                    {
-                        case "Data" or "SimpleData":
-                            dataName = xml.GetAttribute("name");
-                            if (xml.LocalName == "SimpleData" && dataName is not null)
-                            {
-                                fields[dataName] = xml.ReadElementContentAsString();
-                                path.RemoveAt(path.Count - 1);
-                            }
-                            break;
-                        case "value" when dataName is not null:
-                            fields[dataName] = xml.ReadElementContentAsString();
-                            path.RemoveAt(path.Count - 1);
-                            break;
-                        case "name" or "description" or "address" or "phoneNumber" when path.Count == 1:
-                            fields[xml.LocalName] = xml.ReadElementContentAsString();
-                            path.RemoveAt(path.Count - 1);
-                            break;
-                        case "coordinates" when path.Contains("Point") && pointText is null:
-                            pointText = xml.ReadElementContentAsString();
-                            path.RemoveAt(path.Count - 1);
-                            break;
-                        case "coordinates" when path.Contains("outerBoundaryIs") && ringText is null:
-                            ringText = xml.ReadElementContentAsString();
-                            path.RemoveAt(path.Count - 1);
-                            break;
-                        case "LineString" or "Track" or "gx:Track":
-                            otherGeometry ??= xml.LocalName;
-                            break;
-                    }
+                    fields[name] = Children(data, "value").FirstOrDefault()?.Value;
+                }
+            }
+            foreach (var simple in Children(extended, "SchemaData").SelectMany(s => Children(s, "SimpleData")))
+            {
+                if ((string?)simple.Attribute("name") is { Length: > 0 } name)
+                {
+                    fields[name] = simple.Value;
                 }
             }
         }
 
-        (double X, double Y)? position = null;
-        string? error = null;
-        if (pointText is not null)
+        var (position, error) = Position(placemark);
+        return new SourceRecord(row, fields)
         {
-            position = Coordinates(pointText).FirstOrDefault();
-            error = position is null ? "the placemark's point has no coordinates" : null;
-        }
-        else if (ringText is not null)
+            Position = position,
+            PositionCrs = wgs84,
+            NativeId = (string?)placemark.Attribute("id"),
+            Error = error,
+        };
+    }
+
+    private static IEnumerable<XElement> Children(XElement parent, string localName) =>
+        parent.Elements().Where(e => e.Name.LocalName == localName);
+
+    /// <summary>The geometry is any descendant outside ExtendedData (a MultiGeometry nests its parts, at any depth).</summary>
+    private static ((double X, double Y)? Position, string? Error) Position(XElement placemark)
+    {
+        var geometry = placemark.Descendants()
+            .Where(e => !e.Ancestors().Any(a => a.Name.LocalName == "ExtendedData"))
+            .ToList();
+        var point = geometry.FirstOrDefault(e => e.Name.LocalName == "Point");
+        if (point is not null)
         {
-            position = GeometryPoints.InteriorOfRing([.. Coordinates(ringText).Select(p => p!.Value)]);
-            error = position is null ? "the placemark's polygon has no interior" : null;
+            var first = Children(point, "coordinates").Select(c => Coordinates(c.Value).FirstOrDefault()).FirstOrDefault();
+            return first is null ? (null, "the placemark's point has no coordinates") : (first, null);
         }
-        else
+        var rings = geometry
+            .Where(e => e.Name.LocalName == "outerBoundaryIs")
+            .Select(b => b.Descendants().FirstOrDefault(c => c.Name.LocalName == "coordinates"))
+            .OfType<XElement>()
+            .Select(c => Coordinates(c.Value).Select(p => p!.Value).ToList())
+            .ToList();
+        if (rings.Count > 0)
         {
-            error = otherGeometry is null ? "the placemark has no geometry" : $"a {otherGeometry} cannot be a facility";
+            var largest = rings.MaxBy(RingArea)!;
+            var interior = GeometryPoints.InteriorOfRing(largest);
+            return interior is null ? (null, "the placemark's polygon has no interior") : (interior, null);
         }
-        return new SourceRecord(row, fields) { Position = position, PositionCrs = wgs84, NativeId = id, Error = error };
+        var other = geometry.FirstOrDefault(e => e.Name.LocalName is "LineString" or "LinearRing" or "Track" or "MultiTrack");
+        return (null, other is null ? "the placemark has no geometry" : $"a {other.Name.LocalName} cannot be a facility");
+    }
+
+    private static double RingArea(List<(double X, double Y)> ring)
+    {
+        var twice = 0.0;
+        for (var i = 0; i < ring.Count; i++)
+        {
+            var (x1, y1) = ring[i];
+            var (x2, y2) = ring[(i + 1) % ring.Count];
+            twice += (x1 * y2) - (x2 * y1);
+        }
+        return Math.Abs(twice / 2);
     }
 
     private static IEnumerable<(double X, double Y)?> Coordinates(string text)
