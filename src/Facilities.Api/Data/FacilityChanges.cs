@@ -43,6 +43,20 @@ public sealed class FacilityChanges
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// Locks the facility's row to the end of the transaction and reads it, for a writer that decides on its current
+    /// state before it changes anything (a confirmation, a report). A writer that may also change the facility takes
+    /// the feed lock first (<see cref="LockFeedAsync(CancellationToken)"/>), as the lock order says; one that never writes a version
+    /// (a confirmation) needs no feed lock. Null when the facility does not exist.
+    /// </summary>
+    public async Task<FacilityRow?> LockAsync(Guid facilityId, CancellationToken ct)
+    {
+        await using var read = new NpgsqlCommand($"select {FacilityRow.Columns} from facilities f where f.id = $1 for update", _connection, _transaction);
+        read.Parameters.AddWithValue(facilityId);
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? FacilityRow.Read(reader) : null;
+    }
+
     /// <summary>Creates a facility at version 1 and enters it in the change feed.</summary>
     public async Task<Guid> CreateAsync(FacilityState state, VersionSource source, CancellationToken ct)
     {

@@ -72,24 +72,14 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         var user = await Contributor.WriterAsync(connection, transaction, request.UserId, cancellationToken);
         var id = ParseId(request.FacilityId);
         var now = clock.GetUtcNow().UtcDateTime;
-        // Only scores move (no attribute, so no version). The row lock comes first: two confirmations count each
-        // other's weight, and the confidence each writes includes the other's verification.
-        DateTime? lastVerified;
-        await using (var read = new NpgsqlCommand(
-            "select status, last_verified_at from facilities where id = $1 for update", connection, transaction))
+        // Only scores move (no attribute, so no version, and no feed lock). The row lock comes first: two
+        // confirmations count each other's weight, and the confidence each writes includes the other's verification.
+        var facility = await unitOfWork.Facilities.LockAsync(id, cancellationToken) ?? throw new NotFoundException("facility", request.FacilityId);
+        if (facility.Status == "removed")
         {
-            read.Parameters.AddWithValue(id);
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                throw new NotFoundException("facility", request.FacilityId);
-            }
-            if (reader.GetString(0) == "removed")
-            {
-                throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed: propose a reopen instead.");
-            }
-            lastVerified = reader.IsDBNull(1) ? null : reader.GetDateTime(1);
+            throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed: propose a reopen instead.");
         }
+        var lastVerified = facility.LastVerifiedAt;
 
         var weight = rules.Weight(user.Reputation);
         var confirmationId = (long)await ScalarAsync(connection, transaction,
@@ -120,26 +110,17 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         var reason = request.ReasonValue!.Value;
         var comment = Json.Text(request.Comment)?.Trim();
         var now = clock.GetUtcNow().UtcDateTime;
+        // The lock order: a closed report may vote on the facility's pending closure proposal, whose row comes first;
+        // a report that may change the facility takes the feed lock next; then the facility's row, before the report
+        // references it (inserting takes a key-share lock, and two reports each holding one while waiting to lock the
+        // row for its confidence would deadlock).
+        var pendingClosure = reason == ReportReason.Closed ? await LockPendingClosureAsync(id, cancellationToken) : null;
         if (reason is ReportReason.OutOfOrder or ReportReason.Closed)
         {
-            // These may change the facility: the feed lock comes before the report references the facility, the
-            // order every facility writer keeps.
             await unitOfWork.Facilities.LockFeedAsync(cancellationToken);
         }
-        string status;
-        DateTime updatedAt;
-        // The row lock before the report references the facility: inserting takes a key-share lock, and two reports
-        // each holding one while waiting to lock the row for its confidence would deadlock.
-        await using (var read = new NpgsqlCommand("select status, updated_at from facilities where id = $1 for update", connection, transaction))
-        {
-            read.Parameters.AddWithValue(id);
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                throw new NotFoundException("facility", request.FacilityId);
-            }
-            (status, updatedAt) = (reader.GetString(0), reader.GetDateTime(1));
-        }
+        var facility = await unitOfWork.Facilities.LockAsync(id, cancellationToken) ?? throw new NotFoundException("facility", request.FacilityId);
+        var (status, updatedAt) = (facility.Status, facility.UpdatedAt);
         if (status == "removed")
         {
             throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed already.");
@@ -166,7 +147,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         }
         else if (reason == ReportReason.Closed)
         {
-            (effect, proposalId) = await ProposeClosureAsync(id, user, comment, cancellationToken);
+            (effect, proposalId) = await ProposeClosureAsync(id, pendingClosure, user, comment, cancellationToken);
             await ProposalDecisions.Execute(connection, transaction, "update reports set proposal_id = $2 where id = $1", cancellationToken,
                 reportId, proposalId.Value);
         }
@@ -190,24 +171,32 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         return update is { Outcome: FacilityUpdateOutcome.Applied, Before.Status: "open" };
     }
 
-    // A closed report supports the pending closure proposal of the facility (as an up vote), or becomes one.
-    private async Task<(string Effect, Guid ProposalId)> ProposeClosureAsync(Guid id, Contributor user, string? comment, CancellationToken ct)
+    // The facility's pending closure proposal, locked, if it has one.
+    private async Task<ProposalRow?> LockPendingClosureAsync(Guid id, CancellationToken ct)
     {
         var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
-        Guid? pending;
-        await using (var find = new NpgsqlCommand(
-            "select id from proposals where facility_id = $1 and kind = 'close' and state = 'pending' order by id limit 1", connection, transaction))
+        await using var find = new NpgsqlCommand(
+            "select id from proposals where facility_id = $1 and kind = $2 and state = $3 order by id limit 1", connection, transaction);
+        find.Parameters.AddWithValue(id);
+        find.Parameters.AddWithValue(ProposalKind.Close.Name());
+        find.Parameters.AddWithValue(ProposalState.Pending.Name());
+        return await find.ExecuteScalarAsync(ct) is Guid pending
+            && await ProposalRow.LockAsync(connection, transaction, pending, ct) is { State: ProposalState.Pending } proposal
+            ? proposal
+            : null;
+    }
+
+    // A closed report supports the pending closure proposal of the facility (as an up vote), or becomes one.
+    private async Task<(string Effect, Guid ProposalId)> ProposeClosureAsync(Guid id, ProposalRow? pending, Contributor user, string? comment,
+        CancellationToken ct)
+    {
+        if (pending is not null)
         {
-            find.Parameters.AddWithValue(id);
-            pending = (Guid?)await find.ExecuteScalarAsync(ct);
-        }
-        if (pending is { } existing && await ProposalRow.LockAsync(connection, transaction, existing, ct) is { State: ProposalState.Pending } proposal)
-        {
-            if (proposal.AuthorId != user.Id)
+            if (pending.AuthorId != user.Id)
             {
-                await decisions.CastAsync(proposal, user, "up", comment ?? "Reported closed", ct);
+                await decisions.CastAsync(pending, user, "up", comment ?? "Reported closed", ct);
             }
-            return ("closure_supported", existing);
+            return ("closure_supported", pending.Id);
         }
         // Sent, not called: the proposal is validated like any other, and joins this report's transaction.
         var created = await sender.Send(
