@@ -19,8 +19,9 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddFacilitiesDatabase(builder.Configuration);
 builder.Services.AddSingleton(TimeProvider.System);
-// Paging cursors are signed with a key kept under the data-protection keys, which also protect bearer tokens (Web/Cursor.cs).
-builder.Services.AddDataProtection();
+// Paging cursors are signed with a key kept under the data-protection keys, which also protect bearer tokens (Web/Cursor.cs);
+// the keys live in PostgreSQL, so every replica reads what another issued (Web/DataProtectionKeys.cs).
+builder.Services.AddSharedDataProtection(builder.Configuration);
 builder.Services.AddSingleton<Cursors>();
 builder.Services.AddSingleton<CategoryCatalog>();
 builder.Services.AddSingleton<SeedLoader>();
