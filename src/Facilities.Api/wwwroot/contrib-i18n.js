@@ -74,7 +74,9 @@ export default {
     approveLabel: 'Approve: {what}',
     rejectLabel: 'Reject: {what}',
     yourOwn: 'Your proposal: others decide.',
-    voted: 'Your vote is counted: {state}.',
+    votedDecided: 'Your vote decided it: {state}.',
+    votedNeeds: 'Your vote is counted (weight {w}): {n} more weight needed to accept.',
+    votedWeightless: 'Your vote is recorded but weighs nothing until your reputation reaches {n}.',
     loadingShort: 'Loading…'
   },
   'zh-Hans': {
@@ -151,7 +153,9 @@ export default {
     approveLabel: '同意：{what}',
     rejectLabel: '反对：{what}',
     yourOwn: '这是你的提议，由其他人决定。',
-    voted: '已计入你的投票：{state}。',
+    votedDecided: '你的投票已决定结果：{state}。',
+    votedNeeds: '你的投票已计入（权重 {w}）：还需 {n} 权重才能采纳。',
+    votedWeightless: '你的投票已记录，但在信誉达到 {n} 之前不计权重。',
     loadingShort: '加载中…'
   }
 };

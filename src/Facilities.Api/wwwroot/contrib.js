@@ -746,6 +746,14 @@ function attributeName(name, category) {
   return def ? I.label(def.labels, name) : name;
 }
 
+// What the vote did, in words: decided it, how much weight is still missing, or that it weighs nothing yet.
+function voteMessage(result) {
+  if (result.state !== 'pending') { return t('votedDecided', { state: t('states')[result.state] }); }
+  if (!(result.weight > 0)) { return t('votedWeightless', { n: (rules && rules.rules && rules.rules.vote) || 15 }); }
+  const missing = Math.max(0, result.accept_at - (result.support - result.opposition));
+  return t('votedNeeds', { w: I.number(result.weight, 2), n: I.number(missing, 1) });
+}
+
 function reviewCard(x, facility, me) {
   const li = make('li', 'review-card');
   li.dataset.proposalId = x.id;
@@ -803,7 +811,7 @@ function reviewCard(x, facility, me) {
       api('POST', 'api/v1/proposals/' + enc(x.id) + '/votes', { vote: vote }).then(function (result) {
         li.dataset.state = result.state;
         tally.textContent = t('tally', { s: I.number(result.support, 1), o: I.number(result.opposition, 1) }) + ' · ' + t('states')[result.state];
-        message.textContent = t('voted', { state: t('states')[result.state] });
+        message.textContent = voteMessage(result);
         message.className = 'action-message done';
         if (result.state === 'accepted') { P.refresh(); }
       }, function (e) {

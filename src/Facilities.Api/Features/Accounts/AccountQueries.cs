@@ -51,7 +51,7 @@ public sealed class AccountQueryHandlers(NpgsqlDataSource dataSource, Reputation
         var row = await ReadAsync(request.UserId, cancellationToken)
             ?? throw new DomainException(StatusCodes.Status401Unauthorized, "Unauthorized", "The account of this token no longer exists.");
         var moderate = row.Roles.Contains(Contributor.ModeratorRole) || row.Roles.Contains(Contributor.AdminRole);
-        var privileges = new Privileges(Math.Round(rules.Weight(row.Reputation), 4), row.Reputation >= rules.Vote,
+        var privileges = new Privileges(Math.Round(rules.VoteWeight(row.Reputation, moderate), 4), moderate || row.Reputation >= rules.Vote,
             moderate || row.Reputation >= rules.ApplyUpdatesAtOnce, moderate || row.Reputation >= rules.ApplyCreatesAtOnce, moderate);
         return new Me(row.Id, row.Name, row.Email, row.Reputation, row.Roles, row.Blocked, privileges,
             limits.Left(row.Id, row.Reputation), row.Accepted, row.Rejected, row.Pending);

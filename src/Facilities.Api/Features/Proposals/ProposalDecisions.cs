@@ -88,7 +88,7 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
     public async Task<VoteResult> CastAsync(ProposalRow proposal, Accounts.Contributor voter, string vote, string? comment, CancellationToken ct)
     {
         var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
-        var weight = rules.Weight(voter.Reputation);
+        var weight = rules.VoteWeight(voter.Reputation, voter.IsReviewer);
         double support, opposition;
         int count;
         await using (var command = new NpgsqlCommand(

@@ -26,6 +26,10 @@ public sealed class ReputationRules
     public double AcceptMargin { get; set; } = 3;
     public double RejectMargin { get; set; } = 3;
 
+    /// <summary>A moderator's or admin's vote weighs at least this share of <see cref="AcceptMargin"/>, whatever their
+    /// reputation: with the default 1 a staff approval decides alone, so a new installation works from its first hour.</summary>
+    public double StaffVoteShare { get; set; } = 1;
+
     public int ExpiryDays { get; set; } = 30;
 
     public int AcceptedDelta { get; set; } = 10;
@@ -68,6 +72,10 @@ public sealed class ReputationRules
 
     /// <summary>w(r) = 0 below the vote privilege, log10(r) from it.</summary>
     public double Weight(int reputation) => reputation < Vote ? 0 : Math.Log10(reputation);
+
+    /// <summary>The weight a vote is recorded at: <see cref="Weight"/>, and for moderators and admins at least
+    /// <see cref="StaffVoteShare"/> × <see cref="AcceptMargin"/>.</summary>
+    public double VoteWeight(int reputation, bool staff) => Math.Max(Weight(reputation), staff ? StaffVoteShare * AcceptMargin : 0);
 
     /// <summary>Reputation after a change, never below the minimum.</summary>
     public int Apply(int reputation, int delta) => Math.Max(Minimum, reputation + delta);
