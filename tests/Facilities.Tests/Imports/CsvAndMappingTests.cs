@@ -70,6 +70,19 @@ public sealed class CsvAndMappingTests
     }
 
     [Fact]
+    public void Opening_hours_the_evaluator_cannot_read_are_ignored_with_the_parsers_reason()
+    {
+        var mapper = new RowMapper(DatasetMapping.Parse(new JsonObject { ["lon"] = "x", ["lat"] = "y", ["opening_hours"] = "h" },
+            null, new Dictionary<string, string>()), CoordinateSystems.Find("EPSG:4326")!, null);
+        var good = (MappedRow)mapper.Map(new SourceRecord(1, new Dictionary<string, string?> { ["x"] = "1", ["y"] = "2", ["h"] = "Mo-Fr 08:00-18:00" }));
+        var bad = (MappedRow)mapper.Map(new SourceRecord(2, new Dictionary<string, string?> { ["x"] = "1", ["y"] = "2", ["h"] = "Mo-Fr 25:00-99:00" }));
+        Assert.Equal("Mo-Fr 08:00-18:00", (string)good.Attributes["opening_hours"]!);
+        Assert.False(bad.Attributes.ContainsKey("opening_hours"));
+        Assert.Equal(1, mapper.IgnoredValues["opening_hours"]);
+        Assert.Contains("expected a time at 'Mo-Fr 25:00'", mapper.IgnoredReasons["opening_hours"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_mapping_to_an_unknown_attribute_or_with_one_coordinate_column_is_refused()
     {
         var errors = new Dictionary<string, string>();

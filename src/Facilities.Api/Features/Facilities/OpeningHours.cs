@@ -148,7 +148,7 @@ public sealed class OpeningHours
         {
             return (null, error);
         }
-        var parser = new Parser(tokens);
+        var parser = new Parser(tokens, text);
         return parser.ParseRules(out var rules) ? (new OpeningHours(rules), null) : (null, parser.Error);
     }
 
@@ -266,7 +266,7 @@ public sealed class OpeningHours
                         '+' => "open-ended times (+) are not supported",
                         '[' => "nth-weekday selectors ([n]) are not supported",
                         '(' => "variable times are not supported",
-                        _ => $"unexpected character '{c}' at position {start}",
+                        _ => $"unexpected character '{c}' at {Quote(text, start + 1)}",
                     };
                     return false;
                 }
@@ -288,7 +288,7 @@ public sealed class OpeningHours
     /// times    = time "-" time { "," time "-" time };  time = h[h] ":" mm
     /// </code>
     /// </summary>
-    private sealed class Parser(List<Token> tokens)
+    private sealed class Parser(List<Token> tokens, string text)
     {
         private int _next;
 
@@ -320,7 +320,7 @@ public sealed class OpeningHours
             {
                 return Fail("additional rules joined by ',' are not supported");
             }
-            return Peek.Kind == TokenKind.End || Fail($"expected ';' at position {Peek.Position}");
+            return Peek.Kind == TokenKind.End || Fail($"expected ';' at {Near(Peek)}");
         }
 
         private bool ParseRule([NotNullWhen(true)] out Rule? rule)
@@ -358,8 +358,8 @@ public sealed class OpeningHours
                 if (!IsModifier(Peek.Text))
                 {
                     return Fail(IsSelector(Peek.Text)
-                        ? $"expected ';' before '{Peek.Text}' at position {Peek.Position}"
-                        : $"'{Peek.Text}' at position {Peek.Position} is not supported");
+                        ? $"expected ';' before '{Peek.Text}' at {Near(Peek)}"
+                        : $"'{Peek.Text}' is not supported at {Near(Peek)}");
                 }
                 off = !Peek.Text.Equals("open", StringComparison.OrdinalIgnoreCase);
                 hasModifier = true;
@@ -368,7 +368,7 @@ public sealed class OpeningHours
 
             if (!hasSelector && times is null && !hasModifier)
             {
-                return Fail($"expected weekdays, PH or a time at position {start.Position}");
+                return Fail($"expected weekdays, PH or a time at {Near(start)}");
             }
             // With times, "off" closes only part of the day, which this model of whole-day rules cannot express.
             if (off && times is not null)
@@ -424,8 +424,8 @@ public sealed class OpeningHours
             if (day < 0)
             {
                 return Fail(word.Kind == TokenKind.Word
-                    ? $"'{word.Text}' at position {word.Position} is not supported"
-                    : $"expected a weekday at position {word.Position}");
+                    ? $"'{word.Text}' is not supported at {Near(word)}"
+                    : $"expected a weekday (Mo, Tu, We, Th, Fr, Sa, Su) at {Near(word)}");
             }
             _next++;
             return true;
@@ -437,14 +437,11 @@ public sealed class OpeningHours
             var ranges = new List<MinuteRange>();
             while (true)
             {
-                var at = Peek.Position;
-                if (!ParseTime(out var start) || !Expect(TokenKind.Dash, "'-'") || !ParseTime(out var end))
+                if (!ParseTime(out var start, MinutesPerDay - 1, "a start from 00:00 to 23:59")
+                    || !Expect(TokenKind.Dash, "'-'")
+                    || !ParseTime(out var end, 2 * MinutesPerDay, "an end up to 48:00"))
                 {
                     return false;
-                }
-                if (start >= MinutesPerDay || end > 2 * MinutesPerDay)
-                {
-                    return Fail($"time range at position {at} is out of bounds");
                 }
                 // An end at or before the start runs into the next day: 22:00-02:00, and 00:00-00:00 is all day.
                 ranges.Add(new(start, end <= start ? end + MinutesPerDay : end));
@@ -459,31 +456,33 @@ public sealed class OpeningHours
             return true;
         }
 
-        private bool ParseTime(out int minutes)
+        /// <summary>hh:mm, at most <paramref name="latest"/> minutes; the message names the text up to the bad token.</summary>
+        private bool ParseTime(out int minutes, int latest, string bounds)
         {
             minutes = 0;
             var hours = Peek;
             if (hours.Kind != TokenKind.Number || hours.Text.Length > 2)
             {
-                return Fail($"expected a time like 08:00 at position {hours.Position}");
+                return Fail($"expected a time at {Near(hours)} (hh:mm, like 08:00)");
             }
             _next++;
-            if (!Expect(TokenKind.Colon, "':'"))
+            if (Peek.Kind != TokenKind.Colon)
             {
-                return false;
+                return Fail($"expected a time at {Near(Peek)} (hh:mm, like 08:00)");
             }
+            _next++;
             var mm = Peek;
             if (mm.Kind != TokenKind.Number || mm.Text.Length != 2)
             {
-                return Fail($"expected two-digit minutes at position {mm.Position}");
+                return Fail($"expected a time at {Near(mm)} (two-digit minutes, like 08:00)");
             }
             _next++;
             var minute = int.Parse(mm.Text, NumberStyles.None, CultureInfo.InvariantCulture);
-            if (minute > 59)
-            {
-                return Fail($"minutes out of range at position {mm.Position}");
-            }
             minutes = (int.Parse(hours.Text, NumberStyles.None, CultureInfo.InvariantCulture) * 60) + minute;
+            if (minute > 59 || minutes > latest)
+            {
+                return Fail($"expected a time at {Near(mm)} ({(minute > 59 ? "minutes from 00 to 59" : bounds)})");
+            }
             return true;
         }
 
@@ -522,13 +521,24 @@ public sealed class OpeningHours
         }
 
         private bool Expect(TokenKind kind, string what) =>
-            Accept(kind) || Fail($"expected {what} at position {Peek.Position}");
+            Accept(kind) || Fail($"expected {what} at {Near(Peek)}");
+
+        /// <summary>The text up to and including <paramref name="token"/>, quoted: where a reader finds the fault.</summary>
+        private string Near(Token token) => Quote(text, token.Position + token.Text.Length);
 
         private bool Fail(string message)
         {
             Error ??= message;
             return false;
         }
+    }
+
+    /// <summary>The first <paramref name="end"/> characters of <paramref name="text"/> in quotes, the last 40 of them when
+    /// longer.</summary>
+    private static string Quote(string text, int end)
+    {
+        var shown = text[..Math.Min(end, text.Length)].Trim();
+        return shown.Length > 40 ? $"'…{shown[^40..]}'" : $"'{shown}'";
     }
 
     private enum TokenKind { Word, Number, Colon, Dash, Comma, Semicolon, Slash, End }

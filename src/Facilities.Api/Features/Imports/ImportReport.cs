@@ -32,6 +32,10 @@ public sealed class ImportReport
     /// <summary>Values that fitted no type and were left out, per attribute (the rest of their rows went in).</summary>
     public Dictionary<string, int> IgnoredValues { get; set; } = [];
 
+    /// <summary>Why values of an attribute were left out, where the type check gives a reason (opening hours the
+    /// evaluator cannot read): the first such value's reason, per attribute.</summary>
+    public Dictionary<string, string> IgnoredReasons { get; set; } = [];
+
     public List<ClosureNeeded> ClosureProposalsNeeded { get; } = [];
 
     /// <summary>Records the file has again after they were removed at source: their facilities come back.</summary>

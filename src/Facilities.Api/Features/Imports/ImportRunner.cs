@@ -284,6 +284,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
                 await ImportApplier.StageAsync(connection, transaction, source.Read(ct).Select(mapper.Map), report, rejectedIds, ct);
                 report.PhasesMs["read_and_stage"] = staging.ElapsedMilliseconds;
                 report.IgnoredValues = mapper.IgnoredValues;
+                report.IgnoredReasons = mapper.IgnoredReasons;
                 var accepted = report.RowsRead - report.RejectedCount;
                 await ImportApplier.ApplyAsync(connection, transaction, dataset, observedAt, $"import {importId} of {dataset.Name}", report,
                     rejectedIds, detectRemovals: accepted > 0, importId, unitOfWork.Facilities, closures, ct);

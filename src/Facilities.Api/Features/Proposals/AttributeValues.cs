@@ -29,7 +29,8 @@ public static class AttributeValues
         {
             var definition = CoreAttributes.Definitions[attribute];
             // Attributes with a default (not nullable columns) are set back to "unknown" rather than cleared.
-            return CheckType(definition.Type, definition.Values, value, attribute == "opening_hours" ? 255 : DefaultMaxLength, null, null);
+            return CheckType(definition.Type, definition.Values, value, attribute == "opening_hours" ? 255 : DefaultMaxLength, null, null)
+                ?? (attribute == "opening_hours" ? CheckOpeningHours(value) : null);
         }
         if (category.AttributeSchema.ValueKind == JsonValueKind.Object && category.AttributeSchema.TryGetProperty(attribute, out var schema)
             && schema.TryGetProperty("type", out var type))
@@ -44,6 +45,13 @@ public static class AttributeValues
             ? "This attribute cannot be changed by an update proposal (use kind move, close or reopen; official_grade is a partner's)."
             : $"Unknown attribute for the category '{category.Id}'.";
     }
+
+    /// <summary>Hours the evaluator cannot read would make the facility "unknown" for open now: refused with the parser's
+    /// words, which name where the text stops making sense.</summary>
+    private static string? CheckOpeningHours(JsonNode? value) =>
+        value is null || value.GetValueKind() == JsonValueKind.Null || OpeningHours.TryParse(value.GetValue<string>(), out _, out var error)
+            ? null
+            : $"Not readable as opening hours: {error}. Write them as OpenStreetMap does, e.g. Mo-Fr 08:00-18:00; Sa 10:00-14:00; Su off.";
 
     private static string? CheckType(string type, IReadOnlyList<string>? values, JsonNode? value, int maxLength, long? min, long? max)
     {

@@ -48,6 +48,9 @@ public sealed class RowMapper(DatasetMapping mapping, SourceCrs crs, Category? c
 
     public Dictionary<string, int> IgnoredValues { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Why values of an attribute were ignored, where a reason is known: the first such value's.</summary>
+    public Dictionary<string, string> IgnoredReasons { get; } = new(StringComparer.Ordinal);
+
     private readonly string[] _columns = [.. mapping.Columns()];
 
     public object Map(SourceRecord record)
@@ -184,6 +187,19 @@ public sealed class RowMapper(DatasetMapping mapping, SourceCrs crs, Category? c
         return typed;
     }
 
+    /// <summary>Hours the evaluator reads, or null (ignored, with the parser's reason for the first such value of the
+    /// attribute in <see cref="IgnoredReasons"/>).</summary>
+    private string? ImportedOpeningHours(string attribute, string? text)
+    {
+        string? error = "no opening hours given";
+        if (text is { Length: > 0 } && OpeningHours.TryParse(text, out _, out error))
+        {
+            return text;
+        }
+        IgnoredReasons.TryAdd(attribute, $"not readable as opening hours: {error} (e.g. '{(text is { Length: > 60 } ? text[..60] + "…" : text)}')");
+        return null;
+    }
+
     /// <summary>The value as the attribute's type wants it, or null when it does not fit.</summary>
     private JsonNode? Typed(string attribute, JsonNode value)
     {
@@ -194,7 +210,7 @@ public sealed class RowMapper(DatasetMapping mapping, SourceCrs crs, Category? c
             case "string":
                 return text is { Length: > 0 and <= 500 } ? text : kind is JsonValueKind.Number ? value.ToJsonString() : null;
             case "opening_hours":
-                return text is { Length: > 0 } && OpeningHours.TryParse(text, out _, out _) ? text : null;
+                return ImportedOpeningHours(attribute, text);
             case "boolean":
                 return kind switch
                 {
