@@ -82,6 +82,9 @@ public static class ImportBenchmark
             await using var app = new WebApplicationFactory<ImportRunner>().WithWebHostBuilder(builder =>
             {
                 builder.UseEnvironment("Benchmark");
+                // The factory guesses the content root from the solution folder and the assembly name (./Facilities.Api),
+                // which is not where the project lives.
+                builder.UseContentRoot(Path.Combine(RepositoryPaths.Root, "src", "Facilities.Api"));
                 builder.UseSetting("ConnectionStrings:Facilities", Db(database));
                 builder.UseSetting("Facilities:SeedDirectory", "");
             });
