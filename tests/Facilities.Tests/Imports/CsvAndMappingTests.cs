@@ -35,6 +35,46 @@ public sealed class CsvAndMappingTests
         Assert.Contains("3 fields", records[1].Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_bom_semicolons_crlf_quoted_headers_and_short_rows_read_as_written()
+    {
+        var records = Read("\uFEFF\"Name ; x\";Lat ;Lon\r\n  \"Caf\u00e9; upstairs\" ;51,5;-0,1\r\nShort\r\n", out var csv);
+        Assert.Equal(';', csv.Separator);
+        Assert.Equal(["Name ; x", "Lat", "Lon"], csv.DeclaredFields);
+        Assert.Equal("Caf\u00e9; upstairs", records[0].Get("name ; x"));
+        Assert.Equal("51,5", records[0].Get("lat"));
+        Assert.Equal("Short", records[1].Get("Name ; x"));
+        Assert.Null(records[1].Get("Lon"));
+        Assert.Null(records[1].Error);
+    }
+
+    [Fact]
+    public void An_empty_file_or_a_binary_header_cannot_be_read()
+    {
+        Assert.Throws<ImportFileException>(() => Read("", out _));
+        Assert.Throws<ImportFileException>(() => Read("\n\n", out _));
+        Assert.Contains("NUL", Assert.Throws<ImportFileException>(() => Read("a\0b,c\n1,2\n", out _)).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("london-toilets/camden_public_toilets.csv", 47, "Socrata ID")]
+    [InlineData("london-toilets/barnet_lga_schema.csv", 26, "GeoX")]
+    [InlineData("london-toilets/hillingdon_lga_schema.csv", 48, "GEOX")]
+    [InlineData("london-toilets/southwark_toilets.csv", 41, "Easting")]
+    [InlineData("london-toilets/barking_toilets.csv", 10, "Grid Ref Y")]
+    [InlineData("seoul-toilets/seoul_public_toilets.csv", 5226, "\ud654\uc7a5\uc2e4\uba85")]
+    [InlineData("australia-nptm/nptm_toilets_5col.csv", 22513, "FacilityID")]
+    public void The_real_partner_files_read_every_row(string file, int rows, string column)
+    {
+        using var stream = File.OpenRead(Path.Combine(Facilities.Testing.RepositoryPaths.TestData, file));
+        using var csv = new CsvRecords(stream);
+        var records = csv.Read(default).ToList();
+        Assert.Equal(rows, records.Count);
+        Assert.All(records, r => Assert.Null(r.Error));
+        Assert.Contains(column, csv.DeclaredFields!);
+        Assert.All(records, r => Assert.True(r.Fields.ContainsKey(column)));
+    }
+
     [Theory]
     [InlineData("TRUE", true)]
     [InlineData("false", false)]

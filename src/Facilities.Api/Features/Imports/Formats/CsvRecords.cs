@@ -1,27 +1,37 @@
 using System.Text;
+using nietras.SeparatedValues;
 
 namespace Facilities.Api.Features.Imports.Formats;
 
 /// <summary>
-/// A streaming CSV reader for partners' files as they really are: UTF-8 with or without a BOM, comma, semicolon or
-/// tab (guessed from the header line), RFC 4180 quotes (doubled quotes, separators and line breaks inside quotes),
-/// headers with stray spaces (compared trimmed and case-insensitively). One record at a time: a million-row file
-/// never sits in memory.
+/// Partners' CSV files as they really are, read with Sep: UTF-8 with or without a BOM (a UTF-16 BOM is honoured),
+/// comma, semicolon or tab (guessed from the header line), RFC 4180 quotes (doubled quotes, separators and line
+/// breaks inside quotes), headers with stray spaces (compared trimmed and case-insensitively), blank lines skipped,
+/// short rows padded with empty fields. One record at a time: a million-row file never sits in memory.
 /// </summary>
-public sealed class CsvRecords : IRecordSource
+public sealed class CsvRecords : IRecordSource, IDisposable
 {
-    private readonly TextReader _reader;
+    private readonly StreamReader _text;
+    private readonly SepReader _rows;
     private readonly string[] _header;
-    private readonly char _separator;
 
     public CsvRecords(Stream stream)
     {
         // detectEncodingFromByteOrderMarks removes a UTF-8 BOM (and honours a UTF-16 one); without a BOM, UTF-8.
-        _reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        var firstLine = PeekHeaderLine();
-        _separator = GuessSeparator(firstLine);
-        var header = ReadRecord();
-        if (header is null || header.Count == 0 || header.All(string.IsNullOrWhiteSpace))
+        _text = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
+        // The header is read here, so that the separator is guessed from it outside quotes the way a person would
+        // (Sep's own detection takes the first of its candidates that occurs, not the most frequent).
+        var headerLine = HeaderLine(_text);
+        Separator = GuessSeparator(headerLine);
+        string[] header = [];
+        using (var headerReader = Options(Separator).FromText(headerLine))
+        {
+            if (headerReader.MoveNext())
+            {
+                header = Fields(headerReader.Current);
+            }
+        }
+        if (header.Length == 0 || header.All(string.IsNullOrWhiteSpace))
         {
             throw new ImportFileException("The CSV file is empty: it has no header line.");
         }
@@ -33,59 +43,98 @@ public sealed class CsvRecords : IRecordSource
         }
         _header = [.. header.Select(h => h.Trim())];
         DeclaredFields = _header;
+        _rows = Options(Separator).From(_text);
     }
 
     public IReadOnlyCollection<string>? DeclaredFields { get; }
 
-    public char Separator => _separator;
+    public char Separator { get; }
 
     public IEnumerable<SourceRecord> Read(CancellationToken cancellationToken)
     {
         long row = 0;
-        while (ReadRecord() is { } values)
+        while (_rows.MoveNext())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (values.Count == 1 && values[0].Length == 0)
+            if (Record(_rows.Current, row + 1) is not { } record)
             {
                 continue; // blank line
             }
             row++;
-            var fields = new Dictionary<string, string?>(_header.Length, StringComparer.OrdinalIgnoreCase);
-            for (var i = 0; i < _header.Length; i++)
-            {
-                fields.TryAdd(_header[i], i < values.Count ? values[i] : null);
-            }
-            yield return new SourceRecord(row, fields)
-            {
-                Error = values.Count > _header.Length && values.Skip(_header.Length).Any(v => v.Trim().Length > 0)
-                    ? $"{values.Count} fields where the header has {_header.Length}"
-                    : null,
-            };
+            yield return record;
         }
     }
 
-    private string _pending = "";
-
-    private string PeekHeaderLine()
+    public void Dispose()
     {
-        // The separator is guessed from the first line outside quotes; the line is kept and parsed again below.
-        var sb = new StringBuilder();
+        _rows.Dispose();
+        _text.Dispose();
+    }
+
+    /// <summary>Quotes are unescaped and the spaces around a field (outside its quotes) dropped; rows may be short or long.</summary>
+    private static SepReaderOptions Options(char separator) => Sep.New(separator).Reader(o => o with
+    {
+        HasHeader = false,
+        Unescape = true,
+        Trim = SepTrim.Outer,
+        DisableColCountCheck = true,
+    });
+
+    private SourceRecord? Record(SepReader.Row values, long row)
+    {
+        if (values.ColCount == 1 && values[0].Span.IsEmpty)
+        {
+            return null;
+        }
+        var fields = new Dictionary<string, string?>(_header.Length, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < _header.Length; i++)
+        {
+            fields.TryAdd(_header[i], i < values.ColCount ? values[i].ToString() : null);
+        }
+        var extra = false;
+        for (var i = _header.Length; i < values.ColCount && !extra; i++)
+        {
+            extra = !values[i].Span.IsWhiteSpace();
+        }
+        return new SourceRecord(row, fields)
+        {
+            Error = extra ? $"{values.ColCount} fields where the header has {_header.Length}" : null,
+        };
+    }
+
+    private static string[] Fields(SepReader.Row row)
+    {
+        var fields = new string[row.ColCount];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            fields[i] = row[i].ToString();
+        }
+        return fields;
+    }
+
+    /// <summary>The first line, up to its line break outside quotes (a quoted header name may hold one).</summary>
+    private static string HeaderLine(TextReader reader)
+    {
+        var line = new StringBuilder();
         var inQuotes = false;
         int c;
-        while ((c = _reader.Read()) >= 0)
+        while ((c = reader.Read()) >= 0)
         {
-            sb.Append((char)c);
             if (c == '"')
             {
                 inQuotes = !inQuotes;
             }
-            else if (c == '\n' && !inQuotes)
+            else if (c is '\n' or '\r' && !inQuotes)
             {
+                if (c == '\r' && reader.Peek() == '\n')
+                {
+                    reader.Read();
+                }
                 break;
             }
+            line.Append((char)c);
         }
-        _pending = sb.ToString();
-        return _pending;
+        return line.ToString();
     }
 
     private static char GuessSeparator(string line)
@@ -109,85 +158,5 @@ public sealed class CsvRecords : IRecordSource
             }
         }
         return tab > comma && tab >= semicolon ? '\t' : semicolon > comma ? ';' : ',';
-    }
-
-    private int _pendingIndex;
-
-    private int Next()
-    {
-        if (_pendingIndex < _pending.Length)
-        {
-            return _pending[_pendingIndex++];
-        }
-        return _reader.Read();
-    }
-
-    private int Peek() => _pendingIndex < _pending.Length ? _pending[_pendingIndex] : _reader.Peek();
-
-    private readonly StringBuilder _field = new();
-
-    /// <summary>The next record's fields, or null at the end of the file.</summary>
-    private List<string>? ReadRecord()
-    {
-        var c = Next();
-        if (c < 0)
-        {
-            return null;
-        }
-        var values = new List<string>();
-        _field.Clear();
-        var inQuotes = false;
-        while (true)
-        {
-            if (c < 0)
-            {
-                values.Add(_field.ToString());
-                return values;
-            }
-            var ch = (char)c;
-            if (inQuotes)
-            {
-                if (ch == '"')
-                {
-                    if (Peek() == '"')
-                    {
-                        Next();
-                        _field.Append('"');
-                    }
-                    else
-                    {
-                        inQuotes = false;
-                    }
-                }
-                else
-                {
-                    _field.Append(ch);
-                }
-            }
-            else if (ch == '"' && _field.ToString().Trim().Length == 0)
-            {
-                _field.Clear();
-                inQuotes = true;
-            }
-            else if (ch == _separator)
-            {
-                values.Add(_field.ToString());
-                _field.Clear();
-            }
-            else if (ch == '\r' && Peek() == '\n')
-            {
-                // the \n ends the record next time round
-            }
-            else if (ch == '\n')
-            {
-                values.Add(_field.ToString());
-                return values;
-            }
-            else
-            {
-                _field.Append(ch);
-            }
-            c = Next();
-        }
     }
 }
