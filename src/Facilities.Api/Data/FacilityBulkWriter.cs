@@ -31,11 +31,7 @@ public static class FacilityBulkWriter
     {
         await ExecuteAsync(connection, transaction, cancellationToken,
             "create temp table if not exists bulk_records (ord int, external_id text, facility_id uuid, lon float8, lat float8, attributes jsonb) on commit drop",
-            "create temp table if not exists bulk_versions (ord int, id uuid, created bool, version int, category text, lon float8, lat float8, " +
-            "name text, operator text, status text, status_until timestamptz, access text, fee bool, charge text, opening_hours text, " +
-            "time_zone text, wheelchair text, changing_table bool, adult_changing_table bool, gender text[], key_scheme text, " +
-            "official_grade text, attributes jsonb, confidence real, last_verified_at timestamptz, changes jsonb, snapshot jsonb, " +
-            "set_attributes text[], cleared_attributes text[], kind text, external_id text) on commit drop",
+            CreateVersions,
             "create temp table if not exists bulk_old (id uuid, category text, geom geometry, status text) on commit drop",
             CreateCellMoves,
             "truncate bulk_records, bulk_versions, bulk_old",
@@ -60,11 +56,7 @@ public static class FacilityBulkWriter
             await copy.CompleteAsync(cancellationToken);
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            "copy bulk_versions (ord, id, created, version, category, lon, lat, name, operator, status, status_until, access, fee, charge, " +
-            "opening_hours, time_zone, wheelchair, changing_table, adult_changing_table, gender, key_scheme, official_grade, attributes, " +
-            "confidence, last_verified_at, changes, snapshot, set_attributes, cleared_attributes, kind, external_id) from stdin (format binary)",
-            cancellationToken))
+        await using (var copy = await connection.BeginBinaryImportAsync(CopyVersions, cancellationToken))
         {
             for (var i = 0; i < versions.Count; i++)
             {
@@ -75,24 +67,8 @@ public static class FacilityBulkWriter
                 copy.Write(v.FacilityId, NpgsqlDbType.Uuid);
                 copy.Write(v.Created, NpgsqlDbType.Boolean);
                 copy.Write(v.Version, NpgsqlDbType.Integer);
-                copy.Write(s.Category, NpgsqlDbType.Text);
                 copy.Write(s.Lon, NpgsqlDbType.Double);
                 copy.Write(s.Lat, NpgsqlDbType.Double);
-                WriteNullable(copy, s.Name, NpgsqlDbType.Text);
-                WriteNullable(copy, s.Operator, NpgsqlDbType.Text);
-                copy.Write(s.Status, NpgsqlDbType.Text);
-                WriteNullable(copy, s.StatusUntil, NpgsqlDbType.TimestampTz);
-                copy.Write(s.Access, NpgsqlDbType.Text);
-                WriteNullable(copy, s.Fee, NpgsqlDbType.Boolean);
-                WriteNullable(copy, s.Charge, NpgsqlDbType.Text);
-                WriteNullable(copy, s.OpeningHours, NpgsqlDbType.Text);
-                WriteNullable(copy, s.TimeZone, NpgsqlDbType.Text);
-                copy.Write(s.Wheelchair, NpgsqlDbType.Text);
-                WriteNullable(copy, s.ChangingTable, NpgsqlDbType.Boolean);
-                WriteNullable(copy, s.AdultChangingTable, NpgsqlDbType.Boolean);
-                copy.Write(s.Gender, NpgsqlDbType.Array | NpgsqlDbType.Text);
-                WriteNullable(copy, s.KeyScheme, NpgsqlDbType.Text);
-                WriteNullable(copy, s.OfficialGrade, NpgsqlDbType.Text);
                 copy.Write(s.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
                 copy.Write((float)s.Confidence, NpgsqlDbType.Real);
                 WriteNullable(copy, s.LastVerifiedAt, NpgsqlDbType.TimestampTz);
@@ -102,6 +78,10 @@ public static class FacilityBulkWriter
                 copy.Write(v.ClearedAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
                 copy.Write(v.Kind, NpgsqlDbType.Text);
                 copy.Write(v.ExternalId, NpgsqlDbType.Text);
+                foreach (var column in CoreColumns.All)
+                {
+                    WriteCore(copy, column, column.OfState(s));
+                }
             }
             await copy.CompleteAsync(cancellationToken);
         }
@@ -110,21 +90,8 @@ public static class FacilityBulkWriter
         batch.BatchCommands.Add(Command(
             "insert into bulk_old select f.id, f.category, f.geom, f.status from facilities f join bulk_versions v on v.id = f.id and not v.created"));
         // New facilities first: source records reference them.
-        batch.BatchCommands.Add(Command(
-            "insert into facilities (id, category, geom, name, operator, status, status_until, access, fee, charge, opening_hours, " +
-            "time_zone, wheelchair, changing_table, adult_changing_table, gender, key_scheme, official_grade, attributes, confidence, " +
-            "last_verified_at, version, created_at, updated_at) " +
-            "select id, category, ST_SetSRID(ST_MakePoint(lon, lat), 4326), name, operator, status, status_until, access, fee, charge, " +
-            "opening_hours, time_zone, wheelchair, changing_table, adult_changing_table, gender, key_scheme, official_grade, attributes, " +
-            "confidence, last_verified_at, 1, $1, $1 from bulk_versions where created order by ord",
-            observedAt));
-        batch.BatchCommands.Add(Command(
-            "update facilities f set category = v.category, geom = ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326), name = v.name, " +
-            "operator = v.operator, status = v.status, status_until = v.status_until, access = v.access, fee = v.fee, charge = v.charge, " +
-            "opening_hours = v.opening_hours, time_zone = v.time_zone, wheelchair = v.wheelchair, changing_table = v.changing_table, " +
-            "adult_changing_table = v.adult_changing_table, gender = v.gender, key_scheme = v.key_scheme, official_grade = v.official_grade, " +
-            "attributes = v.attributes, version = v.version, updated_at = $1 from bulk_versions v where f.id = v.id and not v.created",
-            observedAt));
+        batch.BatchCommands.Add(Command(InsertFacilities, observedAt));
+        batch.BatchCommands.Add(Command(UpdateFacilities, observedAt));
         // A record that says what it said last time, where it said it, linked as before, is left alone.
         batch.BatchCommands.Add(Command(
             "insert into source_records as r (dataset_id, external_id, facility_id, geom, attributes, observed_at) " +
@@ -165,6 +132,26 @@ public static class FacilityBulkWriter
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    // The staging table of versions and the statements that read it: the fixed columns, then the core attribute
+    // columns from the one list (CoreColumns), in its order.
+    private static readonly string CreateVersions =
+        "create temp table if not exists bulk_versions (ord int, id uuid, created bool, version int, lon float8, lat float8, " +
+        "attributes jsonb, confidence real, last_verified_at timestamptz, changes jsonb, snapshot jsonb, set_attributes text[], " +
+        $"cleared_attributes text[], kind text, external_id text, {CoreColumns.Definitions()}) on commit drop";
+
+    private static readonly string CopyVersions =
+        "copy bulk_versions (ord, id, created, version, lon, lat, attributes, confidence, last_verified_at, changes, snapshot, " +
+        $"set_attributes, cleared_attributes, kind, external_id, {CoreColumns.Names()}) from stdin (format binary)";
+
+    private static readonly string InsertFacilities =
+        $"insert into facilities (id, geom, attributes, confidence, last_verified_at, version, created_at, updated_at, {CoreColumns.Names()}) " +
+        $"select id, ST_SetSRID(ST_MakePoint(lon, lat), 4326), attributes, confidence, last_verified_at, 1, $1, $1, {CoreColumns.Names()} " +
+        "from bulk_versions where created order by ord";
+
+    private static readonly string UpdateFacilities =
+        "update facilities f set geom = ST_SetSRID(ST_MakePoint(v.lon, v.lat), 4326), attributes = v.attributes, version = v.version, " +
+        $"updated_at = $1, {CoreColumns.SetFrom("v")} from bulk_versions v where f.id = v.id and not v.created";
 
     /// <summary>Applies the cluster-grid moves that deferred <see cref="WriteAsync"/> calls left in this transaction.</summary>
     public static async Task ApplyClusterCellsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
@@ -240,6 +227,30 @@ public static class FacilityBulkWriter
             "                    and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
             "                    and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy)"));
         batch.BatchCommands.Add(Command("truncate bulk_cell_moves"));
+    }
+
+    private static void WriteCore(NpgsqlBinaryImporter copy, CoreColumn column, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                copy.WriteNull();
+                break;
+            case string text:
+                copy.Write(text, column.DbType);
+                break;
+            case bool flag:
+                copy.Write(flag, column.DbType);
+                break;
+            case DateTime time:
+                copy.Write(time, column.DbType);
+                break;
+            case string[] texts:
+                copy.Write(texts, column.DbType);
+                break;
+            default:
+                throw new InvalidOperationException($"{column.Name}: no COPY for {value.GetType()}");
+        }
     }
 
     private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)

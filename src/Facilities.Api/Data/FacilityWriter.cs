@@ -30,6 +30,15 @@ public static class FacilityWriter
 {
     private static readonly GeometryFactory Wgs84 = new(new PrecisionModel(), 4326);
 
+    // The core attribute columns come from the one list (CoreColumns), as parameters after the fixed ones.
+    private static readonly string InsertSql =
+        $"insert into facilities (id, geom, attributes, confidence, last_verified_at, version, created_at, updated_at, {CoreColumns.Names()}) " +
+        $"values ($1, $2, $3::jsonb, $4, $5, 1, $6, $6, {CoreColumns.Parameters(7)})";
+
+    private static readonly string UpdateSql =
+        "update facilities set geom = $2, attributes = $3::jsonb, version = $4, updated_at = $5, " +
+        $"{CoreColumns.SetFromParameters(6)} where id = $1";
+
     public static async Task<Guid> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FacilityState state,
         VersionSource source, CancellationToken cancellationToken)
     {
@@ -38,15 +47,9 @@ public static class FacilityWriter
         var first = FacilityVersionChange.First(id, state, source.RecordId);
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Command(
-            "insert into facilities (id, category, geom, name, operator, status, status_until, access, fee, charge, " +
-            "opening_hours, time_zone, wheelchair, changing_table, adult_changing_table, gender, key_scheme, official_grade, " +
-            "attributes, confidence, last_verified_at, version, created_at, updated_at) " +
-            "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb, $20, $21, 1, $22, $22)",
-            id, state.Category, point, state.Name, state.Operator, state.Status, state.StatusUntil, state.Access, state.Fee,
-            state.Charge, state.OpeningHours, state.TimeZone, state.Wheelchair, state.ChangingTable, state.AdultChangingTable,
-            state.Gender, state.KeyScheme, state.OfficialGrade, state.Attributes.ToJsonString(), (float)state.Confidence,
-            state.LastVerifiedAt, source.ObservedAt));
+        batch.BatchCommands.Add(Command(InsertSql,
+            [id, point, state.Attributes.ToJsonString(), (float)state.Confidence, state.LastVerifiedAt, source.ObservedAt,
+                .. CoreColumns.Values(state)]));
 
         batch.BatchCommands.Add(Command(
             "with s as (insert into source_records (dataset_id, external_id, facility_id, geom, attributes, observed_at) " +
@@ -110,15 +113,8 @@ public static class FacilityWriter
         var point = Wgs84.CreatePoint(new Coordinate(after.Lon, after.Lat));
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Command(
-            "update facilities set category = $2, geom = $3, name = $4, operator = $5, status = $6, status_until = $7, " +
-            "access = $8, fee = $9, charge = $10, opening_hours = $11, time_zone = $12, wheelchair = $13, changing_table = $14, " +
-            "adult_changing_table = $15, gender = $16, key_scheme = $17, official_grade = $18, attributes = $19::jsonb, " +
-            "version = $20, updated_at = $21 where id = $1",
-            facilityId, after.Category, point, after.Name, after.Operator, after.Status, after.StatusUntil, after.Access,
-            after.Fee, after.Charge, after.OpeningHours, after.TimeZone, after.Wheelchair, after.ChangingTable,
-            after.AdultChangingTable, after.Gender, after.KeyScheme, after.OfficialGrade, after.Attributes.ToJsonString(),
-            next.Version, source.ObservedAt));
+        batch.BatchCommands.Add(Command(UpdateSql,
+            [facilityId, point, after.Attributes.ToJsonString(), next.Version, source.ObservedAt, .. CoreColumns.Values(after)]));
 
         // Provenance follows the values: a changed attribute now comes from this source; a cleared one from nowhere.
         // A dataset's record keeps what it said (its source record is upserted with the values it gave); a

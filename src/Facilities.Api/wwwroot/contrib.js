@@ -7,8 +7,6 @@ import words from './contrib-i18n.js';
 
 const DUPLICATE_RADIUS_M = 50;   // the API's DuplicateRadiusMetres: a create this close to its category waits for votes
 const ADD_ZOOM = 18;
-const EDITABLE_CORE = ['name', 'operator', 'access', 'fee', 'charge', 'opening_hours', 'wheelchair', 'changing_table',
-  'adult_changing_table', 'gender', 'key_scheme'];
 
 let P = null, t = null, I = null;
 let panel = null;
@@ -375,9 +373,10 @@ function loadRules() {
 
 // ---- Attribute fields from the categories endpoint's schemas --------------------------------------------------------
 
-/** The editable attributes of a category: the core ones, then the category's own, each with its definition. */
+/** The editable attributes of a category: the core ones the API marks editable, then the category's own, each with its definition. */
 function attributesOf(category) {
-  const core = EDITABLE_CORE.filter(function (n) { return P.state.core[n]; }).map(function (n) { return { name: n, def: P.state.core[n], core: true }; });
+  const core = Object.keys(P.state.core).filter(function (n) { return P.state.core[n].editable; })
+    .map(function (n) { return { name: n, def: P.state.core[n], core: true }; });
   const schema = (P.state.categories[category] && P.state.categories[category].attributes) || {};
   return core.concat(Object.keys(schema).map(function (n) { return { name: n, def: schema[n], core: false }; }));
 }

@@ -30,10 +30,6 @@ const words = {
   }
 };
 
-// Shown in this order in the detail panel; category attributes follow in their schema's order.
-const CORE_ORDER = ['access', 'fee', 'opening_hours', 'wheelchair', 'changing_table', 'adult_changing_table', 'gender',
-  'key_scheme', 'official_grade', 'operator'];
-
 let P = null, t = null, I = null, el = null;
 
 function $(id) { return document.getElementById(id); }
@@ -173,7 +169,9 @@ export function renderFacts(f) {
   const make = P.make;
   var dl = $('detail-attributes');
   dl.textContent = '';
-  var rows = CORE_ORDER.map(function (name) { return { name: name, value: p[name], def: state.core[name] }; });
+  // The core attributes the API marks shown_in_details, in its order; category attributes follow in their schema's order.
+  var rows = Object.keys(state.core).filter(function (name) { return state.core[name].shown_in_details; })
+    .map(function (name) { return { name: name, value: p[name], def: state.core[name] }; });
   var schema = (cat && cat.attributes) || {};
   Object.keys(p.attributes || {}).sort(function (a, b) {
     return Object.keys(schema).indexOf(a) - Object.keys(schema).indexOf(b);

@@ -100,6 +100,76 @@ public sealed class FacilityWriterTests(ApiFixture fixture) : IClassFixture<ApiF
         return id;
     }
 
+    [Fact]
+    public async Task Every_attribute_column_of_facilities_is_in_the_one_list_and_both_writers_store_every_one()
+    {
+        await using var dataSource = fixture.Database.CreateDataSource();
+        var columns = new List<string>();
+        await using (var read = dataSource.CreateCommand(
+            "select column_name from information_schema.columns where table_schema = current_schema() and table_name = 'facilities'"))
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+        string[] notAttributes = ["id", "geom", "attributes", "confidence", "last_verified_at", "version", "created_at", "updated_at"];
+        Assert.Equal(columns.Except(notAttributes).Order(StringComparer.Ordinal), CoreColumns.All.Select(c => c.Name).Order(StringComparer.Ordinal));
+
+        // Every core attribute with a value that is not its default: a column a statement leaves out comes back different.
+        var state = new FacilityState
+        {
+            Category = "toilet", Lon = -1.25, Lat = 51.75, Name = "Every column", Operator = "Council", Status = "temporarily_closed",
+            StatusUntil = new DateTime(2031, 5, 6, 7, 8, 9, DateTimeKind.Utc), Access = "key", Fee = true, Charge = "20p",
+            OpeningHours = "Mo-Fr 08:00-18:00", TimeZone = "Europe/London", Wheelchair = "limited", ChangingTable = true,
+            AdultChangingTable = false, Gender = ["female", "male"], KeyScheme = "RADAR", OfficialGrade = "A",
+        };
+        Assert.All(CoreColumns.All, c => Assert.NotNull(c.OfState(state)));
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Guid one;
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            one = await FacilityWriter.CreateAsync(connection, transaction, state,
+                new VersionSource(Community, $"every-{Guid.NewGuid():N}", DateTime.UtcNow, 0.5), CancellationToken.None);
+            var bulk = Guid.CreateVersion7();
+            var external = $"every-bulk-{bulk:N}";
+            await FacilityBulkWriter.WriteAsync(connection, transaction, Community, DateTime.UtcNow, 0.5, "test",
+                [new BulkSourceRecord(external, bulk, state.Lon, state.Lat, [])], [FacilityVersionChange.First(bulk, state, external)],
+                CancellationToken.None);
+            await transaction.CommitAsync();
+
+            foreach (var id in (Guid[])[one, bulk])
+            {
+                var row = await RowAsync(connection, id);
+                Assert.All(CoreColumns.All, c => Assert.Equal(c.OfState(state), c.OfRow(row)));
+            }
+        }
+
+        // The update statement writes every column too: change each back to another value.
+        var update = await UpdateAsync(dataSource, one, new()
+        {
+            ["name"] = "Every column again", ["operator"] = "Trust", ["status"] = "open", ["status_until"] = null, ["access"] = "public",
+            ["fee"] = false, ["charge"] = null, ["opening_hours"] = "24/7", ["wheelchair"] = "yes", ["changing_table"] = false,
+            ["adult_changing_table"] = true, ["gender"] = new JsonArray("unisex"), ["key_scheme"] = null, ["official_grade"] = "B",
+            ["category"] = "drinking_water",
+        }, "every-update");
+        var expected = update!.After;
+        Assert.All(CoreColumns.All.Where(c => c.Name != "time_zone"), c => Assert.NotEqual(c.OfState(state), c.OfState(expected)));
+        var updated = await RowAsync(connection, one);
+        Assert.All(CoreColumns.All, c => Assert.Equal(c.OfState(expected), c.OfRow(updated)));
+    }
+
+    private static async Task<FacilityRow> RowAsync(NpgsqlConnection connection, Guid id)
+    {
+        await using var read = new NpgsqlCommand($"select {FacilityRow.Columns} from facilities f where f.id = $1", connection);
+        read.Parameters.AddWithValue(id);
+        await using var reader = await read.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return FacilityRow.Read(reader);
+    }
+
     private static async Task<FacilityUpdate?> UpdateAsync(NpgsqlDataSource dataSource, Guid id, Dictionary<string, JsonNode?> changes,
         string recordId, int? expectedVersion = null)
     {

@@ -74,11 +74,7 @@ public sealed class ChangesHandler([FromKeyedServices(DatabaseRegistration.Reade
     public const string LatestSql = "select coalesce(max(seq), 0) from change_feed";
 
     /// <summary>Snapshot members that are properties of their own; every other one is a category attribute.</summary>
-    private static readonly string[] CoreProperties =
-    [
-        "category", "name", "operator", "status", "status_until", "access", "fee", "charge", "opening_hours", "wheelchair",
-        "changing_table", "adult_changing_table", "gender", "key_scheme", "official_grade",
-    ];
+    private static readonly string[] CoreProperties = [.. CoreColumns.Published.Select(c => c.Name)];
 
     public async ValueTask<ChangesPage> Handle(ChangesQuery request, CancellationToken cancellationToken)
     {

@@ -74,6 +74,9 @@ public static class ExportFormats
     public static readonly string[] CsvColumns =
         ["id", "category", "lon", "lat", .. OpenDataFeatureJson.PropertyNames.Where(n => n is not ("id" or "category"))];
 
+    // Category, first in the GeoJSON properties, comes before the position here.
+    private static readonly CoreColumn[] CsvCoreColumns = [.. CoreColumns.Published.Where(c => c.Name != "category")];
+
     /// <summary>
     /// RFC 4180 CSV in UTF-8 with CRLF line ends: a cell with a comma, quote or line break is quoted, quotes doubled.
     /// Text that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return) gets a leading
@@ -94,20 +97,10 @@ public static class ExportFormats
             Text(line, r.Category).Append(',');
             Number(line, r.Lon).Append(',');
             Number(line, r.Lat).Append(',');
-            Text(line, r.Name).Append(',');
-            Text(line, r.Operator).Append(',');
-            Text(line, r.Status).Append(',');
-            Time(line, r.StatusUntil).Append(',');
-            Text(line, r.Access).Append(',');
-            Bool(line, r.Fee).Append(',');
-            Text(line, r.Charge).Append(',');
-            Text(line, r.OpeningHours).Append(',');
-            Text(line, r.Wheelchair).Append(',');
-            Bool(line, r.ChangingTable).Append(',');
-            Bool(line, r.AdultChangingTable).Append(',');
-            Text(line, string.Join(';', r.Gender)).Append(',');
-            Text(line, r.KeyScheme).Append(',');
-            Text(line, r.OfficialGrade).Append(',');
+            foreach (var column in CsvCoreColumns)
+            {
+                Core(line, column.OfRow(r)).Append(',');
+            }
             Text(line, r.AttributesJson).Append(',');
             Number(line, Math.Round(r.Confidence, 3)).Append(',');
             Time(line, r.LastVerifiedAt).Append(',');
@@ -153,6 +146,17 @@ public static class ExportFormats
         }
         return b;
     }
+
+    /// <summary>A core attribute's cell (see <see cref="CoreColumnType"/>); a list is joined with ';'.</summary>
+    private static StringBuilder Core(StringBuilder b, object? value) => value switch
+    {
+        null => b,
+        string text => Text(b, text),
+        bool flag => Bool(b, flag),
+        DateTime time => Time(b, time),
+        string[] texts => Text(b, string.Join(';', texts)),
+        _ => throw new InvalidOperationException($"No CSV cell for {value.GetType()}"),
+    };
 
     private static StringBuilder Number(StringBuilder b, double value) => b.Append(value.ToString("R", CultureInfo.InvariantCulture));
 

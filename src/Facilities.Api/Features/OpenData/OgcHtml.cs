@@ -101,21 +101,11 @@ public static class OgcHtml
         };
         yield return ("id", r.Id.ToString());
         yield return ("location (lon, lat)", $"{Text(r.Lon)}, {Text(r.Lat)}");
-        yield return ("category", r.Category);
-        yield return ("name", Text(r.Name));
-        yield return ("operator", Text(r.Operator));
-        yield return ("status", r.Status);
-        yield return ("status_until", Text(r.StatusUntil));
-        yield return ("access", r.Access);
-        yield return ("fee", Text(r.Fee));
-        yield return ("charge", Text(r.Charge));
-        yield return ("opening_hours", Text(r.OpeningHours));
-        yield return ("wheelchair", r.Wheelchair);
-        yield return ("changing_table", Text(r.ChangingTable));
-        yield return ("adult_changing_table", Text(r.AdultChangingTable));
-        yield return ("gender", r.Gender.Length == 0 ? "—" : string.Join(", ", r.Gender));
-        yield return ("key_scheme", Text(r.KeyScheme));
-        yield return ("official_grade", Text(r.OfficialGrade));
+        foreach (var column in CoreColumns.Published)
+        {
+            var value = column.OfRow(r);
+            yield return (column.Name, value is string[] list ? (list.Length == 0 ? "—" : string.Join(", ", list)) : Text(value));
+        }
         yield return ("attributes", r.AttributesJson);
         yield return ("confidence", Text(Math.Round(r.Confidence, 3)));
         yield return ("last_verified_at", Text(r.LastVerifiedAt));

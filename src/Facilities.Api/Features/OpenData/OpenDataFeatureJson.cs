@@ -14,12 +14,11 @@ namespace Facilities.Api.Features.OpenData;
 /// </summary>
 public static class OpenDataFeatureJson
 {
-    /// <summary>The property names in the order written; the CSV export uses the same names as columns.</summary>
+    /// <summary>The property names in the order written: the id, the published core attributes (<see cref="CoreColumns"/>),
+    /// then the category attributes and what the service adds. The CSV export uses the same names as columns.</summary>
     public static readonly string[] PropertyNames =
     [
-        "id", "category", "name", "operator", "status", "status_until", "access", "fee", "charge", "opening_hours",
-        "wheelchair", "changing_table", "adult_changing_table", "gender", "key_scheme", "official_grade", "attributes",
-        "confidence", "last_verified_at", "version", "updated_at",
+        "id", .. CoreColumns.Published.Select(c => c.Name), "attributes", "confidence", "last_verified_at", "version", "updated_at",
     ];
 
     /// <summary>
@@ -69,26 +68,10 @@ public static class OpenDataFeatureJson
         w.WriteStartObject(Properties);
         var n = 0;
         w.WriteString(Names[n++], id);
-        w.WriteString(Names[n++], row.Category);
-        WriteNullable(w, Names[n++], row.Name);
-        WriteNullable(w, Names[n++], row.Operator);
-        w.WriteString(Names[n++], row.Status);
-        WriteNullable(w, Names[n++], row.StatusUntil);
-        w.WriteString(Names[n++], row.Access);
-        WriteNullable(w, Names[n++], row.Fee);
-        WriteNullable(w, Names[n++], row.Charge);
-        WriteNullable(w, Names[n++], row.OpeningHours);
-        w.WriteString(Names[n++], row.Wheelchair);
-        WriteNullable(w, Names[n++], row.ChangingTable);
-        WriteNullable(w, Names[n++], row.AdultChangingTable);
-        w.WriteStartArray(Names[n++]);
-        foreach (var gender in row.Gender)
+        foreach (var column in CoreColumns.Published)
         {
-            w.WriteStringValue(gender);
+            WriteValue(w, Names[n++], column.OfRow(row));
         }
-        w.WriteEndArray();
-        WriteNullable(w, Names[n++], row.KeyScheme);
-        WriteNullable(w, Names[n++], row.OfficialGrade);
         // jsonb's text output is valid JSON: copied through without parsing.
         w.WritePropertyName(Names[n++]);
         w.WriteRawValue(row.AttributesJson, skipInputValidation: true);
@@ -106,27 +89,33 @@ public static class OpenDataFeatureJson
         w.WriteEndObject();
     }
 
-    private static void WriteNullable(Utf8JsonWriter w, JsonEncodedText name, string? value)
+    /// <summary>A core attribute's value: null, a string, a boolean, a time or a list of strings (see <see cref="CoreColumnType"/>).</summary>
+    private static void WriteValue(Utf8JsonWriter w, JsonEncodedText name, object? value)
     {
-        if (value is null)
+        switch (value)
         {
-            w.WriteNull(name);
-        }
-        else
-        {
-            w.WriteString(name, value);
-        }
-    }
-
-    private static void WriteNullable(Utf8JsonWriter w, JsonEncodedText name, bool? value)
-    {
-        if (value is { } b)
-        {
-            w.WriteBoolean(name, b);
-        }
-        else
-        {
-            w.WriteNull(name);
+            case null:
+                w.WriteNull(name);
+                break;
+            case string text:
+                w.WriteString(name, text);
+                break;
+            case bool flag:
+                w.WriteBoolean(name, flag);
+                break;
+            case DateTime time:
+                w.WriteString(name, time);
+                break;
+            case string[] texts:
+                w.WriteStartArray(name);
+                foreach (var text in texts)
+                {
+                    w.WriteStringValue(text);
+                }
+                w.WriteEndArray();
+                break;
+            default:
+                throw new InvalidOperationException($"{name}: no JSON for {value.GetType()}");
         }
     }
 

@@ -12,13 +12,10 @@ namespace Facilities.Api.Features.Proposals;
 /// </summary>
 public static class AttributeValues
 {
-    /// <summary>Core attributes a proposal of kind update may set. Location, status and category have their own kinds
-    /// (move, close, reopen) or cannot change; official_grade is a partner's to give.</summary>
-    public static readonly IReadOnlySet<string> EditableCore = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "name", "operator", "access", "fee", "charge", "opening_hours", "wheelchair", "changing_table", "adult_changing_table",
-        "gender", "key_scheme",
-    };
+    /// <summary>Core attributes a proposal of kind update may set (<see cref="CoreAttributes.Definition.Editable"/>). Location
+    /// and category have their own kind (move) or cannot change.</summary>
+    public static readonly IReadOnlySet<string> EditableCore =
+        CoreAttributes.Definitions.Where(d => d.Value.Editable).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
 
     private const int DefaultMaxLength = 200;
 
