@@ -33,8 +33,9 @@ builder.Services.AddSingleton(services => new NearbyCandidates(
 builder.Services.AddMediator(options =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
-    // Every request is validated, a command sent inside another too; a command's transaction is opened by TransactionBehavior.
-    options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>)];
+    // Every request is validated, a command sent inside another too; a command's transaction is opened by TransactionBehavior,
+    // and a contribution spends its budget in it (Web/ContributionRateLimits.cs), so a refused or rolled-back one spends none.
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>), typeof(ContributionBudgetBehavior<,>)];
 });
 builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);
 // Errors name parameters the way clients write them: radius_m, not RadiusM.

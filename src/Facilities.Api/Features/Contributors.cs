@@ -1,3 +1,4 @@
+using Facilities.Api.Data;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Moderation;
 using Facilities.Api.Features.Proposals;
@@ -50,7 +51,8 @@ public static class Contributors
             .AddPolicy(AccountsEndpoints.AdminPolicy, policy => policy.RequireRole(Contributor.AdminRole));
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessRefusals>();
         services.AddHostedService<FirstAdmin>();
-        services.AddHostedService<ProposalExpiry>();
+        services.AddPeriodicJob<ProposalExpiry>();
+        services.AddPeriodicJob<RateLimitWindowSweep>();
         services.AddContributionRateLimits(configuration);
         services.AddScoped<ProposalDecisions>();
         services.AddScoped<SourceClosures>();

@@ -54,7 +54,7 @@ public sealed class AccountQueryHandlers(NpgsqlDataSource dataSource, Reputation
         var privileges = new Privileges(Math.Round(rules.VoteWeight(row.Reputation, moderate), 4), moderate || row.Reputation >= rules.Vote,
             moderate || row.Reputation >= rules.ApplyUpdatesAtOnce, moderate || row.Reputation >= rules.ApplyCreatesAtOnce, moderate);
         return new Me(row.Id, row.Name, row.Email, row.Reputation, row.Roles, row.Blocked, privileges,
-            limits.Left(row.Id, row.Reputation), row.Accepted, row.Rejected, row.Pending);
+            await limits.LeftAsync(row.Id, row.Reputation, cancellationToken), row.Accepted, row.Rejected, row.Pending);
     }
 
     public async ValueTask<UserProfile> Handle(UserProfileQuery request, CancellationToken cancellationToken)

@@ -1,7 +1,6 @@
 using Facilities.Api.Data;
 using Facilities.Api.Web;
 using Mediator;
-using Npgsql;
 
 namespace Facilities.Api.Features.Confidence;
 
@@ -26,28 +25,17 @@ public sealed class AgeConfidenceHandler(UnitOfWork unitOfWork) : IRequestHandle
 }
 
 /// <summary>
-/// Hourly, the facilities whose confidence changed by time alone: a report that has just become too old to be open,
-/// a verification that has just left its year (<c>facility_confidence</c>, migration 0008). Confidence is stored, not
-/// computed on read, so without this pass a facility nobody touches would keep an old report's weight forever.
+/// Hourly, by one replica (Data/PeriodicJobs.cs), the facilities whose confidence changed by time alone: a report that
+/// has just become too old to be open, a verification that has just left its year (<c>facility_confidence</c>,
+/// migration 0008). Confidence is stored, not computed on read, so without this pass a facility nobody touches would
+/// keep an old report's weight forever.
 /// </summary>
-public sealed class ConfidenceAgeing(IServiceScopeFactory scopes, TimeProvider clock, ILogger<ConfidenceAgeing> logger)
-    : BackgroundService
+public sealed class ConfidenceAgeing(TimeProvider clock) : IPeriodicJob
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<ISender>().Send(new AgeConfidenceCommand(clock.GetUtcNow().UtcDateTime), stoppingToken);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                logger.LogWarning(e, "Ageing confidence failed; trying again in an hour");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    public string Name => "confidence-ageing";
+
+    public TimeSpan Interval => TimeSpan.FromHours(1);
+
+    public async Task RunAsync(IServiceProvider services, CancellationToken ct) =>
+        await services.GetRequiredService<ISender>().Send(new AgeConfidenceCommand(clock.GetUtcNow().UtcDateTime), ct);
 }

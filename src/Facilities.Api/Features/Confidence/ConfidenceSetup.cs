@@ -13,7 +13,7 @@ public static class ConfidenceSetup
     public static IServiceCollection AddConfidence(this IServiceCollection services)
     {
         services.AddSingleton(services => services.GetRequiredService<ReputationRules>().ConfidenceParameters());
-        services.AddHostedService<ConfidenceAgeing>();
+        services.AddPeriodicJob<ConfidenceAgeing>();
         return services;
     }
 }

@@ -1,29 +1,19 @@
+using Facilities.Api.Data;
 using Npgsql;
 
 namespace Facilities.Api.Features.Proposals;
 
 /// <summary>
-/// Marks pending proposals past their expiry as expired, hourly (votes also refuse an expired proposal at once, so
-/// the hour only delays what the queue shows). Expiry changes no reputation.
+/// Marks pending proposals past their expiry as expired, hourly, by one replica (Data/PeriodicJobs.cs; votes also
+/// refuse an expired proposal at once, so the hour only delays what the queue shows). Expiry changes no reputation.
 /// </summary>
-public sealed class ProposalExpiry(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ProposalExpiry> logger) : BackgroundService
+public sealed class ProposalExpiry(NpgsqlDataSource dataSource, TimeProvider clock) : IPeriodicJob
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
-        do
-        {
-            try
-            {
-                await ExpireAsync(dataSource, clock, stoppingToken);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                logger.LogWarning(e, "Expiring proposals failed; trying again in an hour");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    public string Name => "proposal-expiry";
+
+    public TimeSpan Interval => TimeSpan.FromHours(1);
+
+    public Task RunAsync(IServiceProvider services, CancellationToken ct) => ExpireAsync(dataSource, clock, ct);
 
     public static async Task<int> ExpireAsync(NpgsqlDataSource dataSource, TimeProvider clock, CancellationToken ct)
     {
