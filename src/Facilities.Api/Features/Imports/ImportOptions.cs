@@ -17,8 +17,27 @@ public sealed class ImportOptions
     /// </summary>
     public int MaxConcurrentUploadsPerPartner { get; set; } = 2;
 
-    /// <summary>Where uploads wait for the runner.</summary>
+    /// <summary>
+    /// This process's working folder: uploads as they arrive, and the copy of an upload an import reads. With
+    /// <see cref="Storage"/> "directory", also where uploads wait for whichever replica claims them: then it must be
+    /// one folder every replica mounts at the same path.
+    /// </summary>
     public string Directory { get; set; } = Path.Combine(Path.GetTempPath(), "facilities-imports");
+
+    /// <summary>Where an upload waits for its import: "database" (chunks in import_uploads) or "directory" (<see cref="Directory"/>).</summary>
+    public string Storage { get; set; } = DatabaseStorage;
+
+    public const string DatabaseStorage = "database";
+    public const string DirectoryStorage = "directory";
+
+    /// <summary>How long a claim on an import holds without renewal: a replica that dies loses its imports after this.</summary>
+    public double LeaseSeconds { get; set; } = 30;
+
+    /// <summary>How often the holder renews its lease; a third of the lease unless set.</summary>
+    public double? HeartbeatSeconds { get; set; }
+
+    /// <summary>How often a replica looks for imports to claim (an upload it receives itself is claimed at once).</summary>
+    public double PollSeconds { get; set; } = 2;
 }
 
 /// <summary>
@@ -32,7 +51,8 @@ public sealed class ImportDatabase(NpgsqlDataSource dataSource) : IDisposable
     public static ImportDatabase Create(string connectionString)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.ConnectionStringBuilder.MaxPoolSize = 2;
+        // The import's own connection, its lease's heartbeat, and the claim and finish around them.
+        builder.ConnectionStringBuilder.MaxPoolSize = 3;
         builder.ConnectionStringBuilder.CommandTimeout = 0;
         builder.ConnectionStringBuilder.ApplicationName = "facilities-imports";
         // The closure proposals an import opens (SourceClosures) are written through the proposals' own code, which

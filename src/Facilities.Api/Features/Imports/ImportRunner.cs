@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Threading.Channels;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Imports.Crs;
@@ -13,11 +12,15 @@ using Npgsql;
 namespace Facilities.Api.Features.Imports;
 
 /// <summary>
-/// Runs uploaded imports in the background, one at a time (they would queue on the change-feed lock anyway). At
-/// start it picks up imports left queued or running by a previous process: an interrupted import wrote nothing
-/// (one transaction), so running it again is safe. An import that meets an unavailable database (PostgreSQL
-/// restarting, a connection the restart broke) is not failed: the runner waits for the database and runs it again,
-/// and the import records the interruption.
+/// Runs uploaded imports in the background, one at a time per replica (they would queue on the change-feed lock
+/// anyway), whichever replica received them. A replica claims the oldest import that is queued, or running under a
+/// lease that has expired, with <c>for update skip locked</c>, so replicas looking at once take different imports;
+/// it renews its lease while the import runs, and gives it up when it stops. A replica that dies (or stops renewing)
+/// loses the lease, and the next replica to look runs the import again from the start: an interrupted import wrote
+/// nothing (one transaction), and a holder that lost its lease cannot commit (<see cref="LeaseLostException"/>), so
+/// each import is applied once. An import that meets an unavailable database (PostgreSQL restarting, a connection
+/// the restart broke) is not failed: the runner waits for the database and runs it again, and the import records
+/// the interruption.
 /// </summary>
 public sealed class ImportRunner(ImportDatabase database, CategoryCatalog categories, IOptions<ImportOptions> options,
     ILogger<ImportRunner> logger, TimeProvider clock, IServiceScopeFactory scopes) : BackgroundService
@@ -27,35 +30,63 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
     /// <summary>Why an import found <c>running</c> at its claim did not finish, when this process does not know better.</summary>
     public const string InterruptedByStop = "the service stopped while the import ran";
 
-    private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
+    /// <summary>Why, when the import was another replica's and its lease expired.</summary>
+    public const string InterruptedByLostLease = "the replica running it stopped renewing its lease (it died, hung or lost the database)";
 
-    public void Enqueue(Guid importId) => _queue.Writer.TryWrite(importId);
+    // Claimable: queued, or running under no lease, this replica's own lease (a retry after a database fault) or an
+    // expired one, and not applied (applied_at is set in the import's own transaction). skip locked: a row another
+    // replica is claiming right now is passed over, not waited for.
+    private const string ClaimSql =
+        "update imports set state = 'running', attempts = attempts + 1, started_at = now(), " +
+        "       lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4), " +
+        "       interruptions = case when state = 'running' " +
+        "           then interruptions || jsonb_build_array(jsonb_build_object('started_at', started_at, 'noticed_at', now(), " +
+        "                'reason', case when lease_owner is null or lease_owner = $3 then $2::text else $5::text end)) " +
+        "           else interruptions end " +
+        "where id = (select id from imports " +
+        "            where ($1::uuid is null or id = $1) and applied_at is null and (state = 'queued' or (state = 'running' " +
+        "                  and (lease_owner is null or lease_owner = $3 or lease_expires_at < now()))) " +
+        "            order by created_at limit 1 for update skip locked) " +
+        "returning id, dataset_id, dry_run, format, file_path";
+
+    private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>This process's name in lease_owner: unique per start, so a restarted process waits out its predecessor's leases.</summary>
+    public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+
+    /// <summary>Looks for work now rather than at the next poll (an upload this replica has just stored).</summary>
+    public void Wake() => _wake.Release();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ImportUploads.DeleteAbandoned(options.Value.Directory, logger);
         try
         {
-            await UntilDatabaseAnswersAsync("look for interrupted imports", async () =>
+            await UntilDatabaseAnswersAsync("remove the uploads of finished imports", () => UploadStorage.SweepAsync(database.DataSource, stoppingToken),
+                stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await using var pending = database.DataSource.CreateCommand(
-                    "select id from imports where state in ('queued', 'running') order by created_at");
-                await using var reader = await pending.ExecuteReaderAsync(stoppingToken);
-                while (await reader.ReadAsync(stoppingToken))
+                Guid? claimed = null;
+                await UntilDatabaseAnswersAsync("look for imports to run", async () =>
                 {
-                    Enqueue(reader.GetGuid(0));
+                    await FinishAppliedAsync(stoppingToken);
+                    claimed = await ClaimAsync(null, InterruptedByStop, stoppingToken) is { } claim ? claim.Id : null;
+                }, stoppingToken);
+                if (claimed is not { } id)
+                {
+                    await _wake.WaitAsync(TimeSpan.FromSeconds(options.Value.PollSeconds), stoppingToken);
+                    continue;
                 }
-            }, stoppingToken);
-
-            await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
-            {
                 try
                 {
                     await RunAsync(id, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
-                    return; // left 'running': the next start runs it again
+                    await ReleaseAsync(id);
+                    return;
                 }
                 catch (Exception e)
                 {
@@ -69,18 +100,24 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
     }
 
     /// <summary>
-    /// Runs one import to its end: succeeded (or dry-run rolled back) with a report, or failed with an error. While
+    /// Runs one import this replica has just claimed to its end: succeeded (or dry-run rolled back) with a report, or failed with an error. While
     /// the database is unavailable it waits and starts the import again, however long that takes; only stopping the
-    /// service ends the wait (the import stays <c>running</c> and the next start runs it).
+    /// service ends the wait (the lease is given up, and the next replica to look runs it), and losing the lease to
+    /// another replica ends it quietly (that one runs it).
     /// </summary>
-    public async Task RunAsync(Guid importId, CancellationToken ct)
+    private async Task RunAsync(Guid importId, CancellationToken ct)
     {
-        var interruption = InterruptedByStop;
+        var interruption = "";
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await AttemptAsync(importId, interruption, ct);
+                await AttemptAsync(importId, attempt == 1 ? null : interruption, ct);
+                return;
+            }
+            catch (LeaseLostException)
+            {
+                logger.LogWarning("Import {ImportId}: another replica took its lease; this one stops and leaves it to that one", importId);
                 return;
             }
             catch (Exception e) when (DatabaseFaults.IsUnavailable(e) && !ct.IsCancellationRequested)
@@ -92,42 +129,45 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         }
     }
 
-    private async Task AttemptAsync(Guid importId, string interruption, CancellationToken ct)
+    private sealed record Claim(Guid Id, Guid DatasetId, bool DryRun, string Format, string? Path);
+
+    private async Task<Claim?> ClaimAsync(Guid? importId, string interruption, CancellationToken ct)
     {
-        Guid datasetId;
-        bool dryRun;
-        string format;
-        string? path;
-        // A claim that finds the import running already is a later attempt: the earlier one never finished.
-        await using (var claim = database.DataSource.CreateCommand(
-            "update imports set state = 'running', attempts = attempts + 1, started_at = now(), " +
-            "       interruptions = case when state = 'running' " +
-            "           then interruptions || jsonb_build_array(jsonb_build_object('started_at', started_at, 'noticed_at', now(), 'reason', $2::text)) " +
-            "           else interruptions end " +
-            "where id = $1 and state in ('queued', 'running') " +
-            "returning dataset_id, dry_run, format, file_path"))
+        await using var claim = database.DataSource.CreateCommand(ClaimSql);
+        claim.Parameters.Add(new NpgsqlParameter { Value = (object?)importId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        claim.Parameters.Add(new NpgsqlParameter { Value = Printable(interruption) });
+        claim.Parameters.Add(new NpgsqlParameter { Value = Owner });
+        claim.Parameters.Add(new NpgsqlParameter { Value = Lease.TotalSeconds });
+        claim.Parameters.Add(new NpgsqlParameter { Value = InterruptedByLostLease });
+        await using var reader = await claim.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new Claim(reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+            : null;
+    }
+
+    /// <summary>
+    /// One attempt; the first uses the claim the runner's loop made, a later one claims the import again (its lease is
+    /// still this replica's) recording why the earlier attempt did not finish.
+    /// </summary>
+    private async Task AttemptAsync(Guid importId, string? interruption, CancellationToken ct)
+    {
+        var claim = interruption is null ? await ReadClaimAsync(importId, ct) : await ClaimAsync(importId, interruption, ct);
+        if (claim is null)
         {
-            claim.Parameters.Add(new NpgsqlParameter { Value = importId });
-            claim.Parameters.Add(new NpgsqlParameter { Value = Printable(interruption) });
-            await using var reader = await claim.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
-            {
-                return;
-            }
-            (datasetId, dryRun, format, path) = (reader.GetGuid(0), reader.GetBoolean(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+            return;
         }
 
-        var report = new ImportReport { DryRun = dryRun };
+        using var lease = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var heartbeat = HeartbeatAsync(importId, lease);
+        var report = new ImportReport { DryRun = claim.DryRun };
         var stopwatch = Stopwatch.StartNew();
         string state;
         string? error = null;
         try
         {
-            if (path is null || !File.Exists(path))
-            {
-                throw new ImportFileException("The uploaded file is gone; upload it again.");
-            }
-            await ApplyFileAsync(importId, datasetId, dryRun, format, path, report, ct);
+            await using var copy = await UploadStorage.OpenAsync(database.DataSource, importId, claim.Path, options.Value.Directory, lease.Token)
+                ?? throw new ImportFileException("The uploaded file is gone; upload it again.");
+            await ApplyFileAsync(importId, claim.DatasetId, claim.DryRun, claim.Format, copy.Path, report, lease.Token);
             state = "succeeded";
         }
         catch (ImportFileException e)
@@ -135,19 +175,125 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             state = "failed";
             error = e.Message;
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && !DatabaseFaults.IsUnavailable(e))
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested && lease.IsCancellationRequested)
+        {
+            throw new LeaseLostException();
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && !DatabaseFaults.IsUnavailable(e) && e is not LeaseLostException)
         {
             // Nothing was written (the transaction rolled back); the partner can run the same file again.
             logger.LogError(e, "Import {ImportId} failed", importId);
             state = "failed";
             error = "The import failed and changed nothing: " + Describe(e);
         }
+        finally
+        {
+            await lease.CancelAsync();
+            await heartbeat;
+        }
         report.DurationMs = stopwatch.ElapsedMilliseconds;
 
         await FinishAsync(importId, state, report, error, ct);
-        if (path is not null)
+        await UploadStorage.DeleteAsync(database.DataSource, importId, claim.Path, CancellationToken.None);
+    }
+
+    private async Task<Claim?> ReadClaimAsync(Guid importId, CancellationToken ct)
+    {
+        await using var read = database.DataSource.CreateCommand(
+            "select id, dataset_id, dry_run, format, file_path from imports where id = $1 and lease_owner = $2 and state = 'running'");
+        read.Parameters.Add(new NpgsqlParameter { Value = importId });
+        read.Parameters.Add(new NpgsqlParameter { Value = Owner });
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new Claim(reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+            : null;
+    }
+
+    /// <summary>
+    /// Renews the lease every <see cref="ImportOptions.HeartbeatSeconds"/> until the attempt ends; when the lease is
+    /// found to be another replica's, cancels the attempt. A database that does not answer is not a lost lease: the
+    /// import meets the same fault and is retried.
+    /// </summary>
+    private async Task HeartbeatAsync(Guid importId, CancellationTokenSource lease)
+    {
+        var every = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds ?? options.Value.LeaseSeconds / 3);
+        try
         {
-            File.Delete(path);
+            while (true)
+            {
+                await Task.Delay(every, clock, lease.Token);
+                try
+                {
+                    await using var renew = database.DataSource.CreateCommand(
+                        "update imports set lease_expires_at = now() + make_interval(secs => $3) where id = $1 and lease_owner = $2 and state = 'running'");
+                    renew.Parameters.Add(new NpgsqlParameter { Value = importId });
+                    renew.Parameters.Add(new NpgsqlParameter { Value = Owner });
+                    renew.Parameters.Add(new NpgsqlParameter { Value = Lease.TotalSeconds });
+                    if (await renew.ExecuteNonQueryAsync(lease.Token) == 0)
+                    {
+                        await lease.CancelAsync();
+                        return;
+                    }
+                }
+                catch (Exception e) when (DatabaseFaults.IsUnavailable(e))
+                {
+                    logger.LogWarning(e, "Could not renew the lease of import {ImportId}", importId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The last step of the import's own transaction before it commits: marks it applied, only while the lease is
+    /// still this replica's. Another replica that took the lease meanwhile makes this a <see cref="LeaseLostException"/>
+    /// and the transaction rolls back; once applied, no replica claims the import again.
+    /// </summary>
+    private async Task FenceAsync(Guid importId, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        await using var fence = new NpgsqlCommand(
+            "update imports set applied_at = now(), lease_expires_at = now() + make_interval(secs => $3) " +
+            "where id = $1 and lease_owner = $2 and state = 'running'", connection, transaction);
+        fence.Parameters.Add(new NpgsqlParameter { Value = importId });
+        fence.Parameters.Add(new NpgsqlParameter { Value = Owner });
+        fence.Parameters.Add(new NpgsqlParameter { Value = Lease.TotalSeconds });
+        if (await fence.ExecuteNonQueryAsync(ct) == 0)
+        {
+            throw new LeaseLostException();
+        }
+    }
+
+    /// <summary>
+    /// An import committed whose holder died before recording its report (the moment between the commit and
+    /// <see cref="FinishAsync"/>): it is done, so it is finished here, not run again.
+    /// </summary>
+    private async Task FinishAppliedAsync(CancellationToken ct)
+    {
+        await using var finish = database.DataSource.CreateCommand(
+            "with done as (update imports set state = 'succeeded', finished_at = now(), file_path = null, " +
+            "    error = 'The import was applied, but the replica running it stopped before recording its report.' " +
+            "  where state = 'running' and applied_at is not null and lease_expires_at < now() returning id) " +
+            "delete from import_uploads where import_id in (select id from done)");
+        await finish.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>When this replica stops mid-import: gives the lease up, so the next replica to look runs it at once.</summary>
+    private async Task ReleaseAsync(Guid importId)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var release = database.DataSource.CreateCommand(
+                "update imports set lease_owner = null, lease_expires_at = null where id = $1 and lease_owner = $2 and state = 'running'");
+            release.Parameters.Add(new NpgsqlParameter { Value = importId });
+            release.Parameters.Add(new NpgsqlParameter { Value = Owner });
+            await release.ExecuteNonQueryAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            logger.LogWarning(e, "Could not give up the lease of import {ImportId}; another replica takes it when it expires", importId);
         }
     }
 
@@ -298,6 +444,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             }
             else
             {
+                await FenceAsync(importId, connection, transaction, ct);
                 await transaction.CommitAsync(ct);
             }
             report.PhasesMs["commit"] = commit.ElapsedMilliseconds;
@@ -308,3 +455,6 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         }
     }
 }
+
+/// <summary>This replica's lease on an import passed to another replica: it must not commit, and stops.</summary>
+public sealed class LeaseLostException() : Exception("The import's lease is another replica's now.");

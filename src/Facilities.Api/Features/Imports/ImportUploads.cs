@@ -2,6 +2,7 @@ using Facilities.Api.Web;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using Npgsql;
 
 namespace Facilities.Api.Features.Imports;
 
@@ -111,8 +112,9 @@ public static class ImportUploads
     }
 
     /// <summary>
-    /// Deletes the partial uploads that no process is writing: what a process killed mid-upload left. Another
-    /// process's upload in progress holds its file's lock and is kept.
+    /// Deletes the partial uploads that no process is writing and the copies no import is reading: what a process
+    /// killed mid-upload or mid-import left. Another process's upload or import in progress holds its file's lock
+    /// and is kept.
     /// </summary>
     public static void DeleteAbandoned(string directory, ILogger logger)
     {
@@ -120,7 +122,7 @@ public static class ImportUploads
         {
             return;
         }
-        foreach (var partial in Directory.EnumerateFiles(directory, "*" + PartialSuffix))
+        foreach (var partial in Directory.EnumerateFiles(directory).Where(f => f.EndsWith(PartialSuffix, StringComparison.Ordinal) || UploadStorage.IsWorkCopy(f)))
         {
             try
             {
@@ -128,7 +130,7 @@ public static class ImportUploads
                 {
                     File.Delete(partial);
                 }
-                logger.LogInformation("Deleted the abandoned partial upload {Path}", partial);
+                logger.LogInformation("Deleted the abandoned upload file {Path}", partial);
             }
             catch (IOException)
             {
@@ -194,6 +196,118 @@ public sealed class PartnerUploadSlots(Microsoft.Extensions.Options.IOptions<Imp
             if (Interlocked.Exchange(ref _given, 1) == 0)
             {
                 slots.Give(partnerId);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Where an upload waits until a replica claims its import, and the copy that import reads. By default the file is
+/// stored in PostgreSQL in chunks of a megabyte (import_uploads), written in the same transaction as the import's
+/// row, so a process killed while storing it leaves neither; with <see cref="ImportOptions.Storage"/> "directory" it
+/// stays in <see cref="ImportOptions.Directory"/>, which every replica then mounts, and file_path names it.
+/// </summary>
+public static class UploadStorage
+{
+    private const int ChunkBytes = 1 << 20;
+    private const string WorkSuffix = ".work";
+
+    /// <summary>Copies the received file into import_uploads, in the caller's transaction.</summary>
+    public static async Task StoreAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid importId, string path, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        await using var insert = new NpgsqlCommand("insert into import_uploads (import_id, seq, data) values ($1, $2, $3)", connection, transaction);
+        insert.Parameters.Add(new NpgsqlParameter { Value = importId });
+        var seq = new NpgsqlParameter<int> { TypedValue = 0 };
+        insert.Parameters.Add(seq);
+        var data = new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea };
+        insert.Parameters.Add(data);
+        var buffer = new byte[ChunkBytes];
+        int read;
+        while ((read = await file.ReadAtLeastAsync(buffer, ChunkBytes, throwOnEndOfStream: false, ct)) > 0)
+        {
+            data.Value = new ArraySegment<byte>(buffer, 0, read);
+            await insert.ExecuteNonQueryAsync(ct);
+            seq.TypedValue++;
+        }
+    }
+
+    /// <summary>
+    /// A local copy of the import's upload for its readers, deleted when disposed; null when the upload is gone. The
+    /// copy is held open (a shared lock) while the import runs, so <see cref="ImportUploads.DeleteAbandoned"/> in
+    /// another process over the same folder leaves it alone, and deletes it if this process dies.
+    /// </summary>
+    public static async Task<WorkCopy?> OpenAsync(NpgsqlDataSource dataSource, Guid importId, string? storedPath, string directory, CancellationToken ct)
+    {
+        if (storedPath is not null)
+        {
+            return File.Exists(storedPath) ? new WorkCopy(storedPath, null) : null;
+        }
+        System.IO.Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"{importId:N}-{Guid.NewGuid():N}{WorkSuffix}");
+        var holder = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: true);
+        var chunks = 0;
+        try
+        {
+            await using var read = dataSource.CreateCommand("select data from import_uploads where import_id = $1 order by seq");
+            read.Parameters.Add(new NpgsqlParameter { Value = importId });
+            await using var reader = await read.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                await using var chunk = await reader.GetStreamAsync(0, ct);
+                await chunk.CopyToAsync(holder, ct);
+                chunks++;
+            }
+            await holder.FlushAsync(ct);
+        }
+        catch
+        {
+            await holder.DisposeAsync();
+            File.Delete(path);
+            throw;
+        }
+        if (chunks == 0)
+        {
+            await holder.DisposeAsync();
+            File.Delete(path);
+            return null;
+        }
+        return new WorkCopy(path, holder);
+    }
+
+    /// <summary>Removes what the import's upload left: its chunks, or its file in the shared directory.</summary>
+    public static async Task DeleteAsync(NpgsqlDataSource dataSource, Guid importId, string? storedPath, CancellationToken ct)
+    {
+        await using var delete = dataSource.CreateCommand("delete from import_uploads where import_id = $1");
+        delete.Parameters.Add(new NpgsqlParameter { Value = importId });
+        await delete.ExecuteNonQueryAsync(ct);
+        if (storedPath is not null)
+        {
+            File.Delete(storedPath);
+        }
+    }
+
+    /// <summary>At start: the chunks of imports that ended without removing them (their process died just after).</summary>
+    public static async Task<int> SweepAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var sweep = dataSource.CreateCommand(
+            "delete from import_uploads u using imports i where u.import_id = i.id and i.state not in ('queued', 'running')");
+        return await sweep.ExecuteNonQueryAsync(ct);
+    }
+
+    public static bool IsWorkCopy(string path) => path.EndsWith(WorkSuffix, StringComparison.Ordinal);
+
+    /// <summary>The file an import reads; deleting the copy (not a shared-directory upload) when disposed.</summary>
+    public sealed class WorkCopy(string path, FileStream? holder) : IAsyncDisposable
+    {
+        public string Path { get; } = path;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (holder is not null)
+            {
+                await holder.DisposeAsync();
+                File.Delete(Path);
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Facilities.Api.Web;
 using Mediator;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Facilities.Api.Features.Imports;
@@ -13,19 +14,29 @@ namespace Facilities.Api.Features.Imports;
 public sealed record ImportResponse(Guid Id, Guid DatasetId, string State, bool DryRun, string Format, string? FileName, long FileBytes,
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, string? Error, JsonNode? Report, int Attempts, JsonNode? Interruptions);
 
-/// <summary>An uploaded file, already on disk, to be imported into one of the partner's datasets.</summary>
+/// <summary>An uploaded file, received on this replica's disk, to be imported into one of the partner's datasets.</summary>
 public sealed record QueueImportCommand(Guid PartnerId, Guid DatasetId, bool DryRun, string Format, string? FileName, string Path, long Bytes)
     : IRequest<ImportResponse>;
 
-public sealed class QueueImportHandler(NpgsqlDataSource dataSource, ImportRunner runner) : IRequestHandler<QueueImportCommand, ImportResponse>
+/// <summary>
+/// Records the import and stores its upload where every replica reads it (<see cref="UploadStorage"/>), in one
+/// transaction; the runner of this replica is woken, and any replica's may claim it.
+/// </summary>
+public sealed class QueueImportHandler(NpgsqlDataSource dataSource, ImportRunner runner, IOptions<ImportOptions> options)
+    : IRequestHandler<QueueImportCommand, ImportResponse>
 {
     public async ValueTask<ImportResponse> Handle(QueueImportCommand request, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7();
-        await using var command = dataSource.CreateCommand(
+        var inDirectory = options.Value.Storage == ImportOptions.DirectoryStorage;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
             "insert into imports (id, dataset_id, partner_id, dry_run, format, file_name, file_path, file_bytes) " +
-            "select $1, d.id, d.partner_id, $4, $5, $6, $7, $8 from datasets d where d.id = $2 and d.partner_id = $3 returning created_at");
-        foreach (var value in (object?[])[id, request.DatasetId, request.PartnerId, request.DryRun, request.Format, request.FileName, request.Path, request.Bytes])
+            "select $1, d.id, d.partner_id, $4, $5, $6, $7, $8 from datasets d where d.id = $2 and d.partner_id = $3 returning created_at",
+            connection, transaction);
+        foreach (var value in (object?[])[id, request.DatasetId, request.PartnerId, request.DryRun, request.Format, request.FileName,
+                     inDirectory ? request.Path : null, request.Bytes])
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
         }
@@ -33,7 +44,16 @@ public sealed class QueueImportHandler(NpgsqlDataSource dataSource, ImportRunner
         {
             throw new NotFoundException("dataset", request.DatasetId.ToString());
         }
-        runner.Enqueue(id);
+        if (!inDirectory)
+        {
+            await UploadStorage.StoreAsync(connection, transaction, id, request.Path, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        if (!inDirectory)
+        {
+            File.Delete(request.Path);
+        }
+        runner.Wake();
         return new ImportResponse(id, request.DatasetId, "queued", request.DryRun, request.Format, request.FileName, request.Bytes, createdAt,
             null, null, null, null, 0, new JsonArray());
     }
