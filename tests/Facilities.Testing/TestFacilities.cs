@@ -35,6 +35,9 @@ public static class TestFacilities
         await using var writer = await connection.BeginBinaryImportAsync(
             "copy facilities (id, category, geom, name, status, access, fee, opening_hours, time_zone, wheelchair, changing_table, gender) " +
             "from stdin (format binary)");
+        // The insert triggers maintain the cluster grid row by row, so a large layer takes long on a loaded CI machine;
+        // the default 30 s command timeout would fail the whole fixture, not measure anything.
+        writer.Timeout = TimeSpan.FromMinutes(10);
         foreach (var f in facilities)
         {
             await writer.StartRowAsync();
