@@ -221,12 +221,7 @@ public class OpeningHoursTests
     }
 
     [Theory]
-    [InlineData("Mo-Fr sunrise-sunset")]
-    [InlineData("Mo-Fr 08:00-sunset")]
-    [InlineData("Jan-Mar Mo-Fr 08:00-18:00")]
-    [InlineData("week 1-10 Mo 08:00-12:00")]
     [InlineData("2024 Mo-Fr 08:00-18:00")]
-    [InlineData("Mo-Fr 08:00-18:00 \"by appointment\"")]
     [InlineData("Mo-Fr 08:00-18:00 || \"call us\"")]
     [InlineData("Mo-Fr 08:00+")]
     [InlineData("Mo[1] 08:00-12:00")]

@@ -117,7 +117,8 @@ public static class FacilityFeatures
         {
             return null;
         }
-        var zone = FacilityTimeZones.For(row.TimeZone, row.Lon, row.Lat);
+        var place = row.HoursPlace();
+        var zone = place.Zone;
         var hasHours = OpeningHours.TryParse(row.OpeningHours, out var hours, out _);
         var from = instant;
         if (row.Status == "temporarily_closed")
@@ -128,7 +129,7 @@ public static class FacilityFeatures
             }
             // The closure ends: open or unknown then is the change; shut by the hours then, the change is their next opening.
             from = TimeZoneInfo.ConvertTime(new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)), zone);
-            var openThen = hasHours ? hours!.IsOpenAt(from.DateTime) : null;
+            var openThen = hasHours ? hours!.IsOpenAt(from.DateTime, place) : null;
             if (openThen != false)
             {
                 return (from, openThen);
@@ -139,7 +140,7 @@ public static class FacilityFeatures
             return null;
         }
         var local = TimeZoneInfo.ConvertTime(from, zone).DateTime;
-        if (hours!.NextChangeAfter(local) is not { } change)
+        if (hours!.NextChangeAfter(local, place) is not { } change)
         {
             return null;
         }
@@ -154,7 +155,7 @@ public static class FacilityFeatures
 
     /// <summary>
     /// Open at an instant: unknown (null) without opening hours; false while temporarily closed or removed.
-    /// Public holidays are unknown here (no holiday calendar yet), which OpeningHours treats as an ordinary day.
+    /// Hours the evaluator cannot read are unknown, never closed.
     /// </summary>
     public static bool? OpenAt(this FacilityRow row, DateTimeOffset instant)
     {
@@ -166,6 +167,13 @@ public static class FacilityFeatures
         {
             return null;
         }
-        return OpeningHours.IsOpen(row.OpeningHours, instant, FacilityTimeZones.For(row.TimeZone, row.Lon, row.Lat));
+        return OpeningHours.IsOpen(row.OpeningHours, instant, row.HoursPlace());
+    }
+
+    /// <summary>Where the facility's hours are evaluated: its time zone, position (sunrise, sunset) and public holidays.</summary>
+    public static HoursPlace HoursPlace(this FacilityRow row)
+    {
+        var zone = FacilityTimeZones.For(row.TimeZone, row.Lon, row.Lat);
+        return new HoursPlace(zone, (row.Lat, row.Lon), PublicHolidays.For(row.Lon, row.Lat, zone));
     }
 }

@@ -6,12 +6,22 @@ namespace Facilities.Api.Features.Facilities;
 
 /// <summary>
 /// The common part of OpenStreetMap's <c>opening_hours</c> syntax
-/// (https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification): <c>24/7</c>, weekday and <c>PH</c>
-/// selectors, time ranges (also past midnight, up to <c>48:00</c>), <c>off</c>/<c>closed</c>/<c>open</c>, and
-/// rules separated by <c>;</c> where a later rule replaces earlier ones for the days it selects.
-/// Everything else (sunrise, months, weeks, years, comments, <c>||</c>, <c>+</c>, <c>[n]</c>, school holidays)
-/// fails to parse, so such a facility is "unknown" rather than guessed open or shut.
+/// (https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification): <c>24/7</c>; month and date ranges
+/// (<c>Apr-Oct</c>, <c>Dec 24-26</c>, <c>Dec 24-Jan 02</c>); ISO week numbers (<c>week 01-26</c>, <c>week 1-53/2</c>);
+/// weekday and <c>PH</c> selectors; time ranges (also past midnight, up to <c>48:00</c>) with <c>sunrise</c>,
+/// <c>sunset</c>, <c>dawn</c> and <c>dusk</c> computed for the facility's position; <c>off</c>/<c>closed</c>/
+/// <c>open</c>/<c>unknown</c>; comments (<c>"by appointment"</c>); rules separated by <c>;</c> where a later rule
+/// replaces earlier ones for the days it selects.
+/// Years, school holidays, <c>||</c>, <c>+</c>, <c>[n]</c> and offsets such as <c>(sunrise+01:00)</c> fail to parse,
+/// so such a facility is "unknown" rather than guessed open or shut.
 /// </summary>
+/// <remarks>
+/// Unknown rather than an answer: a rule carrying a comment (<c>Mo-Fr 10:00-16:00 "by appointment"</c>, or a comment
+/// alone) is unknown during the times it selects; <c>PH off</c> on a holiday that only the PH selector picks is
+/// unknown; a sun time without a position, or on a day the sun does not rise or set there, makes the day unknown;
+/// a make-up working day (China's 调休) has the hours the rules give Monday to Friday when those five days agree,
+/// and is unknown otherwise.
+/// </remarks>
 public sealed class OpeningHours
 {
     private const int MinutesPerDay = 24 * 60;
@@ -20,31 +30,33 @@ public sealed class OpeningHours
 
     // Index = day of the week with Monday = 0, the OSM order.
     private static readonly string[] Weekdays = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
-    private static readonly MinuteRange[] WholeDay = [new(0, MinutesPerDay)];
+    private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    private static readonly string[] SunEvents = ["dawn", "sunrise", "sunset", "dusk"];
+    private static readonly TimeRange[] WholeDay = [new(TimePoint.At(0), TimePoint.At(MinutesPerDay))];
 
     private static readonly ConcurrentDictionary<string, (OpeningHours? Hours, string? Error)> Cache =
         new(StringComparer.Ordinal);
 
-    private readonly DayHours[] _ordinary;
+    private readonly Rule[] _rules;
 
-    // _onPublicHoliday[d] is weekday d when it is a public holiday and the day before is not; null when no
-    // rule mentions PH, so a holiday is then an ordinary day.
-    private readonly DayHours[]? _onPublicHoliday;
+    // Every rule a plain weekly one (no dates, weeks or sun times): the ordinary week is worked out once.
+    private readonly DayPlan[]? _ordinaryWeek;
 
     private OpeningHours(List<Rule> rules)
     {
-        _ordinary = Timeline(rules, holiday: null);
-        if (rules.Exists(rule => rule.OnPublicHolidays))
+        _rules = [.. rules];
+        if (Array.TrueForAll(_rules, rule => rule.Dates is null && rule.Weeks is null && !rule.UsesSun))
         {
-            _onPublicHoliday = new DayHours[7];
+            // 2024-01-01 was a Monday; without dates, weeks or sun times any week gives the same plan.
+            _ordinaryWeek = new DayPlan[7];
             for (var day = 0; day < 7; day++)
             {
-                _onPublicHoliday[day] = Timeline(rules, holiday: day)[day];
+                _ordinaryWeek[day] = Plan(new DateOnly(2024, 1, 1).AddDays(day), HoursPlace.Nowhere, weekday: null);
             }
         }
     }
 
-    public bool MentionsPublicHolidays => _onPublicHoliday is not null;
+    public bool MentionsPublicHolidays => Array.Exists(_rules, rule => rule.OnPublicHolidays);
 
     public static bool TryParse(string? text, [NotNullWhen(true)] out OpeningHours? hours, out string? error)
     {
@@ -73,8 +85,8 @@ public sealed class OpeningHours
     /// <param name="localTime">Local time at the facility; its <see cref="DateTime.Kind"/> is ignored.</param>
     /// <param name="isPublicHoliday">
     /// Whether the date of <paramref name="localTime"/> is a public holiday there; null when not known, which
-    /// evaluates as an ordinary day. The day before is always taken as an ordinary day, which matters only for
-    /// hours running past midnight into this date.
+    /// evaluates as an ordinary day. The day before is taken as an ordinary day, which matters only for hours running
+    /// past midnight into this date. Without a position, sun times are unknown.
     /// </param>
     /// <remarks>
     /// On a known holiday whose governing rule is <c>PH off</c> the answer is null, not false: holiday data is
@@ -82,40 +94,52 @@ public sealed class OpeningHours
     /// </remarks>
     public bool? IsOpenAt(DateTime localTime, bool? isPublicHoliday = null)
     {
-        var day = ((int)localTime.DayOfWeek + 6) % 7;
+        var date = DateOnly.FromDateTime(localTime);
+        return IsOpenAt(localTime, HoursPlace.Nowhere.WithDay(date, isPublicHoliday == true ? DayKind.PublicHoliday : DayKind.Ordinary));
+    }
+
+    /// <summary>Open (true), closed (false) or unknown (null) at a wall-clock time at <paramref name="place"/>.</summary>
+    public bool? IsOpenAt(DateTime localTime, HoursPlace place)
+    {
+        ArgumentNullException.ThrowIfNull(place);
+        var plan = PlanFor(DateOnly.FromDateTime(localTime), place);
         var minute = (localTime.Hour * 60) + localTime.Minute;
-        var hours = isPublicHoliday == true && _onPublicHoliday is not null ? _onPublicHoliday[day] : _ordinary[day];
-        foreach (var range in hours.Open)
+        foreach (var span in plan.Spans)
         {
-            if (minute >= range.Start && minute < range.End)
+            if (minute >= span.Start && minute < span.End)
             {
-                return true;
+                return span.Unknown ? null : true;
             }
         }
-        return hours.Unknown ? null : false;
+        return plan.Unknown ? null : false;
     }
 
     /// <summary>
-    /// The first minute after <paramref name="localTime"/> at which <see cref="IsOpenAt"/> answers differently, and
-    /// that answer; null when nothing changes within eight days (24/7, or always shut). Public holidays are taken
-    /// as ordinary days, as <see cref="IsOpenAt"/> does without a calendar.
+    /// The first minute after <paramref name="localTime"/> at which <see cref="IsOpenAt(DateTime, bool?)"/> answers
+    /// differently, and that answer; null when nothing changes within eight days (24/7, or always shut). Public
+    /// holidays are taken as ordinary days and sun times as unknown.
     /// </summary>
     /// <param name="localTime">Local time at the facility; its <see cref="DateTime.Kind"/> is ignored.</param>
-    public (DateTime At, bool? OpenAfter)? NextChangeAfter(DateTime localTime)
+    public (DateTime At, bool? OpenAfter)? NextChangeAfter(DateTime localTime) => NextChangeAfter(localTime, HoursPlace.Nowhere);
+
+    /// <summary>As <see cref="NextChangeAfter(DateTime)"/>, with the holidays and sun times of <paramref name="place"/>.</summary>
+    public (DateTime At, bool? OpenAfter)? NextChangeAfter(DateTime localTime, HoursPlace place)
     {
+        ArgumentNullException.ThrowIfNull(place);
         var now = new DateTime(localTime.Year, localTime.Month, localTime.Day, localTime.Hour, localTime.Minute, 0, DateTimeKind.Unspecified);
-        var state = IsOpenAt(now);
-        // The answer can only change where a day starts or an opening range starts or ends; try those in order.
+        var state = IsOpenAt(now, place);
+        // The answer can only change where a day starts or a span of the day starts or ends; try those in order.
         for (var offset = 0; offset <= 8; offset++)
         {
             var date = now.Date.AddDays(offset);
-            var hours = _ordinary[((int)date.DayOfWeek + 6) % 7];
-            var boundaries = new List<int>(1 + (2 * hours.Open.Length)) { 0 };
-            foreach (var range in hours.Open)
+            var plan = PlanFor(DateOnly.FromDateTime(date), place);
+            var boundaries = new List<int>(1 + (2 * plan.Spans.Length)) { 0 };
+            foreach (var span in plan.Spans)
             {
-                boundaries.Add(range.Start);
-                boundaries.Add(range.End);
+                boundaries.Add(span.Start);
+                boundaries.Add(span.End);
             }
+            boundaries.Sort();
             foreach (var minute in boundaries)
             {
                 var at = date.AddMinutes(minute);
@@ -123,7 +147,7 @@ public sealed class OpeningHours
                 {
                     continue;
                 }
-                var next = IsOpenAt(at);
+                var next = IsOpenAt(at, place);
                 if (next != state)
                 {
                     return (at, next);
@@ -142,6 +166,16 @@ public sealed class OpeningHours
             : null;
     }
 
+    /// <summary>Open (true), closed (false) or unknown (null, also for missing or unsupported hours) at an instant, at
+    /// <paramref name="place"/> (its zone, holidays and sun times).</summary>
+    public static bool? IsOpen(string? text, DateTimeOffset instantUtc, HoursPlace place)
+    {
+        ArgumentNullException.ThrowIfNull(place);
+        return TryParse(text, out var hours, out _)
+            ? hours.IsOpenAt(TimeZoneInfo.ConvertTime(instantUtc, place.Zone).DateTime, place)
+            : null;
+    }
+
     private static (OpeningHours? Hours, string? Error) Parse(string text)
     {
         if (!TryTokenize(text, out var tokens, out var error))
@@ -152,77 +186,150 @@ public sealed class OpeningHours
         return parser.ParseRules(out var rules) ? (new OpeningHours(rules), null) : (null, parser.Error);
     }
 
-    /// <summary>
-    /// Applies the rules in order to one week. A rule takes over every day it selects, including hours an
-    /// earlier rule spilled into that day past midnight (so in <c>Tu-Th 07:00-04:00; Fr 09:00-17:00</c> Friday
-    /// starts closed), as the OSM specification and the reference evaluator do. <paramref name="holiday"/> is
-    /// the weekday taken as a public holiday, or null for an ordinary week.
-    /// </summary>
-    private static DayHours[] Timeline(List<Rule> rules, int? holiday)
+    private DayPlan PlanFor(DateOnly date, HoursPlace place)
     {
-        var open = new List<MinuteRange>[7];
-        var unknown = new bool[7];
-        for (var day = 0; day < 7; day++)
+        var kind = place.Day(date);
+        if (kind == DayKind.WorkingDay)
         {
-            open[day] = [];
+            // A make-up working day works as the working week does, when Monday to Friday agree.
+            var monday = Plan(date, place, weekday: 0);
+            for (var day = 1; day < 5; day++)
+            {
+                if (!Plan(date, place, weekday: day).SameAs(monday))
+                {
+                    return new DayPlan([], Unknown: true);
+                }
+            }
+            return monday;
         }
-        foreach (var rule in rules)
+        if (_ordinaryWeek is not null && kind == DayKind.Ordinary && place.Day(date.AddDays(-1)) == DayKind.Ordinary)
         {
-            var selected = rule.Days | (rule.OnPublicHolidays && holiday is { } h ? 1 << h : 0);
-            // Clear all selected days before adding any hours, or Mo-Fr 22:00-02:00 would wipe its own spill
-            // into Tuesday when it reaches Tuesday.
-            for (var day = 0; day < 7; day++)
+            return _ordinaryWeek[Weekday(date)];
+        }
+        return Plan(date, place, weekday: null);
+    }
+
+    /// <summary>
+    /// The spans of one date. The last rule selecting the date governs it, including hours an earlier rule spilled
+    /// into it past midnight (so in <c>Tu-Th 07:00-04:00; Fr 09:00-17:00</c> Friday starts closed), as the OSM
+    /// specification and the reference evaluator do; what the governing rule itself or a later one spills in from the day
+    /// before stays.
+    /// <paramref name="weekday"/> replaces the date's own weekday (for a make-up working day).
+    /// </summary>
+    private DayPlan Plan(DateOnly date, HoursPlace place, int? weekday)
+    {
+        var kind = place.Day(date) == DayKind.PublicHoliday ? DayKind.PublicHoliday : DayKind.Ordinary;
+        var day = weekday ?? Weekday(date);
+        var governing = -1;
+        for (var i = 0; i < _rules.Length; i++)
+        {
+            if (_rules[i].Selects(date, day, kind))
             {
-                if ((selected & (1 << day)) != 0)
-                {
-                    open[day].Clear();
-                    unknown[day] = rule.Open is null && (rule.Days & (1 << day)) == 0;
-                }
+                governing = i;
             }
-            if (rule.Open is null)
+        }
+        var spans = new List<Span>();
+        var unknown = false;
+        if (governing >= 0)
+        {
+            var rule = _rules[governing];
+            if (rule.Off)
             {
-                continue;
+                unknown = kind == DayKind.PublicHoliday && rule.OnPublicHolidays && (rule.Days & (1 << day)) == 0;
             }
-            for (var day = 0; day < 7; day++)
+            else
             {
-                if ((selected & (1 << day)) == 0)
+                foreach (var range in rule.Times)
                 {
-                    continue;
-                }
-                foreach (var range in rule.Open)
-                {
-                    open[day].Add(new(range.Start, Math.Min(range.End, MinutesPerDay)));
-                    if (range.End > MinutesPerDay)
+                    if (range.Resolve(date, place) is not { } minutes)
                     {
-                        open[(day + 1) % 7].Add(new(0, range.End - MinutesPerDay));
+                        unknown = true;
+                        continue;
+                    }
+                    if (minutes.End > minutes.Start)
+                    {
+                        spans.Add(new(minutes.Start, Math.Min(minutes.End, MinutesPerDay), rule.Unknown));
                     }
                 }
             }
         }
-        var week = new DayHours[7];
-        for (var day = 0; day < 7; day++)
+        var before = date.AddDays(-1);
+        var beforeKind = place.Day(before) == DayKind.PublicHoliday ? DayKind.PublicHoliday : DayKind.Ordinary;
+        var beforeDay = weekday is { } w ? (w + 6) % 7 : Weekday(before);
+        for (var i = Math.Max(governing, 0); i < _rules.Length; i++)
         {
-            week[day] = new(Merge(open[day]), unknown[day]);
+            var rule = _rules[i];
+            if (rule.Off || !rule.Selects(before, beforeDay, beforeKind))
+            {
+                continue;
+            }
+            foreach (var range in rule.Times)
+            {
+                if (range.Resolve(before, place) is { } minutes && minutes.End > MinutesPerDay)
+                {
+                    spans.Add(new(0, minutes.End - MinutesPerDay, rule.Unknown));
+                }
+            }
         }
-        return week;
+        return new DayPlan(Merge(spans), unknown);
     }
 
-    private static MinuteRange[] Merge(List<MinuteRange> ranges)
+    private static int Weekday(DateOnly date) => ((int)date.DayOfWeek + 6) % 7;
+
+    /// <summary>Sorted, disjoint spans; where an open and an unknown span overlap, open wins.</summary>
+    private static Span[] Merge(List<Span> spans)
     {
-        ranges.Sort((a, b) => a.Start.CompareTo(b.Start));
-        var merged = new List<MinuteRange>(ranges.Count);
-        foreach (var range in ranges)
+        if (spans.Count < 2)
         {
-            if (merged.Count > 0 && range.Start <= merged[^1].End)
+            return [.. spans];
+        }
+        var merged = new List<Span>(spans.Count);
+        foreach (var unknown in new[] { false, true })
+        {
+            foreach (var span in spans.Where(s => s.Unknown == unknown).OrderBy(s => s.Start))
             {
-                merged[^1] = merged[^1] with { End = Math.Max(merged[^1].End, range.End) };
-            }
-            else
-            {
-                merged.Add(range);
+                var pieces = new List<Span> { span };
+                if (unknown)
+                {
+                    // Cut the open spans out of an unknown one.
+                    foreach (var open in merged.Where(m => !m.Unknown))
+                    {
+                        pieces = [.. pieces.SelectMany(p => Cut(p, open))];
+                    }
+                }
+                foreach (var piece in pieces)
+                {
+                    var last = merged.FindLastIndex(m => m.Unknown == unknown);
+                    if (last >= 0 && piece.Start <= merged[last].End)
+                    {
+                        merged[last] = merged[last] with { End = Math.Max(merged[last].End, piece.End) };
+                    }
+                    else
+                    {
+                        merged.Add(piece);
+                    }
+                }
             }
         }
+        merged.Sort((a, b) => a.Start.CompareTo(b.Start));
         return [.. merged];
+    }
+
+    private static IEnumerable<Span> Cut(Span span, Span hole)
+    {
+        if (hole.End <= span.Start || hole.Start >= span.End)
+        {
+            yield return span;
+            yield break;
+        }
+        if (hole.Start > span.Start)
+        {
+            yield return span with { End = hole.Start };
+        }
+        if (hole.End < span.End)
+        {
+            yield return span with { Start = hole.End };
+        }
     }
 
     private static bool TryTokenize(string text, out List<Token> tokens, out string? error)
@@ -246,6 +353,17 @@ public sealed class OpeningHours
                 }
                 tokens.Add(new(letters ? TokenKind.Word : TokenKind.Number, text[start..i], start));
             }
+            else if (c == '"')
+            {
+                var end = text.IndexOf('"', i + 1);
+                if (end < 0)
+                {
+                    error = $"a comment is not closed with '\"' at {Quote(text, text.Length)}";
+                    return false;
+                }
+                tokens.Add(new(TokenKind.Comment, text[start..(end + 1)], start));
+                i = end + 1;
+            }
             else
             {
                 TokenKind? kind = c switch
@@ -259,14 +377,14 @@ public sealed class OpeningHours
                 };
                 if (kind is null)
                 {
+                    var at = Quote(text, start + 1);
                     error = c switch
                     {
-                        '"' => "comments (\"...\") are not supported",
-                        '|' => "fallback rules (||) are not supported",
-                        '+' => "open-ended times (+) are not supported",
-                        '[' => "nth-weekday selectors ([n]) are not supported",
-                        '(' => "variable times are not supported",
-                        _ => $"unexpected character '{c}' at {Quote(text, start + 1)}",
+                        '|' => $"fallback rules (||) are not supported at {at}",
+                        '+' => $"open-ended times (+) are not supported at {at}",
+                        '[' => $"nth-weekday selectors ([n]) are not supported at {at}",
+                        '(' => $"sun times with offsets are not supported at {at}",
+                        _ => $"unexpected character '{c}' at {at}",
                     };
                     return false;
                 }
@@ -279,13 +397,24 @@ public sealed class OpeningHours
         return true;
     }
 
+    /// <summary>The first <paramref name="end"/> characters of <paramref name="text"/> in quotes, the last 40 of them when
+    /// longer.</summary>
+    private static string Quote(string text, int end)
+    {
+        var shown = text[..Math.Min(end, text.Length)].Trim();
+        return shown.Length > 40 ? $"'…{shown[^40..]}'" : $"'{shown}'";
+    }
+
     /// <summary>
     /// Recursive descent over:
     /// <code>
     /// rules    = rule { ";" rule } [";"]
-    /// rule     = "24/7" | [selector] [times] ["off" | "closed" | "open"]   (at least one part)
+    /// rule     = "24/7" [comment] | [dates] [weeks] [":"] [selector] [times] [modifier] [comment]   (at least one part)
+    /// dates    = date { "," date };  date = month [day] ["-" (month [day] | day)]
+    /// weeks    = "week" n ["-" n ["/" step]] { "," n ["-" n ["/" step]] }
     /// selector = item { "," item };  item = "PH" | weekday ["-" weekday]
-    /// times    = time "-" time { "," time "-" time };  time = h[h] ":" mm
+    /// times    = range { "," range };  range = time "-" time;  time = h[h] ":" mm | "sunrise" | "sunset" | "dawn" | "dusk"
+    /// modifier = "open" | "off" | "closed" | "unknown"
     /// </code>
     /// </summary>
     private sealed class Parser(List<Token> tokens, string text)
@@ -318,7 +447,7 @@ public sealed class OpeningHours
 
             if (Peek.Kind == TokenKind.Comma)
             {
-                return Fail("additional rules joined by ',' are not supported");
+                return Fail($"additional rules joined by ',' are not supported at {Near(Peek)}");
             }
             return Peek.Kind == TokenKind.End || Fail($"expected ';' at {Near(Peek)}");
         }
@@ -329,14 +458,34 @@ public sealed class OpeningHours
             var start = Peek;
             if (AcceptTwentyFourSeven())
             {
-                rule = new Rule(AllDays, false, WholeDay);
+                var commented = Peek.Kind == TokenKind.Comment;
+                if (commented)
+                {
+                    _next++;
+                }
+                rule = new Rule(null, null, AllDays, false, WholeDay, Off: false, Unknown: commented);
                 return true;
             }
 
+            DateRange[]? dates = null;
+            if (IsWord(Peek, Months) >= 0 && !ParseDates(out dates))
+            {
+                return false;
+            }
+            WeekRange[]? weeks = null;
+            if (Peek is { Kind: TokenKind.Word } && Peek.Text.Equals("week", StringComparison.OrdinalIgnoreCase) && !ParseWeeks(out weeks))
+            {
+                return false;
+            }
+            if ((dates is not null || weeks is not null) && Peek.Kind == TokenKind.Colon)
+            {
+                _next++;
+            }
+
             var hasSelector = false;
-            var days = 0;
+            var days = AllDays;
             var publicHolidays = false;
-            if (Peek.Kind == TokenKind.Word && !IsModifier(Peek.Text))
+            if (Peek.Kind == TokenKind.Word && !IsModifier(Peek.Text) && IsWord(Peek, SunEvents) < 0)
             {
                 if (!ParseSelector(out days, out publicHolidays))
                 {
@@ -345,13 +494,14 @@ public sealed class OpeningHours
                 hasSelector = true;
             }
 
-            MinuteRange[]? times = null;
-            if (Peek.Kind == TokenKind.Number && !ParseTimes(out times))
+            TimeRange[]? times = null;
+            if ((Peek.Kind == TokenKind.Number || IsWord(Peek, SunEvents) >= 0) && !ParseTimes(out times))
             {
                 return false;
             }
 
             var off = false;
+            var unknown = false;
             var hasModifier = false;
             if (Peek.Kind == TokenKind.Word)
             {
@@ -361,21 +511,141 @@ public sealed class OpeningHours
                         ? $"expected ';' before '{Peek.Text}' at {Near(Peek)}"
                         : $"'{Peek.Text}' is not supported at {Near(Peek)}");
                 }
-                off = !Peek.Text.Equals("open", StringComparison.OrdinalIgnoreCase);
+                off = Peek.Text.Equals("off", StringComparison.OrdinalIgnoreCase) || Peek.Text.Equals("closed", StringComparison.OrdinalIgnoreCase);
+                unknown = Peek.Text.Equals("unknown", StringComparison.OrdinalIgnoreCase);
                 hasModifier = true;
                 _next++;
             }
-
-            if (!hasSelector && times is null && !hasModifier)
+            var hasComment = false;
+            if (Peek.Kind == TokenKind.Comment)
             {
-                return Fail($"expected weekdays, PH or a time at {Near(start)}");
+                hasComment = true;
+                _next++;
+            }
+
+            if (dates is null && weeks is null && !hasSelector && times is null && !hasModifier && !hasComment)
+            {
+                return Fail($"expected weekdays, PH, months or a time at {Near(start)}");
             }
             // With times, "off" closes only part of the day, which this model of whole-day rules cannot express.
             if (off && times is not null)
             {
-                return Fail("times followed by off/closed are not supported");
+                return Fail($"times followed by off/closed are not supported at {Near(tokens[_next - 1])}");
             }
-            rule = new Rule(hasSelector ? days : AllDays, publicHolidays, off ? null : times ?? WholeDay);
+            rule = new Rule(dates, weeks, days, publicHolidays, off ? [] : times ?? WholeDay, off, !off && (unknown || hasComment));
+            return true;
+        }
+
+        private bool ParseDates([NotNullWhen(true)] out DateRange[]? dates)
+        {
+            dates = null;
+            var ranges = new List<DateRange>();
+            do
+            {
+                var fromMonth = IsWord(Peek, Months) + 1;
+                if (fromMonth == 0)
+                {
+                    return Fail($"expected a month (Jan … Dec) at {Near(Peek)}");
+                }
+                _next++;
+                if (!ParseDay(out var fromDay))
+                {
+                    return false;
+                }
+                var (toMonth, toDay) = (fromMonth, fromDay);
+                if (Accept(TokenKind.Dash))
+                {
+                    if (IsWord(Peek, Months) >= 0)
+                    {
+                        toMonth = IsWord(Peek, Months) + 1;
+                        _next++;
+                        if (!ParseDay(out toDay))
+                        {
+                            return false;
+                        }
+                    }
+                    else if (fromDay > 0 && IsDay(Peek))
+                    {
+                        if (!ParseDay(out toDay))
+                        {
+                            return false;
+                        }
+                    }
+                    else
+                    {
+                        return Fail($"expected a month or a day at {Near(Peek)}");
+                    }
+                }
+                // A month without a day is the whole month: from its 1st, to its last day.
+                ranges.Add(new DateRange((fromMonth * 32) + Math.Max(fromDay, 1), (toMonth * 32) + (toDay > 0 ? toDay : 31)));
+            }
+            while (Peek.Kind == TokenKind.Comma && IsWord(PeekAfter, Months) >= 0 && Accept(TokenKind.Comma));
+            dates = [.. ranges];
+            return true;
+        }
+
+        private static bool IsDay(Token token) => token.Kind == TokenKind.Number && token.Text.Length <= 2;
+
+        /// <summary>A day of the month after a month name, or 0 when none follows (a number followed by ':' is a time).</summary>
+        private bool ParseDay(out int day)
+        {
+            day = 0;
+            if (!IsDay(Peek) || PeekAfter.Kind == TokenKind.Colon)
+            {
+                return true;
+            }
+            day = int.Parse(Peek.Text, NumberStyles.None, CultureInfo.InvariantCulture);
+            if (day is < 1 or > 31)
+            {
+                return Fail($"expected a day of the month (1 to 31) at {Near(Peek)}");
+            }
+            _next++;
+            return true;
+        }
+
+        private bool ParseWeeks([NotNullWhen(true)] out WeekRange[]? weeks)
+        {
+            weeks = null;
+            _next++;
+            var ranges = new List<WeekRange>();
+            do
+            {
+                if (!ParseWeekNumber(out var from))
+                {
+                    return false;
+                }
+                var (to, step) = (from, 1);
+                if (Accept(TokenKind.Dash))
+                {
+                    if (!ParseWeekNumber(out to))
+                    {
+                        return false;
+                    }
+                    if (Accept(TokenKind.Slash))
+                    {
+                        if (Peek.Kind != TokenKind.Number || !int.TryParse(Peek.Text, NumberStyles.None, CultureInfo.InvariantCulture, out step)
+                            || step is < 1 or > 53)
+                        {
+                            return Fail($"expected a step of weeks (1 to 53) at {Near(Peek)}");
+                        }
+                        _next++;
+                    }
+                }
+                ranges.Add(new WeekRange(from, to, step));
+            }
+            while (Peek.Kind == TokenKind.Comma && PeekAfter.Kind == TokenKind.Number && Accept(TokenKind.Comma));
+            weeks = [.. ranges];
+            return true;
+        }
+
+        private bool ParseWeekNumber(out int week)
+        {
+            week = 0;
+            if (Peek.Kind != TokenKind.Number || !int.TryParse(Peek.Text, NumberStyles.None, CultureInfo.InvariantCulture, out week) || week is < 1 or > 53)
+            {
+                return Fail($"expected a week number (1 to 53) at {Near(Peek)}");
+            }
+            _next++;
             return true;
         }
 
@@ -418,9 +688,7 @@ public sealed class OpeningHours
         private bool ParseWeekday(out int day)
         {
             var word = Peek;
-            day = word.Kind == TokenKind.Word
-                ? Array.FindIndex(Weekdays, name => name.Equals(word.Text, StringComparison.OrdinalIgnoreCase))
-                : -1;
+            day = IsWord(word, Weekdays);
             if (day < 0)
             {
                 return Fail(word.Kind == TokenKind.Word
@@ -431,10 +699,10 @@ public sealed class OpeningHours
             return true;
         }
 
-        private bool ParseTimes([NotNullWhen(true)] out MinuteRange[]? times)
+        private bool ParseTimes([NotNullWhen(true)] out TimeRange[]? times)
         {
             times = null;
-            var ranges = new List<MinuteRange>();
+            var ranges = new List<TimeRange>();
             while (true)
             {
                 if (!ParseTime(out var start, MinutesPerDay - 1, "a start from 00:00 to 23:59")
@@ -443,10 +711,9 @@ public sealed class OpeningHours
                 {
                     return false;
                 }
-                // An end at or before the start runs into the next day: 22:00-02:00, and 00:00-00:00 is all day.
-                ranges.Add(new(start, end <= start ? end + MinutesPerDay : end));
+                ranges.Add(new(start, end));
                 // A comma followed by a weekday starts an additional rule, which ParseRules reports.
-                if (Peek.Kind != TokenKind.Comma || PeekAfter.Kind != TokenKind.Number)
+                if (Peek.Kind != TokenKind.Comma || (PeekAfter.Kind != TokenKind.Number && IsWord(PeekAfter, SunEvents) < 0))
                 {
                     break;
                 }
@@ -456,11 +723,18 @@ public sealed class OpeningHours
             return true;
         }
 
-        /// <summary>hh:mm, at most <paramref name="latest"/> minutes; the message names the text up to the bad token.</summary>
-        private bool ParseTime(out int minutes, int latest, string bounds)
+        /// <summary>hh:mm, at most <paramref name="latest"/> minutes, or a sun event; the message names the text up to the
+        /// bad token.</summary>
+        private bool ParseTime(out TimePoint time, int latest, string bounds)
         {
-            minutes = 0;
+            time = default;
             var hours = Peek;
+            if (IsWord(hours, SunEvents) is var sun and >= 0)
+            {
+                _next++;
+                time = new TimePoint((SunEvent)(sun + 1), 0);
+                return true;
+            }
             if (hours.Kind != TokenKind.Number || hours.Text.Length > 2)
             {
                 return Fail($"expected a time at {Near(hours)} (hh:mm, like 08:00)");
@@ -478,11 +752,12 @@ public sealed class OpeningHours
             }
             _next++;
             var minute = int.Parse(mm.Text, NumberStyles.None, CultureInfo.InvariantCulture);
-            minutes = (int.Parse(hours.Text, NumberStyles.None, CultureInfo.InvariantCulture) * 60) + minute;
+            var minutes = (int.Parse(hours.Text, NumberStyles.None, CultureInfo.InvariantCulture) * 60) + minute;
             if (minute > 59 || minutes > latest)
             {
                 return Fail($"expected a time at {Near(mm)} ({(minute > 59 ? "minutes from 00 to 59" : bounds)})");
             }
+            time = TimePoint.At(minutes);
             return true;
         }
 
@@ -501,14 +776,19 @@ public sealed class OpeningHours
             return true;
         }
 
+        private static int IsWord(Token token, string[] words) =>
+            token.Kind == TokenKind.Word ? Array.FindIndex(words, name => name.Equals(token.Text, StringComparison.OrdinalIgnoreCase)) : -1;
+
         private static bool IsSelector(string word) =>
-            word.Equals("PH", StringComparison.OrdinalIgnoreCase)
-            || Array.Exists(Weekdays, name => name.Equals(word, StringComparison.OrdinalIgnoreCase));
+            word.Equals("PH", StringComparison.OrdinalIgnoreCase) || word.Equals("week", StringComparison.OrdinalIgnoreCase)
+            || Array.Exists(Weekdays, name => name.Equals(word, StringComparison.OrdinalIgnoreCase))
+            || Array.Exists(Months, name => name.Equals(word, StringComparison.OrdinalIgnoreCase));
 
         private static bool IsModifier(string word) =>
             word.Equals("open", StringComparison.OrdinalIgnoreCase)
             || word.Equals("off", StringComparison.OrdinalIgnoreCase)
-            || word.Equals("closed", StringComparison.OrdinalIgnoreCase);
+            || word.Equals("closed", StringComparison.OrdinalIgnoreCase)
+            || word.Equals("unknown", StringComparison.OrdinalIgnoreCase);
 
         private bool Accept(TokenKind kind)
         {
@@ -533,27 +813,116 @@ public sealed class OpeningHours
         }
     }
 
-    /// <summary>The first <paramref name="end"/> characters of <paramref name="text"/> in quotes, the last 40 of them when
-    /// longer.</summary>
-    private static string Quote(string text, int end)
-    {
-        var shown = text[..Math.Min(end, text.Length)].Trim();
-        return shown.Length > 40 ? $"'…{shown[^40..]}'" : $"'{shown}'";
-    }
-
-    private enum TokenKind { Word, Number, Colon, Dash, Comma, Semicolon, Slash, End }
+    private enum TokenKind { Word, Number, Colon, Dash, Comma, Semicolon, Slash, Comment, End }
 
     private readonly record struct Token(TokenKind Kind, string Text, int Position);
 
-    /// <summary>Minutes from the start of a day; End is exclusive and may pass 24:00.</summary>
-    private readonly record struct MinuteRange(int Start, int End);
+    private enum SunEvent { None, Dawn, Sunrise, Sunset, Dusk }
 
+    /// <summary>A fixed minute of the day, or a sun event of the date.</summary>
+    private readonly record struct TimePoint(SunEvent Sun, int Minutes)
+    {
+        public static TimePoint At(int minutes) => new(SunEvent.None, minutes);
+
+        public int? Resolve(DateOnly date, HoursPlace place)
+        {
+            if (Sun == SunEvent.None)
+            {
+                return Minutes;
+            }
+            if (place.Position is not { } position || SolarTimes.For(date, position.Lat, position.Lon, place.Zone) is not { } sun)
+            {
+                return null;
+            }
+            return Sun switch
+            {
+                SunEvent.Dawn => sun.Dawn,
+                SunEvent.Sunrise => sun.Sunrise,
+                SunEvent.Sunset => sun.Sunset,
+                _ => sun.Dusk,
+            };
+        }
+    }
+
+    private readonly record struct TimeRange(TimePoint Start, TimePoint End)
+    {
+        /// <summary>Minutes from the date's start; an end at or before the start runs into the next day (22:00-02:00, and
+        /// 00:00-00:00 is all day). Null when a sun time is unknown there.</summary>
+        public (int Start, int End)? Resolve(DateOnly date, HoursPlace place)
+        {
+            if (Start.Resolve(date, place) is not { } start || End.Resolve(date, place) is not { } end)
+            {
+                return null;
+            }
+            return (start, end <= start ? end + MinutesPerDay : end);
+        }
+    }
+
+    /// <summary>Month × 32 + day, from and to (inclusive); from after to wraps past the new year.</summary>
+    private readonly record struct DateRange(int From, int To)
+    {
+        public bool Contains(DateOnly date)
+        {
+            var at = (date.Month * 32) + date.Day;
+            return From <= To ? at >= From && at <= To : at >= From || at <= To;
+        }
+    }
+
+    private readonly record struct WeekRange(int From, int To, int Step)
+    {
+        public bool Contains(int week) => week >= From && week <= To && (week - From) % Step == 0;
+    }
+
+    /// <param name="Dates">Month and date ranges the rule is limited to, or null for every date.</param>
+    /// <param name="Weeks">ISO week ranges the rule is limited to, or null for every week.</param>
     /// <param name="Days">Bit d set for weekday d (Monday = 0).</param>
     /// <param name="OnPublicHolidays">The selector includes PH.</param>
-    /// <param name="Open">The hours, or null for off/closed.</param>
-    private sealed record Rule(int Days, bool OnPublicHolidays, MinuteRange[]? Open);
+    /// <param name="Times">The hours; empty for off/closed.</param>
+    /// <param name="Off">off or closed: the selected days are shut.</param>
+    /// <param name="Unknown">The modifier unknown, or a comment: the times are unknown rather than open.</param>
+    private sealed record Rule(DateRange[]? Dates, WeekRange[]? Weeks, int Days, bool OnPublicHolidays, TimeRange[] Times, bool Off, bool Unknown)
+    {
+        public bool UsesSun => Array.Exists(Times, t => t.Start.Sun != SunEvent.None || t.End.Sun != SunEvent.None);
 
-    /// <param name="Open">Sorted, disjoint ranges within the day.</param>
-    /// <param name="Unknown">Closed only by <c>PH off</c> on a holiday, which is reported as unknown.</param>
-    private readonly record struct DayHours(MinuteRange[] Open, bool Unknown);
+        public bool Selects(DateOnly date, int weekday, DayKind kind) =>
+            (Dates is null || Array.Exists(Dates, d => d.Contains(date)))
+            && (Weeks is null || Array.Exists(Weeks, w => w.Contains(ISOWeek.GetWeekOfYear(date.ToDateTime(TimeOnly.MinValue)))))
+            && ((Days & (1 << weekday)) != 0 || (OnPublicHolidays && kind == DayKind.PublicHoliday));
+    }
+
+    /// <summary>Minutes from the start of a day; End is exclusive.</summary>
+    private readonly record struct Span(int Start, int End, bool Unknown);
+
+    /// <param name="Spans">Sorted, disjoint spans within the day, open or unknown.</param>
+    /// <param name="Unknown">Outside the spans the day is unknown rather than closed.</param>
+    private sealed record DayPlan(Span[] Spans, bool Unknown)
+    {
+        public bool SameAs(DayPlan other) => Unknown == other.Unknown && Spans.AsSpan().SequenceEqual(other.Spans);
+    }
+}
+
+/// <summary>What a date is at a place, for opening hours.</summary>
+public enum DayKind
+{
+    Ordinary,
+    PublicHoliday,
+
+    /// <summary>A weekend day worked in exchange for a holiday (China's 调休 make-up working days).</summary>
+    WorkingDay,
+}
+
+/// <summary>
+/// Where opening hours are evaluated: the time zone, the position (for sunrise and sunset; null when not known) and the
+/// calendar of public holidays (null: every day ordinary).
+/// </summary>
+public sealed record HoursPlace(TimeZoneInfo Zone, (double Lat, double Lon)? Position, Func<DateOnly, DayKind>? Calendar)
+{
+    /// <summary>No position, no holidays, UTC.</summary>
+    public static readonly HoursPlace Nowhere = new(TimeZoneInfo.Utc, null, null);
+
+    public DayKind Day(DateOnly date) => Calendar?.Invoke(date) ?? DayKind.Ordinary;
+
+    /// <summary>This place with one date of the given kind and every other date ordinary.</summary>
+    public HoursPlace WithDay(DateOnly date, DayKind kind) =>
+        kind == DayKind.Ordinary && Calendar is null ? this : this with { Calendar = d => d == date ? kind : DayKind.Ordinary };
 }
