@@ -36,6 +36,10 @@ public sealed class ImportReport
     /// evaluator cannot read): the first such value's reason, per attribute.</summary>
     public Dictionary<string, string> IgnoredReasons { get; set; } = [];
 
+    /// <summary>Columns the mapping reads that the file does not have, per field. A dry run goes on as if they were
+    /// empty; a real import stops.</summary>
+    public List<MissingColumn> MissingColumns { get; } = [];
+
     public List<ClosureNeeded> ClosureProposalsNeeded { get; } = [];
 
     /// <summary>Records the file has again after they were removed at source: their facilities come back.</summary>

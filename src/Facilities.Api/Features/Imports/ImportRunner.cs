@@ -380,7 +380,8 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         var crs = CoordinateSystems.Find(dataset.Crs) ?? throw new ImportFileException($"Unknown coordinate system '{dataset.Crs}'.");
         var category = categories.Find(dataset.Category);
         var errors = new Dictionary<string, string>();
-        var mapping = DatasetMapping.Parse(dataset.Mapping, category, errors);
+        // Leniently: a mapping stored before the strict checks keeps importing as it did.
+        var mapping = DatasetMapping.Parse(dataset.Mapping, category, errors, strict: false);
         if (errors.Count > 0)
         {
             throw new ImportFileException("The dataset's mapping is invalid: " + string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}")));
@@ -403,13 +404,17 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             }
             if (source.DeclaredFields is { } declared)
             {
-                var missing = mapping.Columns().Where(c => !declared.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
-                if (missing.Count > 0)
+                var missing = mapping.MissingColumns(declared);
+                // A dry run says what is missing and goes on as if those columns were empty, so the partner sees the
+                // whole picture; a real import would write those empty columns as the partner's values, so it stops.
+                report.MissingColumns.AddRange(missing);
+                if (missing.Count > 0 && !dryRun)
                 {
-                    throw new ImportFileException($"The mapping names columns the file does not have: {string.Join(", ", missing)} " +
+                    throw new ImportFileException("The mapping names columns the file does not have: " +
+                                                  $"{string.Join(", ", missing.SelectMany(m => m.Columns).Distinct(StringComparer.OrdinalIgnoreCase))} " +
                                                   $"(the file has: {string.Join(", ", declared.Take(60))}).");
                 }
-                if (format == ImportFormats.Csv && mapping.XColumn is null)
+                if (format == ImportFormats.Csv && mapping.X is null)
                 {
                     throw new ImportFileException("A CSV needs coordinate columns: name them in the dataset's mapping as lon/lat or x/y.");
                 }

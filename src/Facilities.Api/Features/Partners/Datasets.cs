@@ -43,7 +43,11 @@ public sealed class CreateDatasetValidator : AbstractValidator<CreateDatasetComm
         {
             var category = categories.Find(command.Body.Category ?? "toilet");
             var errors = new Dictionary<string, string>();
-            DatasetMapping.Parse(CreateDatasetHandler.MappingOf(command.Body), category, errors);
+            var mapping = CreateDatasetHandler.MappingOf(command.Body, errors);
+            if (errors.Count == 0)
+            {
+                DatasetMapping.Parse(mapping, category, errors);
+            }
             foreach (var (field, message) in errors)
             {
                 context.AddFailure(new ValidationFailure(field, message));
@@ -86,8 +90,12 @@ public static partial class DatasetFieldRules
 
 public sealed class CreateDatasetHandler(NpgsqlDataSource dataSource) : IRequestHandler<CreateDatasetCommand, DatasetResponse>
 {
-    public static JsonObject MappingOf(CreateDatasetBody body) =>
-        body.Mapping ?? MappingPresets.Find(body.Preset)?.Mapping.DeepClone().AsObject() ?? [];
+    /// <summary>The mapping the dataset stores: the partner's, a preset's, or a preset's extended (see <see cref="DatasetMapping.Resolve"/>).</summary>
+    public static JsonObject MappingOf(CreateDatasetBody body, IDictionary<string, string> errors) =>
+        DatasetMapping.Resolve(body.Mapping, MappingPresets.Find(body.Preset)?.Id, errors);
+
+    /// <summary>Official unless the definition or its preset says otherwise (the OpenStreetMap preset makes an osm dataset).</summary>
+    public static string KindOf(CreateDatasetBody body) => body.Kind ?? MappingPresets.Find(body.Preset)?.Kind ?? DatasetKind.Official.Name();
 
     public async ValueTask<DatasetResponse> Handle(CreateDatasetCommand request, CancellationToken cancellationToken)
     {
@@ -98,15 +106,16 @@ public sealed class CreateDatasetHandler(NpgsqlDataSource dataSource) : IRequest
             "insert into datasets (id, partner_id, kind, name, license, attribution, category, crs, mapping, owned_attributes, match_distance_m) " +
             "values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11) returning created_at");
         var id = Guid.CreateVersion7();
-        var mapping = MappingOf(body);
+        var mapping = MappingOf(body, new Dictionary<string, string>());
+        var kind = KindOf(body);
         var owned = (body.OwnedAttributes ?? []).Distinct(StringComparer.Ordinal).ToArray();
-        foreach (var value in (object[])[id, request.PartnerId, body.Kind ?? DatasetKind.Official.Name(), body.Name!.Trim(), body.License!, body.Attribution!.Trim(),
+        foreach (var value in (object[])[id, request.PartnerId, kind, body.Name!.Trim(), body.License!, body.Attribution!.Trim(),
                      body.Category ?? "toilet", crs, mapping.ToJsonString(), owned, body.MatchDistanceM ?? 50.0])
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });
         }
         var createdAt = (DateTime)(await command.ExecuteScalarAsync(cancellationToken))!;
-        return new DatasetResponse(id, body.Name.Trim(), body.Kind ?? DatasetKind.Official.Name(), body.License!, body.Attribution.Trim(), body.Category ?? "toilet",
+        return new DatasetResponse(id, body.Name.Trim(), kind, body.License!, body.Attribution.Trim(), body.Category ?? "toilet",
             crs, mapping, owned, body.MatchDistanceM ?? 50.0, createdAt);
     }
 }

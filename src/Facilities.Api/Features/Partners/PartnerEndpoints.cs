@@ -40,9 +40,13 @@ public static class PartnerEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        group.MapGet("/mappings", () => TypedResults.Ok(MappingPresets.All))
+        group.MapGet("/presets", () => TypedResults.Ok(MappingPresets.All))
             .WithName("MappingPresets")
-            .WithSummary("Ready-made mappings (use one with \"preset\" when creating a dataset).");
+            .WithSummary("Ready-made mappings: use one with \"preset\" when creating a dataset, or build on one with \"extends\" in a mapping.");
+
+        group.MapGet("/mappings", () => TypedResults.Ok(MappingPresets.All))
+            .WithName("MappingPresetsByTheirFirstName")
+            .WithSummary("The presets under their first path (the same list as /presets).");
 
         group.MapGet("/feedback", async (IMediator mediator, HttpContext http,
                 [Microsoft.AspNetCore.Mvc.FromQuery(Name = "cursor")] string? cursor,

@@ -69,10 +69,15 @@ public sealed class UpdateDatasetHandler(NpgsqlDataSource dataSource, CategoryCa
         // Checked against the stored category, which only the database knows: the same 400 as the validator's.
         var categoryDefinition = categories.Find(category);
         var failures = new List<ValidationFailure>();
+        JsonObject? resolved = null;
         if (body.Mapping is not null)
         {
             var errors = new Dictionary<string, string>();
-            DatasetMapping.Parse(body.Mapping, categoryDefinition, errors);
+            resolved = DatasetMapping.Resolve(body.Mapping, null, errors);
+            if (errors.Count == 0)
+            {
+                DatasetMapping.Parse(resolved, categoryDefinition, errors);
+            }
             failures.AddRange(errors.Select(e => new ValidationFailure(e.Key, e.Value)));
         }
         foreach (var owned in body.OwnedAttributes ?? [])
@@ -89,7 +94,7 @@ public sealed class UpdateDatasetHandler(NpgsqlDataSource dataSource, CategoryCa
 
         // The record id is how the next file's rows find last time's: a different id column would make every record
         // look removed and come back as new facilities, so it is fixed once records exist.
-        if (body.Mapping is not null && hasRecords && !JsonNode.DeepEquals(body.Mapping["id"], mapping["id"]))
+        if (body.Mapping is not null && hasRecords && !JsonNode.DeepEquals(DatasetMapping.IdDefinition(resolved), DatasetMapping.IdDefinition(mapping)))
         {
             throw new DomainException(StatusCodes.Status409Conflict, "The record id cannot change",
                 "This dataset already has records keyed by its id column; a different id would remove them all at source. " +
@@ -106,7 +111,7 @@ public sealed class UpdateDatasetHandler(NpgsqlDataSource dataSource, CategoryCa
         update.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = body.License });
         update.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = body.Attribution?.Trim() });
         update.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = body.Crs is null ? null : CoordinateSystems.Find(body.Crs)!.Code });
-        update.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = body.Mapping?.ToJsonString() });
+        update.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = resolved?.ToJsonString() });
         update.Parameters.Add(new NpgsqlParameter<string[]?> { TypedValue = body.OwnedAttributes?.Distinct(StringComparer.Ordinal).ToArray() });
         update.Parameters.Add(new NpgsqlParameter<double?> { TypedValue = body.MatchDistanceM });
         await update.ExecuteNonQueryAsync(cancellationToken);

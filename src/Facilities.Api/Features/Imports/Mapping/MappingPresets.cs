@@ -1,9 +1,16 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace Facilities.Api.Features.Imports.Mapping;
 
-/// <summary>A ready-made mapping for a common official schema: what a partner would otherwise write by hand.</summary>
-public sealed record MappingPreset(string Id, string Description, string Crs, JsonObject Mapping);
+/// <summary>A ready-made mapping for a common schema: what a partner would otherwise write by hand. <see cref="Kind"/>
+/// is the kind of dataset it makes unless the definition says otherwise (OpenStreetMap's tags make an osm dataset, not
+/// an official one).</summary>
+public sealed record MappingPreset(string Id, string Description, string Crs, string Kind, [property: JsonIgnore] JsonObject Fields)
+{
+    /// <summary>The preset as a mapping (v2), as a dataset made with it stores it.</summary>
+    public JsonObject Mapping => new() { ["extends"] = Id, ["fields"] = Fields.DeepClone() };
+}
 
 /// <summary>
 /// Mappings for the schemas partners publish most: Australia's National Public Toilet Map CSV, the UK Local
@@ -18,7 +25,7 @@ public static class MappingPresets
     [
         new("au_nptm", "Australia's National Public Toilet Map CSV (FacilityID, Latitude, Longitude, Accessible TRUE/FALSE; " +
                        "the full export's Name, Address1 and opening hours columns can be added).",
-            "EPSG:4326", new JsonObject
+            "EPSG:4326", "official", new JsonObject
             {
                 ["id"] = "FacilityID",
                 ["lat"] = "Latitude",
@@ -28,13 +35,14 @@ public static class MappingPresets
             }),
         new("uk_lga_toilets", "UK LGA 'Public toilets' schema (GeoX/GeoY on the British National Grid; no record id, so records are " +
                               "identified by position and name).",
-            "EPSG:27700", new JsonObject
+            "EPSG:27700", "official", new JsonObject
             {
                 ["x"] = "GeoX",
                 ["y"] = "GeoY",
                 ["name"] = "LocationText",
                 ["operator"] = "ManagedBy",
-                ["opening_hours"] = "OpeningHours",
+                // Barnet writes "opening_hours= Tu 09:30-20:00; ...".
+                ["opening_hours"] = new JsonObject { ["column"] = "OpeningHours", ["transform"] = new JsonArray("trim_prefix:opening_hours=", "hours_24_7") },
                 ["changing_table"] = "BabyChange",
                 ["adult_changing_table"] = "ChangingPlace",
                 ["key_scheme"] = new JsonObject
@@ -60,7 +68,7 @@ public static class MappingPresets
                 ["access"] = new JsonObject { ["value"] = "public" },
             }),
         new("osm_toilets", "OpenStreetMap amenity=toilets tags (Overpass JSON or OSM XML; the record id is node/… or way/…).",
-            "EPSG:4326", new JsonObject
+            "EPSG:4326", "osm", new JsonObject
             {
                 ["id"] = "@id",
                 ["name"] = "name",
@@ -79,6 +87,7 @@ public static class MappingPresets
                         ["private"] = "private", ["no"] = "private", ["key"] = "key", ["permit"] = "key",
                     },
                 },
+                ["gender"] = new JsonObject { ["flags"] = new JsonObject { ["female"] = "female", ["male"] = "male", ["unisex"] = "unisex" } },
                 ["key_scheme"] = new JsonObject { ["column"] = "centralkey", ["values"] = new JsonObject { ["radar"] = "RADAR", ["eurokey"] = "Eurokey", ["mlak"] = "MLAK" } },
             }),
     ];
