@@ -66,4 +66,11 @@ public sealed record FacilityRow(
         r.IsDBNull(21) ? null : r.GetDateTime(21),
         r.GetInt32(22),
         r.GetDateTime(23));
+
+    /// <summary>The facility's current source records as a JSON array of <c>{dataset_id, record_id}</c>, where the
+    /// read selected them (the open-data outputs, <c>OpenDataFeatureJson.SourcesColumn</c>); null otherwise.</summary>
+    public string? SourcesJson { get; init; }
+
+    /// <summary><see cref="Read"/> and the sources column that follows <see cref="Columns"/>.</summary>
+    public static FacilityRow ReadWithSources(NpgsqlDataReader r) => Read(r) with { SourcesJson = r.GetString(ColumnCount) };
 }

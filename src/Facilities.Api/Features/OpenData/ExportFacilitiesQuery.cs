@@ -19,7 +19,8 @@ public sealed class ExportFacilitiesHandler(NpgsqlDataSource dataSource) : IStre
     /// (TCP backpressure), Npgsql holds one row at a time, and the single statement is one consistent snapshot.
     /// The primary key index gives the order without a sort.
     /// </summary>
-    public const string Sql = "select " + FacilityRow.Columns + " from facilities f where f.status <> 'removed' order by f.id";
+    public const string Sql = "select " + FacilityRow.Columns + ", " + OpenDataFeatureJson.SourcesColumn +
+                              " from facilities f where f.status <> 'removed' order by f.id";
 
     public async IAsyncEnumerable<FacilityRow> Handle(ExportFacilitiesQuery request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -29,7 +30,7 @@ public sealed class ExportFacilitiesHandler(NpgsqlDataSource dataSource) : IStre
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            yield return FacilityRow.Read(reader);
+            yield return FacilityRow.ReadWithSources(reader);
         }
     }
 }

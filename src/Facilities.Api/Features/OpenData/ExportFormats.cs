@@ -70,9 +70,10 @@ public static class ExportFormats
         await body.FlushAsync(cancellationToken);
     }
 
-    /// <summary>The CSV columns: id, category, lon, lat, then the other properties of the GeoJSON export.</summary>
+    /// <summary>The CSV columns: id, category, lon, lat, the other properties of the GeoJSON export, and its
+    /// features' sources.</summary>
     public static readonly string[] CsvColumns =
-        ["id", "category", "lon", "lat", .. OpenDataFeatureJson.PropertyNames.Where(n => n is not ("id" or "category"))];
+        ["id", "category", "lon", "lat", .. OpenDataFeatureJson.PropertyNames.Where(n => n is not ("id" or "category")), "sources"];
 
     // Category, first in the GeoJSON properties, comes before the position here.
     private static readonly CoreColumn[] CsvCoreColumns = [.. CoreColumns.Published.Where(c => c.Name != "category")];
@@ -81,7 +82,7 @@ public static class ExportFormats
     /// RFC 4180 CSV in UTF-8 with CRLF line ends: a cell with a comma, quote or line break is quoted, quotes doubled.
     /// Text that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return) gets a leading
     /// apostrophe (OWASP's CSV injection advice); numbers, times and booleans the service writes itself are left as
-    /// they are, so a negative longitude stays a number. Lists (gender) are joined with ';', attributes are JSON.
+    /// they are, so a negative longitude stays a number. Lists (gender) are joined with ';', attributes and sources are JSON.
     /// </summary>
     public static async Task WriteCsvAsync(PipeWriter body, IAsyncEnumerable<FacilityRow> rows, CancellationToken cancellationToken)
     {
@@ -105,7 +106,8 @@ public static class ExportFormats
             Number(line, Math.Round(r.Confidence, 3)).Append(',');
             Time(line, r.LastVerifiedAt).Append(',');
             line.Append(r.Version.ToString(CultureInfo.InvariantCulture)).Append(',');
-            Time(line, r.UpdatedAt).Append("\r\n");
+            Time(line, r.UpdatedAt).Append(',');
+            Text(line, r.SourcesJson ?? "[]").Append("\r\n");
             pending += Encode(line, utf8, body);
             if (pending >= FlushBytes)
             {

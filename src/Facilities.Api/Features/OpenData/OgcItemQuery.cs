@@ -32,7 +32,8 @@ public sealed class OgcItemQueryValidator : OgcRequestValidator<OgcItemQuery>
 
 public sealed class OgcItemHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories) : IRequestHandler<OgcItemQuery, OgcItem>
 {
-    private const string Sql = "select " + FacilityRow.Columns + " from facilities f where f.id = $1 and f.status <> 'removed'";
+    private const string Sql = "select " + FacilityRow.Columns + ", " + OpenDataFeatureJson.SourcesColumn +
+                               " from facilities f where f.id = $1 and f.status <> 'removed'";
 
     public async ValueTask<OgcItem> Handle(OgcItemQuery request, CancellationToken cancellationToken)
     {
@@ -47,7 +48,7 @@ public sealed class OgcItemHandler([FromKeyedServices(DatabaseRegistration.Reade
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)
-            || FacilityRow.Read(reader) is not { } row
+            || FacilityRow.ReadWithSources(reader) is not { } row
             || (collection.Id != Ogc.AllFacilities && row.Category != collection.Id))
         {
             throw new NotFoundException($"facility in collection '{collection.Id}'", request.FeatureId);

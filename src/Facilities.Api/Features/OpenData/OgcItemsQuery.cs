@@ -383,7 +383,7 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
             where.Add($"f.id > {where.Parameter(after.After)}");
         }
         // One row beyond the page says whether a next page exists.
-        var sql = $"select {FacilityRow.Columns} from facilities f where {where.Conditions} order by f.id " +
+        var sql = $"select {FacilityRow.Columns}, {OpenDataFeatureJson.SourcesColumn} from facilities f where {where.Conditions} order by f.id " +
                   $"offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}";
         var rows = new List<FacilityRow>(Math.Min(limit + 1, 1024));
         await using (var command = where.Command(sql, connection))
@@ -391,7 +391,7 @@ public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Read
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(FacilityRow.Read(reader));
+                rows.Add(FacilityRow.ReadWithSources(reader));
             }
         }
         var hasNext = rows.Count > limit;

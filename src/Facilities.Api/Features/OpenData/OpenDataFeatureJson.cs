@@ -7,9 +7,12 @@ namespace Facilities.Api.Features.OpenData;
 
 /// <summary>
 /// A facility as open data publishes it (OGC API items, the GeoJSON export): a GeoJSON Feature whose properties are
-/// the contract's stored attributes. Left out: <c>open_now</c>, which depends on the moment of reading and would make
-/// every export and page different from the last (and its ETag useless); <c>sources</c> and <c>provenance</c>, which
-/// stay one request away at /api/v1/facilities/{id}. Written straight from the row with <see cref="Utf8JsonWriter"/>,
+/// the contract's stored attributes, and beside them the Feature's <c>sources</c>: each current source record as
+/// <c>{dataset_id, record_id}</c>, so a partner joins its own file to the layer by its record ids. Sources are a
+/// member of the Feature (RFC 7946 §6.1), not a property: the properties are the versioned state that the change
+/// feed carries and a mirror rebuilds, while a record is linked to a facility without a new version. Left out:
+/// <c>open_now</c>, which depends on the moment of reading and would make every export and page different from the
+/// last (and its ETag useless), and <c>provenance</c>, which stays one request away at /api/v1/facilities/{id}. Written straight from the row with <see cref="Utf8JsonWriter"/>,
 /// so a million of them stream without an object graph per feature.
 /// </summary>
 public static class OpenDataFeatureJson
@@ -20,6 +23,16 @@ public static class OpenDataFeatureJson
     [
         "id", .. CoreColumns.Published.Select(c => c.Name), "attributes", "confidence", "last_verified_at", "version", "updated_at",
     ];
+
+    /// <summary>
+    /// The select-list entry after <see cref="FacilityRow.Columns"/> that <see cref="FacilityRow.ReadWithSources"/>
+    /// reads: the facility's current source records (not removed at source), in the order they were first linked.
+    /// A correlated subquery on the source_records_facility index: one or two index entries per facility, and the
+    /// export keeps its single ordered scan of facilities instead of a join it would have to group.
+    /// </summary>
+    public const string SourcesColumn =
+        "coalesce((select json_agg(json_build_object('dataset_id', s.dataset_id, 'record_id', s.external_id) order by s.id)::text " +
+        "from source_records s where s.facility_id = f.id and s.removed_at is null), '[]')";
 
     /// <summary>
     /// Chinese and other non-ASCII letters are written as UTF-8, not as \uXXXX escapes that triple the size of a
@@ -38,6 +51,7 @@ public static class OpenDataFeatureJson
     private static readonly JsonEncodedText Coordinates = JsonEncodedText.Encode("coordinates");
     private static readonly JsonEncodedText Properties = JsonEncodedText.Encode("properties");
     private static readonly JsonEncodedText Links = JsonEncodedText.Encode("links");
+    private static readonly JsonEncodedText Sources = JsonEncodedText.Encode("sources");
     private static readonly JsonEncodedText[] Names = [.. PropertyNames.Select(n => JsonEncodedText.Encode(n))];
 
     /// <summary>
@@ -80,6 +94,13 @@ public static class OpenDataFeatureJson
         w.WriteNumber(Names[n++], row.Version);
         w.WriteString(Names[n], row.UpdatedAt);
         w.WriteEndObject();
+
+        if (row.SourcesJson is { } sources)
+        {
+            // json_agg's text is valid JSON: copied through without parsing.
+            w.WritePropertyName(Sources);
+            w.WriteRawValue(sources, skipInputValidation: true);
+        }
 
         if (links is not null)
         {
