@@ -29,6 +29,12 @@ builder.Services.AddSingleton<SeedLoader>();
 builder.Services.AddSingleton(services => new NearbyCandidates(
     services.GetRequiredService<GenericPlanDataSource>(),
     builder.Configuration.GetValue(NearbyCandidates.FetchersSetting, NearbyCandidates.DefaultFetchers)));
+// Residents' nearby searches on the standby when one is configured (Data/ReadSource.cs); the same batcher otherwise.
+builder.Services.AddKeyedSingleton(DatabaseRegistration.StandbyReaders, (services, _) =>
+    string.IsNullOrEmpty(builder.Configuration.GetConnectionString(DatabaseRegistration.StandbyConnectionName))
+        ? services.GetRequiredService<NearbyCandidates>()
+        : new NearbyCandidates(services.GetRequiredKeyedService<GenericPlanDataSource>(DatabaseRegistration.StandbyReaders),
+            builder.Configuration.GetValue(NearbyCandidates.FetchersSetting, NearbyCandidates.DefaultFetchers)));
 
 builder.Services.AddMediator(options =>
 {
@@ -51,7 +57,9 @@ builder.Services.ConfigureHttpJsonOptions(options =>
 });
 // OpenAPI 3.0: the whole API and the OGC API on its own (Features/ApiDefinition).
 builder.Services.AddApiDefinitions();
-builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+builder.Services.AddFacilitiesHealthChecks();
+// Metrics for Prometheus, request logs with trace ids, a stop that drains (Web/Operations.cs).
+builder.Services.AddOperations(builder.Configuration);
 builder.Services.AddResponseCompression(options =>
 {
     options.EnableForHttps = true;
@@ -78,6 +86,10 @@ app.Services.GetRequiredService<NearbyCandidates>();
 // The cursor key is read (or made) once, after the migrations, so that a database fault shows at start.
 app.Services.GetRequiredService<Cursors>();
 
+app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(app.Services.GetRequiredService<ShutdownDrain>().Begin);
+
+app.UseForwardedClientAddress(app.Configuration);
+app.UseRequestLogs();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 // After a PostgreSQL restart: clear the dead pooled connections and run a read once more (Web/DatabaseReconnect.cs).
@@ -91,6 +103,7 @@ app.UseStaticFiles(MapPageStaticFiles.Options);
 app.MapApiDefinitions();
 
 app.MapHealth();
+app.MapMetrics();
 app.MapNearby();
 app.MapFacilities();
 app.MapCategories();

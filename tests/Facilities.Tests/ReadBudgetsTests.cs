@@ -44,3 +44,15 @@ public sealed class ReadBudgetsTests
         Assert.Equal("192.0.2.1", ContributionRateLimits.AddressKey(System.Net.IPAddress.Parse("::ffff:192.0.2.1")));
     }
 }
+
+public sealed class StandbyLagTests
+{
+    [Fact]
+    public void A_standby_is_read_only_while_its_lag_is_known_and_within_the_bound()
+    {
+        Assert.True(Facilities.Api.Data.StandbyLag.WithinBound(0, 5));
+        Assert.True(Facilities.Api.Data.StandbyLag.WithinBound(5, 5));
+        Assert.False(Facilities.Api.Data.StandbyLag.WithinBound(5.5, 5));
+        Assert.False(Facilities.Api.Data.StandbyLag.WithinBound(null, 5));
+    }
+}

@@ -29,9 +29,28 @@ public static class DatabaseRegistration
         services.AddKeyedSingleton(Readers, (_, _) => Build(ConnectionString(configuration), sessionOptions: null, DefaultMaxPoolSize, "facilities-readers"));
         services.AddSingleton(_ => new GenericPlanDataSource(Build(ConnectionString(configuration), GenericPlanDataSource.SessionOptions,
             DefaultMaxPoolSize, "facilities-nearby")));
+        // Reads on standbys (Data/ReadSource.cs): a multi-host connection string (Target Session Attributes=prefer-standby,
+        // Load Balance Hosts=true) or a load balancer's read port; without one, the standby pools are the primary's.
+        var standby = configuration.GetConnectionString(StandbyConnectionName);
+        services.AddKeyedSingleton(StandbyReaders, (services, _) => string.IsNullOrEmpty(standby)
+            ? services.GetRequiredKeyedService<NpgsqlDataSource>(Readers)
+            : Build(standby, sessionOptions: null, DefaultMaxPoolSize, "facilities-readers-standby"));
+        services.AddKeyedSingleton(StandbyReaders, (services, _) => string.IsNullOrEmpty(standby)
+            ? services.GetRequiredService<GenericPlanDataSource>()
+            : new GenericPlanDataSource(Build(standby, GenericPlanDataSource.SessionOptions, DefaultMaxPoolSize, "facilities-nearby-standby")));
+        services.AddHttpContextAccessor();
+        services.AddSingleton<StandbyLag>();
+        services.AddHostedService(services => services.GetRequiredService<StandbyLag>());
+        services.AddScoped<ReadSource>();
         services.AddScoped<UnitOfWork>();
         return services;
     }
+
+    /// <summary>The service key of the standby pools (readers' and nearby's); the primary's when no standby is configured.</summary>
+    public const string StandbyReaders = "standby-readers";
+
+    /// <summary>The connection string naming the standbys: <c>ConnectionStrings:FacilitiesReads</c>.</summary>
+    public const string StandbyConnectionName = "FacilitiesReads";
 
     /// <summary>The service key of the readers' pool: <c>[FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource</c>.</summary>
     public const string Readers = "readers";
@@ -40,12 +59,14 @@ public static class DatabaseRegistration
     public const double DefaultLockTimeoutSeconds = 5;
 
     /// <summary>Every pool of the process, for clearing them all when PostgreSQL restarts under them.</summary>
-    public static IEnumerable<NpgsqlDataSource> AllPools(IServiceProvider services) =>
-    [
+    public static IEnumerable<NpgsqlDataSource> AllPools(IServiceProvider services) => new[]
+    {
         services.GetRequiredService<NpgsqlDataSource>(),
         services.GetRequiredKeyedService<NpgsqlDataSource>(Readers),
         services.GetRequiredService<GenericPlanDataSource>().DataSource,
-    ];
+        services.GetRequiredKeyedService<NpgsqlDataSource>(StandbyReaders),
+        services.GetRequiredKeyedService<GenericPlanDataSource>(StandbyReaders).DataSource,
+    }.Distinct();
 
     private static NpgsqlDataSource Build(string connectionString, string? sessionOptions, int maxPoolSize, string applicationName)
     {

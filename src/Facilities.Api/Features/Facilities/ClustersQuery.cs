@@ -80,7 +80,7 @@ public sealed class ClustersQueryValidator : AbstractValidator<ClustersQuery>
     }
 }
 
-public sealed class ClustersHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource) : IRequestHandler<ClustersQuery, ClusterCollection>
+public sealed class ClustersHandler(ReadSource dataSource) : IRequestHandler<ClustersQuery, ClusterCollection>
 {
     /// <summary>
     /// From the grid the facilities trigger keeps current (cluster_cells): a country viewport reads a few hundred

@@ -64,7 +64,7 @@ public sealed class FacilitiesInBboxQueryValidator : FacilityFilterValidator<Fac
     }
 }
 
-public sealed class FacilitiesInBboxHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, TimeProvider clock, Cursors cursors)
+public sealed class FacilitiesInBboxHandler(ReadSource dataSource, TimeProvider clock, Cursors cursors)
     : IRequestHandler<FacilitiesInBboxQuery, FacilityPage>
 {
     /// <summary>

@@ -26,7 +26,7 @@ public sealed record FacilityVersion(
 
 public sealed record FacilityHistory(string FacilityId, IReadOnlyList<FacilityVersion> Versions);
 
-public sealed class FacilityHistoryHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource) : IRequestHandler<FacilityHistoryQuery, FacilityHistory>
+public sealed class FacilityHistoryHandler(ReadSource dataSource) : IRequestHandler<FacilityHistoryQuery, FacilityHistory>
 {
     private const string Sql =
         "select v.version, v.created_at, v.author_user_id::text, v.author_name, v.source_dataset_id::text, d.name, " +

@@ -21,7 +21,7 @@ public sealed class GetFacilityQueryValidator : AbstractValidator<GetFacilityQue
     }
 }
 
-public sealed class GetFacilityHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, TimeProvider clock) : IRequestHandler<GetFacilityQuery, FacilityFeature>
+public sealed class GetFacilityHandler(ReadSource dataSource, TimeProvider clock) : IRequestHandler<GetFacilityQuery, FacilityFeature>
 {
     // One round trip: the facility, the source records linked to it, and which source gave each attribute.
     // Removed facilities are still answered (with status "removed") so links to them keep working.

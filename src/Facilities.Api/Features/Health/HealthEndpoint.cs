@@ -38,12 +38,63 @@ public sealed class DatabaseHealthCheck([FromKeyedServices(DatabaseRegistration.
     }
 }
 
+/// <summary>Ready only when every migration this build carries is applied: a replica of a newer build waits for them.</summary>
+public sealed class MigrationsHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+{
+    private static readonly string[] Expected = Migrator.Scripts().Select(s => s.Id).ToArray();
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var command = dataSource.CreateCommand("select coalesce(array_agg(id), '{}') from schema_migrations");
+            var applied = (string[])(await command.ExecuteScalarAsync(cancellationToken))!;
+            var missing = Expected.Except(applied, StringComparer.Ordinal).ToList();
+            return missing.Count == 0
+                ? HealthCheckResult.Healthy($"{Expected.Length} migrations applied")
+                : HealthCheckResult.Unhealthy($"migrations not applied: {string.Join(", ", missing)}");
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy($"cannot read the applied migrations: {(e is PostgresException p ? p.MessageText : e.Message)}", e);
+        }
+    }
+}
+
+/// <summary>Unhealthy from the moment the replica begins to stop, so the load balancer sends it nothing new.</summary>
+public sealed class AcceptingHealthCheck(ShutdownDrain drain) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(drain.IsDraining ? HealthCheckResult.Unhealthy("this replica is stopping") : HealthCheckResult.Healthy("accepting requests"));
+}
+
+/// <summary>
+/// <c>/healthz</c>: PostgreSQL and PostGIS. <c>/healthz/live</c>: the process answers (for a supervisor that restarts
+/// a hung process; it never looks at the database, so a database outage restarts nothing). <c>/healthz/ready</c>:
+/// the database answers, every migration is applied and the replica is not stopping (for a load balancer).
+/// </summary>
 public static class HealthEndpoint
 {
+    public const string ReadyTag = "ready";
+
+    public static IHealthChecksBuilder AddFacilitiesHealthChecks(this IServiceCollection services) =>
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
+            .AddCheck<MigrationsHealthCheck>("migrations", tags: [ReadyTag])
+            .AddCheck<AcceptingHealthCheck>("accepting", tags: [ReadyTag]);
+
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        app.MapHealthChecks("/healthz", Options(check => check.Name == "database")).WithTags("Operations");
+        app.MapHealthChecks("/healthz/live", Options(_ => false)).WithTags("Operations");
+        app.MapHealthChecks("/healthz/ready", Options(check => check.Tags.Contains(ReadyTag))).WithTags("Operations");
+        return app;
+    }
+
+    private static HealthCheckOptions Options(Func<HealthCheckRegistration, bool> predicate) =>
+        new()
         {
+            Predicate = predicate,
             ResponseWriter = (context, report) =>
             {
                 if (report.Status == HealthStatus.Unhealthy)
@@ -61,7 +112,5 @@ public static class HealthEndpoint
                     }),
                 }));
             },
-        }).WithTags("Operations");
-        return app;
-    }
+        };
 }

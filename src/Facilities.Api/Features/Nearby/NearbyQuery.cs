@@ -52,7 +52,9 @@ public sealed class NearbyQueryValidator : FacilityFilterValidator<NearbyQuery>
     }
 }
 
-public sealed class NearbyHandler(NearbyCandidates nearbyCandidates, TimeProvider clock) : IRequestHandler<NearbyQuery, FacilityCollection>
+public sealed class NearbyHandler(NearbyCandidates primaryCandidates,
+    [FromKeyedServices(DatabaseRegistration.StandbyReaders)] NearbyCandidates standbyCandidates, ReadSource reads, TimeProvider clock)
+    : IRequestHandler<NearbyQuery, FacilityCollection>
 {
     private const int MaxCandidates = 20_000;
 
@@ -74,7 +76,7 @@ public sealed class NearbyHandler(NearbyCandidates nearbyCandidates, TimeProvide
         while (true)
         {
             var windows = search.Windows.Select(w => new CandidateWindow(w.PointLon, lon, lat, w.Box, candidates, radius)).ToList();
-            var fetched = await nearbyCandidates.FetchAsync(filter, windows, cancellationToken);
+            var fetched = await (reads.FromStandby ? standbyCandidates : primaryCandidates).FetchAsync(filter, windows, cancellationToken);
             var found = new List<Candidate>();
             var lowerBound = double.PositiveInfinity;
             foreach (var window in fetched)

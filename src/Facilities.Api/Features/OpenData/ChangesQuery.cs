@@ -60,7 +60,7 @@ public sealed class ChangesQueryValidator : AbstractValidator<ChangesQuery>
     }
 }
 
-public sealed class ChangesHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource) : IRequestHandler<ChangesQuery, ChangesPage>
+public sealed class ChangesHandler(ReadSource dataSource) : IRequestHandler<ChangesQuery, ChangesPage>
 {
     /// <summary>
     /// The page by the feed's primary key, each entry joined to its version's snapshot; then the head of the feed.

@@ -12,7 +12,7 @@ namespace Facilities.Api.Features.OpenData;
 /// </summary>
 public sealed record ExportFacilitiesQuery : IStreamRequest<FacilityRow>;
 
-public sealed class ExportFacilitiesHandler(NpgsqlDataSource dataSource) : IStreamRequestHandler<ExportFacilitiesQuery, FacilityRow>
+public sealed class ExportFacilitiesHandler(NpgsqlDataSource dataSource, ReadSource reads) : IStreamRequestHandler<ExportFacilitiesQuery, FacilityRow>
 {
     /// <summary>
     /// One statement read by one NpgsqlDataReader: PostgreSQL sends rows as fast as the response body takes them
@@ -24,7 +24,8 @@ public sealed class ExportFacilitiesHandler(NpgsqlDataSource dataSource) : IStre
 
     public async IAsyncEnumerable<FacilityRow> Handle(ExportFacilitiesQuery request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // On the writers' larger pool, where a stream held for minutes takes no reader's connection; from a standby when one serves the request.
+        await using var connection = await (reads.FromStandby ? reads.DataSource : dataSource).OpenConnectionAsync(cancellationToken);
         // No command timeout: a large export to a slow client may take minutes; a client that leaves cancels it.
         await using var command = new NpgsqlCommand(Sql, connection) { CommandTimeout = 0 };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

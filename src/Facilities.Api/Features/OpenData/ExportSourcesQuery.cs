@@ -1,3 +1,4 @@
+using Facilities.Api.Data;
 using Mediator;
 using Npgsql;
 
@@ -19,7 +20,7 @@ public sealed record ExportSource(string Id, string Name, string Kind, string Li
 /// <param name="Sources">Each dataset with its own license and attribution.</param>
 public sealed record ExportSources(string Title, string License, string Attribution, IReadOnlyList<ExportSource> Sources);
 
-public sealed class ExportSourcesHandler(NpgsqlDataSource dataSource) : IRequestHandler<ExportSourcesQuery, ExportSources>
+public sealed class ExportSourcesHandler(ReadSource dataSource) : IRequestHandler<ExportSourcesQuery, ExportSources>
 {
     /// <summary>
     /// A dataset counts when a current source record of it is linked to a facility. Records of facilities since

@@ -17,12 +17,12 @@ public sealed class OgcCollectionQueryValidator : OgcRequestValidator<OgcCollect
     }
 }
 
-public sealed class OgcCollectionHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories)
+public sealed class OgcCollectionHandler(ReadSource dataSource, CategoryCatalog categories)
     : IRequestHandler<OgcCollectionQuery, OgcCollection>
 {
     public async ValueTask<OgcCollection> Handle(OgcCollectionQuery request, CancellationToken cancellationToken)
     {
-        var collection = await OgcCollectionCatalog.FindAsync(dataSource, categories, request.CollectionId, cancellationToken)
+        var collection = await OgcCollectionCatalog.FindAsync(dataSource.DataSource, categories, request.CollectionId, cancellationToken)
             ?? throw new NotFoundException("collection", request.CollectionId);
         var url = Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}");
         return collection.ToCollection(request.BaseUrl, OgcLinks.SelfAndAlternate(url, request.Format(), collection.Title));

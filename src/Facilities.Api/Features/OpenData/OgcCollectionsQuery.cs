@@ -18,13 +18,13 @@ public sealed class OgcCollectionsQueryValidator : OgcRequestValidator<OgcCollec
     }
 }
 
-public sealed class OgcCollectionsHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories)
+public sealed class OgcCollectionsHandler(ReadSource dataSource, CategoryCatalog categories)
     : IRequestHandler<OgcCollectionsQuery, OgcCollections>
 {
     public async ValueTask<OgcCollections> Handle(OgcCollectionsQuery request, CancellationToken cancellationToken)
     {
         var b = request.BaseUrl;
-        var collections = await OgcCollectionCatalog.LoadAsync(dataSource, categories, cancellationToken);
+        var collections = await OgcCollectionCatalog.LoadAsync(dataSource.DataSource, categories, cancellationToken);
         return new OgcCollections(
             OgcLinks.SelfAndAlternate(Ogc.Url(b, "/ogc/collections"), request.Format(), "The feature collections"),
             [.. collections.Select(c => c.ToCollection(b, [

@@ -30,7 +30,7 @@ public sealed class OgcItemQueryValidator : OgcRequestValidator<OgcItemQuery>
     }
 }
 
-public sealed class OgcItemHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories) : IRequestHandler<OgcItemQuery, OgcItem>
+public sealed class OgcItemHandler(ReadSource dataSource, CategoryCatalog categories) : IRequestHandler<OgcItemQuery, OgcItem>
 {
     private const string Sql = "select " + FacilityRow.Columns + ", " + OpenDataFeatureJson.SourcesColumn +
                                " from facilities f where f.id = $1 and f.status <> 'removed'";

@@ -302,7 +302,7 @@ public sealed class OgcItemsQueryValidator : OgcRequestValidator<OgcItemsQuery>
     }
 }
 
-public sealed class OgcItemsHandler([FromKeyedServices(DatabaseRegistration.Readers)] NpgsqlDataSource dataSource, CategoryCatalog categories,
+public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categories,
     Cursors cursors)
     : IRequestHandler<OgcItemsQuery, OgcItemsPage>
 {

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Facilities.Api.Data;
+using Facilities.Testing;
+using Npgsql;
+
+namespace Facilities.Api.Tests.Replicas;
+
+/// <summary>
+/// Reads on standbys: a second database stands for the standby (it holds a facility the primary does not, so which
+/// one answered shows), anonymous reads go to it, and a signed-in contributor's reads go to the primary, where their
+/// own writes are. A standby host that does not answer is skipped for the primary.
+/// </summary>
+public sealed class StandbyReadTests : IAsyncLifetime
+{
+    private TestDatabase _primary = null!;
+    private TestDatabase _standby = null!;
+    private readonly Guid _onPrimary = Guid.NewGuid();
+    private readonly Guid _onStandby = Guid.NewGuid();
+
+    public async Task InitializeAsync()
+    {
+        _primary = await TestDatabase.CreateAsync();
+        _standby = await TestDatabase.CreateAsync();
+        await TestFacilities.InsertAsync(_primary, [new TestFacility(-0.12, 51.5) { Id = _onPrimary, Name = "Primary's" }]);
+        await TestFacilities.InsertAsync(_standby, [new TestFacility(-0.12, 51.5) { Id = _onStandby, Name = "Standby's" }]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _standby.DisposeAsync();
+        await _primary.DisposeAsync();
+    }
+
+    private FacilitiesApp App(string reads) => new(_primary, settings: new Dictionary<string, string>
+    {
+        ["ConnectionStrings:" + DatabaseRegistration.StandbyConnectionName] = reads,
+        ["RateLimits:Enabled"] = "false",
+    });
+
+    [Fact]
+    public async Task Anonymous_reads_go_to_the_standby_and_a_signed_in_contributor_reads_the_primary()
+    {
+        await using var app = App(_standby.ConnectionString);
+        using var anonymous = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/api/v1/facilities/{_onStandby}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/api/v1/facilities/{_onPrimary}")).StatusCode);
+        var near = await anonymous.GetFromJsonAsync<JsonElement>("/api/v1/facilities/nearby?lat=51.5&lon=-0.12&radius_m=50");
+        Assert.Equal(_onStandby, Assert.Single(near.GetProperty("features").EnumerateArray()).GetProperty("id").GetGuid());
+
+        using var register = await anonymous.PostAsJsonAsync("/api/v1/auth/register",
+            new { email = $"standby-{Guid.NewGuid():N}@facilities.test", password = "a long enough password", name = "Reader" });
+        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+        using var signedIn = app.CreateClient();
+        signedIn.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            (await register.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync($"/api/v1/facilities/{_onPrimary}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await signedIn.GetAsync($"/api/v1/facilities/{_onStandby}")).StatusCode);
+        near = await signedIn.GetFromJsonAsync<JsonElement>("/api/v1/facilities/nearby?lat=51.5&lon=-0.12&radius_m=50");
+        Assert.Equal(_onPrimary, Assert.Single(near.GetProperty("features").EnumerateArray()).GetProperty("id").GetGuid());
+    }
+
+    [Fact]
+    public async Task A_standby_host_that_does_not_answer_is_passed_over_for_the_primary()
+    {
+        var primary = new NpgsqlConnectionStringBuilder(_primary.ConnectionString);
+        // Port 1 on loopback refuses at once; prefer-standby then settles for the primary, which is no standby.
+        var reads = new NpgsqlConnectionStringBuilder(_primary.ConnectionString)
+        {
+            Host = $"127.0.0.1:1,{primary.Host}:{primary.Port}",
+            TargetSessionAttributes = "prefer-standby",
+            LoadBalanceHosts = true,
+        };
+        await using var app = App(reads.ConnectionString);
+        using var anonymous = app.CreateClient();
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync($"/api/v1/facilities/{_onPrimary}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/v1/facilities/nearby?lat=51.5&lon=-0.12")).StatusCode);
+        }
+    }
+}
