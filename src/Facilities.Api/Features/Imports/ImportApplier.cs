@@ -59,10 +59,10 @@ public static class ImportApplier
     {
         await FacilityBulkWriter.ExecuteAsync(connection, transaction, ct,
             "create temp table import_rows (row_no bigint primary key, external_id text not null, lon float8 not null, lat float8 not null, " +
-            "name text, attributes jsonb not null, geom geometry(Point, 4326) generated always as (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) stored) " +
+            "name text, attributes jsonb not null, ignored jsonb, geom geometry(Point, 4326) generated always as (ST_SetSRID(ST_MakePoint(lon, lat), 4326)) stored) " +
             "on commit drop");
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "copy import_rows (row_no, external_id, lon, lat, name, attributes) from stdin (format binary)", ct))
+            "copy import_rows (row_no, external_id, lon, lat, name, attributes, ignored) from stdin (format binary)", ct))
         {
             foreach (var row in rows)
             {
@@ -93,6 +93,14 @@ public static class ImportApplier
                             await copy.WriteNullAsync(ct);
                         }
                         await copy.WriteAsync(attributes.ToJsonString(), NpgsqlDbType.Jsonb, ct);
+                        if (ImportRecords.IgnoredJson(mapped.Ignored) is { } ignored)
+                        {
+                            await copy.WriteAsync(ignored.ToJsonString(), NpgsqlDbType.Jsonb, ct);
+                        }
+                        else
+                        {
+                            await copy.WriteNullAsync(ct);
+                        }
                         break;
                 }
             }

@@ -129,7 +129,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         }
     }
 
-    private sealed record Claim(Guid Id, Guid DatasetId, bool DryRun, string Format, string? Path);
+    private sealed record Claim(Guid Id, Guid? DatasetId, bool DryRun, string Format, string? Path);
 
     private async Task<Claim?> ClaimAsync(Guid? importId, string interruption, CancellationToken ct)
     {
@@ -141,7 +141,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         claim.Parameters.Add(new NpgsqlParameter { Value = InterruptedByLostLease });
         await using var reader = await claim.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
-            ? new Claim(reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+            ? new Claim(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetBoolean(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4))
             : null;
     }
 
@@ -205,7 +205,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         read.Parameters.Add(new NpgsqlParameter { Value = Owner });
         await using var reader = await read.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
-            ? new Claim(reader.GetGuid(0), reader.GetGuid(1), reader.GetBoolean(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4))
+            ? new Claim(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetBoolean(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4))
             : null;
     }
 
@@ -371,11 +371,15 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
     /// </summary>
     public static string Printable(string text) => text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
 
-    private async Task ApplyFileAsync(Guid importId, Guid datasetId, bool dryRun, string format, string path, ImportReport report,
+    private async Task ApplyFileAsync(Guid importId, Guid? datasetId, bool dryRun, string format, string path, ImportReport report,
         CancellationToken ct)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(ct);
-        var dataset = await DatasetInfo.LoadAsync(connection, null, datasetId, ct)
+        // A draft's dataset is made in the import's transaction, which a dry run always rolls back: nothing is left.
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var dataset = (datasetId is { } id
+                          ? await DatasetInfo.LoadAsync(connection, transaction, id, ct)
+                          : await DraftDatasets.InsertAsync(connection, transaction, importId, ct))
                       ?? throw new ImportFileException("The dataset no longer exists.");
         var crs = CoordinateSystems.Find(dataset.Crs) ?? throw new ImportFileException($"Unknown coordinate system '{dataset.Crs}'.");
         var category = categories.Find(dataset.Category);
@@ -423,7 +427,6 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             var mapper = new RowMapper(mapping, crs, category);
             var observedAt = clock.GetUtcNow().UtcDateTime;
             var rejectedIds = new List<string>();
-            await using var transaction = await connection.BeginTransactionAsync(ct);
             // The import owns its transaction (a dry run rolls it back); the closure proposals it opens are commands
             // that join it, and its facility changes are completed before it ends.
             await using var scope = scopes.CreateAsyncScope();
@@ -439,12 +442,13 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
                 var accepted = report.RowsRead - report.RejectedCount;
                 await ImportApplier.ApplyAsync(connection, transaction, dataset, observedAt, $"import {importId} of {dataset.Name}", report,
                     rejectedIds, detectRemovals: accepted > 0, importId, unitOfWork.Facilities, closures, ct);
+                await ImportRecords.WriteAsync(connection, transaction, importId, dataset.Id, observedAt, dryRun, report, ct);
                 return true;
             }, ct);
             var commit = Stopwatch.StartNew();
             if (dryRun)
             {
-                await transaction.RollbackAsync(ct);
+                await ImportRecords.KeepAcrossRollbackAsync(connection, importId, options.Value.Directory, () => transaction.RollbackAsync(ct), ct);
                 report.ForgetRolledBackProposals();
             }
             else

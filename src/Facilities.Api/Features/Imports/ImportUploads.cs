@@ -19,12 +19,16 @@ public static class ImportUploads
 {
     private const string PartialSuffix = ".partial";
 
+    /// <summary>The longest text part read beside the file.</summary>
+    private const int MaxFieldChars = 256 * 1024;
+
     /// <summary>
     /// Streams the multipart file to disk, counting bytes as they arrive: over the limit is a 413 with the partial
     /// file deleted, an unknown format a 415 before anything is stored, an empty or cut-short body a 400. The body
     /// is never buffered in memory.
     /// </summary>
-    public static async Task<Upload> ReceiveAsync(HttpContext http, ImportOptions options, CancellationToken ct)
+    public static async Task<Upload> ReceiveAsync(HttpContext http, ImportOptions options, CancellationToken ct,
+        IDictionary<string, string>? fields = null)
     {
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -45,6 +49,19 @@ public static class ImportUploads
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
                 {
+                    // A small text part before the file (a draft's definition), when the caller asks for them.
+                    if (fields is not null && disposition?.Name.Value is { Length: > 0 } field)
+                    {
+                        using var text = new StreamReader(section.Body);
+                        var buffer = new char[MaxFieldChars + 1];
+                        var read = await text.ReadBlockAsync(buffer, ct);
+                        if (read > MaxFieldChars)
+                        {
+                            throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure(
+                                HeaderUtilities.RemoveQuotes(field).Value, $"is longer than {MaxFieldChars} characters")]);
+                        }
+                        fields[HeaderUtilities.RemoveQuotes(field).Value!] = new string(buffer, 0, read);
+                    }
                     continue;
                 }
                 var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;

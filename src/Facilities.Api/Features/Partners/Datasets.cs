@@ -21,13 +21,27 @@ public sealed record DatasetResponse(Guid Id, string Name, string Kind, string L
 public sealed record CreateDatasetBody(string? Name, string? License, string? Attribution, string? Category, string? Crs,
     JsonObject? Mapping, string[]? OwnedAttributes, double? MatchDistanceM, string? Kind, string? Preset);
 
-public sealed record CreateDatasetCommand(Guid PartnerId, CreateDatasetBody Body) : IRequest<DatasetResponse>;
+/// <summary>A request that carries a whole dataset definition, checked by <see cref="DatasetDefinitionValidator{T}"/>.</summary>
+public interface IDatasetDefinition
+{
+    CreateDatasetBody Body { get; }
+}
 
-public sealed class CreateDatasetValidator : AbstractValidator<CreateDatasetCommand>
+public sealed record CreateDatasetCommand(Guid PartnerId, CreateDatasetBody Body) : IRequest<DatasetResponse>, IDatasetDefinition;
+
+public sealed class CreateDatasetValidator(CategoryCatalog categories) : DatasetDefinitionValidator<CreateDatasetCommand>(categories)
 {
     public static readonly string[] OwnableExtra = ["location", "status"];
 
-    public CreateDatasetValidator(CategoryCatalog categories)
+    /// <summary>What a partner may own: an attribute of the category (not the category itself), its location or status.</summary>
+    public static bool IsOwnable(string attribute, Category? category) =>
+        OwnableExtra.Contains(attribute) || (attribute != "category" && DatasetMapping.AttributeType(attribute, category) is not null);
+}
+
+/// <summary>The checks of a dataset definition, the same for a dataset made now and for a draft dry-run.</summary>
+public abstract class DatasetDefinitionValidator<T> : AbstractValidator<T> where T : IDatasetDefinition
+{
+    protected DatasetDefinitionValidator(CategoryCatalog categories)
     {
         RuleFor(c => c.Body.Name).DatasetName().OverridePropertyName("name");
         RuleFor(c => c.Body.License).DatasetLicense().OverridePropertyName("license");
@@ -54,17 +68,13 @@ public sealed class CreateDatasetValidator : AbstractValidator<CreateDatasetComm
             }
             foreach (var owned in command.Body.OwnedAttributes ?? [])
             {
-                if (!IsOwnable(owned, category))
+                if (!CreateDatasetValidator.IsOwnable(owned, category))
                 {
                     context.AddFailure(new ValidationFailure("owned_attributes", $"'{owned}' is not an attribute of {category?.Id ?? "the category"}"));
                 }
             }
         });
     }
-
-    /// <summary>What a partner may own: an attribute of the category (not the category itself), its location or status.</summary>
-    public static bool IsOwnable(string attribute, Category? category) =>
-        OwnableExtra.Contains(attribute) || (attribute != "category" && DatasetMapping.AttributeType(attribute, category) is not null);
 }
 
 /// <summary>The bounds of a dataset's own fields, one definition for making a dataset and for editing one.</summary>
@@ -99,17 +109,24 @@ public sealed class CreateDatasetHandler(NpgsqlDataSource dataSource) : IRequest
 
     public async ValueTask<DatasetResponse> Handle(CreateDatasetCommand request, CancellationToken cancellationToken)
     {
-        var body = request.Body;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await InsertAsync(connection, null, Guid.CreateVersion7(), request.PartnerId, request.Body, cancellationToken);
+    }
+
+    /// <summary>Writes a validated definition as a dataset: here, and for a draft's dry run inside its import's
+    /// transaction (rolled back with it).</summary>
+    public static async Task<DatasetResponse> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, Guid partnerId,
+        CreateDatasetBody body, CancellationToken cancellationToken)
+    {
         var preset = MappingPresets.Find(body.Preset);
         var crs = CoordinateSystems.Find(body.Crs ?? preset?.Crs ?? "EPSG:4326")!.Code;
-        await using var command = dataSource.CreateCommand(
+        await using var command = new NpgsqlCommand(
             "insert into datasets (id, partner_id, kind, name, license, attribution, category, crs, mapping, owned_attributes, match_distance_m) " +
-            "values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11) returning created_at");
-        var id = Guid.CreateVersion7();
+            "values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11) returning created_at", connection, transaction);
         var mapping = MappingOf(body, new Dictionary<string, string>());
         var kind = KindOf(body);
         var owned = (body.OwnedAttributes ?? []).Distinct(StringComparer.Ordinal).ToArray();
-        foreach (var value in (object[])[id, request.PartnerId, kind, body.Name!.Trim(), body.License!, body.Attribution!.Trim(),
+        foreach (var value in (object[])[id, partnerId, kind, body.Name!.Trim(), body.License!, body.Attribution!.Trim(),
                      body.Category ?? "toilet", crs, mapping.ToJsonString(), owned, body.MatchDistanceM ?? 50.0])
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });
