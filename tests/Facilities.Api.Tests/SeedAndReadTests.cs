@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Facilities.Api.Data;
 using Facilities.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Facilities.Api.Tests;
 
@@ -35,6 +37,42 @@ public sealed class SeedAndReadTests(SeededFixture fixture) : IClassFixture<Seed
         Assert.Equal(fixture.FeaturesInSeedFile, await Count("select max(seq) from change_feed"));
         Assert.Equal(await Count("select count(*) from facilities where status <> 'removed'"),
             await Count("select sum(n) from cluster_cells where zoom = 0"));
+    }
+
+    [Fact]
+    public async Task The_seed_publishes_each_facility_with_the_confidence_of_the_one_definition_not_the_file()
+    {
+        await using var dataSource = fixture.Database.CreateDataSource();
+        var parameters = fixture.App.Services.GetRequiredService<ConfidenceParameters>();
+        await using var command = dataSource.CreateCommand(
+            "select count(*) filter (where abs(f.confidence - c.confidence) > 1e-6), count(*) " +
+            "from facilities f join facility_confidence(array(select id from facilities), now(), $1, $2, $3, $4) c on c.facility_id = f.id");
+        foreach (var value in (object[])[parameters.ConfirmationStep, parameters.ConfirmationDays, parameters.ReportStep, parameters.ReportDays])
+        {
+            command.Parameters.AddWithValue(value);
+        }
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal(0, reader.GetInt64(0));
+        Assert.Equal(fixture.FeaturesInSeedFile, reader.GetInt64(1));
+
+        // The file's values are where each facility started; what is stored is the definition's, so many moved.
+        var fileValues = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(SeededFixture.SeedDir, "facilities.geojson"))).RootElement
+            .GetProperty("features").EnumerateArray().Select(f => f.GetProperty("properties"))
+            .Where(p => p.TryGetProperty("confidence", out _))
+            .ToDictionary(p => p.GetProperty("record_id").GetString()!, p => p.GetProperty("confidence").GetDouble());
+        await using var stored = dataSource.CreateCommand(
+            "select s.external_id, f.confidence::float8 from facilities f join source_records s on s.facility_id = f.id");
+        await using var rows = await stored.ExecuteReaderAsync();
+        var moved = 0;
+        while (await rows.ReadAsync())
+        {
+            if (fileValues.TryGetValue(rows.GetString(0), out var file) && Math.Abs(file - rows.GetDouble(1)) > 0.005)
+            {
+                moved++;
+            }
+        }
+        Assert.True(moved > fileValues.Count / 10, $"only {moved} of {fileValues.Count} seeded facilities have the definition's confidence");
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using Facilities.Api.Features.Proposals;
 using Facilities.Api.Features.Reputation;
+using Facilities.Api.Web;
 
 namespace Facilities.Tests;
 
@@ -41,7 +43,7 @@ public sealed class ReputationRulesTests
     [InlineData("move", 500)]
     [InlineData("close", 500)]
     public void Own_changes_apply_at_once_from_their_privilege(string kind, int threshold) =>
-        Assert.Equal(threshold, _rules.AtOnceThreshold(kind));
+        Assert.Equal(threshold, _rules.AtOnceThreshold(WireName.Parse<ProposalKind>(kind)!.Value));
 
     [Fact]
     public void Reputation_never_goes_below_1()

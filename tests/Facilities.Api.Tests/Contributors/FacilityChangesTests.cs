@@ -1,7 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Facilities.Api.Features.Confidence;
 using Facilities.Api.Tests.Partners;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Facilities.Api.Tests.Contributors;
 
@@ -109,6 +114,86 @@ public sealed class FacilityChangesTests(ContributorsFixture fixture) : IClassFi
 
         Assert.Equal(1, (int)report["updated"]!);
         await AssertRefreshedAndInFeedAsync(facility, feed + 1);
+    }
+
+    [Fact]
+    public async Task A_dispute_settled_for_the_community_refreshes_confidence_and_enters_the_feed()
+    {
+        var facility = await fixture.CreateFacilityAsync(new { category = "toilet", name = "Disputed", opening_hours = "Mo-Fr 08:00-18:00" });
+        var partner = Guid.NewGuid();
+        var dataset = Guid.NewGuid();
+        await fixture.ExecuteAsync("insert into partners (id, name) values ($1, 'Writers borough')", partner);
+        await fixture.ExecuteAsync(
+            "insert into datasets (id, partner_id, kind, name, license, attribution, category, owned_attributes) " +
+            "values ($1, $2, 'official', 'Writers toilets', 'OGL-UK-3.0', 'Writers', 'toilet', '{opening_hours}')", dataset, partner);
+        await fixture.ExecuteAsync(
+            "insert into source_records (dataset_id, external_id, facility_id, attributes) values ($1, 'D-1', $2, '{\"opening_hours\": \"Mo-Fr 08:00-18:00\"}')",
+            dataset, facility);
+        var proposal = (await ContributorsFixture.ProposeAsync(await fixture.RegisterAsync(5000),
+            new { kind = "update", facility_id = facility, changes = new { opening_hours = "24/7" }, comment = "Sign changed" })).GetProperty("id").GetGuid();
+        var state = "pending";
+        for (var voters = 0; state == "pending" && voters < 10; voters++)
+        {
+            state = (await ContributorsFixture.VoteAsync(await fixture.RegisterAsync(1000), proposal, "up")).Body.GetProperty("state").GetString()!;
+        }
+        Assert.Equal("accepted", state);
+        var reviews = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/reviews?kind=dispute");
+        var dispute = Assert.Single(reviews.GetProperty("items").EnumerateArray(), r => r.GetProperty("proposal_id").GetGuid() == proposal);
+        await SpoilAsync(facility);
+        var feed = await FeedEntriesAsync(facility);
+
+        using var resolve = await fixture.Admin.Client.PostAsJsonAsync($"/api/v1/reviews/{dispute.GetProperty("id").GetGuid()}/resolve",
+            new { action = "keep_community" });
+
+        Assert.Equal(HttpStatusCode.OK, resolve.StatusCode);
+        Assert.Equal("24/7", (await fixture.FacilityAsync(facility)).GetProperty("opening_hours").GetString());
+        await AssertRefreshedAndInFeedAsync(facility, feed + 1);
+    }
+
+    [Fact]
+    public async Task Ageing_refreshes_the_confidence_of_a_facility_whose_report_grew_old_and_writes_no_feed_entry()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        await ContributorsFixture.PostAsync(await fixture.RegisterAsync(), $"/api/v1/facilities/{facility}/reports", new { reason = "dirty" });
+        var parameters = fixture.App.Services.GetRequiredService<ConfidenceParameters>();
+        // The report left its window half a day ago: only the ageing pass notices, nobody touched the facility.
+        await fixture.ExecuteAsync("update reports set created_at = now() - make_interval(days => $2) - interval '12 hours' where facility_id = $1",
+            facility, parameters.ReportDays);
+        await SpoilAsync(facility);
+        var feed = await FeedEntriesAsync(facility);
+
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ISender>().Send(new AgeConfidenceCommand(DateTime.UtcNow));
+        }
+
+        await AssertRefreshedAndInFeedAsync(facility, feed);
+    }
+
+    [Fact]
+    public async Task An_ambiguous_match_merged_by_a_moderator_refreshes_confidence_and_enters_the_feed()
+    {
+        var west = await fixture.CreateFacilityAsync(new { category = "toilet", name = "Twin toilets", wheelchair = "no" }, 46.0, 7.0000);
+        await fixture.CreateFacilityAsync(new { category = "toilet", name = "Twin toilets", wheelchair = "no" }, 46.0, 7.0002);
+        using var partner = await PartnerClient.CreateThroughAdminAsync(fixture, "Writers' ambiguous partner");
+        var dataset = await partner.CreateDatasetAsync(new
+        {
+            name = "Twins",
+            license = "CC-BY-4.0",
+            attribution = "Twins",
+            category = "toilet",
+            mapping = new JsonObject { ["id"] = "ref", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name", ["wheelchair"] = "wheelchair" },
+        });
+        var report = (await partner.ImportTextAsync(dataset, "twins.csv", "ref,name,lat,lon,wheelchair\nT1,Twin toilets,46.0,7.0001,yes\n"))["report"]!;
+        var item = Guid.Parse((string)Assert.Single(report["review_items"]!.AsArray())!);
+        await SpoilAsync(west);
+        var feed = await FeedEntriesAsync(west);
+
+        using var resolve = await fixture.Admin.Client.PostAsJsonAsync($"/api/v1/reviews/{item}/resolve", new { action = "merge", facility_id = west });
+
+        Assert.Equal(HttpStatusCode.OK, resolve.StatusCode);
+        Assert.Equal("yes", (await fixture.FacilityAsync(west)).GetProperty("wheelchair").GetString());
+        await AssertRefreshedAndInFeedAsync(west, feed + 1);
     }
 
     private async Task<Guid> SpoiledFacilityAsync()

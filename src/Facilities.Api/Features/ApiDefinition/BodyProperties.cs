@@ -38,7 +38,7 @@ public static class BodyProperties
             Description = "For a close: when the facility reopens; absent for a permanent closure.",
         },
         [("ProposalBody", "comment")] = () => Text("Why, for the reviewers.", 0, CommentLength),
-        [("VoteBody", "vote")] = () => OneOf("For or against the proposal.", ["up", "down"]),
+        [("VoteBody", "vote")] = () => OneOf("For or against the proposal.", WireName.All<VoteDirection>()),
         [("VoteBody", "comment")] = () => Text("Why, for the author and the reviewers.", 0, CommentLength),
         [("ReportBody", "reason")] = () => OneOf("What is wrong with the facility.", [.. WireName.All<ReportReason>()]),
         [("ReportBody", "comment")] = () => Text("What was seen.", 1, CommentLength),

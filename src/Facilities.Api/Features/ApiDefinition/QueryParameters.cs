@@ -7,6 +7,7 @@ using Facilities.Api.Features.Nearby;
 using Facilities.Api.Features.OpenData;
 using Facilities.Api.Features.Partners;
 using Facilities.Api.Features.Proposals;
+using Facilities.Api.Web;
 using Microsoft.OpenApi;
 
 namespace Facilities.Api.Features.ApiDefinition;
@@ -68,8 +69,8 @@ public static partial class QueryParameters
             @"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"),
         [("api/v1/proposals", "limit")] = QueryParameter.Count("Proposals per page, oldest first.", ListProposalsQuery.MaxLimit, ListProposalsQuery.DefaultLimit),
 
-        [("api/v1/reviews", "state")] = QueryParameter.OneOf("Open or resolved reviews.", ["open", "resolved"], "open"),
-        [("api/v1/reviews", "kind")] = QueryParameter.OneOf("Only reviews of this kind.", ["dispute", "ambiguous_match"]),
+        [("api/v1/reviews", "state")] = QueryParameter.OneOf("Open or resolved reviews.", WireName.All<ReviewState>(), ReviewState.Open.Name()),
+        [("api/v1/reviews", "kind")] = QueryParameter.OneOf("Only reviews of this kind.", WireName.All<ReviewKind>()),
         [("api/v1/reviews", "limit")] = QueryParameter.Count("Reviews per page.", ListReviewsQuery.MaxLimit, 50),
 
         [("api/v1/partner/feedback", "limit")] = QueryParameter.Count("Feedback entries per page.", FeedbackValidator.MaxLimit, 100),

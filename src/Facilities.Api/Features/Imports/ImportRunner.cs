@@ -6,6 +6,7 @@ using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Features.Imports.Formats;
 using Facilities.Api.Features.Imports.Mapping;
 using Facilities.Api.Features.Proposals;
+using Facilities.Api.Web;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -161,18 +162,18 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         var heartbeat = HeartbeatAsync(importId, lease);
         var report = new ImportReport { DryRun = claim.DryRun };
         var stopwatch = Stopwatch.StartNew();
-        string state;
+        ImportState state;
         string? error = null;
         try
         {
             await using var copy = await UploadStorage.OpenAsync(database.DataSource, importId, claim.Path, options.Value.Directory, lease.Token)
                 ?? throw new ImportFileException("The uploaded file is gone; upload it again.");
             await ApplyFileAsync(importId, claim.DatasetId, claim.DryRun, claim.Format, copy.Path, report, lease.Token);
-            state = "succeeded";
+            state = ImportState.Succeeded;
         }
         catch (ImportFileException e)
         {
-            state = "failed";
+            state = ImportState.Failed;
             error = e.Message;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested && lease.IsCancellationRequested)
@@ -183,7 +184,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         {
             // Nothing was written (the transaction rolled back); the partner can run the same file again.
             logger.LogError(e, "Import {ImportId} failed", importId);
-            state = "failed";
+            state = ImportState.Failed;
             error = "The import failed and changed nothing: " + Describe(e);
         }
         finally
@@ -302,7 +303,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
     /// now is waited for rather than the import run again; a report PostgreSQL refuses to store still leaves the
     /// import finished, with the reason in its error, never <c>running</c> for ever.
     /// </summary>
-    private async Task FinishAsync(Guid importId, string state, ImportReport report, string? error, CancellationToken ct)
+    private async Task FinishAsync(Guid importId, ImportState state, ImportReport report, string? error, CancellationToken ct)
     {
         string? reportJson = JsonSerializer.Serialize(report, ReportJson);
         for (var attempt = 1; ; attempt++)
@@ -312,7 +313,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
                 await using var finish = database.DataSource.CreateCommand(
                     "update imports set state = $2, report = $3::jsonb, error = $4, finished_at = now(), file_path = null where id = $1");
                 finish.Parameters.Add(new NpgsqlParameter { Value = importId });
-                finish.Parameters.Add(new NpgsqlParameter { Value = state });
+                finish.Parameters.Add(new NpgsqlParameter { Value = state.Name() });
                 finish.Parameters.Add(new NpgsqlParameter { Value = (object?)reportJson ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 finish.Parameters.Add(new NpgsqlParameter { Value = error is null ? DBNull.Value : Printable(error), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 await finish.ExecuteNonQueryAsync(CancellationToken.None);

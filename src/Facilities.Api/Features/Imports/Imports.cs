@@ -14,6 +14,16 @@ namespace Facilities.Api.Features.Imports;
 public sealed record ImportResponse(Guid Id, Guid? DatasetId, string State, bool DryRun, string Format, string? FileName, long FileBytes,
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, string? Error, JsonNode? Report, int Attempts, JsonNode? Interruptions);
 
+/// <summary>Where an import stands (wire and SQL names through <see cref="WireName"/>): queued until a runner claims
+/// it, running (again after an interruption), then succeeded or failed.</summary>
+public enum ImportState
+{
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
 /// <summary>An uploaded file, received on this replica's disk, to be imported into one of the partner's datasets.</summary>
 /// <summary><see cref="Draft"/>: a dry run of a definition no dataset has yet (then <see cref="DatasetId"/> is null).</summary>
 public sealed record QueueImportCommand(Guid PartnerId, Guid? DatasetId, bool DryRun, string Format, string? FileName, string Path, long Bytes,
@@ -57,7 +67,7 @@ public sealed class QueueImportHandler(NpgsqlDataSource dataSource, ImportRunner
             File.Delete(request.Path);
         }
         runner.Wake();
-        return new ImportResponse(id, request.DatasetId, "queued", request.DryRun, request.Format, request.FileName, request.Bytes, createdAt,
+        return new ImportResponse(id, request.DatasetId, ImportState.Queued.Name(), request.DryRun, request.Format, request.FileName, request.Bytes, createdAt,
             null, null, null, null, 0, new JsonArray());
     }
 }

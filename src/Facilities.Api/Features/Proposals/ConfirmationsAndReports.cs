@@ -38,6 +38,15 @@ public enum ReportReason
     Other,
 }
 
+/// <summary>What a report did (wire names through <see cref="WireName"/>).</summary>
+public enum ReportEffect
+{
+    Recorded,
+    TemporarilyClosed,
+    ClosureProposed,
+    ClosureSupported,
+}
+
 /// <summary>A report's effect: recorded, temporarily_closed, closure_proposed or closure_supported; and the facility's
 /// confidence after it (an open report lowers it by its weight, see migration 0008).</summary>
 public sealed record ReportResult(long Id, Guid FacilityId, string Reason, double Weight, string Effect, Guid? ProposalId, double Confidence);
@@ -130,7 +139,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
             "insert into reports (facility_id, user_id, reason, comment, weight, created_at) values ($1, $2, $3, $4, $5, $6) returning id",
             cancellationToken, id, user.Id, reason.Name(), (object?)comment ?? DBNull.Value, weight, now));
 
-        var effect = "recorded";
+        var effect = ReportEffect.Recorded;
         Guid? proposalId = null;
         if (reason == ReportReason.OutOfOrder && status == "open")
         {
@@ -142,7 +151,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
             if (!partnerOwned && (user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || total >= rules.OutOfOrderThreshold - 1e-9)
                 && await CloseTemporarilyAsync(id, user, now, cancellationToken))
             {
-                effect = "temporarily_closed";
+                effect = ReportEffect.TemporarilyClosed;
             }
         }
         else if (reason == ReportReason.Closed)
@@ -153,7 +162,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         }
         // After whatever the report changed: a closure it applied is a new version, which answers it.
         var confidence = await unitOfWork.Facilities.ConfidenceAsync(id, cancellationToken);
-        return new ReportResult(reportId, id, reason.Name(), Math.Round(weight, 4), effect, proposalId, Math.Round(confidence, 3));
+        return new ReportResult(reportId, id, reason.Name(), Math.Round(weight, 4), effect.Name(), proposalId, Math.Round(confidence, 3));
     }
 
     private async Task<bool> CloseTemporarilyAsync(Guid id, Contributor user, DateTime now, CancellationToken ct)
@@ -187,21 +196,21 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
     }
 
     // A closed report supports the pending closure proposal of the facility (as an up vote), or becomes one.
-    private async Task<(string Effect, Guid ProposalId)> ProposeClosureAsync(Guid id, ProposalRow? pending, Contributor user, string? comment,
+    private async Task<(ReportEffect Effect, Guid ProposalId)> ProposeClosureAsync(Guid id, ProposalRow? pending, Contributor user, string? comment,
         CancellationToken ct)
     {
         if (pending is not null)
         {
             if (pending.AuthorId != user.Id)
             {
-                await decisions.CastAsync(pending, user, "up", comment ?? "Reported closed", ct);
+                await decisions.CastAsync(pending, user, VoteDirection.Up, comment ?? "Reported closed", ct);
             }
-            return ("closure_supported", pending.Id);
+            return (ReportEffect.ClosureSupported, pending.Id);
         }
         // Sent, not called: the proposal is validated like any other, and joins this report's transaction.
         var created = await sender.Send(
             new CreateProposalCommand(user.Id, ProposalKind.Close.Name(), id.ToString(), null, null, null, null, comment ?? "Reported closed"), ct);
-        return ("closure_proposed", created.Id);
+        return (ReportEffect.ClosureProposed, created.Id);
     }
 
     private static Guid ParseId(string id) => Guid.TryParse(id, out var guid) ? guid : throw new NotFoundException("facility", id);

@@ -185,7 +185,7 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
         // Privileged authors' changes apply at once, unless a partner owns an attribute they touch or the create may
         // duplicate a facility (then others look first); moderators' always do, partner-owned attributes aside.
         var atOnce = disputed.Length == 0
-            && (author.IsReviewer || (author.Reputation >= rules.AtOnceThreshold(kind.Name()) && duplicates.Count == 0));
+            && (author.IsReviewer || (author.Reputation >= rules.AtOnceThreshold(kind) && duplicates.Count == 0));
         if (atOnce)
         {
             // The feed lock before the proposal row references the facility (a key-share lock): every facility writer

@@ -85,7 +85,7 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
     /// Records a vote (replacing the voter's earlier one) on a pending proposal the caller has locked, recounts the
     /// tally from the votes and decides the proposal when a margin is reached.
     /// </summary>
-    public async Task<VoteResult> CastAsync(ProposalRow proposal, Accounts.Contributor voter, string vote, string? comment, CancellationToken ct)
+    public async Task<VoteResult> CastAsync(ProposalRow proposal, Accounts.Contributor voter, VoteDirection vote, string? comment, CancellationToken ct)
     {
         var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
         var weight = rules.VoteWeight(voter.Reputation, voter.IsReviewer);
@@ -98,7 +98,7 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
         {
             command.Parameters.AddWithValue(proposal.Id);
             command.Parameters.AddWithValue(voter.Id);
-            command.Parameters.AddWithValue(vote);
+            command.Parameters.AddWithValue(vote.Name());
             command.Parameters.AddWithValue(weight);
             command.Parameters.AddWithValue(comment is { } c ? c : DBNull.Value);
             command.Parameters.AddWithValue(clock.GetUtcNow().UtcDateTime);
@@ -135,7 +135,7 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
                 state = ProposalState.Rejected;
                 break;
         }
-        return new VoteResult(proposal.Id, state.Name(), vote, Math.Round(weight, 4), Math.Round(support, 4), Math.Round(opposition, 4), count,
+        return new VoteResult(proposal.Id, state.Name(), vote.Name(), Math.Round(weight, 4), Math.Round(support, 4), Math.Round(opposition, 4), count,
             rules.AcceptMargin, rules.RejectMargin, resultVersion);
     }
 
@@ -173,7 +173,7 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var won = (reader.GetString(1) == "up") == accepted;
+                var won = (WireName.Parse<VoteDirection>(reader.GetString(1)) == VoteDirection.Up) == accepted;
                 deltas.Add((reader.GetGuid(0), won ? rules.VoterWonDelta : rules.VoterLostDelta, won ? "vote_won" : "vote_lost"));
             }
         }

@@ -17,7 +17,7 @@ public sealed record ListProposalsQuery(Guid UserId, string? State, string? Bbox
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
-    public static readonly string[] States = ["pending", "accepted", "rejected", "expired", "withdrawn", "superseded"];
+    public static IReadOnlyList<string> States => WireName.All<ProposalState>();
 }
 
 public sealed record ProposalPage(IReadOnlyList<ProposalView> Proposals, string? NextCursor);
@@ -65,7 +65,7 @@ public sealed class ProposalQueryHandlers(NpgsqlDataSource dataSource, Reputatio
         await using var command = new NpgsqlCommand(
             "select p.id from proposals p where p.state = $1 and ($2 or p.author_id = $3) and ($4::uuid is null or p.id > $4) " +
             "and ($5::float8 is null or p.geom && ST_MakeEnvelope($5, $6, $7, $8, 4326)) order by p.id limit $9", connection);
-        command.Parameters.AddWithValue(request.State ?? "pending");
+        command.Parameters.AddWithValue(request.State ?? ProposalState.Pending.Name());
         command.Parameters.AddWithValue(reviewer);
         command.Parameters.AddWithValue(request.UserId);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)cursors.DecodeGuid(request.Cursor) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });

@@ -11,6 +11,16 @@ namespace Facilities.Api.Features.Proposals;
 public sealed record VoteCommand(Guid UserId, string ProposalId, JsonNode? Vote, JsonNode? Comment) : IRequest<Outcome<VoteResult>>, IWriteCommand
 {
     public const int MaxCommentLength = 2000;
+
+    /// <summary>The vote given; null when it is neither up nor down.</summary>
+    public VoteDirection? Direction => WireName.Parse<VoteDirection>(Json.Text(Vote));
+}
+
+/// <summary>For or against a proposal (wire and SQL names through <see cref="WireName"/>).</summary>
+public enum VoteDirection
+{
+    Up,
+    Down,
 }
 
 /// <summary>The tally and the state after the vote.</summary>
@@ -21,7 +31,7 @@ public sealed class VoteValidator : AbstractValidator<VoteCommand>
 {
     public VoteValidator()
     {
-        RuleFor(c => c.Vote).Must(v => Json.Text(v) is "up" or "down").WithMessage("Must be up or down.");
+        RuleFor(c => c.Vote).Must((c, _) => c.Direction is not null).WithMessage("Must be up or down.");
         RuleFor(c => c.Comment)
             .Must(v => v is null || (Json.Text(v) is { } text && text.Trim().Length > 0))
             .WithMessage("Must be a non-empty string when given.")
@@ -61,6 +71,6 @@ public sealed class VoteHandler(UnitOfWork unitOfWork, ProposalDecisions decisio
             return Outcome.Refused<VoteResult>(new DomainException(StatusCodes.Status409Conflict, "Conflict", "This proposal has expired: votes are closed."));
         }
 
-        return Outcome.Done(await decisions.CastAsync(proposal, voter, Json.Text(request.Vote)!, Json.Text(request.Comment)?.Trim(), ct));
+        return Outcome.Done(await decisions.CastAsync(proposal, voter, request.Direction!.Value, Json.Text(request.Comment)?.Trim(), ct));
     }
 }

@@ -85,8 +85,9 @@ public sealed class ReputationRules
         : opposition - support >= RejectMargin - 1e-9 ? ProposalOutcome.Rejected
         : ProposalOutcome.Pending;
 
-    /// <summary>The reputation from which the author's own change of this kind applies without votes.</summary>
-    public int AtOnceThreshold(string kind) => kind is "create" or "move" or "close" ? ApplyCreatesAtOnce : ApplyUpdatesAtOnce;
+    /// <summary>The reputation from which the author's own change applies without votes: a placement (a facility put on
+    /// the map, moved or taken off) or an edit of its attributes.</summary>
+    public int AtOnceThreshold(bool placement) => placement ? ApplyCreatesAtOnce : ApplyUpdatesAtOnce;
 }
 
 public enum ProposalOutcome
