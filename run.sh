@@ -10,6 +10,8 @@
 #   ./run.sh --demo london     # real data instead of the invented: London's council files and OpenStreetMap's toilets
 #                              # (tests/data/london-toilets) imported through the partner API into their own database,
 #                              # facilities_london, the first time; the private cluster only
+#   ./run.sh --ha              # the high-availability topology on this machine (scripts/ha-cluster.sh): etcd, two
+#                              # PostgreSQL nodes under Patroni, HAProxy, and two API replicas behind it on the same URL
 set -euo pipefail
 REPO="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 cd "$REPO"
@@ -17,7 +19,29 @@ cd "$REPO"
 source scripts/pg-cluster.sh
 
 api_pid=""
+replica_pids=()
+ha=""
+stop_replicas() {
+  local pid
+  for pid in "${replica_pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${replica_pids[@]}"; do
+    local waited=0
+    while kill -0 "$pid" 2>/dev/null && (( waited < 400 )); do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
 stop_everything() {
+  if [[ -n "$ha" ]]; then
+    stop_replicas
+    ha_stop || true
+    return
+  fi
   if [[ -n "$api_pid" ]] && kill -0 "$api_pid" 2>/dev/null; then
     # dotnet run passes SIGTERM on to the API, which then shuts down gracefully (up to 30 s by default).
     kill -TERM "$api_pid" 2>/dev/null || true
@@ -46,14 +70,57 @@ demo=""
 case "$*" in
   "") ;;
   "--demo london") demo=london ;;
-  *) echo "usage: ./run.sh [--demo london]" >&2; exit 2 ;;
+  "--ha") ha=1 ;;
+  *) echo "usage: ./run.sh [--demo london | --ha]" >&2; exit 2 ;;
 esac
+if [[ -n "$ha" && -n "${ConnectionStrings__Facilities:-}" ]]; then
+  echo "run.sh: --ha starts its own PostgreSQL nodes; unset ConnectionStrings__Facilities" >&2
+  exit 2
+fi
 if [[ -n "$demo" && -n "${ConnectionStrings__Facilities:-}" ]]; then
   echo "run.sh: --demo london makes its own database in the private cluster; unset ConnectionStrings__Facilities" >&2
   exit 2
 fi
 
 require_dotnet_sdk
+
+if [[ -n "$ha" ]]; then
+  # shellcheck source=scripts/ha-cluster.sh
+  source scripts/ha-cluster.sh
+  urls="${FACILITIES_URLS:-http://localhost:5080}"
+  base="${urls%%;*}"
+  base="${base%/}"
+  hostport="${base#*://}"
+  bind="$(sed -E 's#^(localhost|\[::1\])#127.0.0.1#; s#^(\+|\*|0\.0\.0\.0|\[::\])#*#' <<<"$hostport")"
+  ha_start
+  echo "Building the API (the first build takes a minute)."
+  dotnet build src/Facilities.Api -c Release -v quiet -nologo
+  dll="$REPO/src/Facilities.Api/bin/Release/net10.0/Facilities.Api.dll"
+  replica_urls=(http://127.0.0.1:56100 http://127.0.0.1:56101)
+  for i in 0 1; do
+    # The first replica loads the demo data into a database never seeded; the second starts once it is ready.
+    seed=""
+    (( i == 0 )) && seed="$REPO/data-seed"
+    (cd src/Facilities.Api && exec env ASPNETCORE_URLS="${replica_urls[$i]}" Facilities__SeedDirectory="$seed" \
+      Facilities__ShutdownDrainSeconds=5 Facilities__ForwardedHeaders=true dotnet "$dll") >>"$HA_BASE/api$((i + 1)).log" 2>&1 &
+    replica_pids+=("$!")
+    until curl -sf -o /dev/null "${replica_urls[$i]}/healthz/ready"; do
+      kill -0 "${replica_pids[$i]}" 2>/dev/null || { tail -n 30 "$HA_BASE/api$((i + 1)).log" >&2; exit 1; }
+      sleep 1
+    done
+  done
+  ha_serve "$bind" "${replica_urls[@]}"
+  echo "Serving through HAProxy over two API replicas (logs in $HA_BASE):"
+  echo "  the map              $base/"
+  echo "  readiness            $base/healthz/ready"
+  echo "  HAProxy's stats      http://127.0.0.1:$HA_STATS_PORT/"
+  echo "  PostgreSQL writes    127.0.0.1:$HA_WRITE_PORT (Patroni's leader), reads 127.0.0.1:$HA_READ_PORT (the standby)"
+  echo "Ctrl-C stops everything."
+  # One replica killed leaves the other serving; the script ends when both have.
+  wait "${replica_pids[@]}" || true
+  exit 1
+fi
+
 pg_cluster_start
 
 seed="$REPO/data-seed"
