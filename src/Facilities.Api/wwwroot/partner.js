@@ -239,6 +239,7 @@ async function importForm(body) {
     body.textContent = '';
     keyForm(body);
   }, 'link-button sign-out');
+  import('./partner-reviews.js').then(function (m) { m.attach(body, H, key); });
 }
 
 function datasetBody(f) {
