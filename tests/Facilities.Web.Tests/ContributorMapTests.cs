@@ -319,6 +319,8 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         var attributionError = page.Locator("#contrib [data-error-for='attribution']");
         await attributionError.And(page.Locator(":not(:empty)")).WaitForAsync();
         await page.FillAsync("#contrib [data-field='attribution']", "© Xuanwu District, CC BY 4.0");
+        // No licence is preselected: the partner chooses the one the data is published under.
+        await page.SelectOptionAsync("#contrib [data-field='license']", "CC-BY-4.0");
         await page.ClickAsync("#dry-run");
         await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='true']");
         Assert.Equal("2", await page.InnerTextAsync("#import-report [data-count='created'] dd"));
@@ -394,6 +396,77 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         await page.WaitForSelectorAsync("#feedback .empty");
         await AssertFitsThePhoneAsync(page);
         await phone.ScreenshotAsync("partner-imported-on-the-map");
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Partner_dry_runs_camdens_csv_as_published_with_the_grid_guessed_and_reads_every_record()
+    {
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        using var created = await admin.PostAsJsonAsync("/api/v1/admin/partners", new { name = "London Borough of Camden" });
+        using var partnerJson = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var apiKey = partnerJson.RootElement.GetProperty("api_key").GetString()!;
+        var camden = Path.Combine(Facilities.Testing.RepositoryPaths.TestData, "london-toilets", "camden_public_toilets.csv");
+
+        var phone = await fixture.NewPhonePageAsync("en-GB");
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/#15/51.53/-0.13");
+        await page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await page.ClickAsync("#contribute");
+        await page.ClickAsync("#to-partner");
+        await page.FillAsync("#contrib [data-field='key']", apiKey);
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.SetInputFilesAsync("#contrib [data-field='file']", camden);
+        await page.WaitForSelectorAsync("#contrib [data-field='mapping.lon']");
+
+        // One coordinate pair, the council's own grid, and the CRS its values say; the id and hours by their header words.
+        Assert.Equal("Easting", await page.InputValueAsync("#contrib [data-field='mapping.lon']"));
+        Assert.Equal("Northing", await page.InputValueAsync("#contrib [data-field='mapping.lat']"));
+        Assert.Equal(0, await page.Locator("#contrib [data-field='mapping.x'], #contrib [data-field='mapping.y']").CountAsync());
+        Assert.Equal("EPSG:27700", await page.InputValueAsync("#contrib [data-field='crs']"));
+        Assert.Equal("Socrata ID", await page.InputValueAsync("#contrib [data-field='mapping.id']"));
+        Assert.Equal("Opening Hours", await page.InputValueAsync("#contrib [data-field='mapping.opening_hours']"));
+        Assert.Equal("Name", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
+        Assert.Equal("", await page.InputValueAsync("#contrib [data-field='license']"));
+        Assert.Equal(["Choose…", "Open Government Licence v3.0 (UK) (OGL-UK-3.0)", "CC BY 4.0 (CC-BY-4.0)", "ODbL 1.0 (ODbL-1.0)", "CC0 1.0 (CC0-1.0)",
+            "KOGL Type 1 (Korea) (KOGL-Type1)"], await page.Locator("#contrib [data-field='license'] option").AllInnerTextsAsync());
+        // The first rows as they would go in, before any dry run.
+        Assert.Equal(5, await page.Locator("#mapping-preview tr td:first-child").CountAsync());
+        Assert.Equal("15", await page.InnerTextAsync("#mapping-preview tr:nth-child(2) td:first-child"));
+        await page.Locator("#mapping-preview").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-camden-mapping-preview");
+
+        await page.FillAsync("#contrib [data-field='attribution']", "Contains public sector information licensed under the Open Government Licence v3.0 (Camden)");
+        await page.SelectOptionAsync("#contrib [data-field='license']", "OGL-UK-3.0");
+        await page.ClickAsync("#dry-run");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='true']");
+        Assert.Equal("47", await page.InnerTextAsync("#import-report [data-count='rows_read'] dd"));
+        Assert.Equal("47", await page.InnerTextAsync("#import-report [data-count='created'] dd"));
+        Assert.Equal("0", await page.InnerTextAsync("#import-report [data-count='rejected_count'] dd"));
+        // Camden's prose hours are left out, and the page says which and why.
+        Assert.Contains("opening_hours", await page.InnerTextAsync("#import-report .ignored-values"), StringComparison.Ordinal);
+        await page.WaitForSelectorAsync("#import-records tr[data-outcome='created']");
+        Assert.Equal(47, await page.Locator("#import-records tr[data-outcome]").CountAsync());
+        Assert.Contains("Daylight hours", await page.InnerTextAsync("#import-records"), StringComparison.Ordinal);
+        await page.Locator("#import-report .ignored-values").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-camden-dry-run-report");
+        await page.SelectOptionAsync("#records-outcome", "rejected");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#import-records tr[data-outcome]').length === 0");
+        await page.SelectOptionAsync("#records-outcome", "created");
+        await page.WaitForSelectorAsync("#import-records tr[data-outcome='created']");
+        Assert.Equal(47, await page.Locator("#import-records tr[data-outcome='created']").CountAsync());
+        await page.Locator("#import-records").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-camden-records");
+
+        // The dry run made nothing: no dataset waits for a real import.
+        using (var datasets = new HttpRequestMessage(HttpMethod.Get, "/api/v1/partner/datasets"))
+        {
+            datasets.Headers.Add("X-Api-Key", apiKey);
+            using var answer = await fixture.Api.SendAsync(datasets);
+            using var list = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+            Assert.Equal(0, list.RootElement.GetArrayLength());
+        }
+        await AssertFitsThePhoneAsync(page);
         await phone.CloseAsync();
     }
 

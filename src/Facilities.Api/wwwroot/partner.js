@@ -5,7 +5,13 @@
 const KEY = 'facilities.partnerKey';
 const CRSS = ['EPSG:4326', 'EPSG:3857', 'EPSG:27700', 'EPSG:4490', 'GCJ-02', 'BD-09'];
 // What a mapping can fill, in the order offered; the API checks each against the category.
-const TARGETS = ['id', 'lon', 'lat', 'x', 'y', 'name', 'operator', 'opening_hours', 'access', 'fee', 'wheelchair', 'changing_table', 'gender'];
+// lon and lat are the one coordinate pair, in whichever system the CRS says (longitude/latitude or easting/northing).
+const TARGETS = ['id', 'lon', 'lat', 'name', 'operator', 'opening_hours', 'access', 'fee', 'wheelchair', 'changing_table', 'gender'];
+// Licences partners publish under, none preselected: the partner says which one.
+const LICENSES = [['OGL-UK-3.0', 'Open Government Licence v3.0 (UK)'], ['CC-BY-4.0', 'CC BY 4.0'], ['ODbL-1.0', 'ODbL 1.0'],
+  ['CC0-1.0', 'CC0 1.0'], ['KOGL-Type1', 'KOGL Type 1 (Korea)']];
+const PREVIEW_ROWS = 5;
+const RECORDS_SHOWN = 200;
 const POLL_MS = 400;
 
 const words = {
@@ -22,7 +28,14 @@ const words = {
     importInto: 'Import into', newDataset: 'A new dataset', newVersionHint: 'A new version of “{name}”, with its columns as first mapped. Records missing from the file are removed at source; the community votes on closing their facilities.',
     closuresOpened: 'Closures put to the vote', closuresWithdrawn: 'Closure votes withdrawn',
     closureOpened: 'Record {id} is gone from the file: the community votes on closing its facility.',
-    closurePending: 'Record {id} is gone from the file: a vote on closing its facility is already open.'
+    closurePending: 'Record {id} is gone from the file: a vote on closing its facility is already open.',
+    chooseLicense: 'Choose…',
+    coordX: 'Longitude or easting (x)', coordY: 'Latitude or northing (y)', crsGuessed: 'Guessed from the coordinates: {crs}.',
+    previewTitle: 'The first rows as they would be imported', ignoredTitle: 'Values left out',
+    ignoredLine: '{attribute}: {count} left out — {reason}', recordsTitle: 'Records', allOutcomes: 'All outcomes',
+    outcomes: { created: 'Created', merged: 'Merged', updated: 'Updated', unchanged: 'Unchanged', review: 'In review', rejected: 'Rejected' },
+    colRow: 'Row', colRecord: 'Record', colOutcome: 'Outcome', colFacility: 'Facility', colDetail: 'Reason, values left out',
+    downloadRecords: 'Download the records (CSV)', missingColumn: 'The file has no column {columns} for {field}.', moreRecords: 'The first {n} are shown; the CSV has them all.'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
@@ -37,7 +50,14 @@ const words = {
     importInto: '导入到', newDataset: '新数据集', newVersionHint: '“{name}”的新版本，沿用首次设定的列。文件中不再出现的记录视为源数据中已删除，由社区投票决定是否关闭对应设施。',
     closuresOpened: '交由投票的关闭', closuresWithdrawn: '撤回的关闭投票',
     closureOpened: '记录 {id} 已不在文件中：由社区投票决定是否关闭其设施。',
-    closurePending: '记录 {id} 已不在文件中：关闭其设施的投票已在进行。'
+    closurePending: '记录 {id} 已不在文件中：关闭其设施的投票已在进行。',
+    chooseLicense: '请选择…',
+    coordX: '经度或东坐标（x）', coordY: '纬度或北坐标（y）', crsGuessed: '根据坐标推测：{crs}。',
+    previewTitle: '前几行的导入预览', ignoredTitle: '被略去的值',
+    ignoredLine: '{attribute}：略去 {count} 个 — {reason}', recordsTitle: '记录', allOutcomes: '全部结果',
+    outcomes: { created: '新建', merged: '合并', updated: '更新', unchanged: '未变', review: '待审核', rejected: '被拒绝' },
+    colRow: '行', colRecord: '记录', colOutcome: '结果', colFacility: '设施', colDetail: '原因、略去的值',
+    downloadRecords: '下载记录（CSV）', missingColumn: '文件中没有 {field} 所需的列 {columns}。', moreRecords: '只显示前 {n} 条；CSV 中有全部记录。'
   }
 };
 
@@ -74,13 +94,76 @@ export function headerOf(text) {
   return names.filter(Boolean);
 }
 
-/** A first guess of the column for a target: the same name, or a usual synonym. */
-function guess(target, columns) {
-  const synonyms = { id: ['id', 'ref', 'fid', 'objectid'], lon: ['lon', 'lng', 'longitude', 'x'], lat: ['lat', 'latitude', 'y'], x: ['easting'], y: ['northing'] };
-  const lower = columns.map(function (c) { return c.toLowerCase(); });
-  const names = synonyms[target] || [target];
+/** The first rows of a delimited file as arrays of cells (quotes, doubled quotes and quoted line breaks read). */
+export function rowsOf(text, limit) {
+  text = text.replace(/^\uFEFF/, '');
+  const first = text.split(/\r?\n/)[0];
+  const delimiter = [',', ';', '\t'].map(function (d) { return { d: d, n: first.split(d).length }; }).sort(function (a, b) { return b.n - a.n; })[0].d;
+  const rows = [];
+  let row = [], cur = '', quoted = false;
+  for (let i = 0; i < text.length && rows.length <= limit; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') { quoted = false; } else { cur += c; }
+    } else if (c === '"' && cur.trim() === '') { quoted = true; cur = ''; } else if (c === delimiter) { row.push(cur.trim()); cur = ''; } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') { i++; }
+      row.push(cur.trim()); cur = '';
+      if (row.length > 1 || row[0] !== '') { rows.push(row); }
+      row = [];
+    } else { cur += c; }
+  }
+  return rows.slice(1, limit + 1);
+}
+
+// Header words people use, compared without case, spaces, dashes or underscores, in English, Chinese and Korean.
+const SYNONYMS = {
+  id: ['id', 'ref', 'fid', 'objectid', 'facilityid', 'socrataid', 'recordid', 'siteid', 'toiletid', 'uprn', '编号', '序号', '번호', '관리번호'],
+  name: ['name', 'sitename', 'facilityname', 'toiletname', 'locationtext', 'title', '名称', '名字', '厕所名称', '화장실명', '시설명', '명칭'],
+  opening_hours: ['openinghours', 'openingtimes', 'openingtime', 'hours', 'opening', 'openhours', '开放时间', '营业时间', '운영시간', '개방시간'],
+  operator: ['operator', 'managedby', 'manager', 'owner', '管理单位', '管理方', '관리기관명', '관리기관'],
+  wheelchair: ['wheelchair', 'accessible', 'disabledaccess', 'disabledfacilities', 'accessiblecategory', '无障碍', '장애인'],
+  fee: ['fee', '收费'],
+  changing_table: ['changingtable', 'babychange', 'babychanging', 'babychangingfacilities', '婴儿护理台', '기저귀교환대유무'],
+  access: ['access'],
+  gender: ['gender', 'sex', '性别']
+};
+// Coordinate pairs in the order a person would take them: a projected pair first (a council's own grid), then lon/lat.
+const PAIRS = [
+  [['easting', 'x', 'geox', 'gridrefx', 'xcoordinate', 'eastings'], ['northing', 'y', 'geoy', 'gridrefy', 'ycoordinate', 'northings']],
+  [['longitude', 'lon', 'lng', 'long', '经度', 'wgs84경도', '경도', 'x좌표'], ['latitude', 'lat', '纬度', 'wgs84위도', '위도', 'y좌표']]
+];
+
+function norm(s) { return String(s).toLowerCase().replace(/[\s_\-.()]/g, ''); }
+
+/** A first guess of the column for a target: the same name, or a usual synonym, in the order the synonyms list. */
+export function guess(target, columns) {
+  const lower = columns.map(norm);
+  const names = (SYNONYMS[target] || [target]).map(norm);
   for (let i = 0; i < names.length; i++) { const at = lower.indexOf(names[i]); if (at >= 0) { return columns[at]; } }
   return '';
+}
+
+/** The coordinate pair: the first of PAIRS the header has both of, as [x column, y column], or ['', '']. */
+export function guessPair(columns) {
+  const lower = columns.map(norm);
+  for (let p = 0; p < PAIRS.length; p++) {
+    const x = PAIRS[p][0].map(norm).map(function (n) { return lower.indexOf(n); }).find(function (at) { return at >= 0; });
+    const y = PAIRS[p][1].map(norm).map(function (n) { return lower.indexOf(n); }).find(function (at) { return at >= 0; });
+    if (x !== undefined && y !== undefined) { return [columns[x], columns[y]]; }
+  }
+  return ['', ''];
+}
+
+/** The CRS the values' ranges say, or null: degrees, the British National Grid, or Web Mercator metres. */
+export function guessCrs(xs, ys) {
+  const pairs = xs.map(function (x, i) { return [Number(String(x).replace(',', '.')), Number(String(ys[i]).replace(',', '.'))]; })
+    .filter(function (p) { return isFinite(p[0]) && isFinite(p[1]) && !(p[0] === 0 && p[1] === 0); });
+  if (!pairs.length) { return null; }
+  const all = function (test) { return pairs.every(function (p) { return test(p[0], p[1]); }); };
+  if (all(function (x, y) { return Math.abs(x) <= 180 && Math.abs(y) <= 90; })) { return 'EPSG:4326'; }
+  if (all(function (x, y) { return x >= 0 && x <= 700000 && y >= 0 && y <= 1300000; })) { return 'EPSG:27700'; }
+  if (all(function (x, y) { return Math.abs(x) <= 20037509 && Math.abs(y) <= 20048967; })) { return 'EPSG:3857'; }
+  return null;
 }
 
 export function render(body, title, helpers) {
@@ -123,25 +206,29 @@ async function importForm(body) {
     const dry = form.dataset.run !== 'import';
     if (!file) { H.clearErrors(f); H.say(f, t('chooseFile'), 'error'); return; }
     H.clearErrors(f);
-    if (!dataset) { dataset = chosen() || await api('POST', 'api/v1/partner/datasets', datasetBody(f)); }
+    dataset = chosen();
     H.say(f, t('importing'), null);
     const data = new FormData();
+    // A new dataset is a draft until the real import: its dry run creates nothing, and the import makes the dataset.
+    // A text part (a Blob would be sent as a file named 'blob').
+    if (!dataset) { data.append('definition', JSON.stringify(datasetBody(f))); }
     data.append('file', file, file.name);
-    let job = await api('POST', 'api/v1/partner/datasets/' + dataset.id + '/imports' + (dry ? '?dry_run=true' : ''), data);
+    let job = await api('POST', (dataset ? 'api/v1/partner/datasets/' + dataset.id + '/imports' : 'api/v1/partner/imports') + (dry ? '?dry_run=true' : ''), data);
     while (job.state === 'queued' || job.state === 'running') {
       await new Promise(function (resolve) { setTimeout(resolve, POLL_MS); });
-      job = await api('GET', 'api/v1/partner/datasets/' + dataset.id + '/imports/' + job.id);
+      job = await api('GET', 'api/v1/partner/imports/' + job.id);
     }
     H.say(f, '', null);
-    showReport(report, job);
+    await showReport(report, job);
     if (job.state === 'succeeded' && dry) { importButton.hidden = false; }
     if (job.state === 'succeeded' && !dry) {
       importButton.hidden = true;
       H.P.refresh();
       // A new dataset is now one the next file can be a new version of.
-      if (!chosen() && !existing.some(function (d) { return d.id === dataset.id; })) {
-        existing.push(dataset);
-        offer(dataset);
+      if (!dataset && job.dataset_id && !existing.some(function (d) { return d.id === job.dataset_id; })) {
+        const made = await api('GET', 'api/v1/partner/datasets/' + job.dataset_id);
+        existing.push(made);
+        offer(made);
       }
     }
   });
@@ -166,7 +253,12 @@ async function importForm(body) {
   const datasetFields = H.make('fieldset', 'cfield');
   datasetFields.appendChild(H.make('legend', null, t('datasetTitle')));
   H.field(datasetFields, 'name', t('datasetName'), H.input('text', 'name'));
-  H.field(datasetFields, 'license', t('license'), H.input('text', 'license', 'CC-BY-4.0'));
+  const license = H.make('select');
+  license.name = 'license';
+  license.required = true;
+  license.appendChild(new Option(t('chooseLicense'), ''));
+  LICENSES.forEach(function (l) { license.appendChild(new Option(l[1] + ' (' + l[0] + ')', l[0])); });
+  H.field(datasetFields, 'license', t('license'), license);
   H.field(datasetFields, 'attribution', t('attribution'), H.input('text', 'attribution'));
   const category = H.make('select');
   category.name = 'category';
@@ -176,10 +268,19 @@ async function importForm(body) {
   crs.name = 'crs';
   CRSS.forEach(function (c) { crs.appendChild(new Option(c, c)); });
   H.field(datasetFields, 'crs', t('crs'), crs);
+  const crsHint = H.make('p', 'hint crs-hint');
+  crs.parentNode.appendChild(crsHint);
+  crs.addEventListener('change', function () { crsHint.textContent = ''; });
   const distance = H.field(datasetFields, 'match_distance_m', t('matchDistance'), H.input('number', 'match_distance_m', '50'));
   distance.inputMode = 'numeric';
   f.appendChild(datasetFields);
   f.appendChild(mapping);
+  const preview = H.make('div', 'mapping-preview');
+  preview.id = 'mapping-preview';
+  mapping.appendChild(preview);
+  let sample = [];
+  let header = [];
+  mapping.addEventListener('change', function () { showPreview(preview, f, header, sample); });
 
   // The page does not edit datasets (the API's PATCH does): a field changed after a dry run makes the next dry run
   // create a new dataset (or go to the chosen existing one), and the import waits for that dry run.
@@ -203,16 +304,30 @@ async function importForm(body) {
     if (!file) { return; }
     if (!f.elements.name.value) { f.elements.name.value = file.name.replace(/\.[^.]+$/, ''); }
     // Columns come from the header: the first 64 KB hold it in any sane file. Formats without one map by tag names.
-    const columns = /\.(csv|txt)$/i.test(file.name) ? headerOf(await file.slice(0, 65536).text()) : [];
+    const head = /\.(csv|txt|tsv)$/i.test(file.name) ? await file.slice(0, 65536).text() : '';
+    const columns = head ? headerOf(head) : [];
+    header = columns;
+    sample = head ? rowsOf(head, 50) : [];
+    const pair = guessPair(columns);
     TARGETS.forEach(function (target) {
       const select = H.make('select');
       select.name = 'map-' + target;
       select.appendChild(new Option(t('noColumn'), ''));
       columns.forEach(function (c) { select.appendChild(new Option(c, c)); });
-      select.value = guess(target, columns);
+      select.value = target === 'lon' ? pair[0] : target === 'lat' ? pair[1] : guess(target, columns);
       const def = H.P.state.core[target];
-      H.field(mapping, 'mapping.' + target, def ? H.I.label(def.labels, target) + ' (' + target + ')' : target, select);
+      const label = target === 'lon' ? t('coordX') : target === 'lat' ? t('coordY') : def ? H.I.label(def.labels, target) + ' (' + target + ')' : target;
+      H.field(mapping, 'mapping.' + target, label, select);
     });
+    mapping.appendChild(preview);
+    // The coordinate system from the values' ranges, as a person would read them.
+    const xi = columns.indexOf(pair[0]), yi = columns.indexOf(pair[1]);
+    const guessed = xi >= 0 && yi >= 0 ? guessCrs(sample.map(function (r) { return r[xi]; }), sample.map(function (r) { return r[yi]; })) : null;
+    if (guessed && CRSS.indexOf(guessed) >= 0) {
+      crs.value = guessed;
+      crsHint.textContent = t('crsGuessed', { crs: guessed });
+    }
+    showPreview(preview, f, header, sample);
   });
 
   const run = H.submitRow(f, t('dryRun'));
@@ -243,11 +358,13 @@ async function importForm(body) {
 }
 
 function datasetBody(f) {
-  const mapping = {};
+  const fields = {};
   TARGETS.forEach(function (target) {
     const select = f.elements['map-' + target];
-    if (select && select.value) { mapping[target] = select.value; }
+    // The pair is x/y: in the dataset's CRS, degrees or metres alike.
+    if (select && select.value) { fields[target === 'lon' ? 'x' : target === 'lat' ? 'y' : target] = select.value; }
   });
+  const mapping = { fields: fields };
   const distance = Number(f.elements.match_distance_m.value);
   return {
     name: f.elements.name.value.trim(), license: f.elements.license.value.trim(), attribution: f.elements.attribution.value.trim(),
@@ -256,7 +373,79 @@ function datasetBody(f) {
   };
 }
 
-function showReport(container, job) {
+/** The first rows as the mapping would import them: the mapped targets and each row's cell for them, before the dry run. */
+function showPreview(container, f, header, rows) {
+  const t = H.t;
+  container.textContent = '';
+  const mapped = TARGETS.map(function (target) {
+    const select = f.elements['map-' + target];
+    return { target: target, at: select && select.value ? header.indexOf(select.value) : -1 };
+  }).filter(function (m) { return m.at >= 0; });
+  if (!mapped.length || !rows.length) { return; }
+  container.appendChild(H.make('h4', null, t('previewTitle')));
+  const table = H.make('table', 'preview-table');
+  const head = H.make('tr');
+  mapped.forEach(function (m) { head.appendChild(H.make('th', null, m.target === 'lon' ? 'x' : m.target === 'lat' ? 'y' : m.target)); });
+  table.appendChild(head);
+  rows.slice(0, PREVIEW_ROWS).forEach(function (row) {
+    const tr = H.make('tr');
+    mapped.forEach(function (m) { tr.appendChild(H.make('td', null, row[m.at] || '')); });
+    table.appendChild(tr);
+  });
+  const scroll = H.make('div', 'table-scroll');
+  scroll.appendChild(table);
+  container.appendChild(scroll);
+}
+
+/** What each record became, filtered by outcome; a merged record names the facility it joined. */
+async function showRecords(container, job, outcome) {
+  const t = H.t;
+  container.textContent = '';
+  let page;
+  try {
+    page = await api('GET', 'api/v1/partner/imports/' + job.id + '/records?limit=' + RECORDS_SHOWN + (outcome ? '&outcome=' + outcome : ''));
+  } catch (e) {
+    container.textContent = t('failed', { reason: e.message });
+    return;
+  }
+  const table = H.make('table', 'records-table');
+  const head = H.make('tr');
+  ['colRow', 'colRecord', 'colOutcome', 'colFacility', 'colDetail'].forEach(function (k) { head.appendChild(H.make('th', null, t(k))); });
+  table.appendChild(head);
+  page.items.forEach(function (r) {
+    const tr = H.make('tr');
+    tr.dataset.outcome = r.outcome;
+    tr.appendChild(H.make('td', null, String(r.row)));
+    tr.appendChild(H.make('td', null, r.record_id || ''));
+    tr.appendChild(H.make('td', null, t('outcomes')[r.outcome] || r.outcome));
+    // The facility's id, short on a phone; the whole id in its title and data, and in the CSV.
+    const facility = H.make('td', 'facility-id', r.facility_id ? r.facility_id.slice(0, 8) + '…' : '');
+    if (r.facility_id) { facility.title = r.facility_id; facility.dataset.facilityId = r.facility_id; }
+    tr.appendChild(facility);
+    const detail = [r.reason].concat((r.ignored || []).map(function (i) { return i.attribute + ' ‘' + i.value + '’: ' + i.reason; })).filter(Boolean);
+    tr.appendChild(H.make('td', null, detail.join(' · ')));
+    table.appendChild(tr);
+  });
+  const scroll = H.make('div', 'table-scroll');
+  scroll.appendChild(table);
+  container.appendChild(scroll);
+  if (page.total > page.items.length) { container.appendChild(H.make('p', 'hint', t('moreRecords', { n: page.items.length }))); }
+}
+
+async function downloadRecords(job) {
+  const r = await fetch('api/v1/partner/imports/' + job.id + '/records.csv', { headers: { 'X-Api-Key': key() || '' } });
+  if (!r.ok) { return; }
+  const url = URL.createObjectURL(await r.blob());
+  const a = H.make('a');
+  a.href = url;
+  a.download = 'import-' + job.id + '-records.csv';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+}
+
+async function showReport(container, job) {
   const t = H.t, I = H.I;
   container.textContent = '';
   container.dataset.state = job.state;
@@ -294,9 +483,37 @@ function showReport(container, job) {
     row.appendChild(H.make('dd', null, I.number(value)));
     dl.appendChild(row);
   }
+  const missing = H.make('ul', 'missing-columns');
+  (r.missing_columns || []).forEach(function (m) { missing.appendChild(H.make('li', 'error', t('missingColumn', { field: m.field, columns: m.columns.join(' / ') }))); });
+  container.appendChild(missing);
   const rejected = H.make('ul', 'rejected-rows');
   (r.rejected || []).slice(0, 100).forEach(function (x) { rejected.appendChild(H.make('li', null, t('rowReason', { row: x.row, reason: x.reason }))); });
   container.appendChild(rejected);
+  // The values left out, per attribute with the first one's reason; each record's own are in the table below.
+  const ignored = Object.keys(r.ignored_values || {});
+  if (ignored.length) {
+    container.appendChild(H.make('h4', null, t('ignoredTitle')));
+    const list = H.make('ul', 'ignored-values');
+    ignored.forEach(function (a) {
+      const li = H.make('li', null, t('ignoredLine', { attribute: a, count: I.number(r.ignored_values[a]), reason: (r.ignored_reasons || {})[a] || '' }));
+      li.dataset.attribute = a;
+      list.appendChild(li);
+    });
+    container.appendChild(list);
+  }
+  container.appendChild(H.make('h4', null, t('recordsTitle')));
+  const filter = H.make('select');
+  filter.id = 'records-outcome';
+  filter.setAttribute('aria-label', t('colOutcome'));
+  filter.appendChild(new Option(t('allOutcomes'), ''));
+  Object.keys(t('outcomes')).forEach(function (o) { filter.appendChild(new Option(t('outcomes')[o], o)); });
+  container.appendChild(filter);
+  H.linkButton(container, t('downloadRecords'), function () { downloadRecords(job); }).id = 'download-records';
+  const records = H.make('div', 'import-records');
+  records.id = 'import-records';
+  container.appendChild(records);
+  filter.addEventListener('change', function () { showRecords(records, job, filter.value); });
+  await showRecords(records, job, '');
   container.scrollIntoView({ block: 'start' });
 }
 
