@@ -47,7 +47,8 @@ public static class Operations
 
     /// <summary>
     /// One line per request: method, route pattern or path (never the query, which holds residents' positions),
-    /// status, milliseconds and trace id. Off with <c>Logging:LogLevel:Facilities.Requests=Warning</c>.
+    /// status, milliseconds and trace id; not for health checks and metric scrapes. Off with
+    /// <c>Logging:LogLevel:Facilities.Requests=Warning</c>.
     /// </summary>
     public static IApplicationBuilder UseRequestLogs(this IApplicationBuilder app)
     {
@@ -58,6 +59,12 @@ public static class Operations
         }
         return app.Use(async (http, next) =>
         {
+            // A load balancer's health checks and Prometheus's scrapes come every few seconds: not worth a line each.
+            if (http.Request.Path.StartsWithSegments("/healthz") || http.Request.Path.StartsWithSegments("/metrics"))
+            {
+                await next(http);
+                return;
+            }
             var started = Stopwatch.GetTimestamp();
             try
             {
