@@ -114,6 +114,7 @@ app.UseStorableText();
 app.MapContributors();
 app.MapMapConfig();
 app.MapPartners();
+app.MapPartnerAdministration();
 app.MapImports();
 
 await app.RunAsync();

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Moderation;
+using Facilities.Api.Features.Partners;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Web;
 using Microsoft.OpenApi;
@@ -50,6 +51,10 @@ public static class BodyProperties
             [.. WireName.All<ReviewAction>()]),
         [("ResolveBody", "facility_id")] = () => Id("For merge: the facility the record is merged into."),
         [("ResolveBody", "comment")] = () => Text("Why, recorded with the resolution.", 1, CommentLength),
+        [("ResolvePartnerReviewBody", "decision")] = () => OneOf(
+            "same_as: the record describes facility_id, one of the item's candidates; different_facility: it is a facility of its own.",
+            [.. WireName.All<PartnerReviewDecision>()]),
+        [("ResolvePartnerReviewBody", "facility_id")] = () => Id("For same_as: the candidate the record describes."),
         [("PartnerBody", "name")] = () => Text("The partner's name, as shown with its datasets.", 1, 200),
         [("RolesBody", "roles")] = () => new OpenApiSchema
         {

@@ -73,6 +73,9 @@ public static partial class QueryParameters
         [("api/v1/reviews", "kind")] = QueryParameter.OneOf("Only reviews of this kind.", WireName.All<ReviewKind>()),
         [("api/v1/reviews", "limit")] = QueryParameter.Count("Reviews per page.", ListReviewsQuery.MaxLimit, 50),
 
+        [("api/v1/partner/reviews", "state")] = QueryParameter.OneOf("Open (waiting for the partner or a moderator) or resolved matches.",
+            WireName.All<ReviewState>(), ReviewState.Open.Name()),
+        [("api/v1/partner/reviews", "limit")] = QueryParameter.Count("Review items per page.", PartnerReviewsQuery.MaxLimit, PartnerReviewsQuery.DefaultLimit),
         [("api/v1/partner/feedback", "limit")] = QueryParameter.Count("Feedback entries per page.", FeedbackValidator.MaxLimit, 100),
 
         [("api/v1/partner/datasets/{datasetId}/imports", "dry_run")] = QueryParameter.Boolean(

@@ -22,11 +22,6 @@ public sealed record BlockCommand(Guid ModeratorId, string UserId, JsonNode? Rea
 
 public sealed record BlockResult(Guid UserId, bool Blocked, DateTime? BlockedAt, IReadOnlyList<Guid> WithdrawnProposals);
 
-/// <summary>POST /api/v1/admin/partners: a partner and its API key, shown this once.</summary>
-public sealed record CreatePartnerCommand(Guid AdminId, JsonNode? Name) : IRequest<CreatedPartner>, IWriteCommand;
-
-public sealed record CreatedPartner(Guid Id, string Name, string ApiKey, DateTime CreatedAt);
-
 /// <summary>PUT /api/v1/admin/users/{id}/roles: the roles of an account (moderator, admin).</summary>
 public sealed record SetRolesCommand(Guid AdminId, string UserId, JsonNode? Roles) : IRequest<UserRoles>, IWriteCommand;
 
@@ -50,13 +45,6 @@ public sealed class BlockValidator : AbstractValidator<BlockCommand>
         .WithMessage("When given, a reason of 1 to 2000 characters.");
 }
 
-public sealed class CreatePartnerValidator : AbstractValidator<CreatePartnerCommand>
-{
-    public CreatePartnerValidator() => RuleFor(c => c.Name)
-        .Must(r => r?.GetValueKind() == JsonValueKind.String && r.GetValue<string>().Trim().Length is > 0 and <= 200)
-        .WithMessage("A name of 1 to 200 characters is required.");
-}
-
 public sealed class SetRolesValidator : AbstractValidator<SetRolesCommand>
 {
     public SetRolesValidator() => RuleFor(c => c.Roles)
@@ -66,7 +54,7 @@ public sealed class SetRolesValidator : AbstractValidator<SetRolesCommand>
 
 public sealed class ModerationHandlers(UnitOfWork unitOfWork, ReputationRules rules, TimeProvider clock) :
     IRequestHandler<RevertCommand, RevertResult>, IRequestHandler<BlockCommand, BlockResult>,
-    IRequestHandler<CreatePartnerCommand, CreatedPartner>, IRequestHandler<SetRolesCommand, UserRoles>
+    IRequestHandler<SetRolesCommand, UserRoles>
 {
     public async ValueTask<RevertResult> Handle(RevertCommand request, CancellationToken cancellationToken)
     {
@@ -184,27 +172,6 @@ public sealed class ModerationHandlers(UnitOfWork unitOfWork, ReputationRules ru
             await block.ExecuteNonQueryAsync(ct);
         }
         return new BlockResult(id, request.Block, request.Block ? now : null, withdrawn);
-    }
-
-    public async ValueTask<CreatedPartner> Handle(CreatePartnerCommand request, CancellationToken cancellationToken)
-    {
-        var (connection, transaction) = (unitOfWork.Connection, unitOfWork.Transaction);
-        var admin = await Contributor.WriterAsync(connection, transaction, request.AdminId, cancellationToken);
-        if (!admin.IsAdmin)
-        {
-            throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "Only admins may create partners.");
-        }
-        var id = Guid.CreateVersion7();
-        var name = request.Name!.GetValue<string>().Trim();
-        var key = PartnerApiKeys.Generate();
-        var now = clock.GetUtcNow().UtcDateTime;
-        await ProposalDecisions.Execute(connection, transaction, "insert into partners (id, name, created_at) values ($1, $2, $3)",
-            cancellationToken, id, name, now);
-        // Only the key's hash is stored: the answer to this request is the one time the key is seen.
-        await ProposalDecisions.Execute(connection, transaction,
-            "insert into partner_api_keys (key_hash, partner_id, created_at) values ($1, $2, $3)", cancellationToken,
-            PartnerApiKeys.Hash(key), id, now);
-        return new CreatedPartner(id, name, key, now);
     }
 
     public async ValueTask<UserRoles> Handle(SetRolesCommand request, CancellationToken cancellationToken)

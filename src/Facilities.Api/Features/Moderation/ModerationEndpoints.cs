@@ -12,7 +12,6 @@ public static class ModerationEndpoints
     public sealed record RevertBody(JsonNode? ToVersion, JsonNode? Reason);
     public sealed record BlockBody(JsonNode? Reason);
     public sealed record ResolveBody(JsonNode? Action, JsonNode? FacilityId, JsonNode? Comment);
-    public sealed record PartnerBody(JsonNode? Name);
     public sealed record RolesBody(JsonNode? Roles);
 
     public static IEndpointRouteBuilder MapModeration(this IEndpointRouteBuilder app)
@@ -37,12 +36,6 @@ public static class ModerationEndpoints
             .WithSummary("Resolve: a dispute with keep_partner or keep_community; an ambiguous match with merge (facility_id), create or dismiss.");
 
         var admins = app.MapGroup("/api/v1/admin").WithTags("Moderators").RequireAuthorization(AccountsEndpoints.AdminPolicy).WithMetadata(limit);
-        admins.MapPost("/partners", async (IMediator mediator, ClaimsPrincipal user, PartnerBody body, CancellationToken ct) =>
-            {
-                var partner = await mediator.Send(new CreatePartnerCommand(user.UserId(), body.Name), ct);
-                return TypedResults.Created($"/api/v1/admin/partners/{partner.Id}", partner);
-            })
-            .WithSummary("A government partner and its API key (X-Api-Key), shown this once.");
         admins.MapPut("/users/{id}/roles", async (IMediator mediator, ClaimsPrincipal user, string id, RolesBody body, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new SetRolesCommand(user.UserId(), id, body.Roles), ct)))
             .WithSummary("Set an account's roles (moderator, admin); they take effect with its next token.");
