@@ -107,6 +107,7 @@ app.MapMetrics();
 app.MapNearby();
 app.MapFacilities();
 app.MapCategories();
+app.MapOpeningHoursWeek();
 app.MapOpenData();
 app.UseContributors();
 // After the body limits (UseContributors): U+0000 and unpaired surrogates in any request string are a 400 (Web/StorableText.cs).

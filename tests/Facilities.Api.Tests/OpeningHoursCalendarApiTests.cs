@@ -47,6 +47,34 @@ public sealed class OpeningHoursCalendarApiTests(OpeningHoursCalendarFixture fix
         Assert.Null(await OpenNowAsync(OpeningHoursCalendarFixture.ByAppointment, "2026-07-15T12:00:00Z"));
     }
 
+    [Fact]
+    public async Task The_week_endpoint_reads_hours_as_seven_days_at_a_place_and_refuses_what_it_cannot_read()
+    {
+        var week = await fixture.Client.GetJsonAsync(
+            "/api/v1/opening-hours/week?value=" + Uri.EscapeDataString("Mo-Fr 08:00-18:00; PH off; Sa \"by appointment\"") +
+            "&lat=51.5072&lon=-0.1276&from=2026-12-28");
+        Assert.Equal("Europe/London", week.GetProperty("time_zone").GetString());
+        var days = week.GetProperty("days").EnumerateArray().ToList();
+        Assert.Equal(7, days.Count);
+        Assert.Equal(["mo", "tu", "we", "th", "fr", "sa", "su"], days.Select(d => d.GetProperty("weekday").GetString()));
+        // Monday 2026-12-28 is a bank holiday: PH off, unknown all day.
+        Assert.True(days[0].GetProperty("public_holiday").GetBoolean());
+        Assert.Equal(0, days[0].GetProperty("spans").GetArrayLength());
+        Assert.True(days[0].GetProperty("rest_unknown").GetBoolean());
+        var tuesday = Assert.Single(days[1].GetProperty("spans").EnumerateArray());
+        Assert.Equal(("08:00", "18:00", true), (tuesday.GetProperty("from").GetString(), tuesday.GetProperty("to").GetString(), tuesday.GetProperty("open").GetBoolean()));
+        var saturday = Assert.Single(days[5].GetProperty("spans").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, saturday.GetProperty("open").ValueKind);
+
+        using var refused = await fixture.Client.GetAsync("/api/v1/opening-hours/week?value=" + Uri.EscapeDataString("Mo-Fr 25:00-99:00"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        Assert.Contains("expected a time at 'Mo-Fr 25:00'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var missing = await fixture.Client.GetAsync("/api/v1/opening-hours/week?lat=1");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, missing.StatusCode);
+    }
+
     private async Task<bool?> OpenNowAsync(Guid id, string at)
     {
         var feature = await fixture.Client.GetJsonAsync($"/api/v1/facilities/{id}?at={at}");

@@ -18,7 +18,7 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
     private const string Password = "a long enough password";
 
     /// <summary>Places in Nanjing's parks where the demo data has nothing within 300 m: room for a new facility.</summary>
-    private static readonly (double Lat, double Lon)[] QuietPlaces = [(32.066, 118.845), (32.03, 118.83), (32.1, 118.77)];
+    private static readonly (double Lat, double Lon)[] QuietPlaces = [(32.066, 118.845), (32.03, 118.83), (32.1, 118.77), (32.0, 118.62), (31.98, 118.66)];
 
     [Fact]
     public async Task Contributor_signs_up_adds_a_facility_that_waits_and_an_established_reviewer_approves_it_onto_the_map()
@@ -467,6 +467,126 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
             Assert.Equal(0, list.RootElement.GetArrayLength());
         }
         await AssertFitsThePhoneAsync(page);
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_first_admin_reviews_with_the_duplicate_a_mini_map_and_hours_as_weeks_and_one_approval_decides()
+    {
+        var spot = await QuietPlaceAsync();
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        var westLon = spot.Lon - 19 / (111_320 * Math.Cos(spot.Lat * Math.PI / 180));
+        using var existing = await ProposeAsync(admin, new
+        {
+            kind = "create",
+            location = new { lat = spot.Lat, lon = westLon },
+            changes = new { category = "toilet", name = "丰富路公厕", opening_hours = "Mo-Fr 08:00-18:00" },
+            comment = "Built last month",
+        });
+        var existingId = existing.RootElement.GetProperty("facility_id").GetString()!;
+        var authorEmail = $"author-{Guid.NewGuid():N}@facilities.test";
+        using var registered = await RegisterAsync(authorEmail, "Author");
+        using var author = await SignInAsync(authorEmail, Password);
+        using var create = await ProposeAsync(author, new
+        {
+            kind = "create",
+            location = new { lat = spot.Lat, lon = spot.Lon },
+            changes = new { category = "toilet", name = "Fengfu Road toilet" },
+            comment = "Found it",
+        });
+        var createId = create.RootElement.GetProperty("id").GetString()!;
+        using var update = await ProposeAsync(author, new
+        {
+            kind = "update",
+            facility_id = existingId,
+            changes = new { opening_hours = "Mo-Fr 08:00-18:00; Sa 10:00-14:00" },
+            comment = "Open on Saturdays now",
+        });
+        var updateId = update.RootElement.GetProperty("id").GetString()!;
+
+        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        await page.ClickAsync("#contribute");
+        await page.FillAsync("#contrib [data-field='email']", BrowserFixture.AdminEmail);
+        await page.FillAsync("#contrib [data-field='password']", BrowserFixture.AdminPassword);
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#reputation");
+        await page.ClickAsync("#review-nearby");
+
+        // The create: the duplicate the author was warned about, and a mini-map with the facilities around.
+        var card = page.Locator($"#review-list li[data-proposal-id='{createId}']");
+        await card.WaitForAsync();
+        var duplicate = card.Locator($".duplicate-list li[data-facility-id='{existingId}']");
+        Assert.StartsWith("丰富路公厕 · 1", await duplicate.InnerTextAsync(), StringComparison.Ordinal);
+        await card.Locator(".mini-map[data-nearby]").WaitForAsync();
+        Assert.NotEqual("0", await card.Locator(".mini-map").GetAttributeAsync("data-nearby"));
+
+        // The update: its hours as two weeks, Saturday changed, Monday not.
+        var edit = page.Locator($"#review-list li[data-proposal-id='{updateId}']");
+        await edit.Locator(".hours-diff table.week").WaitForAsync();
+        Assert.Equal("08:00–18:00", await edit.Locator("tr[data-day='mo'] td.after").InnerTextAsync());
+        Assert.Equal("closed", await edit.Locator("tr[data-day='sa'] td.before").InnerTextAsync());
+        Assert.Equal("10:00–14:00", await edit.Locator("tr[data-day='sa'] td.after.changed").InnerTextAsync());
+        Assert.Equal(0, await edit.Locator("tr[data-day='mo'] td.changed").CountAsync());
+        await card.ScrollIntoViewIfNeededAsync();
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("review-duplicate-mini-map");
+        await edit.ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("review-hours-as-weeks");
+
+        // The admin's one approval decides it, and the page says so.
+        await card.Locator("button[data-vote='up']").ClickAsync();
+        await page.WaitForSelectorAsync($"#review-list li[data-proposal-id='{createId}'][data-state='accepted']");
+        Assert.Equal("Your vote decided it: Accepted.", await card.Locator(".action-message").InnerTextAsync());
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Signed_out_still_here_offers_sign_in_that_returns_to_the_facility_and_says_what_is_still_needed()
+    {
+        var spot = await QuietPlaceAsync();
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        using var created = await ProposeAsync(admin, new
+        {
+            kind = "create",
+            location = new { lat = spot.Lat, lon = spot.Lon },
+            changes = new { category = "toilet", name = "Riverside toilet" },
+            comment = "Built last month",
+        });
+        var id = created.RootElement.GetProperty("facility_id").GetString()!;
+        var email = $"resident-{Guid.NewGuid():N}@facilities.test";
+        using var registered = await RegisterAsync(email, "Resident");
+
+        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/#/f/" + id);
+        await page.WaitForSelectorAsync("#detail:not([hidden])");
+        await phone.SettledAsync();
+        await page.ClickAsync("#still-here");
+        Assert.Equal("Sign in to confirm that this facility is still here.", await page.InnerTextAsync("#action-message"));
+        await page.ClickAsync("#sign-in-here");
+        await page.WaitForSelectorAsync("#contrib-title");
+        Assert.Equal("Sign in", await page.InnerTextAsync("#contrib-title"));
+        await page.FillAsync("#contrib [data-field='email']", email);
+        await page.FillAsync("#contrib [data-field='password']", Password);
+        await page.ClickAsync("#contrib button[type='submit']");
+        // Back on the same facility, signed in.
+        await page.WaitForFunctionAsync("id => location.hash.endsWith('/f/' + id)", id);
+        await page.WaitForSelectorAsync("#detail:not([hidden])");
+        await phone.SettledAsync();
+        Assert.Equal(0, await page.Locator("#sign-in-here").CountAsync());
+
+        await page.ClickAsync("#still-here");
+        await page.WaitForSelectorAsync("#action-progress:not([hidden])");
+        Assert.Equal("Thank you: your confirmation was recorded.", await page.InnerTextAsync("#action-message"));
+        Assert.Equal("Your confirmation counts from reputation 15; it counts when 3 more people confirm.", await page.InnerTextAsync("#action-progress"));
+        await phone.ScreenshotAsync("still-here-what-is-needed");
+        await page.ClickAsync("#still-here");
+        await page.WaitForFunctionAsync("() => document.getElementById('action-progress').textContent.startsWith('You had already')");
+        Assert.Equal("You had already confirmed it: it counts once.", await page.InnerTextAsync("#action-progress"));
         await phone.CloseAsync();
     }
 

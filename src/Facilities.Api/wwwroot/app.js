@@ -770,7 +770,7 @@
   window.FacilitiesPage = {
     map: map, state: state, t: t, I: I, make: make, colors: COLORS, getJson: getJson, problemOf: problemOf,
     categoryName: categoryName, facilityLink: facilityLink, postJson: postJson, accessToken: accessToken, el: el, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
-    refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null
+    refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null, contribute: contribute
   };
 
   applyLanguage();

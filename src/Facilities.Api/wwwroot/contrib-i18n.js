@@ -77,6 +77,12 @@ export default {
     votedDecided: 'Your vote decided it: {state}.',
     votedNeeds: 'Your vote is counted (weight {w}): {n} more weight needed to accept.',
     votedWeightless: 'Your vote is recorded but weighs nothing until your reputation reaches {n}.',
+    reviewDuplicates: 'Possible duplicates: {n} of the same kind within 50 m. Check the map below before approving.',
+    miniMapLabel: 'Map of the proposed place (orange ring) and the facilities around it',
+    hoursAsWeeks: 'Opening hours, as a week:',
+    hoursUnknown: 'unknown',
+    hoursClosed: 'closed',
+    day: 'Day',
     loadingShort: 'Loading…'
   },
   'zh-Hans': {
@@ -156,6 +162,12 @@ export default {
     votedDecided: '你的投票已决定结果：{state}。',
     votedNeeds: '你的投票已计入（权重 {w}）：还需 {n} 权重才能采纳。',
     votedWeightless: '你的投票已记录，但在信誉达到 {n} 之前不计权重。',
+    reviewDuplicates: '可能重复：50 米内有 {n} 个同类设施。批准前请先看下面的地图。',
+    miniMapLabel: '提议位置（橙色圈）及周边设施的地图',
+    hoursAsWeeks: '开放时间（按周）：',
+    hoursUnknown: '未知',
+    hoursClosed: '关闭',
+    day: '日期',
     loadingShort: '加载中…'
   }
 };

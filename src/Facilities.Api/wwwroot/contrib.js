@@ -53,6 +53,13 @@ export function edit(page) {
   return show(auth.load() ? 'edit' : 'signin', facility.properties.id, false, auth.load() ? null : { name: 'edit', arg: facility.properties.id });
 }
 
+/** Sign-in asked for from a facility's details ("Still here", "Report a problem"): back to that facility after it. */
+export function signInForFacility(page) {
+  setup(page);
+  const facility = P.state.detail;
+  return show('signin', null, false, facility ? { name: 'facility', arg: facility.properties.id } : null);
+}
+
 /** The partner's part (partner.js, loaded on first use) in the same panel, with the same form helpers. */
 export function partner(page) {
   setup(page);
@@ -295,6 +302,7 @@ function signUp(body, title) {
 function signedIn() {
   const next = afterSignIn;
   afterSignIn = null;
+  if (next && next.name === 'facility') { close(false); return P.openDetail(next.arg); }
   return next ? show(next.name, next.arg) : show('account');
 }
 
@@ -745,6 +753,81 @@ function attributeName(name, category) {
   return def ? I.label(def.labels, name) : name;
 }
 
+// A small map of the proposal's place (ringed) and the facilities around it, so a reviewer sees a duplicate or an odd
+// move without leaving the card. Not interactive: the card scrolls, the map does not steal the gesture.
+function miniMap(x) {
+  const box = make('div', 'mini-map');
+  box.setAttribute('role', 'img');
+  box.setAttribute('aria-label', t('miniMapLabel'));
+  requestAnimationFrame(function () {
+    const at = L.latLng(x.location.lat, x.location.lon);
+    const map = L.map(box, { zoomControl: false, attributionControl: false, dragging: false, scrollWheelZoom: false, doubleClickZoom: false,
+      boxZoom: false, keyboard: false, touchZoom: false, tap: false }).setView(at, 18);
+    const config = P.state.config || {};
+    if (config.tile_url) { L.tileLayer(config.tile_url, { maxNativeZoom: config.tile_max_zoom, maxZoom: 19 }).addTo(map); }
+    P.getJson('api/v1/facilities/nearby?lat=' + at.lat.toFixed(7) + '&lon=' + at.lng.toFixed(7) + '&radius_m=100&limit=20').then(function (near) {
+      (near.features || []).forEach(function (f) {
+        const c = f.geometry.coordinates;
+        const marker = L.circleMarker([c[1], c[0]], { radius: 6, weight: 2, color: '#37474f', fillColor: P.colors[f.properties.category] || '#607d8b', fillOpacity: 0.9 });
+        marker.bindTooltip(f.properties.name || P.categoryName(f.properties.category));
+        marker.addTo(map);
+        box.dataset.nearby = String((near.features || []).length);
+      });
+      if (!(near.features || []).length) { box.dataset.nearby = '0'; }
+    }, function () { box.dataset.nearby = 'failed'; });
+    L.circleMarker(at, { radius: 10, weight: 3, dashArray: '4 3', color: '#ff8f00', fill: false }).addTo(map);
+  });
+  return box;
+}
+
+// The hours now and proposed as two weeks side by side, as the API reads them (the page parses no hours itself).
+function hoursDiff(before, after, location) {
+  const box = make('div', 'hours-diff');
+  box.appendChild(make('p', 'hint', t('hoursAsWeeks')));
+  const where = '&lat=' + location.lat.toFixed(6) + '&lon=' + location.lon.toFixed(6);
+  const read = function (value) {
+    return value ? P.getJson('api/v1/opening-hours/week?value=' + encodeURIComponent(value) + where).catch(function () { return null; }) : Promise.resolve(null);
+  };
+  Promise.all([read(before), read(after)]).then(function (weeks) {
+    box.appendChild(weekTable(weeks[0], weeks[1]));
+  });
+  return box;
+}
+
+function daySummary(day) {
+  if (!day) { return '—'; }
+  const spans = day.spans.map(function (s) { return s.from + '–' + s.to + (s.open === null ? ' ?' : ''); });
+  if (!spans.length) { return day.rest_unknown ? t('hoursUnknown') : t('hoursClosed'); }
+  return spans.join(', ');
+}
+
+// Seven rows: weekday, now, proposed; a changed day is marked.
+function weekTable(before, after) {
+  const table = make('table', 'week diff');
+  const head = make('tr');
+  [t('day'), t('now'), t('proposed')].forEach(function (h) { const th = make('th', null, h); th.scope = 'col'; head.appendChild(th); });
+  const thead = make('thead');
+  thead.appendChild(head);
+  table.appendChild(thead);
+  const tbody = make('tbody');
+  for (let i = 0; i < 7; i++) {
+    const a = before ? before.days[i] : null;
+    const b = after ? after.days[i] : null;
+    const tr = make('tr');
+    tr.dataset.day = (b || a || { weekday: String(i) }).weekday;
+    const th = make('th', null, I.t('days')[['Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa', 'Su'][i]] || String(i));
+    th.scope = 'row';
+    tr.appendChild(th);
+    const now = daySummary(a);
+    const next = daySummary(b);
+    tr.appendChild(make('td', 'before', now));
+    tr.appendChild(make('td', 'after' + (now === next ? '' : ' changed'), next));
+    tbody.appendChild(tr);
+  }
+  table.appendChild(tbody);
+  return table;
+}
+
 // What the vote did, in words: decided it, how much weight is still missing, or that it weighs nothing yet.
 function voteMessage(result) {
   if (result.state !== 'pending') { return t('votedDecided', { state: t('states')[result.state] }); }
@@ -791,6 +874,23 @@ function reviewCard(x, facility, me) {
   });
   table.appendChild(tbody);
   li.appendChild(table);
+  if (x.changes && typeof x.changes.opening_hours === 'string') {
+    const before = p && typeof p.opening_hours === 'string' ? p.opening_hours : null;
+    li.appendChild(hoursDiff(before, x.changes.opening_hours, x.location));
+  }
+  if (x.possible_duplicates && x.possible_duplicates.length) {
+    const warning = make('div', 'duplicates review-duplicates');
+    warning.appendChild(make('p', 'hint', t('reviewDuplicates', { n: x.possible_duplicates.length })));
+    const ul = make('ul', 'duplicate-list');
+    x.possible_duplicates.forEach(function (d) {
+      const item = make('li', null, (d.name || '—') + ' · ' + I.number(d.distance_m) + ' m');
+      item.dataset.facilityId = d.id;
+      ul.appendChild(item);
+    });
+    warning.appendChild(ul);
+    li.appendChild(warning);
+  }
+  if (x.kind === 'create' || x.kind === 'move') { li.appendChild(miniMap(x)); }
 
   const tally = make('p', 'tally', t('tally', { s: I.number(x.support, 1), o: I.number(x.opposition, 1) }) + ' · ' + t('states')[x.state]);
   li.appendChild(tally);

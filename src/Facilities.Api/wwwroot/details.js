@@ -13,7 +13,15 @@ const words = {
     closedUntilAt: 'Closed until {when}',
     open24: 'Open 24 hours',
     tomorrowAt: 'tomorrow {time}',
-    dayAt: '{day} {time}'
+    dayAt: '{day} {time}',
+    signIn: 'Sign in',
+    confirmedVerified: 'The facility is marked as checked today.',
+    confirmedNeeds: 'It counts when {n} more people confirm.',
+    confirmedWeightless: 'Your confirmation counts from reputation {n}; it counts when {m} more people confirm.',
+    alreadyConfirmed: 'You had already confirmed it: it counts once.',
+    reportedNeeds: 'It is marked out of order when {n} more people report it.',
+    reportedClosed: 'It is now marked temporarily closed.',
+    alreadyReported: 'You had already reported this: it counts once.'
   },
   'zh-Hans': {
     directions: '导航 · {app}',
@@ -26,7 +34,15 @@ const words = {
     closedUntilAt: '关闭至 {when}',
     open24: '24 小时开放',
     tomorrowAt: '明天 {time}',
-    dayAt: '{day} {time}'
+    dayAt: '{day} {time}',
+    signIn: '登录',
+    confirmedVerified: '此设施已标为今天核实。',
+    confirmedNeeds: '再有 {n} 人确认后生效。',
+    confirmedWeightless: '你的确认在信誉达到 {n} 后才计入；再有 {m} 人确认后生效。',
+    alreadyConfirmed: '你之前已确认过：只计一次。',
+    reportedNeeds: '再有 {n} 人报告后会标为故障。',
+    reportedClosed: '此设施现已标为暂时关闭。',
+    alreadyReported: '你之前已报告过：只计一次。'
   }
 };
 
@@ -162,6 +178,10 @@ function valueText(name, value, def, p) {
 
 /** What the facility is like, attribute by attribute with the source of each, how sure the service is, and the sources. */
 export function renderFacts(f) {
+  // A facility (re)drawn starts without the last one's sign-in button or progress line.
+  const signIn = $('sign-in-here');
+  if (signIn) { signIn.remove(); }
+  progress('');
   const p = f.properties;
   const sources = p.sources || [];
   const state = P.state;
@@ -216,6 +236,48 @@ export function renderFacts(f) {
 function say(text, kind) {
   el.message.textContent = text;
   el.message.className = 'action-message' + (kind ? ' ' + kind : '');
+  progress('');
+  // Signed out: a button beside the message opens sign-in and comes back to this facility.
+  var button = $('sign-in-here');
+  if (kind === 'needs-sign-in' && !button) {
+    button = document.createElement('button');
+    button.type = 'button';
+    button.id = 'sign-in-here';
+    button.className = 'link-button';
+    button.textContent = t('signIn');
+    button.addEventListener('click', function () { button.remove(); P.contribute('signInForFacility'); });
+    el.message.insertAdjacentElement('afterend', button);
+  } else if (kind !== 'needs-sign-in' && button) {
+    button.remove();
+  }
+}
+
+// How much more a confirmation or report needs, under the message.
+function progress(text) {
+  var line = $('action-progress');
+  if (!line && text) {
+    line = document.createElement('p');
+    line.id = 'action-progress';
+    line.className = 'action-progress';
+    line.setAttribute('role', 'status');
+    el.message.insertAdjacentElement('afterend', line);
+  }
+  if (line) { line.textContent = text; line.hidden = !text; }
+}
+
+// What a confirmation did, and what is still missing, in words.
+function confirmationWords(r) {
+  if (r.verified) { return t('confirmedVerified'); }
+  if (r.already_confirmed) { return t('alreadyConfirmed'); }
+  if (!(r.weight > 0)) { return t('confirmedWeightless', { n: 15, m: r.people_needed }); }
+  return t('confirmedNeeds', { n: r.people_needed });
+}
+
+function reportWords(r) {
+  if (r.already_reported) { return t('alreadyReported'); }
+  if (r.effect === 'temporarily_closed') { return t('reportedClosed'); }
+  if (r.people_needed > 0) { return t('reportedNeeds', { n: r.people_needed }); }
+  return t('reported');
 }
 
 function failure(e, signInKey) {
@@ -234,9 +296,13 @@ function confirmStillHere() {
   if (!P.accessToken()) { say(t('signInToConfirm'), 'needs-sign-in'); return; }
   var id = P.state.detail.properties.id;
   el.stillHere.disabled = true;
-  P.postJson('api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function () {
+  P.postJson('api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function (r) {
+    var text = r ? confirmationWords(JSON.parse(r)) : '';
     say(t('confirmed'), 'done');
-    if (P.state.detail && P.state.detail.properties.id === id) { P.openDetail(id, P.state.detailDistance).then(function () { say(t('confirmed'), 'done'); }); }
+    progress(text);
+    if (P.state.detail && P.state.detail.properties.id === id) {
+      P.openDetail(id, P.state.detailDistance).then(function () { say(t('confirmed'), 'done'); progress(text); });
+    }
   }, function (e) { failure(e, 'signInToConfirm'); }).then(function () { el.stillHere.disabled = false; });
 }
 
@@ -263,11 +329,12 @@ function sendReport(event) {
   if (!el.reportReason.value) { fieldError('reason', t('reasonRequired')); el.reportReason.focus(); return; }
   var body = { reason: el.reportReason.value };
   if (el.reportComment.value.trim()) { body.comment = el.reportComment.value.trim(); }
-  P.postJson('api/v1/facilities/' + enc(P.state.detail.properties.id) + '/reports', body).then(function () {
+  P.postJson('api/v1/facilities/' + enc(P.state.detail.properties.id) + '/reports', body).then(function (r) {
     el.reportForm.hidden = true;
     el.report.setAttribute('aria-expanded', 'false');
     el.reportComment.value = '';
     say(t('reported'), 'done');
+    progress(r ? reportWords(JSON.parse(r)) : '');
   }, function (e) {
     // Validation problems name the field: show each next to it, as the API words it.
     var errors = (e.problem && e.problem.errors) || {};

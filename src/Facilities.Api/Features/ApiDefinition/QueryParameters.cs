@@ -48,6 +48,10 @@ public static partial class QueryParameters
 
     private static readonly Dictionary<(string Route, string Name), QueryParameter> ByRoute = new()
     {
+        [("api/v1/opening-hours/week", "value")] = QueryParameter.Text("An OpenStreetMap opening_hours value, at most 255 characters.", required: true),
+        [("api/v1/opening-hours/week", "lat")] = QueryParameter.Number("Latitude of the facility (for its holidays, time zone and sun times), WGS 84 degrees.", -90, 90),
+        [("api/v1/opening-hours/week", "lon")] = QueryParameter.Number("Longitude of the facility, WGS 84 degrees.", -180, 180),
+        [("api/v1/opening-hours/week", "from")] = QueryParameter.Text("The first of the seven dates, yyyy-MM-dd; default this week's Monday there.", @"^\d{4}-\d{2}-\d{2}$"),
         [("api/v1/facilities/nearby", "lat")] = QueryParameter.Number("Latitude of the place to search around, WGS 84 degrees.", -90, 90, required: true),
         [("api/v1/facilities/nearby", "lon")] = QueryParameter.Number("Longitude of the place to search around, WGS 84 degrees.", -180, 180, required: true),
         [("api/v1/facilities/nearby", "radius_m")] = QueryParameter.Number("Search radius in metres (geodesic), greater than 0.", 0, NearbyQuery.MaxRadiusM,

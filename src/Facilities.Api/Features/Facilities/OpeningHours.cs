@@ -157,6 +157,15 @@ public sealed class OpeningHours
         return null;
     }
 
+    /// <summary>One date at <paramref name="place"/>: its open or unknown spans (minutes from the local midnight, the end
+    /// exclusive) and whether the rest of the day is unknown rather than closed. What a week view draws.</summary>
+    public (IReadOnlyList<(int Start, int End, bool Unknown)> Spans, bool RestUnknown) Day(DateOnly date, HoursPlace place)
+    {
+        ArgumentNullException.ThrowIfNull(place);
+        var plan = PlanFor(date, place);
+        return ([.. plan.Spans.Select(s => (s.Start, s.End, s.Unknown))], plan.Unknown);
+    }
+
     /// <summary>Open (true), closed (false) or unknown (null, also for missing or unsupported hours) at an instant.</summary>
     public static bool? IsOpen(string? text, DateTimeOffset instantUtc, TimeZoneInfo zone, bool? isPublicHoliday = null)
     {

@@ -15,9 +15,12 @@ namespace Facilities.Api.Features.Proposals;
 public sealed record ConfirmCommand(Guid UserId, string FacilityId, JsonNode? Comment) : IRequest<ConfirmationResult>, IWriteCommand;
 
 /// <summary>A confirmation's effect. verified: whether it refreshed last_verified_at (alone, at the privilege, or by
-/// reaching the threshold); weight_since_verification: weighted confirmations since the last verification, one per account.</summary>
+/// reaching the threshold); weight_since_verification: weighted confirmations since the last verification, one per account;
+/// already_confirmed: this account had confirmed since then (the new one counts once with the earlier);
+/// weight_needed and people_needed: what is still missing for a verification (0 once verified), people counted at the
+/// weight of an account at the vote privilege.</summary>
 public sealed record ConfirmationResult(Guid FacilityId, double Weight, double WeightSinceVerification, double Threshold, bool Verified,
-    DateTime? LastVerifiedAt, double Confidence);
+    DateTime? LastVerifiedAt, double Confidence, bool AlreadyConfirmed, double WeightNeeded, int PeopleNeeded);
 
 /// <summary>POST /api/v1/facilities/{id}/reports: a problem without an edit.</summary>
 public sealed record ReportCommand(Guid UserId, string FacilityId, JsonNode? Reason, JsonNode? Comment) : IRequest<ReportResult>, IWriteCommand
@@ -48,8 +51,12 @@ public enum ReportEffect
 }
 
 /// <summary>A report's effect: recorded, temporarily_closed, closure_proposed or closure_supported; and the facility's
-/// confidence after it (an open report lowers it by its weight, see migration 0008).</summary>
-public sealed record ReportResult(long Id, Guid FacilityId, string Reason, double Weight, string Effect, Guid? ProposalId, double Confidence);
+/// confidence after it (an open report lowers it by its weight, see migration 0008). already_reported: this account had
+/// made a report of this reason since the facility last changed. For out_of_order on an open facility: the weighted
+/// reports since the last change (one per account), the threshold that closes it temporarily, and what is still missing
+/// (weight, and people at the vote privilege's weight); null for other reasons.</summary>
+public sealed record ReportResult(long Id, Guid FacilityId, string Reason, double Weight, string Effect, Guid? ProposalId, double Confidence,
+    bool AlreadyReported, double? WeightSinceChange, double? Threshold, double? WeightNeeded, int? PeopleNeeded);
 
 public sealed class ConfirmValidator : AbstractValidator<ConfirmCommand>
 {
@@ -91,6 +98,9 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         var lastVerified = facility.LastVerifiedAt;
 
         var weight = rules.Weight(user.Reputation);
+        var already = await ScalarAsync(connection, transaction,
+            "select count(*) from confirmations where facility_id = $1 and user_id = $2 and created_at > $3", cancellationToken,
+            id, user.Id, lastVerified ?? DateTime.MinValue) > 0;
         var confirmationId = (long)await ScalarAsync(connection, transaction,
             "insert into confirmations (facility_id, user_id, weight, comment, created_at) values ($1, $2, $3, $4, $5) returning id",
             cancellationToken, id, user.Id, weight, (object?)Json.Text(request.Comment)?.Trim() ?? DBNull.Value, now);
@@ -107,8 +117,9 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
             await unitOfWork.Facilities.MarkVerifiedAsync(id, now, cancellationToken);
         }
         var confidence = await unitOfWork.Facilities.ConfidenceAsync(id, cancellationToken);
+        var needed = verified ? 0 : Math.Max(0, rules.ConfirmationThreshold - since);
         return new ConfirmationResult(id, Math.Round(weight, 4), Math.Round(since, 4), rules.ConfirmationThreshold, verified, lastVerified,
-            Math.Round(confidence, 3));
+            Math.Round(confidence, 3), already, Math.Round(needed, 4), PeopleFor(needed));
     }
 
     public async ValueTask<ReportResult> Handle(ReportCommand request, CancellationToken cancellationToken)
@@ -135,16 +146,20 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
             throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed already.");
         }
         var weight = rules.Weight(user.Reputation);
+        var alreadyReported = await ScalarAsync(connection, transaction,
+            "select count(*) from reports where facility_id = $1 and user_id = $2 and reason = $3 and created_at >= $4", cancellationToken,
+            id, user.Id, reason.Name(), updatedAt) > 0;
         var reportId = (long)(await ScalarAsync(connection, transaction,
             "insert into reports (facility_id, user_id, reason, comment, weight, created_at) values ($1, $2, $3, $4, $5, $6) returning id",
             cancellationToken, id, user.Id, reason.Name(), (object?)comment ?? DBNull.Value, weight, now));
 
         var effect = ReportEffect.Recorded;
         Guid? proposalId = null;
+        double? total = null;
         if (reason == ReportReason.OutOfOrder && status == "open")
         {
             // Reports since the facility last changed, one weight per account: a reopened facility starts afresh.
-            var total = await ScalarAsync(connection, transaction,
+            total = await ScalarAsync(connection, transaction,
                 "select coalesce(sum(w), 0) from (select max(weight) w from reports where facility_id = $1 and reason = 'out_of_order' " +
                 "and created_at >= $2 group by user_id) r", cancellationToken, id, updatedAt);
             var partnerOwned = (await OwnedAttributes.ListAsync(connection, transaction, id, ["status"], cancellationToken)).Length > 0;
@@ -162,7 +177,10 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         }
         // After whatever the report changed: a closure it applied is a new version, which answers it.
         var confidence = await unitOfWork.Facilities.ConfidenceAsync(id, cancellationToken);
-        return new ReportResult(reportId, id, reason.Name(), Math.Round(weight, 4), effect.Name(), proposalId, Math.Round(confidence, 3));
+        var missing = total is { } t ? (effect == ReportEffect.TemporarilyClosed ? 0 : Math.Max(0, rules.OutOfOrderThreshold - t)) : (double?)null;
+        return new ReportResult(reportId, id, reason.Name(), Math.Round(weight, 4), effect.Name(), proposalId, Math.Round(confidence, 3),
+            alreadyReported, total is { } w ? Math.Round(w, 4) : null, total is null ? null : rules.OutOfOrderThreshold,
+            missing is { } m ? Math.Round(m, 4) : null, missing is { } n ? PeopleFor(n) : null);
     }
 
     private async Task<bool> CloseTemporarilyAsync(Guid id, Contributor user, DateTime now, CancellationToken ct)
@@ -212,6 +230,9 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
             new CreateProposalCommand(user.Id, ProposalKind.Close.Name(), id.ToString(), null, null, null, null, comment ?? "Reported closed"), ct);
         return (ReportEffect.ClosureProposed, created.Id);
     }
+
+    /// <summary>How many more accounts at the vote privilege's weight make up <paramref name="weight"/>.</summary>
+    private int PeopleFor(double weight) => weight <= 1e-9 ? 0 : (int)Math.Ceiling((weight - 1e-9) / rules.Weight(rules.Vote));
 
     private static Guid ParseId(string id) => Guid.TryParse(id, out var guid) ? guid : throw new NotFoundException("facility", id);
 

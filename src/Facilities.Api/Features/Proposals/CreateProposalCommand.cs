@@ -176,7 +176,8 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
         }
 
         var duplicates = kind == ProposalKind.Create
-            ? await DuplicatesAsync(connection, transaction, category.Id, position, ct)
+            ? (await PossibleDuplicates.FindAsync(connection, transaction, [(category.Id, position.Lon, position.Lat, Guid.Empty)],
+                rules.DuplicateRadiusMetres, ct))[0]
             : [];
 
         // The author's weight counts as support, except on partner-owned attributes: those need others' votes.
@@ -245,29 +246,5 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
         command.Parameters.AddWithValue(to.Lon);
         command.Parameters.AddWithValue(to.Lat);
         return (double)(await command.ExecuteScalarAsync(ct))!;
-    }
-
-    private async Task<IReadOnlyList<PossibleDuplicate>> DuplicatesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string category, Position at, CancellationToken ct)
-    {
-        // The planar && prefilter uses the GiST index with a box surely larger than the radius (a degree of longitude
-        // shrinks with cos(lat)); ST_DWithin on geography then keeps what is within the radius in geodesic metres.
-        await using var command = new NpgsqlCommand(
-            "with p as (select ST_SetSRID(ST_MakePoint($2, $3), 4326) g) " +
-            "select f.id, f.name, ST_Distance(f.geom::geography, p.g::geography) d from facilities f, p " +
-            "where f.category = $1 and f.status <> 'removed' " +
-            "  and f.geom && ST_Expand(p.g, $4 / (111000.0 * greatest(cos(radians($3)), 0.01))) " +
-            "  and ST_DWithin(f.geom::geography, p.g::geography, $4) order by d limit 10", connection, transaction);
-        command.Parameters.AddWithValue(category);
-        command.Parameters.AddWithValue(at.Lon);
-        command.Parameters.AddWithValue(at.Lat);
-        command.Parameters.AddWithValue(rules.DuplicateRadiusMetres);
-        var duplicates = new List<PossibleDuplicate>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            duplicates.Add(new PossibleDuplicate(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), Math.Round(reader.GetDouble(2), 1)));
-        }
-        return duplicates;
     }
 }

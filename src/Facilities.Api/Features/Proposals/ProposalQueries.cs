@@ -52,7 +52,7 @@ public sealed class ProposalQueryHandlers(NpgsqlDataSource dataSource, Reputatio
             // Not "forbidden": whether a pending change exists is itself not public.
             throw new NotFoundException("proposal", request.Id);
         }
-        return view;
+        return (await PossibleDuplicates.AddToAsync(connection, null, [view], rules.DuplicateRadiusMetres, cancellationToken))[0];
     }
 
     public async ValueTask<ProposalPage> Handle(ListProposalsQuery request, CancellationToken cancellationToken)
@@ -83,7 +83,8 @@ public sealed class ProposalQueryHandlers(NpgsqlDataSource dataSource, Reputatio
             }
         }
         var more = ids.Count > limit;
-        var page = await ProposalViews.ReadManyAsync(connection, null, [.. ids.Take(limit)], cancellationToken);
+        var page = await PossibleDuplicates.AddToAsync(connection, null,
+            await ProposalViews.ReadManyAsync(connection, null, [.. ids.Take(limit)], cancellationToken), rules.DuplicateRadiusMetres, cancellationToken);
         return new ProposalPage(page, more ? cursors.Encode(ids[limit - 1].ToString()) : null);
     }
 

@@ -31,8 +31,13 @@ public sealed record ProposalView(
     DateTime? RevertedAt,
     IReadOnlyList<VoteView> Votes)
 {
-    /// <summary>Facilities of the same category within the duplicate radius of a create (only in the answer to the create).</summary>
+    /// <summary>Facilities of the same category within the duplicate radius of a create, computed when the proposal is
+    /// read (null for other kinds).</summary>
     public IReadOnlyList<PossibleDuplicate>? PossibleDuplicates { get; init; }
+
+    /// <summary>The category a create proposes (not on the wire: <see cref="Changes"/> carries it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Category { get; init; }
 }
 
 /// <summary>The proposal row as the deciding code needs it.</summary>
@@ -64,7 +69,7 @@ public static class ProposalViews
     private const string Sql =
         "select p.id, p.kind, p.state, p.facility_id, p.base_version, p.author_id, u.display_name, p.changes::text, " +
         "       ST_Y(p.geom), ST_X(p.geom), p.comment, p.disputed_attributes, p.author_weight, p.support, p.opposition, " +
-        "       p.created_at, p.expires_at, p.decided_at, p.result_version, p.reverted_at " +
+        "       p.created_at, p.expires_at, p.decided_at, p.result_version, p.reverted_at, p.changes->>'category' " +
         "from proposals p join users u on u.id = p.author_id where p.id = any($1)";
 
     private const string VotesSql =
@@ -107,7 +112,10 @@ public static class ProposalViews
                     new Position(r.GetDouble(8), r.GetDouble(9)), r.GetString(10), r.GetFieldValue<string[]>(11),
                     Math.Round(r.GetDouble(12), 4), Math.Round(r.GetDouble(13), 4), Math.Round(r.GetDouble(14), 4),
                     r.GetDateTime(15), r.GetDateTime(16), r.IsDBNull(17) ? null : r.GetDateTime(17), r.IsDBNull(18) ? null : r.GetInt32(18),
-                    r.IsDBNull(19) ? null : r.GetDateTime(19), votes.GetValueOrDefault(id) ?? []);
+                    r.IsDBNull(19) ? null : r.GetDateTime(19), votes.GetValueOrDefault(id) ?? [])
+                {
+                    Category = r.IsDBNull(20) ? null : r.GetString(20),
+                };
             }
         }
         return [.. ids.Where(views.ContainsKey).Select(id => views[id])];
