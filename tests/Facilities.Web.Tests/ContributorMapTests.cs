@@ -18,7 +18,11 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
     private const string Password = "a long enough password";
 
     /// <summary>Places in Nanjing's parks where the demo data has nothing within 300 m: room for a new facility.</summary>
-    private static readonly (double Lat, double Lon)[] QuietPlaces = [(32.066, 118.845), (32.03, 118.83), (32.1, 118.77), (32.0, 118.62), (31.98, 118.66)];
+    private static readonly (double Lat, double Lon)[] QuietPlaces = [(32.066, 118.845), (32.03, 118.83), (32.1, 118.77)];
+
+    /// <summary>More such places, west of the demo data, for the journeys that each put facilities at a place of their own
+    /// (QuietPlaces[1] is the partner journey's).</summary>
+    private static readonly (double Lat, double Lon)[] WesternPlaces = [(32.0, 118.62), (31.98, 118.66), (32.02, 118.58), (31.95, 118.62), (32.05, 118.63)];
 
     [Fact]
     public async Task Contributor_signs_up_adds_a_facility_that_waits_and_an_established_reviewer_approves_it_onto_the_map()
@@ -473,7 +477,7 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
     [Fact]
     public async Task The_first_admin_reviews_with_the_duplicate_a_mini_map_and_hours_as_weeks_and_one_approval_decides()
     {
-        var spot = await QuietPlaceAsync();
+        var spot = await QuietPlaceAsync(WesternPlaces);
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         var westLon = spot.Lon - 19 / (111_320 * Math.Cos(spot.Lat * Math.PI / 180));
         using var existing = await ProposeAsync(admin, new
@@ -547,7 +551,7 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
     [Fact]
     public async Task Signed_out_still_here_offers_sign_in_that_returns_to_the_facility_and_says_what_is_still_needed()
     {
-        var spot = await QuietPlaceAsync();
+        var spot = await QuietPlaceAsync(WesternPlaces);
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         using var created = await ProposeAsync(admin, new
         {
@@ -580,6 +584,7 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         Assert.Equal(0, await page.Locator("#sign-in-here").CountAsync());
 
         await page.ClickAsync("#still-here");
+        await page.WaitForSelectorAsync("#action-message.done");
         await page.WaitForSelectorAsync("#action-progress:not([hidden])");
         Assert.Equal("Thank you: your confirmation was recorded.", await page.InnerTextAsync("#action-message"));
         Assert.Equal("Your confirmation counts from reputation 15; it counts when 3 more people confirm.", await page.InnerTextAsync("#action-progress"));
@@ -590,13 +595,100 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         await phone.CloseAsync();
     }
 
+    [Fact]
+    public async Task Needs_checking_near_me_lists_a_facility_missing_details_and_one_tap_answers_it_as_a_proposal()
+    {
+        var spot = await QuietPlaceAsync(WesternPlaces);
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        using var created = await ProposeAsync(admin, new
+        {
+            kind = "create",
+            location = new { lat = spot.Lat, lon = spot.Lon },
+            changes = new { category = "toilet", name = "Sparse toilet" },
+            comment = "Built last month",
+        });
+        var id = created.RootElement.GetProperty("facility_id").GetString()!;
+        var email = $"quester-{Guid.NewGuid():N}@facilities.test";
+        using var registered = await RegisterAsync(email, "Quester");
+
+        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        await page.ClickAsync("#contribute");
+        await page.FillAsync("#contrib [data-field='email']", email);
+        await page.FillAsync("#contrib [data-field='password']", Password);
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#reputation");
+        await page.ClickAsync("#quests-nearby");
+        var card = page.Locator($"#quest-list li[data-facility-id='{id}']");
+        await card.WaitForAsync();
+        Assert.Contains("Details missing", await card.InnerTextAsync(), StringComparison.Ordinal);
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("quests-near-me");
+        await card.Locator(".quest-question[data-attribute='wheelchair'] button[data-answer='yes']").ClickAsync();
+        await card.Locator(".action-message.done").WaitForAsync();
+        Assert.Equal("Thank you: your answer waits for review.", await card.Locator(".action-message").InnerTextAsync());
+
+        using var mine = JsonDocument.Parse(await admin.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+            $"/api/v1/proposals?state=pending&bbox={spot.Lon - 0.01},{spot.Lat - 0.01},{spot.Lon + 0.01},{spot.Lat + 0.01}")));
+        var answer = mine.RootElement.GetProperty("proposals").EnumerateArray().Single(p => p.GetProperty("facility_id").GetString() == id);
+        Assert.Equal("yes", answer.GetProperty("changes").GetProperty("wheelchair").GetString());
+        Assert.Equal(1, answer.GetProperty("base_version").GetInt32());
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task An_admin_finds_a_contributor_on_the_team_screen_grants_moderator_sets_reputation_and_blocks()
+    {
+        var name = "Team " + Guid.NewGuid().ToString("N")[..8];
+        using var registered = await RegisterAsync($"team-{Guid.NewGuid():N}@facilities.test", name);
+        var userId = registered.RootElement.GetProperty("id").GetString()!;
+
+        var phone = await fixture.NewPhonePageAsync("en-GB", null);
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await phone.SettledAsync();
+        await page.ClickAsync("#contribute");
+        await page.FillAsync("#contrib [data-field='email']", BrowserFixture.AdminEmail);
+        await page.FillAsync("#contrib [data-field='password']", BrowserFixture.AdminPassword);
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#reputation");
+        await page.ClickAsync("#team-open");
+        await page.FillAsync("#contrib [data-field='q']", name.ToLowerInvariant());
+        await page.ClickAsync("#contrib button[type='submit']");
+        var card = page.Locator($"#team-list li[data-user-id='{userId}']");
+        await card.WaitForAsync();
+        Assert.Equal(1, await page.Locator("#team-list li.member").CountAsync());
+        Assert.Equal("Reputation 1 · contributor", await card.Locator(".member-facts").InnerTextAsync());
+
+        await card.Locator("button[data-action='moderator']").ClickAsync();
+        await page.Locator($"#team-list li[data-user-id='{userId}'] .action-message.done").WaitForAsync();
+        Assert.Equal("Reputation 1 · moderator", await card.Locator(".member-facts").InnerTextAsync());
+        await card.Locator("input[name='reputation']").FillAsync("300");
+        await card.Locator("button[data-action='reputation']").ClickAsync();
+        await page.WaitForFunctionAsync("id => document.querySelector(`#team-list li[data-user-id='${id}'] .member-facts`)?.textContent.startsWith('Reputation 300')", userId);
+        Assert.Contains("reputation 1 → 300 (set by admin)", await card.Locator(".member-recent").InnerTextAsync(), StringComparison.Ordinal);
+        await card.Locator("button[data-action='block']").ClickAsync();
+        await page.WaitForFunctionAsync("id => document.querySelector(`#team-list li[data-user-id='${id}'] .member-facts`)?.textContent.endsWith('blocked')", userId);
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("team-screen");
+
+        using var profile = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/users/{userId}"));
+        Assert.Equal(300, profile.RootElement.GetProperty("reputation").GetInt32());
+        Assert.True(profile.RootElement.GetProperty("blocked").GetBoolean());
+        Assert.Equal(["moderator"], profile.RootElement.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        await phone.CloseAsync();
+    }
+
     /// <summary>A pending proposal is visible to its author only: read it with the page's own (renewed) token.</summary>
     private static async Task<string> OwnProposalAsync(IPage page, string id) =>
         await page.EvaluateAsync<string>("id => fetch('api/v1/proposals/' + id, { headers: { Authorization: 'Bearer ' + JSON.parse(localStorage.getItem('facilities.auth')).access_token } }).then(r => r.text())", id);
 
-    private async Task<(double Lat, double Lon)> QuietPlaceAsync()
+    private async Task<(double Lat, double Lon)> QuietPlaceAsync((double Lat, double Lon)[]? places = null)
     {
-        foreach (var place in QuietPlaces)
+        foreach (var place in places ?? QuietPlaces)
         {
             using var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
                 $"/api/v1/facilities/nearby?lat={place.Lat}&lon={place.Lon}&radius_m=300&limit=1")));

@@ -2,6 +2,7 @@ using Facilities.Api.Data;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Moderation;
 using Facilities.Api.Features.Proposals;
+using Facilities.Api.Features.Quests;
 using Facilities.Api.Features.Reputation;
 using Facilities.Api.Web;
 using Microsoft.AspNetCore.Authentication.BearerToken;
@@ -20,6 +21,7 @@ public static class Contributors
     public static IServiceCollection AddContributors(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(configuration.GetSection(ReputationRules.Section).Get<ReputationRules>() ?? new ReputationRules());
+        services.AddSingleton(configuration.GetSection(Quests.QuestRules.Section).Get<Quests.QuestRules>() ?? new Quests.QuestRules());
 
         services.AddIdentityCore<User>(options =>
             {
@@ -90,6 +92,8 @@ public static class Contributors
         app.MapReputationRules();
         app.MapProposals();
         app.MapModeration();
+        app.MapQuests();
+        app.MapTeam();
         return app;
     }
 }

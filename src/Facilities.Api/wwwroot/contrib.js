@@ -134,7 +134,7 @@ function close(refocus) {
 // The panel changes the map's height: the map keeps its centre (where the resident looked, where the pin goes).
 function resized() { P.map.invalidateSize({ animate: false }); }
 
-const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit: editForm, review: review };
+const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit: editForm, review: review, quests: quests, team: team };
 
 // ---- Talking to the API --------------------------------------------------------------------------------------------
 
@@ -333,6 +333,8 @@ async function account(body, title) {
   const actions = make('div', 'actions');
   linkButton(actions, t('addFacility'), function () { show('add'); }, 'primary').id = 'add-facility';
   linkButton(actions, t('reviewNearby'), function () { show('review'); }).id = 'review-nearby';
+  linkButton(actions, t('questsNearby'), function () { show('quests'); }).id = 'quests-nearby';
+  if ((me.roles || []).indexOf('admin') >= 0) { linkButton(actions, t('teamOpen'), function () { show('team'); }).id = 'team-open'; }
   body.appendChild(actions);
 
   body.appendChild(make('h3', null, t('privileges')));
@@ -751,6 +753,164 @@ function attributeName(name, category) {
   if (name === 'category') { return t('category'); }
   const def = definitionOf(name, category);
   return def ? I.label(def.labels, name) : name;
+}
+
+// ---- The team (admins): find accounts, see their record, grant roles, set reputation, block -------------------------
+
+async function team(body, title, query) {
+  title.textContent = t('teamTitle');
+  const f = form(body, function () { return show('team', f.querySelector('[data-field="q"]').value.trim(), true); });
+  const box = input('search', 'q');
+  box.value = query || '';
+  field(f, 'q', t('teamSearch'), box);
+  submitRow(f, t('teamFind'));
+  body.setAttribute('aria-busy', 'true');
+  let page;
+  try {
+    page = await api('GET', 'api/v1/admin/users?limit=50' + (query ? '&q=' + enc(query) : ''));
+  } catch (e) {
+    body.setAttribute('aria-busy', 'false');
+    if (e.status === 401) { afterSignIn = { name: 'team', arg: query }; return show('signin'); }
+    body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
+    return undefined;
+  }
+  body.setAttribute('aria-busy', 'false');
+  if (!page.users.length) { body.appendChild(make('p', 'empty', t('teamNone'))); return undefined; }
+  const list = make('ol', 'team-list');
+  list.id = 'team-list';
+  page.users.forEach(function (u) { list.appendChild(memberCard(u, query)); });
+  body.appendChild(list);
+  return undefined;
+}
+
+function memberCard(u, query) {
+  const li = make('li', 'member');
+  li.dataset.userId = u.id;
+  li.appendChild(make('h3', null, u.name + (u.email ? ' · ' + u.email : '')));
+  const roles = u.roles.length ? u.roles.map(function (r) { return t('roleNames')[r] || r; }).join(', ') : t('roleNames').contributor;
+  li.appendChild(make('p', 'row-meta member-facts', t('reputation', { n: I.number(u.reputation) }) + ' · ' + roles +
+    (u.blocked ? ' · ' + t('teamBlocked') : '')));
+  li.appendChild(make('p', 'counts', t('counts', { a: I.number(u.accepted), r: I.number(u.rejected), p: I.number(u.pending) })));
+  if (u.recent.length) {
+    const recent = make('ul', 'member-recent');
+    u.recent.slice(0, 5).forEach(function (a) {
+      recent.appendChild(make('li', null, I.date(a.at) + ' · ' + (a.kind === 'proposal'
+        ? t('kinds')[a.what] + ' (' + t('states')[a.state] + ')'
+        : t('teamReputationChange', { why: a.what.replace(/_/g, ' '), from: I.number(a.from), to: I.number(a.to) }))));
+    });
+    li.appendChild(recent);
+  }
+  const message = make('p', 'action-message');
+  message.setAttribute('role', 'status');
+  const after = function (text) { return function () { return show('team', query, true).then(function () { const m = panel.querySelector('#team-list li[data-user-id="' + u.id + '"] .action-message'); if (m) { m.textContent = text; m.className = 'action-message done'; } }); }; };
+  const failed = function (e) { message.textContent = t('failed', { reason: e.message }); message.className = 'action-message error'; };
+  const actions = make('div', 'actions');
+  const has = function (r) { return u.roles.indexOf(r) >= 0; };
+  const setRoles = function (roles, text) { api('PUT', 'api/v1/admin/users/' + enc(u.id) + '/roles', { roles: roles }).then(after(text), failed); };
+  linkButton(actions, t(has('moderator') ? 'teamRevokeModerator' : 'teamGrantModerator'), function () {
+    setRoles(has('moderator') ? u.roles.filter(function (r) { return r !== 'moderator'; }) : u.roles.concat(['moderator']), t('teamSaved'));
+  }).dataset.action = 'moderator';
+  linkButton(actions, t(has('admin') ? 'teamRevokeAdmin' : 'teamGrantAdmin'), function () {
+    setRoles(has('admin') ? u.roles.filter(function (r) { return r !== 'admin'; }) : u.roles.concat(['admin']), t('teamSaved'));
+  }).dataset.action = 'admin';
+  linkButton(actions, t(u.blocked ? 'teamUnblock' : 'teamBlock'), function () {
+    (u.blocked ? api('DELETE', 'api/v1/users/' + enc(u.id) + '/block') : api('POST', 'api/v1/users/' + enc(u.id) + '/block', { reason: t('teamBlockReason') }))
+      .then(after(t('teamSaved')), failed);
+  }).dataset.action = 'block';
+  li.appendChild(actions);
+  const rep = make('div', 'actions member-reputation');
+  const number = input('number', 'reputation');
+  number.value = String(u.reputation);
+  number.min = '1';
+  number.setAttribute('aria-label', t('teamReputationLabel', { name: u.name }));
+  rep.appendChild(number);
+  linkButton(rep, t('teamSetReputation'), function () {
+    api('PUT', 'api/v1/admin/users/' + enc(u.id) + '/reputation', { reputation: Number(number.value) }).then(after(t('teamSaved')), failed);
+  }).dataset.action = 'reputation';
+  li.appendChild(rep);
+  li.appendChild(message);
+  return li;
+}
+
+// ---- Quests: "needs checking near me", answered with one tap ---------------------------------------------------------
+
+// The answers a missing attribute offers; each becomes an update proposal with the facility's version as its base.
+const QUEST_ANSWERS = {
+  wheelchair: ['yes', 'limited', 'no'],
+  fee: [false, true],
+  changing_table: [true, false]
+};
+
+async function quests(body, title) {
+  title.textContent = t('questsTitle');
+  body.setAttribute('aria-busy', 'true');
+  const at = P.map.getCenter();
+  let answer;
+  try {
+    answer = await P.getJson('api/v1/quests?lat=' + at.lat.toFixed(6) + '&lon=' + at.lng.toFixed(6) + '&limit=20');
+    await P.labelled;
+  } catch (e) {
+    body.setAttribute('aria-busy', 'false');
+    body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
+    return;
+  }
+  body.setAttribute('aria-busy', 'false');
+  if (!answer.quests.length) { body.appendChild(make('p', 'empty', t('questsEmpty'))); return; }
+  const list = make('ol', 'quest-list');
+  list.id = 'quest-list';
+  answer.quests.forEach(function (q) { list.appendChild(questCard(q)); });
+  body.appendChild(list);
+}
+
+function questCard(q) {
+  const li = make('li', 'quest');
+  li.dataset.facilityId = q.facility_id;
+  li.appendChild(make('h3', null, (q.name || P.categoryName(q.category)) + ' · ' + I.number(q.distance_m) + ' m'));
+  li.appendChild(make('p', 'row-meta', q.reasons.map(function (r) { return t('questReasons')[r]; }).join(' · ')));
+  const message = make('p', 'action-message');
+  message.setAttribute('role', 'status');
+  const done = function (text) { message.textContent = text; message.className = 'action-message done'; };
+  const failed = function (e) {
+    if (e.status === 401) { show('signin', null, false, { name: 'quests' }); return; }
+    const errors = (e.problem && e.problem.errors) || {};
+    message.textContent = Object.keys(errors).length ? Object.keys(errors).map(function (k) { return errors[k].join(' '); }).join(' ') : t('failed', { reason: e.message });
+    message.className = 'action-message error';
+  };
+  if (q.reasons.indexOf('stale') >= 0 || q.reasons.indexOf('low_confidence') >= 0) {
+    const row = make('div', 'actions');
+    linkButton(row, t('questStillHere'), function () {
+      api('POST', 'api/v1/facilities/' + enc(q.facility_id) + '/confirmations', {}).then(function (r) {
+        done(r.verified ? t('questVerified') : t('questConfirmed', { n: r.people_needed }));
+      }, failed);
+    }, 'primary').dataset.answer = 'still-here';
+    li.appendChild(row);
+  }
+  q.missing.forEach(function (name) {
+    const def = P.state.core[name];
+    const row = make('div', 'actions quest-question');
+    row.dataset.attribute = name;
+    row.appendChild(make('p', 'hint', t('questAsk', { what: def ? I.label(def.labels, name) : name })));
+    const values = QUEST_ANSWERS[name];
+    if (!values) {
+      linkButton(row, t('questEdit'), function () { P.openDetail(q.facility_id).then(function () { show('edit', q.facility_id); }); });
+    } else {
+      values.forEach(function (value) {
+        const b = linkButton(row, typeof value === 'boolean' ? t(value ? 'yes' : 'no') : String(valueLabel(def, value)), function () {
+          const changes = {};
+          changes[name] = value;
+          api('POST', 'api/v1/proposals', { kind: 'update', facility_id: q.facility_id, base_version: q.version, changes: changes,
+            comment: t('questComment') }).then(function (proposal) {
+            row.querySelectorAll('button').forEach(function (x) { x.disabled = true; });
+            done(t(proposal.state === 'accepted' ? 'questApplied' : 'questProposed'));
+          }, failed);
+        });
+        b.dataset.answer = String(value);
+      });
+    }
+    li.appendChild(row);
+  });
+  li.appendChild(message);
+  return li;
 }
 
 // A small map of the proposal's place (ringed) and the facilities around it, so a reviewer sees a duplicate or an odd

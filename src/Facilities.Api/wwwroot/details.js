@@ -298,11 +298,11 @@ function confirmStillHere() {
   el.stillHere.disabled = true;
   P.postJson('api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function (r) {
     var text = r ? confirmationWords(JSON.parse(r)) : '';
-    say(t('confirmed'), 'done');
-    progress(text);
-    if (P.state.detail && P.state.detail.properties.id === id) {
-      P.openDetail(id, P.state.detailDistance).then(function () { say(t('confirmed'), 'done'); progress(text); });
-    }
+    var thank = function () { say(t('confirmed'), 'done'); progress(text); };
+    // The details are drawn again (verified, confidence) before the thanks, which would otherwise flicker away.
+    if (P.state.detail && P.state.detail.properties.id === id) { return P.openDetail(id, P.state.detailDistance).then(thank, thank); }
+    thank();
+    return undefined;
   }, function (e) { failure(e, 'signInToConfirm'); }).then(function () { el.stillHere.disabled = false; });
 }
 

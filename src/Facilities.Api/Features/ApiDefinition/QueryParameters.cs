@@ -48,6 +48,15 @@ public static partial class QueryParameters
 
     private static readonly Dictionary<(string Route, string Name), QueryParameter> ByRoute = new()
     {
+        [("api/v1/admin/users", "q")] = QueryParameter.Text("Part of the e-mail address or display name, any case; all accounts without it."),
+        [("api/v1/admin/users", "limit")] = QueryParameter.Count("Accounts at most, newest first.", Accounts.FindUsersQuery.MaxLimit,
+            Accounts.FindUsersQuery.DefaultLimit),
+        [("api/v1/quests", "lat")] = QueryParameter.Number("Latitude of the place to look around, WGS 84 degrees.", -90, 90, required: true),
+        [("api/v1/quests", "lon")] = QueryParameter.Number("Longitude of the place to look around, WGS 84 degrees.", -180, 180, required: true),
+        [("api/v1/quests", "radius_m")] = QueryParameter.Number("Search radius in metres (geodesic), greater than 0.", 0, Quests.QuestsQuery.MaxRadiusM,
+            Quests.QuestsQuery.DefaultRadiusM),
+        [("api/v1/quests", "limit")] = QueryParameter.Count("How many facilities at most, most needed first.", Quests.QuestsQuery.MaxLimit,
+            Quests.QuestsQuery.DefaultLimit),
         [("api/v1/opening-hours/week", "value")] = QueryParameter.Text("An OpenStreetMap opening_hours value, at most 255 characters.", required: true),
         [("api/v1/opening-hours/week", "lat")] = QueryParameter.Number("Latitude of the facility (for its holidays, time zone and sun times), WGS 84 degrees.", -90, 90),
         [("api/v1/opening-hours/week", "lon")] = QueryParameter.Number("Longitude of the facility, WGS 84 degrees.", -180, 180),
