@@ -96,6 +96,42 @@ public static class ImportBenchmark
             {
                 await command.ExecuteNonQueryAsync();
             }
+            // Reads go on while the import runs, as residents' would: the slowest answer of each says whether the
+            // import holds them up (a lock, a starved thread pool, an exhausted pool) beyond what the CPU it takes explains.
+            double lon, lat;
+            await using (var one = dataSource.CreateCommand("select ST_X(geom), ST_Y(geom) from facilities order by id limit 1"))
+            await using (var reader = await one.ExecuteReaderAsync())
+            {
+                await reader.ReadAsync();
+                (lon, lat) = (reader.GetDouble(0), reader.GetDouble(1));
+            }
+            var box = string.Create(CultureInfo.InvariantCulture, $"{lon - 0.02:F5},{lat - 0.02:F5},{lon + 0.02:F5},{lat + 0.02:F5}");
+            string[] probes = ["/healthz", $"/api/v1/facilities?bbox={box}&limit=100", $"/api/v1/facilities/clusters?bbox={box}&zoom=14"];
+            var worst = new double[probes.Length];
+            var failures = 0;
+            using var probing = new CancellationTokenSource();
+            using var client = app.CreateClient();
+            // Once before the import: the first answers of a fresh process are compiled and open connections.
+            foreach (var probe in probes)
+            {
+                using var warm = await client.GetAsync(probe);
+            }
+            var rounds = 0;
+            var prober = Task.Run(async () =>
+            {
+                while (!probing.IsCancellationRequested)
+                {
+                    for (var i = 0; i < probes.Length; i++)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        using var response = await client.GetAsync(probes[i], CancellationToken.None);
+                        failures += response.IsSuccessStatusCode ? 0 : 1;
+                        worst[i] = Math.Max(worst[i], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                    rounds++;
+                    await Task.Delay(20, CancellationToken.None);
+                }
+            });
             var stopwatch = Stopwatch.StartNew();
             runner.Wake();
             await using (var state = dataSource.CreateCommand($"select state from imports where id = '{importId}'"))
@@ -106,6 +142,10 @@ public static class ImportBenchmark
                 }
             }
             var seconds = stopwatch.Elapsed.TotalSeconds;
+            await probing.CancelAsync();
+            await prober;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  slowest read during the import: health {worst[0]:F0} ms, bbox {worst[1]:F0} ms, clusters {worst[2]:F0} ms ({rounds} rounds, {failures} failed)"));
             await using var read = dataSource.CreateCommand($"select jsonb_build_object('state', state, 'error', error, 'report', report)::text from imports where id = '{importId}'");
             var report = JsonNode.Parse((string)(await read.ExecuteScalarAsync())!)!;
             await dataSource.DisposeAsync();

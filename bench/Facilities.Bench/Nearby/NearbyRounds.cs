@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Nearby;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Facilities.Bench.Nearby;
@@ -19,7 +23,11 @@ public static class NearbyRounds
     public static async Task<NearbyRoundsResult> MeasureAsync(NpgsqlDataSource db, int points, int seed, CancellationToken ct)
     {
         await using var nearbyCandidates = new NearbyCandidates(new GenericPlanDataSource(db), NearbyCandidates.DefaultFetchers);
-        var handler = new NearbyHandler(nearbyCandidates, TimeProvider.System);
+        // The handler reads the primary here: no standby is configured, and no request identifies a contributor.
+        var services = new ServiceCollection().AddKeyedSingleton(DatabaseRegistration.Readers, db).BuildServiceProvider();
+        var reads = new ReadSource(services, new HttpContextAccessor(),
+            new StandbyLag(services, new ConfigurationBuilder().Build(), NullLogger<StandbyLag>.Instance));
+        var handler = new NearbyHandler(nearbyCandidates, nearbyCandidates, reads, TimeProvider.System);
         var random = new Random(seed);
         var statements = 0;
         using var listener = new ActivityListener

@@ -38,51 +38,59 @@ public static class FacilityBulkWriter
             // cluster_cells follows below in one pass instead of the per-row trigger (see migration 0006).
             "set local facilities.bulk_cluster_cells = on");
 
-        // Synchronous writes per field: the rows are already in memory, and an awaited call per field cost more than the data.
+        // Synchronous writes per field (the rows are already in memory, and an awaited call per field cost more than
+        // the data), on a thread of their own (OffThreadPool): a synchronous write waits on PostgreSQL's socket whenever
+        // the buffer fills, and on a thread-pool thread that wait would hold back requests for the whole COPY.
         await using (var copy = await connection.BeginBinaryImportAsync(
             "copy bulk_records (ord, external_id, facility_id, lon, lat, attributes) from stdin (format binary)", cancellationToken))
         {
-            for (var i = 0; i < records.Count; i++)
+            await OffThreadPool(() =>
             {
-                var r = records[i];
-                copy.StartRow();
-                copy.Write(i, NpgsqlDbType.Integer);
-                copy.Write(r.ExternalId, NpgsqlDbType.Text);
-                WriteNullable(copy, r.FacilityId, NpgsqlDbType.Uuid);
-                copy.Write(r.Lon, NpgsqlDbType.Double);
-                copy.Write(r.Lat, NpgsqlDbType.Double);
-                copy.Write(r.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
-            }
+                for (var i = 0; i < records.Count; i++)
+                {
+                    var r = records[i];
+                    copy.StartRow();
+                    copy.Write(i, NpgsqlDbType.Integer);
+                    copy.Write(r.ExternalId, NpgsqlDbType.Text);
+                    WriteNullable(copy, r.FacilityId, NpgsqlDbType.Uuid);
+                    copy.Write(r.Lon, NpgsqlDbType.Double);
+                    copy.Write(r.Lat, NpgsqlDbType.Double);
+                    copy.Write(r.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
+                }
+            });
             await copy.CompleteAsync(cancellationToken);
         }
 
         await using (var copy = await connection.BeginBinaryImportAsync(CopyVersions, cancellationToken))
         {
-            for (var i = 0; i < versions.Count; i++)
+            await OffThreadPool(() =>
             {
-                var v = versions[i];
-                var s = v.After;
-                copy.StartRow();
-                copy.Write(i, NpgsqlDbType.Integer);
-                copy.Write(v.FacilityId, NpgsqlDbType.Uuid);
-                copy.Write(v.Created, NpgsqlDbType.Boolean);
-                copy.Write(v.Version, NpgsqlDbType.Integer);
-                copy.Write(s.Lon, NpgsqlDbType.Double);
-                copy.Write(s.Lat, NpgsqlDbType.Double);
-                copy.Write(s.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
-                copy.Write((float)s.Confidence, NpgsqlDbType.Real);
-                WriteNullable(copy, s.LastVerifiedAt, NpgsqlDbType.TimestampTz);
-                copy.Write(v.Changes.ToJsonString(), NpgsqlDbType.Jsonb);
-                copy.Write(v.Snapshot.ToJsonString(), NpgsqlDbType.Jsonb);
-                copy.Write(v.SetAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
-                copy.Write(v.ClearedAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
-                copy.Write(v.Kind, NpgsqlDbType.Text);
-                copy.Write(v.ExternalId, NpgsqlDbType.Text);
-                foreach (var column in CoreColumns.All)
+                for (var i = 0; i < versions.Count; i++)
                 {
-                    WriteCore(copy, column, column.OfState(s));
+                    var v = versions[i];
+                    var s = v.After;
+                    copy.StartRow();
+                    copy.Write(i, NpgsqlDbType.Integer);
+                    copy.Write(v.FacilityId, NpgsqlDbType.Uuid);
+                    copy.Write(v.Created, NpgsqlDbType.Boolean);
+                    copy.Write(v.Version, NpgsqlDbType.Integer);
+                    copy.Write(s.Lon, NpgsqlDbType.Double);
+                    copy.Write(s.Lat, NpgsqlDbType.Double);
+                    copy.Write(s.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write((float)s.Confidence, NpgsqlDbType.Real);
+                    WriteNullable(copy, s.LastVerifiedAt, NpgsqlDbType.TimestampTz);
+                    copy.Write(v.Changes.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write(v.Snapshot.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write(v.SetAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
+                    copy.Write(v.ClearedAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
+                    copy.Write(v.Kind, NpgsqlDbType.Text);
+                    copy.Write(v.ExternalId, NpgsqlDbType.Text);
+                    foreach (var column in CoreColumns.All)
+                    {
+                        WriteCore(copy, column, column.OfState(s));
+                    }
                 }
-            }
+            });
             await copy.CompleteAsync(cancellationToken);
         }
 
@@ -228,6 +236,9 @@ public static class FacilityBulkWriter
             "                    and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy)"));
         batch.BatchCommands.Add(Command("truncate bulk_cell_moves"));
     }
+
+    private static Task OffThreadPool(Action write) =>
+        Task.Factory.StartNew(write, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static void WriteCore(NpgsqlBinaryImporter copy, CoreColumn column, object? value)
     {

@@ -129,7 +129,7 @@ public sealed class GetImportRecordsValidator : AbstractValidator<GetImportRecor
     }
 }
 
-public sealed class GetImportRecordsHandler(NpgsqlDataSource dataSource) : IRequestHandler<GetImportRecordsQuery, ImportRecordsPage>
+public sealed class GetImportRecordsHandler(NpgsqlDataSource dataSource, ISender sender) : IRequestHandler<GetImportRecordsQuery, ImportRecordsPage>
 {
     public async ValueTask<ImportRecordsPage> Handle(GetImportRecordsQuery request, CancellationToken cancellationToken)
     {
@@ -155,7 +155,7 @@ public sealed class GetImportRecordsHandler(NpgsqlDataSource dataSource) : IRequ
         if (items.Count == 0)
         {
             // An empty page of an import that exists, or a 404 for one that is not the partner's.
-            await new GetPartnerImportHandler(dataSource).Handle(new GetPartnerImportQuery(request.PartnerId, request.ImportId), cancellationToken);
+            await sender.Send(new GetPartnerImportQuery(request.PartnerId, request.ImportId), cancellationToken);
         }
         return new ImportRecordsPage(items, total);
     }
