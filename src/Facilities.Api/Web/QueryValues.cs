@@ -42,6 +42,25 @@ public static class QueryValues
         string.IsNullOrWhiteSpace(text) ? [] : text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>
+    /// The numbers of a comma-separated list whose count the caller has checked; null and the first item that is
+    /// not a finite number otherwise. Every bbox of the API reads its numbers with this, so they all refuse alike.
+    /// </summary>
+    public static double[]? TryParseNumbers(string[] parts, out string? error)
+    {
+        error = null;
+        var numbers = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!TryParseDouble(parts[i].Trim(), out numbers[i]))
+            {
+                error = $"'{parts[i]}' is not a number.";
+                return null;
+            }
+        }
+        return numbers;
+    }
+
+    /// <summary>
     /// Parses "minLon,minLat,maxLon,maxLat". Returns null and a reason when the text is not four finite numbers
     /// in range with min &lt;= max. A box across the antimeridian (minLon &gt; maxLon) is refused: clients split it.
     /// </summary>
@@ -54,14 +73,9 @@ public static class QueryValues
             error = "Must be four numbers: minLon,minLat,maxLon,maxLat.";
             return null;
         }
-        var numbers = new double[4];
-        for (var i = 0; i < 4; i++)
+        if (TryParseNumbers(parts, out error) is not { } numbers)
         {
-            if (!TryParseDouble(parts[i].Trim(), out numbers[i]))
-            {
-                error = $"'{parts[i]}' is not a number.";
-                return null;
-            }
+            return null;
         }
         var box = new Bbox(numbers[0], numbers[1], numbers[2], numbers[3]);
         if (box.MinLon < -180 || box.MaxLon > 180)

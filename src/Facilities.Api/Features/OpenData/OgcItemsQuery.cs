@@ -65,14 +65,9 @@ public static class OgcBbox
             error = "Must be four numbers: minLon,minLat,maxLon,maxLat (CRS84 degrees).";
             return null;
         }
-        var v = new double[4];
-        for (var i = 0; i < 4; i++)
+        if (QueryValues.TryParseNumbers(parts, out error) is not { } v)
         {
-            if (!QueryValues.TryParseDouble(parts[i].Trim(), out v[i]))
-            {
-                error = $"'{parts[i]}' is not a number.";
-                return null;
-            }
+            return null;
         }
         if (v[0] is < -180 or > 180 || v[2] is < -180 or > 180)
         {
@@ -113,14 +108,9 @@ public static class OgcCrsBbox
             error = $"Must be four numbers in the axis order of {crs.Uri}: the lower corner, then the upper one.";
             return null;
         }
-        var v = new double[4];
-        for (var i = 0; i < 4; i++)
+        if (QueryValues.TryParseNumbers(parts, out error) is not { } v)
         {
-            if (!QueryValues.TryParseDouble(parts[i].Trim(), out v[i]))
-            {
-                error = $"'{parts[i]}' is not a number.";
-                return null;
-            }
+            return null;
         }
         if (v[0] > v[2] || v[1] > v[3])
         {
