@@ -13,7 +13,7 @@ namespace Facilities.Web.Tests;
 /// Chinese, and the map showing it; editing attributes with the API's refusals shown next to their fields.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class ContributorMapTests(BrowserFixture fixture)
+public sealed partial class ContributorMapTests(BrowserFixture fixture)
 {
     private const string Password = "a long enough password";
 
@@ -153,11 +153,8 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         await phone.ScreenshotAsync("contributor-added-pending");
 
         // The established reviewer signs in on another phone, in Chinese, and finds it in the review queue of the map's view.
-        var other = await fixture.NewPhonePageAsync("zh-CN", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        var other = await LocatedPhoneAsync(spot, "zh-CN");
         var review = other.Page;
-        await review.GotoAsync(fixture.BaseUrl + "/");
-        await review.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
-        await other.SettledAsync();
         await review.ClickAsync("#contribute");
         Assert.Equal("登录", await review.InnerTextAsync("#contrib-title"));
         await review.FillAsync("#contrib [data-field='email']", reviewerEmail);
@@ -508,16 +505,9 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         });
         var updateId = update.RootElement.GetProperty("id").GetString()!;
 
-        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        var phone = await LocatedPhoneAsync(spot, "en-GB");
         var page = phone.Page;
-        await page.GotoAsync(fixture.BaseUrl + "/");
-        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
-        await phone.SettledAsync();
-        await page.ClickAsync("#contribute");
-        await page.FillAsync("#contrib [data-field='email']", BrowserFixture.AdminEmail);
-        await page.FillAsync("#contrib [data-field='password']", BrowserFixture.AdminPassword);
-        await page.ClickAsync("#contrib button[type='submit']");
-        await page.WaitForSelectorAsync("#reputation");
+        await SignInOnPageAsync(page, BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         await page.ClickAsync("#review-nearby");
 
         // The create: the duplicate the author was warned about, and a mini-map with the facilities around.
@@ -611,16 +601,9 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         var email = $"quester-{Guid.NewGuid():N}@facilities.test";
         using var registered = await RegisterAsync(email, "Quester");
 
-        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        var phone = await LocatedPhoneAsync(spot, "en-GB");
         var page = phone.Page;
-        await page.GotoAsync(fixture.BaseUrl + "/");
-        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
-        await phone.SettledAsync();
-        await page.ClickAsync("#contribute");
-        await page.FillAsync("#contrib [data-field='email']", email);
-        await page.FillAsync("#contrib [data-field='password']", Password);
-        await page.ClickAsync("#contrib button[type='submit']");
-        await page.WaitForSelectorAsync("#reputation");
+        await SignInOnPageAsync(page, email, Password);
         await page.ClickAsync("#quests-nearby");
         var card = page.Locator($"#quest-list li[data-facility-id='{id}']");
         await card.WaitForAsync();
@@ -637,6 +620,26 @@ public sealed class ContributorMapTests(BrowserFixture fixture)
         Assert.Equal("yes", answer.GetProperty("changes").GetProperty("wheelchair").GetString());
         Assert.Equal(1, answer.GetProperty("base_version").GetInt32());
         await phone.CloseAsync();
+    }
+
+    /// <summary>A phone whose location is <paramref name="spot"/>, the page opened there and settled.</summary>
+    private async Task<PhonePage> LocatedPhoneAsync((double Lat, double Lon) spot, string locale = "en-GB")
+    {
+        var phone = await fixture.NewPhonePageAsync(locale, new Geolocation { Latitude = (float)spot.Lat, Longitude = (float)spot.Lon });
+        await phone.Page.GotoAsync(fixture.BaseUrl + "/");
+        await phone.Page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        return phone;
+    }
+
+    /// <summary>Signs in with the page's own form (Contribute, then e-mail and password) and waits for the account view.</summary>
+    private static async Task SignInOnPageAsync(IPage page, string email, string password)
+    {
+        await page.ClickAsync("#contribute");
+        await page.FillAsync("#contrib [data-field='email']", email);
+        await page.FillAsync("#contrib [data-field='password']", password);
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#reputation");
     }
 
     /// <summary>A pending proposal is visible to its author only: read it with the page's own (renewed) token.</summary>
