@@ -136,6 +136,32 @@ public static class ConflationQuality
             merged == 0 ? 0 : (double)correct / merged, copies == 0 ? 0 : (double)correct / copies, reader.GetInt64(3), reader.GetInt64(4));
     }
 
+    /// <summary>One band of the distance between a merged community record and the facility it merged into.</summary>
+    public sealed record MergeBand(int FromM, long Correct, long WrongCopy, long NextDoor);
+
+    /// <summary>The merges by 10 m band of the distance to the facility merged into: correct, a copy merged into
+    /// another official facility, a next-door facility merged into an official one. Where the wrong merges stand beside
+    /// the right ones says what position can still tell apart.</summary>
+    public static async Task<List<MergeBand>> MergeBandsAsync(NpgsqlDataSource dataSource, Guid officialDataset, Guid communityDataset)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select least(floor(ST_Distance(c.geom::geography, f.geom::geography) / 10), 7)::int * 10, " +
+            "       count(*) filter (where c.external_id = 'c-' || o.external_id), " +
+            "       count(*) filter (where c.external_id like 'c-%' and c.external_id <> 'c-' || o.external_id), " +
+            "       count(*) filter (where c.external_id like 'n-%') " +
+            "from source_records c join source_records o on o.facility_id = c.facility_id and o.dataset_id = $1 " +
+            "join facilities f on f.id = c.facility_id where c.dataset_id = $2 group by 1 order by 1");
+        command.Parameters.Add(new NpgsqlParameter { Value = officialDataset });
+        command.Parameters.Add(new NpgsqlParameter { Value = communityDataset });
+        await using var reader = await command.ExecuteReaderAsync();
+        var bands = new List<MergeBand>();
+        while (await reader.ReadAsync())
+        {
+            bands.Add(new MergeBand(reader.GetInt32(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
+        }
+        return bands;
+    }
+
     /// <summary>The distance of a 2-D normal error of standard deviation <paramref name="sigma"/> per axis.</summary>
     private static double Rayleigh(Random random, double sigma) => sigma * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble()));
 

@@ -101,4 +101,37 @@ public sealed class MatchAssignmentTests
         var named = MatchAssignment.Decide([.. candidates.Select(c => c with { NameSimilarity = 1 })], 50);
         Assert.Equal(MatchOutcome.Merge, named.Single(d => d.Row == 99).Outcome);
     }
+
+    [Fact]
+    public void Rows_exchange_facilities_when_the_greedy_pairing_left_one_of_them_far_from_its_own()
+    {
+        // The single best pair is row 1 on Next (4 m), which leaves row 2 on Near at 30 m; the other way round both
+        // rows are 5–6 m from their facility.
+        var decisions = MatchAssignment.Decide(
+        [
+            new MatchCandidate(1, Near, 5, null, null),
+            new MatchCandidate(1, Next, 4, null, null),
+            new MatchCandidate(2, Near, 30, null, null),
+            new MatchCandidate(2, Next, 6, null, null),
+        ], 50);
+
+        Assert.All(decisions, d => Assert.Equal(MatchOutcome.Merge, d.Outcome));
+        Assert.Equal([Near, Next], decisions.Select(d => d.FacilityId!.Value));
+    }
+
+    [Fact]
+    public void Two_rows_at_two_facilities_on_one_spot_are_for_a_person_to_decide_with_both_facilities_to_choose_from()
+    {
+        // Near and Next stand 0.3 m apart: either pairing of the two rows costs the same to within a metre.
+        var decisions = MatchAssignment.Decide(
+        [
+            new MatchCandidate(1, Near, 2.0, null, null),
+            new MatchCandidate(1, Next, 2.2, null, null),
+            new MatchCandidate(2, Near, 3.1, null, null),
+            new MatchCandidate(2, Next, 3.0, null, null),
+        ], 50);
+
+        Assert.All(decisions, d => Assert.Equal(MatchOutcome.Ambiguous, d.Outcome));
+        Assert.All(decisions, d => Assert.Equal([Near, Next], d.Candidates.Select(c => c.FacilityId).Order()));
+    }
 }

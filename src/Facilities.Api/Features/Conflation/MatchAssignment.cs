@@ -23,8 +23,11 @@ public sealed record MatchDecision(long Row, MatchOutcome Outcome, Guid? Facilit
 /// facility do not affect each other, so one sort over the whole file assigns every neighbourhood at once. Greedy
 /// rather than Hungarian: neighbourhoods are a handful of rows, where the two rarely differ, and a maximum-total
 /// assignment would happily give a row a worse facility to let a weaker row in.
+/// Greedy can still pair two rows each with the other's facility where facilities stand a few metres apart, so
+/// assigned rows then exchange facilities wherever that raises their summed score.
 /// Then each assigned row must be clearly its facility's: a free candidate (not taken by another row) scoring within
-/// the lead of the assigned one makes the row ambiguous, for a person to decide. In a file without names (names
+/// the lead of the assigned one, or another row it could exchange facilities with for under
+/// <see cref="ExchangeMarginM"/>, makes the row ambiguous, for a person to decide. In a file without names (names
 /// compare for fewer than <see cref="NamedShare"/> of its rows), beyond its typical error, the lead is
 /// <see cref="NamelessLead"/> and a lone candidate needs its attributes to agree.
 /// </summary>
@@ -44,6 +47,11 @@ public static class MatchAssignment
     /// <summary>A file is without names when names compare (both the row and a candidate have one) for fewer than
     /// this share of its rows with candidates.</summary>
     public const double NamedShare = 0.05;
+
+    /// <summary>Two rows whose facilities could be exchanged for less than this, in metres of summed distance, cannot be
+    /// told apart by position: their facilities stand at one spot (a pair of toilets mapped as two points a metre
+    /// apart, or at the same coordinates), so either pairing is a guess and a person decides both.</summary>
+    public const double ExchangeMarginM = 1;
 
     /// <summary>The smallest typical error assumed, in metres, whatever the file's own matches say: phone GPS in a
     /// street is off by this much without anything being wrong.</summary>
@@ -104,6 +112,9 @@ public static class MatchAssignment
                 assigned[pair.Candidate.Row] = pair;
             }
         }
+        var scoreOf = order.ToDictionary(p => (p.Candidate.Row, p.Candidate.FacilityId), p => p.Score);
+        Exchange(assigned, takenBy, byRow, scoreOf);
+        var exchangeMargin = ExchangeMarginM * ClosenessWeight / matchDistanceM;
         var typicalError = TypicalErrorM([.. assigned.Values.Select(a => a.Candidate.DistanceM)], matchDistanceM);
         var nameless = byRow.Values.Count(p => p.Any(c => c.Candidate.NameSimilarity is not null)) < NamedShare * byRow.Count;
 
@@ -118,12 +129,22 @@ public static class MatchAssignment
             var strict = nameless && best.Candidate.DistanceM > typicalError;
             var lead = strict ? NamelessLead : ClearLead;
             // What a person could still choose: the assigned facility and the candidates no other row took.
+            // What a person could still choose: the assigned facility, the candidates no other row took, and the
+            // facilities of rows this one could exchange with at no visible cost (those rows are ambiguous too).
+            var exchangeable = rowPairs
+                .Where(p => p.Candidate.FacilityId != best.Candidate.FacilityId && p.Score >= MinimumScore
+                            && takenBy.TryGetValue(p.Candidate.FacilityId, out var other) && other != row
+                            && ExchangeLoss(row, other, assigned, scoreOf) is { } loss && loss < exchangeMargin)
+                .Select(p => p.Candidate.FacilityId)
+                .ToHashSet();
             var open = rowPairs
-                .Where(p => p.Score >= MinimumScore && (!takenBy.TryGetValue(p.Candidate.FacilityId, out var holder) || holder == row))
+                .Where(p => p.Score >= MinimumScore && (!takenBy.TryGetValue(p.Candidate.FacilityId, out var holder) || holder == row
+                                                        || exchangeable.Contains(p.Candidate.FacilityId)))
                 .OrderByDescending(p => p.Score).ThenBy(p => p.Candidate.DistanceM)
                 .Select(p => new ScoredCandidate(p.Candidate.FacilityId, p.Score, p.Candidate.DistanceM, p.Candidate.NameSimilarity))
                 .ToList();
-            var rivals = open.Count(c => c.FacilityId != best.Candidate.FacilityId && c.Score >= best.Score - lead);
+            var rivals = open.Count(c => c.FacilityId != best.Candidate.FacilityId
+                                         && (exchangeable.Contains(c.FacilityId) || c.Score >= best.Score - lead));
             var clear = rivals == 0 && (!strict || best.Candidate.Agreement == 1);
             decisions.Add(clear
                 ? new MatchDecision(row, MatchOutcome.Merge, best.Candidate.FacilityId, open)
@@ -131,6 +152,64 @@ public static class MatchAssignment
         }
         decisions.Sort((a, b) => a.Row.CompareTo(b.Row));
         return decisions;
+    }
+
+    /// <summary>
+    /// Improves the greedy assignment by exchanges: two assigned rows swap facilities when each is a candidate of the
+    /// other and the swap raises their summed score. Greedy takes the single best pair first, which in a cluster of
+    /// facilities a few metres apart can leave both rows on the other's facility; an exchange changes no row's fate
+    /// (merged rows stay merged, the same facilities stay taken), only which is which. Repeated until none helps.
+    /// </summary>
+    private static void Exchange(Dictionary<long, (MatchCandidate Candidate, double Score)> assigned, Dictionary<Guid, long> takenBy,
+        Dictionary<long, List<(MatchCandidate Candidate, double Score)>> byRow, Dictionary<(long, Guid), double> scoreOf)
+    {
+        // Each exchange raises the total score, so this ends; the bound only guards against rounding ping-pong.
+        for (var pass = 0; pass < 20; pass++)
+        {
+            var changed = false;
+            foreach (var row in assigned.Keys.Order().ToList())
+            {
+                var mine = assigned[row];
+                foreach (var (candidate, score) in byRow[row])
+                {
+                    if (candidate.FacilityId == mine.Candidate.FacilityId
+                        || !takenBy.TryGetValue(candidate.FacilityId, out var other) || other == row
+                        || !scoreOf.ContainsKey((row, candidate.FacilityId))
+                        || !scoreOf.TryGetValue((other, mine.Candidate.FacilityId), out var otherOnMine))
+                    {
+                        continue;
+                    }
+                    var theirs = assigned[other];
+                    if (score + otherOnMine <= mine.Score + theirs.Score + 1e-12)
+                    {
+                        continue;
+                    }
+                    var otherCandidate = byRow[other].First(p => p.Candidate.FacilityId == mine.Candidate.FacilityId).Candidate;
+                    assigned[row] = (candidate, score);
+                    assigned[other] = (otherCandidate, otherOnMine);
+                    takenBy[candidate.FacilityId] = row;
+                    takenBy[mine.Candidate.FacilityId] = other;
+                    mine = assigned[row];
+                    changed = true;
+                }
+            }
+            if (!changed)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>What exchanging the facilities of two assigned rows would cost in summed score (null when they cannot
+    /// exchange: one facility is not a candidate of the other row).</summary>
+    private static double? ExchangeLoss(long row, long other, Dictionary<long, (MatchCandidate Candidate, double Score)> assigned,
+        Dictionary<(long, Guid), double> scoreOf)
+    {
+        var (mine, theirs) = (assigned[row], assigned[other]);
+        return scoreOf.TryGetValue((row, theirs.Candidate.FacilityId), out var rowOnTheirs)
+               && scoreOf.TryGetValue((other, mine.Candidate.FacilityId), out var otherOnMine)
+            ? mine.Score + theirs.Score - rowOnTheirs - otherOnMine
+            : null;
     }
 
     /// <summary>The candidates as a review item keeps them: facility id, score, distance and name similarity, rounded.</summary>
