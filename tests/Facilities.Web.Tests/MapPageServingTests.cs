@@ -14,8 +14,10 @@ public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOut
 {
     private static readonly string[] OwnFiles = ["app.js", "i18n.js", "app.css"];
     /// <summary>Loaded only when used: after the first answers or the first details opened (details.js), by contributors
-    /// (the first tap on "Contribute" or "Suggest an edit") and partners.</summary>
-    private static readonly string[] OnDemandFiles = ["details.js", "auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js"];
+    /// (the first tap on "Contribute" or "Suggest an edit"; the hours editor, a facility's history and its move and closure
+    /// each on their first use) and partners.</summary>
+    private static readonly string[] OnDemandFiles = ["details.js", "auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js",
+        "hours-editor.js", "facility-history.js", "facility-actions.js"];
     private static readonly string WebRoot = Path.Combine(RepositoryPaths.Root, "src", "Facilities.Api", "wwwroot");
 
     [Fact]

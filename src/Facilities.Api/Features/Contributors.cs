@@ -54,6 +54,7 @@ public static class Contributors
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessRefusals>();
         services.AddHostedService<FirstAdmin>();
         services.AddPeriodicJob<ProposalExpiry>();
+        services.AddPeriodicJob<TemporaryClosureEnds>();
         services.AddPeriodicJob<RateLimitWindowSweep>();
         services.AddContributionRateLimits(configuration);
         services.AddScoped<ProposalDecisions>();

@@ -113,7 +113,12 @@ export default {
     hoursUnknown: 'unknown',
     hoursClosed: 'closed',
     day: 'Day',
-    loadingShort: 'Loading…'
+    loadingShort: 'Loading…',
+    hoursEditorOpen: 'Fill in the hours day by day',
+    moveOpen: 'Move it',
+    closureOpen: 'Closed?',
+    reopenOpen: 'Open again?',
+    historyOpen: 'History'
   },
   'zh-Hans': {
     close: '关闭',
@@ -228,6 +233,11 @@ export default {
     hoursUnknown: '未知',
     hoursClosed: '关闭',
     day: '日期',
-    loadingShort: '加载中…'
+    loadingShort: '加载中…',
+    hoursEditorOpen: '按天填写开放时间',
+    moveOpen: '移动位置',
+    closureOpen: '已关闭？',
+    reopenOpen: '重新开放了？',
+    historyOpen: '历史记录'
   }
 };

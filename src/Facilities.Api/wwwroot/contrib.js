@@ -60,6 +60,13 @@ export function signInForFacility(page) {
   return show('signin', null, false, facility ? { name: 'facility', arg: facility.properties.id } : null);
 }
 
+/** A facility's history (who or which source, when, what changed, why), signed in or not. */
+export function history(page) {
+  setup(page);
+  const facility = P.state.detail;
+  return show('history', facility ? facility.properties.id : null);
+}
+
 /** The partner's part (partner.js, loaded on first use) in the same panel, with the same form helpers. */
 export function partner(page) {
   setup(page);
@@ -75,9 +82,17 @@ export function partner(page) {
 // ---- The panel -----------------------------------------------------------------------------------------------------
 
 let afterSignIn = null;
+let leave = null;                // what a view loaded on demand undoes when the panel shows another (a pin it placed)
+
+function left() {
+  const undo = leave;
+  leave = null;
+  if (undo) { undo(); }
+}
 
 function show(name, arg, redraw, then) {
   if (then !== undefined) { afterSignIn = then; }
+  if (!redraw) { left(); }
   if (!redraw && view && view.name === 'add' && name !== 'add') { removePin(); }
   if (!redraw && view && view.name === 'review' && name !== 'review') { clearReviewLayer(); }
   // Switching the language redraws the panel: what was typed survives it (a chosen file cannot).
@@ -122,6 +137,7 @@ function show(name, arg, redraw, then) {
 
 function close(refocus) {
   if (!panel || panel.hidden) { return; }
+  left();
   removePin();
   clearReviewLayer();
   view = null;
@@ -134,7 +150,32 @@ function close(refocus) {
 // The panel changes the map's height: the map keeps its centre (where the resident looked, where the pin goes).
 function resized() { P.map.invalidateSize({ animate: false }); }
 
-const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit: editForm, review: review, quests: quests, team: team };
+const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit: editForm, review: review, quests: quests, team: team,
+  history: later('facility-history.js', 'history'), move: later('facility-actions.js', 'move'), closure: later('facility-actions.js', 'closure') };
+
+// A facility's history, moving it and closing or reopening it: their scripts load the first time one is opened, and
+// get the panel's helpers.
+function later(file, name) {
+  return function (body, title, arg) {
+    left(); // a redraw (the language switched) draws the view afresh, its pin included
+    return import('./' + file).then(function (m) {
+      return m[name](body, title, arg, { P: P, t: t, I: I, make: make, api: api, show: show, field: field, input: input, form: form,
+        submitRow: submitRow, linkButton: linkButton, showErrors: showErrors, clearErrors: clearErrors, say: say, commentField: commentField,
+        sent: sent, shown: shown, attributeName: attributeName, onLeave: function (undo) { leave = undo; },
+        edit: function (id) { return auth.load() ? show('edit', id) : show('signin', null, false, { name: 'edit', arg: id }); } });
+    }, function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
+  };
+}
+
+/** After a proposal is sent: the account view, with what became of it on top. */
+async function sent(proposal) {
+  if (proposal.state === 'accepted') { P.refresh(); }
+  await show('account');
+  const note = make('p', 'action-message done', proposal.state === 'accepted' ? t('sentAccepted') : t('sentPending'));
+  note.id = 'sent-message';
+  note.setAttribute('role', 'status');
+  panel.querySelector('.contrib-body').prepend(note);
+}
 
 // ---- Talking to the API --------------------------------------------------------------------------------------------
 
@@ -447,7 +488,30 @@ function attributeControl(container, attr, value) {
   control.name = attr.name;
   field(container, key, label, control);
   control.dataset.attribute = attr.name;
+  if (attr.name === 'opening_hours') { hoursTools(container, control); }
   return control;
+}
+
+// The structured hours editor and the week preview (hours-editor.js) load the first time the contributor opens the
+// editor or types hours; until then the field is plain text. The preview reads the hours where the facility is (the
+// pin's place for a new one): its public holidays and sun times.
+let hoursEditor = null;
+function hoursTools(container, control) {
+  const box = make('div', 'hours-tools');
+  const load = function () {
+    hoursEditor = hoursEditor || import('./hours-editor.js').then(function (m) { m.setup(P); return m; }, function (e) { hoursEditor = null; throw e; });
+    return hoursEditor;
+  };
+  const failed = function (e) { box.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); };
+  linkButton(box, t('hoursEditorOpen'), function () { load().then(function (m) { return m.open(control, box, hoursPlace); }).catch(failed); }).id = 'hours-editor-open';
+  control.addEventListener('input', function () { load().then(function (m) { m.watch(control, box, hoursPlace); }, failed); }, { once: true });
+  container.appendChild(box);
+}
+
+function hoursPlace() {
+  if (pin) { const at = pin.getLatLng().wrap(); return { lat: at.lat, lon: at.lng }; }
+  const f = P.state.detail;
+  return f && view && view.arg === f.properties.id ? { lat: f.geometry.coordinates[1], lon: f.geometry.coordinates[0] } : null;
 }
 
 function readControl(control, def) {
@@ -641,6 +705,11 @@ async function editForm(body, title, id) {
   if (!view || view.name !== 'edit' || view.arg !== id) { return; }
   const p = facility.properties;
   title.textContent = t('editTitle', { name: p.name || P.categoryName(p.category) });
+  const more = make('div', 'actions facility-actions');
+  linkButton(more, t('moveOpen'), function () { show('move', id); }).id = 'move-open';
+  linkButton(more, t(p.status === 'open' ? 'closureOpen' : 'reopenOpen'), function () { show('closure', id); }).id = 'closure-open';
+  linkButton(more, t('historyOpen'), function () { show('history', id); }).id = 'edit-history';
+  body.appendChild(more);
   const f = form(body, async function () {
     const changed = changes();
     clearErrors(f);
@@ -656,12 +725,7 @@ async function editForm(body, title, id) {
       }
       throw e;
     }
-    if (proposal.state === 'accepted') { P.refresh(); }
-    await show('account');
-    const note = make('p', 'action-message done', proposal.state === 'accepted' ? t('sentAccepted') : t('sentPending'));
-    note.id = 'sent-message';
-    note.setAttribute('role', 'status');
-    panel.querySelector('.contrib-body').prepend(note);
+    await sent(proposal);
   });
   f.dataset.version = String(p.version);
   const attributes = make('div', 'attribute-fields');

@@ -21,7 +21,8 @@ const words = {
     alreadyConfirmed: 'You had already confirmed it: it counts once.',
     reportedNeeds: 'It is marked out of order when {n} more people report it.',
     reportedClosed: 'It is now marked temporarily closed.',
-    alreadyReported: 'You had already reported this: it counts once.'
+    alreadyReported: 'You had already reported this: it counts once.',
+    historyLink: 'History: who changed what, and why'
   },
   'zh-Hans': {
     directions: '导航 · {app}',
@@ -42,7 +43,8 @@ const words = {
     alreadyConfirmed: '你之前已确认过：只计一次。',
     reportedNeeds: '再有 {n} 人报告后会标为故障。',
     reportedClosed: '此设施现已标为暂时关闭。',
-    alreadyReported: '你之前已报告过：只计一次。'
+    alreadyReported: '你之前已报告过：只计一次。',
+    historyLink: '历史记录：谁改了什么，为什么'
   }
 };
 
@@ -229,6 +231,17 @@ export function renderFacts(f) {
     if (s.attribution) { li.appendChild(make('span', 'source-meta', s.attribution)); }
     list.appendChild(li);
   });
+  historyButton(list);
+}
+
+// Who changed the facility, when, what and why: the history opens in the contributor panel (its script loads then).
+function historyButton(after) {
+  if ($('history-open')) { $('history-open').textContent = t('historyLink'); return; }
+  const button = P.make('button', 'link-button', t('historyLink'));
+  button.type = 'button';
+  button.id = 'history-open';
+  button.addEventListener('click', function () { P.contribute('history'); });
+  after.insertAdjacentElement('afterend', button);
 }
 
 // ---- "Still here" and "report a problem" ---------------------------------------------------------------------

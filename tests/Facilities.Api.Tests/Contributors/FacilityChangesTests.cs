@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Confidence;
+using Facilities.Api.Features.Proposals;
 using Facilities.Api.Tests.Partners;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
@@ -168,6 +169,41 @@ public sealed class FacilityChangesTests(ContributorsFixture fixture) : IClassFi
         }
 
         await AssertRefreshedAndInFeedAsync(facility, feed);
+    }
+
+    [Fact]
+    public async Task A_temporary_closure_that_ended_is_reopened_as_a_version_of_its_own_and_one_still_running_is_not()
+    {
+        var ended = await fixture.CreateFacilityAsync();
+        var running = await fixture.CreateFacilityAsync();
+        var until = DateTime.UtcNow.AddDays(3).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var facility in new[] { ended, running })
+        {
+            var closure = await ContributorsFixture.ProposeAsync(fixture.Admin,
+                new { kind = "close", facility_id = facility, status_until = until, comment = "Closed for repairs" });
+            Assert.Equal("accepted", closure.GetProperty("state").GetString());
+        }
+        // The first closure's end passed an hour ago (no proposal can set a past end).
+        await fixture.ExecuteAsync("update facilities set status_until = now() - interval '1 hour' where id = $1", ended);
+        await SpoilAsync(ended);
+        var feed = await FeedEntriesAsync(ended);
+
+        await using (var scope = fixture.App.Services.CreateAsyncScope())
+        {
+            Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<ISender>().Send(new EndTemporaryClosuresCommand(DateTime.UtcNow)));
+        }
+
+        var reopened = await fixture.FacilityAsync(ended);
+        Assert.Equal("open", reopened.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, reopened.GetProperty("status_until").ValueKind);
+        await AssertRefreshedAndInFeedAsync(ended, feed + 1);
+        var history = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>($"/api/v1/facilities/{ended}/history");
+        var last = history.GetProperty("versions").EnumerateArray().Last();
+        Assert.Equal("temporarily_closed", last.GetProperty("changes").GetProperty("status").GetProperty("from").GetString());
+        Assert.Equal("open", last.GetProperty("changes").GetProperty("status").GetProperty("to").GetString());
+        Assert.StartsWith("The temporary closure ended", last.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, last.GetProperty("author_user_id").ValueKind);
+        Assert.Equal("temporarily_closed", (await fixture.FacilityAsync(running)).GetProperty("status").GetString());
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class PeriodicJobTests : IAsyncLifetime
 
         // Both replicas check at start; then each is asked again, at the same moment.
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await RunsAsync()).Count < 3 && DateTime.UtcNow < deadline)
+        while ((await RunsAsync()).Count < 4 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
@@ -46,7 +46,7 @@ public sealed class PeriodicJobTests : IAsyncLifetime
 
         Assert.Empty(ran.SelectMany(r => r));
         var runs = await RunsAsync();
-        Assert.Equal(["confidence-ageing", "proposal-expiry", "rate-limit-sweep"], runs.Keys.Order());
+        Assert.Equal(["confidence-ageing", "proposal-expiry", "rate-limit-sweep", "temporary-closure-ends"], runs.Keys.Order());
         Assert.All(runs.Values, count => Assert.Equal(1, count));
 
         // Once an hour has passed (moved back in the table), exactly one of them runs it again.
@@ -57,7 +57,7 @@ public sealed class PeriodicJobTests : IAsyncLifetime
         ran = await Task.WhenAll(
             a.Services.GetRequiredService<PeriodicJobs>().RunDueAsync(CancellationToken.None),
             b.Services.GetRequiredService<PeriodicJobs>().RunDueAsync(CancellationToken.None));
-        Assert.Equal(3, ran.SelectMany(r => r).Count());
+        Assert.Equal(4, ran.SelectMany(r => r).Count());
         Assert.All((await RunsAsync()).Values, count => Assert.Equal(2, count));
     }
 }
