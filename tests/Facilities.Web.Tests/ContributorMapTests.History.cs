@@ -117,6 +117,55 @@ public sealed partial class ContributorMapTests
         await phone.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_moderator_drags_a_facility_to_its_real_place_and_the_move_applies()
+    {
+        var spot = await QuietPlaceAsync(WesternPlaces);
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        using var created = await ProposeAsync(admin, new
+        {
+            kind = "create",
+            location = new { lat = spot.Lat, lon = spot.Lon },
+            changes = new { category = "toilet", name = "Misplaced toilet" },
+            comment = "Built last month",
+        });
+        var id = created.RootElement.GetProperty("facility_id").GetString()!;
+        var phone = await LocatedPhoneAsync(spot);
+        var page = phone.Page;
+        await SignInOnPageAsync(page, BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        await page.ClickAsync("#contrib-close");
+        await page.ClickAsync($"#nearest-list .facility-row[data-id='{id}']");
+        await page.WaitForSelectorAsync("#detail:not([hidden])");
+        await phone.SettledAsync();
+        await page.ClickAsync("#edit");
+        await page.ClickAsync("#move-open");
+        await page.WaitForSelectorAsync("#move-at");
+        Assert.Equal("Moves 0 m", await page.InnerTextAsync("#move-at"));
+
+        // 80 px east at zoom 18 is about 40 m.
+        var pin = (await page.Locator(".move-pin").BoundingBoxAsync())!;
+        var (x, y) = (pin.X + pin.Width / 2, pin.Y + pin.Height / 2);
+        await page.Mouse.MoveAsync(x, y);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(x + 40, y, new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.MoveAsync(x + 80, y, new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+        var lon = double.Parse((await page.GetAttributeAsync("#move-at", "data-lon"))!, CultureInfo.InvariantCulture);
+        Assert.NotEqual("Moves 0 m", await page.InnerTextAsync("#move-at"));
+        await page.FillAsync("#contrib [data-field='comment']", "The toilet is by the east gate");
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("facility-move");
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#sent-message");
+        Assert.Equal("Done: your change is on the map.", await page.InnerTextAsync("#sent-message"));
+        Assert.Equal(0, await page.Locator(".move-pin").CountAsync());
+        using var facility = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/{id}"));
+        var coordinates = facility.RootElement.GetProperty("geometry").GetProperty("coordinates");
+        Assert.Equal(lon, coordinates[0].GetDouble(), 6);
+        Assert.InRange(DistanceM(spot.Lat, spot.Lon, coordinates[1].GetDouble(), coordinates[0].GetDouble()), 20, 80);
+        await phone.CloseAsync();
+    }
+
     private static async Task ApproveAsync(HttpClient admin, string proposalId)
     {
         using var vote = await admin.PostAsJsonAsync($"/api/v1/proposals/{proposalId}/votes", new { vote = "up" });
