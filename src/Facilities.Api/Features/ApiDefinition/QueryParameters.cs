@@ -46,6 +46,11 @@ public static partial class QueryParameters
         ["at"] = QueryParameter.Instant("The instant at which open_now is evaluated (RFC 3339); now by default."),
     };
 
+    // Before ByRoute, which reads them as it is built.
+    private static readonly QueryParameter TilesMetadataFormat = QueryParameter.OneOf("The representation: json, the only one.", ["json"], "json");
+
+    private static readonly QueryParameter TileFormat = QueryParameter.OneOf("The tile format: mvt (Mapbox Vector Tile), the only one.", ["mvt"], "mvt");
+
     private static readonly Dictionary<(string Route, string Name), QueryParameter> ByRoute = new()
     {
         [("api/v1/admin/users", "q")] = QueryParameter.Text("Part of the e-mail address or display name, any case; all accounts without it."),
@@ -119,6 +124,15 @@ public static partial class QueryParameters
             OgcCrs.Uris, Ogc.Crs84),
         [(OgcItems, "limit")] = QueryParameter.Count("Features per page; follow the next link for the rest.", OgcItemsQuery.MaxLimit, OgcItemsQuery.DefaultLimit),
         [(OgcItems, "offset")] = QueryParameter.WholeNumber("Features to skip in id order; next links are faster at depth.", 0, OgcItemsQuery.MaxOffset, 0),
+
+        [("ogc/tileMatrixSets", "f")] = TilesMetadataFormat,
+        [("ogc/tileMatrixSets/{tileMatrixSetId}", "f")] = TilesMetadataFormat,
+        [("ogc/tiles", "f")] = TilesMetadataFormat,
+        [("ogc/tiles/{tileMatrixSetId}", "f")] = TilesMetadataFormat,
+        [("ogc/collections/{collectionId}/tiles", "f")] = TilesMetadataFormat,
+        [("ogc/collections/{collectionId}/tiles/{tileMatrixSetId}", "f")] = TilesMetadataFormat,
+        [("ogc/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", "f")] = TileFormat,
+        [("ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", "f")] = TileFormat,
     };
 }
 

@@ -27,6 +27,8 @@ public sealed class OgcLandingPageHandler : IRequestHandler<OgcLandingPageQuery,
             new(Ogc.Url(b, "/ogc/conformance"), "http://www.opengis.net/def/rel/ogc/1.0/conformance", Ogc.JsonType, "Conformance classes implemented"),
             new(Ogc.Url(b, "/ogc/collections"), "data", Ogc.JsonType, "The feature collections"),
             new(Ogc.Url(b, "/ogc/collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", Ogc.JsonType, "The feature collections"),
+            new(Ogc.Url(b, "/ogc/tiles"), OgcTiles.TilesetsVectorRel, Ogc.JsonType, "Vector tiles of every facility"),
+            new(Ogc.Url(b, "/ogc/tileMatrixSets"), OgcTiles.TilingSchemesRel, Ogc.JsonType, "The tile matrix sets"),
             new(Ogc.Url(b, "/api/v1/export/attribution"), "license", Ogc.JsonType, "Sources and their licenses"),
         };
         return ValueTask.FromResult(new OgcLandingPage(

@@ -33,6 +33,7 @@ public static class Ogc
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
         "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+        .. OgcTiles.ConformsTo,
     ];
 
     /// <summary>WGS 84 longitude, latitude: the CRS facilities are stored in, and served in unless crs asks otherwise.</summary>
@@ -179,6 +180,7 @@ public sealed record OgcCollectionInfo(string Id, string Title, string Descripti
             new(items, "items", Ogc.GeoJsonType, $"{Title} as GeoJSON"),
             new(items + "?f=html", "items", Ogc.HtmlType, $"{Title} as HTML"),
             new(Ogc.Url(baseUrl, "/api/v1/export/attribution"), "license", Ogc.JsonType, "Sources and their licenses"),
+            new(Ogc.Url(baseUrl, $"/ogc/collections/{Id}/tiles"), OgcTiles.TilesetsVectorRel, Ogc.JsonType, $"{Title} as vector tiles"),
         };
         OgcExtent? extent = Bbox is { } b
             ? new OgcExtent(

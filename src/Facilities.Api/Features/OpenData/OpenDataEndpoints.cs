@@ -186,6 +186,7 @@ public static class OpenDataEndpoints
                              $"{ChangesQuery.MaxLimit}. Continue with links[rel=next]; caught up when last_seq equals latest_seq.")
             .ProducesValidationProblem();
 
+        app.MapOgcTiles();
         return app;
     }
 
