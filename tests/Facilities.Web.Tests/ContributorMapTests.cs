@@ -430,7 +430,7 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
         Assert.Equal("Name", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
         Assert.Equal("", await page.InputValueAsync("#contrib [data-field='license']"));
         Assert.Equal(["Choose…", "Open Government Licence v3.0 (UK) (OGL-UK-3.0)", "CC BY 4.0 (CC-BY-4.0)", "ODbL 1.0 (ODbL-1.0)", "CC0 1.0 (CC0-1.0)",
-            "KOGL Type 1 (Korea) (KOGL-Type1)"], await page.Locator("#contrib [data-field='license'] option").AllInnerTextsAsync());
+            "KOGL Type 1 (Korea) (LicenseRef-KOGL-Type1)"], await page.Locator("#contrib [data-field='license'] option").AllInnerTextsAsync());
         // The first rows as they would go in, before any dry run.
         Assert.Equal(5, await page.Locator("#mapping-preview tr td:first-child").CountAsync());
         Assert.Equal("15", await page.InnerTextAsync("#mapping-preview tr:nth-child(2) td:first-child"));

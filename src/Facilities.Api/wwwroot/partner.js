@@ -9,7 +9,7 @@ const CRSS = ['EPSG:4326', 'EPSG:3857', 'EPSG:27700', 'EPSG:4490', 'GCJ-02', 'BD
 const TARGETS = ['id', 'lon', 'lat', 'name', 'operator', 'opening_hours', 'access', 'fee', 'wheelchair', 'changing_table', 'gender'];
 // Licences partners publish under, none preselected: the partner says which one.
 const LICENSES = [['OGL-UK-3.0', 'Open Government Licence v3.0 (UK)'], ['CC-BY-4.0', 'CC BY 4.0'], ['ODbL-1.0', 'ODbL 1.0'],
-  ['CC0-1.0', 'CC0 1.0'], ['KOGL-Type1', 'KOGL Type 1 (Korea)']];
+  ['CC0-1.0', 'CC0 1.0'], ['LicenseRef-KOGL-Type1', 'KOGL Type 1 (Korea)']];
 const PREVIEW_ROWS = 5;
 const RECORDS_SHOWN = 200;
 const POLL_MS = 400;

@@ -133,7 +133,7 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         var dataset = await partner.CreateDatasetAsync(new
         {
             name = "Seoul public toilets",
-            license = "KOGL-Type1",
+            license = "LicenseRef-KOGL-Type1",
             attribution = "서울특별시 (KOGL Type 1)",
             category = "toilet",
             mapping = new JsonObject

@@ -84,7 +84,7 @@ public static partial class DatasetFieldRules
 
     public static IRuleBuilderOptions<T, string?> DatasetLicense<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().MaximumLength(100).Must(l => l is null || SpdxExpression().IsMatch(l))
-            .WithMessage("must be an SPDX license identifier or expression, e.g. OGL-UK-3.0, CC-BY-4.0, ODbL-1.0");
+            .WithMessage("must be an SPDX license identifier or expression, e.g. OGL-UK-3.0, CC-BY-4.0, ODbL-1.0, or LicenseRef-<name> for a licence not on the SPDX list (LicenseRef-KOGL-Type1)");
 
     public static IRuleBuilderOptions<T, string?> DatasetAttribution<T>(this IRuleBuilder<T, string?> rule) => rule.NotEmpty().MaximumLength(500);
 
