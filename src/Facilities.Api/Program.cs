@@ -114,6 +114,7 @@ app.UseContributors();
 app.UseStorableText();
 app.MapContributors();
 app.MapMapConfig();
+app.MapDatasets();
 app.MapPartners();
 app.MapPartnerAdministration();
 app.MapImports();

@@ -1,3 +1,4 @@
+using Facilities.Api.Web;
 using NpgsqlTypes;
 
 namespace Facilities.Api.Data;
@@ -57,7 +58,7 @@ public static class CoreColumns
         new("category", CoreColumnType.Text, s => s.Category, r => r.Category),
         new("name", CoreColumnType.Text, s => s.Name, r => r.Name),
         new("operator", CoreColumnType.Text, s => s.Operator, r => r.Operator),
-        new("status", CoreColumnType.Text, s => s.Status, r => r.Status),
+        new("status", CoreColumnType.Text, s => s.Status.Name(), r => r.Status.Name()),
         new("status_until", CoreColumnType.Timestamp, s => s.StatusUntil, r => r.StatusUntil),
         new("access", CoreColumnType.Text, s => s.Access, r => r.Access),
         new("fee", CoreColumnType.Boolean, s => s.Fee, r => r.Fee),

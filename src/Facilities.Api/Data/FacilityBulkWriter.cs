@@ -1,3 +1,4 @@
+using Facilities.Api.Web;
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
@@ -83,7 +84,7 @@ public static class FacilityBulkWriter
                     copy.Write(v.Snapshot.ToJsonString(), NpgsqlDbType.Jsonb);
                     copy.Write(v.SetAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
                     copy.Write(v.ClearedAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
-                    copy.Write(v.Kind, NpgsqlDbType.Text);
+                    copy.Write(v.Kind.Name(), NpgsqlDbType.Text);
                     copy.Write(v.ExternalId, NpgsqlDbType.Text);
                     foreach (var column in CoreColumns.All)
                     {

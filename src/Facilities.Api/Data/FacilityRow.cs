@@ -1,3 +1,4 @@
+using Facilities.Api.Web;
 using Npgsql;
 
 namespace Facilities.Api.Data;
@@ -10,7 +11,7 @@ public sealed record FacilityRow(
     double Lat,
     string? Name,
     string? Operator,
-    string Status,
+    FacilityStatus Status,
     DateTime? StatusUntil,
     string Access,
     bool? Fee,
@@ -48,7 +49,7 @@ public sealed record FacilityRow(
         r.GetDouble(3),
         r.IsDBNull(4) ? null : r.GetString(4),
         r.IsDBNull(5) ? null : r.GetString(5),
-        r.GetString(6),
+        WireName.Parse<FacilityStatus>(r.GetString(6)) ?? throw new InvalidOperationException($"facility status {r.GetString(6)}"),
         r.IsDBNull(7) ? null : r.GetDateTime(7),
         r.GetString(8),
         r.IsDBNull(9) ? null : r.GetBoolean(9),

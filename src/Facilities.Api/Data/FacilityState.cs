@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Facilities.Api.Web;
 
 namespace Facilities.Api.Data;
 
@@ -15,7 +16,7 @@ public sealed record FacilityState
     public required double Lat { get; init; }
     public string? Name { get; init; }
     public string? Operator { get; init; }
-    public string Status { get; init; } = "open";
+    public FacilityStatus Status { get; init; } = FacilityStatus.Open;
     public DateTime? StatusUntil { get; init; }
     public string Access { get; init; } = "unknown";
     public bool? Fee { get; init; }
@@ -42,7 +43,7 @@ public sealed record FacilityState
         {
             ["category"] = Category,
             ["location"] = new JsonArray(Lon, Lat),
-            ["status"] = Status,
+            ["status"] = Status.Name(),
             ["access"] = Access,
             ["wheelchair"] = Wheelchair,
         };
@@ -118,7 +119,7 @@ public sealed record FacilityState
                 : throw new ArgumentException("location is [lon, lat]"),
             "name" => this with { Name = Text() },
             "operator" => this with { Operator = Text() },
-            "status" => this with { Status = Text() ?? "open" },
+            "status" => this with { Status = Text() is { } status ? WireName.Parse<FacilityStatus>(status) ?? throw new ArgumentException($"no status {status}") : FacilityStatus.Open },
             "status_until" => this with
             {
                 StatusUntil = value is null ? null

@@ -9,7 +9,7 @@ namespace Facilities.Api.Data;
 /// <see cref="FacilityBulkWriter"/> both compute versions here, so a version reads the same whichever wrote it.
 /// </summary>
 public sealed record FacilityVersionChange(Guid FacilityId, bool Created, int Version, FacilityState After, JsonObject Changes,
-    JsonObject Snapshot, string[] SetAttributes, string[] ClearedAttributes, string Kind, string ExternalId)
+    JsonObject Snapshot, string[] SetAttributes, string[] ClearedAttributes, FacilityChangeKind Kind, string ExternalId)
 {
     /// <summary>Version 1 of a new facility: every value it has is a change from nothing.</summary>
     public static FacilityVersionChange First(Guid id, FacilityState state, string externalId)
@@ -18,7 +18,7 @@ public sealed record FacilityVersionChange(Guid FacilityId, bool Created, int Ve
         var snapshot = new JsonObject(known.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value.DeepClone())));
         var changes = new JsonObject(known.Select(k =>
             KeyValuePair.Create(k.Key, (JsonNode?)new JsonObject { ["from"] = null, ["to"] = k.Value.DeepClone() })));
-        return new FacilityVersionChange(id, true, 1, state, changes, snapshot, [.. known.Keys], [], "created", externalId);
+        return new FacilityVersionChange(id, true, 1, state, changes, snapshot, [.. known.Keys], [], FacilityChangeKind.Created, externalId);
     }
 
     /// <summary>The next version of an existing facility with <paramref name="changes"/> applied (public attribute
@@ -46,7 +46,7 @@ public sealed record FacilityVersionChange(Guid FacilityId, bool Created, int Ve
             ["to"] = newValues.GetValueOrDefault(name)?.DeepClone(),
         })));
         var snapshot = new JsonObject(newValues.Select(k => KeyValuePair.Create(k.Key, (JsonNode?)k.Value.DeepClone())));
-        var kind = after.Status == "removed" && before.Status != "removed" ? "removed" : "updated";
+        var kind = after.Status == FacilityStatus.Removed && before.Status != FacilityStatus.Removed ? FacilityChangeKind.Removed : FacilityChangeKind.Updated;
         return new FacilityVersionChange(id, false, currentVersion + 1, after, diff, snapshot,
             [.. changed.Where(name => newValues.ContainsKey(name) || clearedBySource.Contains(name))],
             [.. changed.Where(name => !newValues.ContainsKey(name) && !clearedBySource.Contains(name))], kind, externalId);

@@ -1,3 +1,4 @@
+using Facilities.Api.Web;
 using System.Text.Json.Nodes;
 using NetTopologySuite.Geometries;
 using Npgsql;
@@ -145,7 +146,7 @@ public static class FacilityWriter
         batch.BatchCommands.Add(Command(
             "insert into change_feed (seq, facility_id, version, kind) " +
             "select coalesce(max(seq), 0) + 1, $1, $2, $3 from change_feed",
-            facilityId, next.Version, next.Kind));
+            facilityId, next.Version, next.Kind.Name()));
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return new FacilityUpdate(FacilityUpdateOutcome.Applied, next.Version, before, after, [.. next.Changes.Select(c => c.Key)]);

@@ -1,3 +1,4 @@
+using Facilities.Api.Web;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -78,7 +79,7 @@ public sealed class SeedLoader(NpgsqlDataSource dataSource, ConfidenceParameters
                 Lat = coordinates[1]!.GetValue<double>(),
                 Name = Text(p, "name"),
                 Operator = Text(p, "operator"),
-                Status = Text(p, "status") ?? "open",
+                Status = WireName.Parse<FacilityStatus>(Text(p, "status")) ?? FacilityStatus.Open,
                 StatusUntil = p["status_until"]?.GetValue<DateTime>().ToUniversalTime(),
                 Access = Text(p, "access") ?? "unknown",
                 Fee = p["fee"]?.GetValue<bool>(),

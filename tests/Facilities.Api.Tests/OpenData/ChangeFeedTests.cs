@@ -125,7 +125,7 @@ public sealed class ChangeFeedTests(ChangeFeedFixture fixture) : IClassFixture<C
                     Lon = 151.2 + random.NextDouble() * 0.1,
                     Lat = -33.9 + random.NextDouble() * 0.1,
                     Name = $"Round {round} facility {i}",
-                    Status = i == 9 ? "removed" : "open",
+                    Status = i == 9 ? FacilityStatus.Removed : FacilityStatus.Open,
                     Attributes = i % 2 == 0 ? new() { ["hand_washing"] = true } : [],
                 })));
                 created.AddRange(ids);

@@ -71,7 +71,7 @@ public class OpenDataFixture : IAsyncLifetime
                     Lon = -0.13,
                     Lat = 51.51,
                     Name = "Demolished in 2025",
-                    Status = "removed",
+                    Status = FacilityStatus.Removed,
                 });
             }
             await SeedAsync(Database);

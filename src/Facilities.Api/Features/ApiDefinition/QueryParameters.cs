@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Moderation;
 using Facilities.Api.Features.Nearby;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Facilities.Api.Features.Facilities;
 using Mediator;
 
 namespace Facilities.Api.Features.Categories;
@@ -22,7 +21,7 @@ public sealed class CategoriesHandler(CategoryCatalog catalog) : IRequestHandler
     public ValueTask<CategoriesResponse> Handle(CategoriesQuery request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(new CategoriesResponse(
             catalog.All.Select(c => new CategoryResponse(c.Id, c.Labels, c.AttributeSchema)).ToList(),
-            Facilities.CoreAttributes.Definitions,
+            Categories.CoreAttributes.Definitions,
             ["en", "zh-Hans"]));
 }
 

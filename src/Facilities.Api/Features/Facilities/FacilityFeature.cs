@@ -96,7 +96,7 @@ public static class FacilityFeatures
         var id = row.Id.ToString();
         var next = row.NextChangeAfter(now);
         return new FacilityFeature(id, PointGeometry.Of(row.Lon, row.Lat), new FacilityProperties(
-            id, row.Category, row.Name, row.Operator, row.Status, row.StatusUntil, row.Access, row.Fee, row.Charge,
+            id, row.Category, row.Name, row.Operator, row.Status.Name(), row.StatusUntil, row.Access, row.Fee, row.Charge,
             row.OpeningHours, row.OpenAt(now), row.Wheelchair, row.ChangingTable, row.AdultChangingTable, row.Gender,
             row.KeyScheme, row.OfficialGrade, new RawJson(row.AttributesJson), Math.Round(row.Confidence, 3),
             row.LastVerifiedAt, row.Version, row.UpdatedAt)
@@ -113,7 +113,7 @@ public static class FacilityFeatures
     /// </summary>
     public static (DateTimeOffset At, bool? OpenAfter)? NextChangeAfter(this FacilityRow row, DateTimeOffset instant)
     {
-        if (row.Status == "removed")
+        if (row.Status == FacilityStatus.Removed)
         {
             return null;
         }
@@ -121,7 +121,7 @@ public static class FacilityFeatures
         var zone = place.Zone;
         var hasHours = OpeningHours.TryParse(row.OpeningHours, out var hours, out _);
         var from = instant;
-        if (row.Status == "temporarily_closed")
+        if (row.Status == FacilityStatus.TemporarilyClosed)
         {
             if (row.StatusUntil is not { } until || until <= instant.UtcDateTime)
             {
@@ -159,7 +159,7 @@ public static class FacilityFeatures
     /// </summary>
     public static bool? OpenAt(this FacilityRow row, DateTimeOffset instant)
     {
-        if (row.Status == "removed" || (row.Status == "temporarily_closed" && (row.StatusUntil is null || row.StatusUntil > instant.UtcDateTime)))
+        if (row.Status == FacilityStatus.Removed || (row.Status == FacilityStatus.TemporarilyClosed && (row.StatusUntil is null || row.StatusUntil > instant.UtcDateTime)))
         {
             return false;
         }

@@ -127,7 +127,7 @@ public sealed record FacilityFilter(
 
     /// <summary>
     /// Equal for two filters exactly when their <see cref="SqlCondition"/> and parameters are: searches with equal
-    /// keys can share one statement (<see cref="Nearby.NearbyCandidates"/>). open_now and the time are not in it:
+    /// keys can share one statement (the nearby search batches its candidates by it). open_now and the time are not in it:
     /// they are applied to the rows in C#. The values never contain ',' or '|': validation admits only category ids
     /// and fixed value lists, split on commas.
     /// </summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Facilities.Api.Features.Categories;
-using Facilities.Api.Features.Partners;
 using Mediator;
 using Npgsql;
 

@@ -1,4 +1,3 @@
-using Facilities.Api.Features.Partners;
 using Facilities.Api.Web;
 using Mediator;
 using Microsoft.Extensions.Options;
@@ -33,7 +32,7 @@ public static class ImportEndpoints
                     _ => throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("dry_run", "must be true or false")]),
                 };
                 // The dataset first: someone else's dataset is a 404 before a byte of the file is read.
-                await mediator.Send(new Partners.ListDatasetsQuery(partner.Id, datasetId), ct);
+                await mediator.Send(new ListDatasetsQuery(partner.Id, datasetId), ct);
                 Upload upload;
                 using (slots.Take(partner.Id))
                 {
@@ -146,7 +145,7 @@ public static class ImportEndpoints
         _ => throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("dry_run", "must be true or false")]),
     };
 
-    private static Partners.CreateDatasetBody Definition(Dictionary<string, string> fields, System.Text.Json.JsonSerializerOptions json)
+    private static CreateDatasetBody Definition(Dictionary<string, string> fields, System.Text.Json.JsonSerializerOptions json)
     {
         if (!fields.TryGetValue("definition", out var text))
         {
@@ -155,7 +154,7 @@ public static class ImportEndpoints
         }
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<Partners.CreateDatasetBody>(text, json)
+            return System.Text.Json.JsonSerializer.Deserialize<CreateDatasetBody>(text, json)
                    ?? throw new System.Text.Json.JsonException("null");
         }
         catch (System.Text.Json.JsonException e)

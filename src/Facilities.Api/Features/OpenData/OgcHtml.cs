@@ -1,3 +1,4 @@
+using Facilities.Api.Web;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -68,7 +69,7 @@ public static class OgcHtml
             foreach (var row in page.Rows)
             {
                 b.Append("<tr><td><a href=\"").Append(E(itemsUrl + row.Id + "?f=html")).Append("\">").Append(E(row.Name ?? row.Id.ToString()))
-                    .Append("</a></td><td>").Append(E(row.Category)).Append("</td><td>").Append(E(row.Status)).Append("</td><td>")
+                    .Append("</a></td><td>").Append(E(row.Category)).Append("</td><td>").Append(E(row.Status.Name())).Append("</td><td>")
                     .Append(row.Lon.ToString("R", CultureInfo.InvariantCulture)).Append("</td><td>")
                     .Append(row.Lat.ToString("R", CultureInfo.InvariantCulture)).Append("</td><td>")
                     .Append(row.UpdatedAt.ToString("u", CultureInfo.InvariantCulture)).Append("</td></tr>");

@@ -91,7 +91,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         // Only scores move (no attribute, so no version, and no feed lock). The row lock comes first: two
         // confirmations count each other's weight, and the confidence each writes includes the other's verification.
         var facility = await unitOfWork.Facilities.LockAsync(id, cancellationToken) ?? throw new NotFoundException("facility", request.FacilityId);
-        if (facility.Status == "removed")
+        if (facility.Status == FacilityStatus.Removed)
         {
             throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed: propose a reopen instead.");
         }
@@ -141,7 +141,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         }
         var facility = await unitOfWork.Facilities.LockAsync(id, cancellationToken) ?? throw new NotFoundException("facility", request.FacilityId);
         var (status, updatedAt) = (facility.Status, facility.UpdatedAt);
-        if (status == "removed")
+        if (status == FacilityStatus.Removed)
         {
             throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed already.");
         }
@@ -156,7 +156,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         var effect = ReportEffect.Recorded;
         Guid? proposalId = null;
         double? total = null;
-        if (reason == ReportReason.OutOfOrder && status == "open")
+        if (reason == ReportReason.OutOfOrder && status == FacilityStatus.Open)
         {
             // Reports since the facility last changed, one weight per account: a reopened facility starts afresh.
             total = await ScalarAsync(connection, transaction,
@@ -195,7 +195,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
             new VersionSource(ProposalDecisions.CommunityDataset, id.ToString(), now, 0.6,
                 $"out_of_order reports reached the threshold: temporarily closed for {rules.OutOfOrderClosureHours} h", user.Id, user.Name), ct);
         // The writer locked the row: a concurrent report may have closed it first, which is no second change.
-        return update is { Outcome: FacilityUpdateOutcome.Applied, Before.Status: "open" };
+        return update is { Outcome: FacilityUpdateOutcome.Applied, Before.Status: FacilityStatus.Open };
     }
 
     // The facility's pending closure proposal, locked, if it has one.

@@ -98,7 +98,7 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
             var facilityId = Guid.Parse(Json.Text(request.FacilityId)!);
             facility = await ReadFacilityAsync(connection, transaction, facilityId, ct) ?? throw new NotFoundException("facility", facilityId.ToString());
             category = categories.Find(facility.Category)!;
-            if (facility.Status == "removed" && kind != ProposalKind.Reopen)
+            if (facility.Status == FacilityStatus.Removed && kind != ProposalKind.Reopen)
             {
                 throw new DomainException(StatusCodes.Status409Conflict, "Conflict", "This facility is removed; only a reopen can change it.");
             }
@@ -146,7 +146,7 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
                 changes["status_until"] = until?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 break;
             case ProposalKind.Reopen:
-                if (facility!.Status == "open")
+                if (facility!.Status == FacilityStatus.Open)
                 {
                     throw Invalid("kind", "This facility is open already.");
                 }

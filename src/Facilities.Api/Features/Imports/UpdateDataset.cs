@@ -8,7 +8,7 @@ using FluentValidation.Results;
 using Mediator;
 using Npgsql;
 
-namespace Facilities.Api.Features.Partners;
+namespace Facilities.Api.Features.Imports;
 
 /// <summary>
 /// The body of PATCH /api/v1/partner/datasets/{id}: the fields to change, the others left out. The category and the

@@ -1,4 +1,4 @@
-namespace Facilities.Api.Features.Facilities;
+namespace Facilities.Api.Features.Categories;
 
 /// <summary>
 /// The attributes every facility has, whatever its category (columns of the facilities table), with their

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Facilities.Api.Features.Categories;
-using Facilities.Api.Features.Imports;
 using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Features.Imports.Mapping;
 using Facilities.Api.Web;
@@ -11,7 +10,7 @@ using FluentValidation.Results;
 using Mediator;
 using Npgsql;
 
-namespace Facilities.Api.Features.Partners;
+namespace Facilities.Api.Features.Imports;
 
 /// <summary>A partner's dataset as the API shows it.</summary>
 public sealed record DatasetResponse(Guid Id, string Name, string Kind, string License, string Attribution, string? Category, string Crs,

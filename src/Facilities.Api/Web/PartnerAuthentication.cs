@@ -1,7 +1,6 @@
-using Facilities.Api.Web;
 using Npgsql;
 
-namespace Facilities.Api.Features.Partners;
+namespace Facilities.Api.Web;
 
 /// <summary>The partner a request's <c>X-Api-Key</c> belongs to.</summary>
 public sealed record Partner(Guid Id, string Name);
