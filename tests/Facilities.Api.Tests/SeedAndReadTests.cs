@@ -32,9 +32,10 @@ public sealed class SeedAndReadTests(SeededFixture fixture) : IClassFixture<Seed
         Assert.Equal(fixture.FeaturesInSeedFile, await Count("select count(*) from facilities"));
         Assert.Equal(fixture.FeaturesInSeedFile, await Count("select count(*) from facility_versions where version = 1"));
         Assert.Equal(fixture.FeaturesInSeedFile, await Count("select count(distinct facility_id) from source_records"));
-        // The change feed is gapless: sequence numbers 1..N.
-        Assert.Equal(fixture.FeaturesInSeedFile, await Count("select count(*) from change_feed"));
-        Assert.Equal(fixture.FeaturesInSeedFile, await Count("select max(seq) from change_feed"));
+        // One feed entry for each seed facility's first version, and the feed is gapless: sequence numbers 1..N. (The
+        // hourly job that ends temporary closures may already have reopened seed facilities whose closure is over.)
+        Assert.Equal(fixture.FeaturesInSeedFile, await Count("select count(*) from change_feed where version = 1"));
+        Assert.Equal(await Count("select count(*) from change_feed"), await Count("select max(seq) from change_feed"));
         Assert.Equal(await Count("select count(*) from facilities where status <> 'removed'"),
             await Count("select sum(n) from cluster_cells where zoom = 0"));
     }
