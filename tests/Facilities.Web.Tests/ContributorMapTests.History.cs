@@ -14,14 +14,7 @@ public sealed partial class ContributorMapTests
     {
         var spot = await QuietPlaceAsync(WesternPlaces);
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
-        using var created = await ProposeAsync(admin, new
-        {
-            kind = "create",
-            location = new { lat = spot.Lat, lon = spot.Lon },
-            changes = new { category = "toilet", name = "Museum toilet", opening_hours = "Mo-Fr 09:00-17:00" },
-            comment = "Built last month",
-        });
-        var id = created.RootElement.GetProperty("facility_id").GetString()!;
+        var id = await AdminAddsAsync(admin, (spot.Lat, spot.Lon), new { category = "toilet", name = "Museum toilet", opening_hours = "Mo-Fr 09:00-17:00" });
         var email = $"historian-{Guid.NewGuid():N}@facilities.test";
         using var registered = await RegisterAsync(email, "Historian");
         using var contributor = await SignInAsync(email, Password);
@@ -122,14 +115,7 @@ public sealed partial class ContributorMapTests
     {
         var spot = await QuietPlaceAsync(WesternPlaces);
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
-        using var created = await ProposeAsync(admin, new
-        {
-            kind = "create",
-            location = new { lat = spot.Lat, lon = spot.Lon },
-            changes = new { category = "toilet", name = "Misplaced toilet" },
-            comment = "Built last month",
-        });
-        var id = created.RootElement.GetProperty("facility_id").GetString()!;
+        var id = await AdminAddsAsync(admin, (spot.Lat, spot.Lon), new { category = "toilet", name = "Misplaced toilet" });
         var phone = await LocatedPhoneAsync(spot);
         var page = phone.Page;
         await SignInOnPageAsync(page, BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);

@@ -31,15 +31,7 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
         // A toilet 30 m west of the spot, added by the admin (applied at once): the duplicate the pin must reveal.
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         var westLon = spot.Lon - 30 / (111_320 * Math.Cos(spot.Lat * Math.PI / 180));
-        using var duplicate = await ProposeAsync(admin, new
-        {
-            kind = "create",
-            location = new { lat = spot.Lat, lon = westLon },
-            changes = new { category = "toilet", name = "Park gate toilet" },
-            comment = "Built last month",
-        });
-        Assert.Equal("accepted", duplicate.RootElement.GetProperty("state").GetString());
-        var duplicateId = duplicate.RootElement.GetProperty("facility_id").GetString()!;
+        var duplicateId = await AdminAddsAsync(admin, (spot.Lat, westLon), new { category = "toilet", name = "Park gate toilet" });
         // The reviewer: an account the admin trusts with reputation 2,000 (vote weight log10 = 3.3, over the margin of 3).
         var reviewerEmail = $"reviewer-{Guid.NewGuid():N}@facilities.test";
         using var reviewer = await RegisterAsync(reviewerEmail, "Reviewer");
@@ -477,14 +469,7 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
         var spot = await QuietPlaceAsync(WesternPlaces);
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         var westLon = spot.Lon - 19 / (111_320 * Math.Cos(spot.Lat * Math.PI / 180));
-        using var existing = await ProposeAsync(admin, new
-        {
-            kind = "create",
-            location = new { lat = spot.Lat, lon = westLon },
-            changes = new { category = "toilet", name = "丰富路公厕", opening_hours = "Mo-Fr 08:00-18:00" },
-            comment = "Built last month",
-        });
-        var existingId = existing.RootElement.GetProperty("facility_id").GetString()!;
+        var existingId = await AdminAddsAsync(admin, (spot.Lat, westLon), new { category = "toilet", name = "丰富路公厕", opening_hours = "Mo-Fr 08:00-18:00" });
         var authorEmail = $"author-{Guid.NewGuid():N}@facilities.test";
         using var registered = await RegisterAsync(authorEmail, "Author");
         using var author = await SignInAsync(authorEmail, Password);
@@ -543,14 +528,7 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
     {
         var spot = await QuietPlaceAsync(WesternPlaces);
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
-        using var created = await ProposeAsync(admin, new
-        {
-            kind = "create",
-            location = new { lat = spot.Lat, lon = spot.Lon },
-            changes = new { category = "toilet", name = "Riverside toilet" },
-            comment = "Built last month",
-        });
-        var id = created.RootElement.GetProperty("facility_id").GetString()!;
+        var id = await AdminAddsAsync(admin, (spot.Lat, spot.Lon), new { category = "toilet", name = "Riverside toilet" });
         var email = $"resident-{Guid.NewGuid():N}@facilities.test";
         using var registered = await RegisterAsync(email, "Resident");
 
@@ -590,14 +568,7 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
     {
         var spot = await QuietPlaceAsync(WesternPlaces);
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
-        using var created = await ProposeAsync(admin, new
-        {
-            kind = "create",
-            location = new { lat = spot.Lat, lon = spot.Lon },
-            changes = new { category = "toilet", name = "Sparse toilet" },
-            comment = "Built last month",
-        });
-        var id = created.RootElement.GetProperty("facility_id").GetString()!;
+        var id = await AdminAddsAsync(admin, (spot.Lat, spot.Lon), new { category = "toilet", name = "Sparse toilet" });
         var email = $"quester-{Guid.NewGuid():N}@facilities.test";
         using var registered = await RegisterAsync(email, "Quester");
 
@@ -677,6 +648,20 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
         var client = new HttpClient { BaseAddress = new Uri(fixture.BaseUrl) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", json.RootElement.GetProperty("access_token").GetString());
         return client;
+    }
+
+    /// <summary>A facility the admin adds through the API, applied at once (no votes): its id.</summary>
+    private static async Task<string> AdminAddsAsync(HttpClient admin, (double Lat, double Lon) at, object changes)
+    {
+        using var created = await ProposeAsync(admin, new
+        {
+            kind = "create",
+            location = new { lat = at.Lat, lon = at.Lon },
+            changes,
+            comment = "Built last month",
+        });
+        Assert.Equal("accepted", created.RootElement.GetProperty("state").GetString());
+        return created.RootElement.GetProperty("facility_id").GetString()!;
     }
 
     private static async Task<JsonDocument> ProposeAsync(HttpClient author, object body)
