@@ -291,7 +291,7 @@ function submitRow(f, text) {
   return b;
 }
 
-function linkButton(container, text, onClick, className) {
+export function linkButton(container, text, onClick, className) {
   const b = make('button', className || 'link-button', text);
   b.type = 'button';
   b.addEventListener('click', onClick);

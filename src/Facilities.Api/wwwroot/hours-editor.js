@@ -3,6 +3,9 @@
 // field, which stays the value sent; the preview asks GET /api/v1/opening-hours/week how the API reads that text, so
 // the page never parses hours itself and free text is welcome whenever the API can read it.
 
+// contrib.js loads this file, so importing from it reuses the module already running.
+import { linkButton } from './contrib.js';
+
 const DAYS = ['Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa', 'Su'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const PREVIEW_DELAY_MS = 300;
@@ -171,7 +174,7 @@ export async function open(control, box, place) {
   always.id = 'hours-247';
   const rules = make('div', 'hours-rules');
   editor.appendChild(rules);
-  const addRule = button(editor, t('hoursAddRule'), function () {
+  const addRule = linkButton(editor, t('hoursAddRule'), function () {
     state.rules.push({ season: null, days: [false, false, false, false, false, false, false], holidays: false, closed: false, ranges: [{ from: '09:00', to: '17:00' }] });
     draw();
     changed();
@@ -232,13 +235,13 @@ export async function open(control, box, place) {
       row.appendChild(make('span', null, '–'));
       row.appendChild(timeInput(t('hoursTo'), range.to, 'to', function (v) { range.to = v; changed(); }));
       if (rule.ranges.length > 1) {
-        const remove = button(row, '×', function () { rule.ranges.splice(r, 1); draw(); changed(); }, 'icon-button');
+        const remove = linkButton(row, '×', function () { rule.ranges.splice(r, 1); draw(); changed(); }, 'icon-button');
         remove.setAttribute('aria-label', t('hoursRemoveRange'));
         remove.title = t('hoursRemoveRange');
       }
       ranges.appendChild(row);
     });
-    button(ranges, t('hoursAddRange'), function () {
+    linkButton(ranges, t('hoursAddRange'), function () {
       const last = rule.ranges[rule.ranges.length - 1];
       rule.ranges.push({ from: last ? last.to : '09:00', to: '18:00' });
       draw();
@@ -246,7 +249,7 @@ export async function open(control, box, place) {
     }).dataset.part = 'add-range';
     set.appendChild(ranges);
     if (state.rules.length > 1) {
-      button(set, t('hoursRemoveRule'), function () { state.rules.splice(index, 1); draw(); changed(); }).dataset.part = 'remove-rule';
+      linkButton(set, t('hoursRemoveRule'), function () { state.rules.splice(index, 1); draw(); changed(); }).dataset.part = 'remove-rule';
     }
     return set;
   }
@@ -279,14 +282,6 @@ function checkbox(container, text, checked, onChange) {
   label.appendChild(document.createTextNode(' ' + text));
   container.appendChild(label);
   return box;
-}
-
-function button(container, text, onClick, className) {
-  const b = make('button', className || 'link-button', text);
-  b.type = 'button';
-  b.addEventListener('click', onClick);
-  container.appendChild(b);
-  return b;
 }
 
 function timeInput(label, value, part, onChange) {
