@@ -1,3 +1,6 @@
+using Facilities.Api.Data;
+using Facilities.Api.Web;
+
 namespace Facilities.Api.Features.Categories;
 
 /// <summary>
@@ -7,7 +10,7 @@ namespace Facilities.Api.Features.Categories;
 /// </summary>
 public static class CoreAttributes
 {
-    public static readonly string[] Statuses = ["open", "temporarily_closed", "removed"];
+    public static readonly string[] Statuses = [.. WireName.All<FacilityStatus>()];
     public static readonly string[] Accesses = ["public", "customers", "key", "permissive", "private", "unknown"];
     public static readonly string[] WheelchairValues = ["yes", "limited", "no", "unknown"];
     public static readonly string[] Genders = ["female", "male", "unisex", "all_gender"];
