@@ -151,7 +151,7 @@ function close(refocus) {
 function resized() { P.map.invalidateSize({ animate: false }); }
 
 const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit: editForm, review: review, quests: quests, team: team,
-  history: later('facility-history.js', 'history'), move: later('facility-actions.js', 'move'), closure: later('facility-actions.js', 'closure') };
+  history: later('facility-history.js', 'history'), partners: later('admin-partners.js', 'partners'), move: later('facility-actions.js', 'move'), closure: later('facility-actions.js', 'closure') };
 
 // A facility's history, moving it and closing or reopening it: their scripts load the first time one is opened, and
 // get the panel's helpers.
@@ -375,7 +375,10 @@ async function account(body, title) {
   linkButton(actions, t('addFacility'), function () { show('add'); }, 'primary').id = 'add-facility';
   linkButton(actions, t('reviewNearby'), function () { show('review'); }).id = 'review-nearby';
   linkButton(actions, t('questsNearby'), function () { show('quests'); }).id = 'quests-nearby';
-  if ((me.roles || []).indexOf('admin') >= 0) { linkButton(actions, t('teamOpen'), function () { show('team'); }).id = 'team-open'; }
+  if ((me.roles || []).indexOf('admin') >= 0) {
+    linkButton(actions, t('teamOpen'), function () { show('team'); }).id = 'team-open';
+    linkButton(actions, t('partnersOpen'), function () { show('partners'); }).id = 'partners-open';
+  }
   body.appendChild(actions);
 
   body.appendChild(make('h3', null, t('privileges')));

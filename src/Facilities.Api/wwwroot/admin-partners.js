@@ -1,0 +1,205 @@
+// The admins' partners screen in the contributor panel, loaded the first time an admin opens it: create a government
+// partner (its API key is shown once, with a copy button: only the key's SHA-256 is stored), list every partner with
+// its keys and datasets, rotate a partner's key (a new one shown once, the older ones stop at once) and revoke them all.
+// Both key changes lock the partner's running uploads out, so each asks to be tapped a second time.
+
+const words = {
+  en: {
+    partnersTitle: 'Partners',
+    partnersName: 'Partner name',
+    partnersCreate: 'Create partner',
+    partnersNone: 'No partners yet.',
+    partnersKeyOnce: 'The API key of {name}. It is shown only this once: copy it and give it to the partner.',
+    partnersKeyLabel: 'API key of {name}',
+    partnersCopy: 'Copy the key',
+    partnersCopied: 'Copied.',
+    partnersCopyFailed: 'Select the key and copy it by hand.',
+    partnersActive: 'Has a working key',
+    partnersLockedOut: 'No working key: locked out',
+    partnersKey: 'Key {id} · made {made}',
+    partnersKeyRevoked: 'Key {id} · made {made} · revoked {revoked}',
+    partnersDataset: '{name} · {kind} · {n} records',
+    partnersNoDatasets: 'No datasets yet.',
+    partnersRotate: 'Rotate key',
+    partnersRevoke: 'Revoke keys',
+    partnersRotateConfirm: 'A new key for {name}; the current one stops working now. Tap again to rotate.',
+    partnersRevokeConfirm: '{name} is locked out until its key is rotated. Tap again to revoke.',
+    partnersCancel: 'Cancel',
+    partnersRevoked: 'Every key of {name} is revoked.'
+  },
+  'zh-Hans': {
+    partnersTitle: '合作方',
+    partnersName: '合作方名称',
+    partnersCreate: '创建合作方',
+    partnersNone: '还没有合作方。',
+    partnersKeyOnce: '{name} 的 API 密钥。它只显示这一次：请复制并交给合作方。',
+    partnersKeyLabel: '{name} 的 API 密钥',
+    partnersCopy: '复制密钥',
+    partnersCopied: '已复制。',
+    partnersCopyFailed: '请选中密钥并手动复制。',
+    partnersActive: '有可用的密钥',
+    partnersLockedOut: '没有可用的密钥：已停用',
+    partnersKey: '密钥 {id} · 创建于 {made}',
+    partnersKeyRevoked: '密钥 {id} · 创建于 {made} · 撤销于 {revoked}',
+    partnersDataset: '{name} · {kind} · {n} 条记录',
+    partnersNoDatasets: '还没有数据集。',
+    partnersRotate: '更换密钥',
+    partnersRevoke: '撤销密钥',
+    partnersRotateConfirm: '为 {name} 生成新密钥；当前密钥立即失效。再点一次以更换。',
+    partnersRevokeConfirm: '{name} 将被停用，直到更换密钥。再点一次以撤销。',
+    partnersCancel: '取消',
+    partnersRevoked: '{name} 的所有密钥已撤销。'
+  }
+};
+
+let extended = false;
+
+export async function partners(body, title, arg, c) {
+  if (!extended) { c.I.extend(words); extended = true; }
+  const t = c.t, make = c.make;
+  title.textContent = t('partnersTitle');
+  const list = make('ol', 'partner-list');
+  list.id = 'partner-list';
+  const f = c.form(body, async function () {
+    const created = await c.api('POST', 'api/v1/admin/partners', { name: f.elements.name.value.trim() });
+    f.elements.name.value = '';
+    c.clearErrors(f);
+    await draw(list, c);
+    shownOnce(list.querySelector('li[data-partner-id="' + created.id + '"]'), created, c);
+  });
+  c.field(f, 'name', t('partnersName'), c.input('text', 'name')).autocomplete = 'off';
+  c.submitRow(f, t('partnersCreate')).id = 'partner-create';
+  body.appendChild(list);
+  await draw(list, c);
+}
+
+/** Fills the list from GET /api/v1/admin/partners (keys by their hash prefix only; the API never returns a key). */
+async function draw(list, c) {
+  const t = c.t, make = c.make;
+  list.setAttribute('aria-busy', 'true');
+  let all;
+  try {
+    all = await c.api('GET', 'api/v1/admin/partners');
+  } catch (e) {
+    list.setAttribute('aria-busy', 'false');
+    if (e.status === 401) { return c.show('signin', null, false, { name: 'partners' }); }
+    list.textContent = '';
+    list.appendChild(make('li', 'action-message error', t('failed', { reason: e.message })));
+    return undefined;
+  }
+  list.textContent = '';
+  if (!all.length) { list.appendChild(make('li', 'empty', t('partnersNone'))); }
+  // Newest first: the partner just made is at the top, where its key is shown.
+  all.slice().reverse().forEach(function (p) { list.appendChild(card(p, list, c)); });
+  list.setAttribute('aria-busy', 'false');
+  return undefined;
+}
+
+function card(p, list, c) {
+  const t = c.t, make = c.make, I = c.I;
+  const li = make('li', 'partner-card');
+  li.dataset.partnerId = p.id;
+  li.dataset.active = String(p.active);
+  li.appendChild(make('h3', null, p.name));
+  li.appendChild(make('p', 'row-meta partner-state', p.active ? t('partnersActive') : t('partnersLockedOut')));
+  const keys = make('ul', 'partner-keys');
+  p.keys.forEach(function (k) {
+    const item = make('li', k.revoked_at ? 'revoked' : 'working', k.revoked_at
+      ? t('partnersKeyRevoked', { id: k.id, made: I.date(k.created_at), revoked: I.date(k.revoked_at) })
+      : t('partnersKey', { id: k.id, made: I.date(k.created_at) }));
+    item.dataset.keyId = k.id;
+    keys.appendChild(item);
+  });
+  li.appendChild(keys);
+  const datasets = make('ul', 'partner-datasets');
+  p.datasets.forEach(function (d) {
+    const item = make('li', null, t('partnersDataset', { name: d.name, kind: d.kind, n: I.number(d.records) }));
+    item.dataset.datasetId = d.id;
+    datasets.appendChild(item);
+  });
+  if (!p.datasets.length) { datasets.appendChild(make('li', 'empty', t('partnersNoDatasets'))); }
+  li.appendChild(datasets);
+
+  const message = make('p', 'action-message');
+  message.setAttribute('role', 'status');
+  const failed = function (e) { message.textContent = t('failed', { reason: e.message }); message.className = 'action-message error'; };
+  const actions = make('div', 'actions');
+  const redrawn = function () { return draw(list, c).then(function () { return list.querySelector('li[data-partner-id="' + p.id + '"]'); }); };
+  twice(actions, message, t('partnersRotate'), t('partnersRotateConfirm', { name: p.name }), 'rotate', c, function () {
+    return c.api('POST', 'api/v1/admin/partners/' + encodeURIComponent(p.id) + '/key').then(function (rotated) {
+      return redrawn().then(function (fresh) { shownOnce(fresh, rotated, c); });
+    }, failed);
+  });
+  if (p.active) {
+    twice(actions, message, t('partnersRevoke'), t('partnersRevokeConfirm', { name: p.name }), 'revoke', c, function () {
+      return c.api('DELETE', 'api/v1/admin/partners/' + encodeURIComponent(p.id) + '/key').then(function () {
+        return redrawn().then(function (fresh) {
+          const m = fresh && fresh.querySelector('.action-message');
+          if (m) { m.textContent = t('partnersRevoked', { name: p.name }); m.className = 'action-message done'; }
+        });
+      }, failed);
+    });
+  }
+  li.appendChild(actions);
+  li.appendChild(message);
+  return li;
+}
+
+/** A button whose first tap says what it will do and turns into the confirmation; Cancel puts it back. */
+function twice(actions, message, text, warning, action, c, run) {
+  const button = c.linkButton(actions, text, function () {
+    if (button.dataset.armed !== 'true') {
+      button.dataset.armed = 'true';
+      button.classList.add('danger');
+      message.textContent = warning;
+      message.className = 'action-message';
+      cancel.hidden = false;
+      return;
+    }
+    button.disabled = true;
+    cancel.hidden = true;
+    Promise.resolve(run()).then(function () { button.disabled = false; });
+  });
+  button.dataset.action = action;
+  const cancel = c.linkButton(actions, c.t('partnersCancel'), function () {
+    button.dataset.armed = 'false';
+    button.classList.remove('danger');
+    message.textContent = '';
+    cancel.hidden = true;
+  });
+  cancel.hidden = true;
+  cancel.dataset.action = action + '-cancel';
+}
+
+/** The key the API answered with, in the partner's card: the one time anyone sees it. */
+function shownOnce(li, created, c) {
+  if (!li) { return; }
+  const t = c.t, make = c.make;
+  const box = make('div', 'partner-key-once');
+  box.id = 'partner-key-once';
+  box.appendChild(make('p', null, t('partnersKeyOnce', { name: created.name })));
+  // A text area, so that the whole key is in sight on a phone (a text field would scroll it).
+  const key = make('textarea');
+  key.name = 'api_key';
+  key.value = created.api_key;
+  key.rows = 2;
+  key.readOnly = true;
+  key.id = 'partner-new-key';
+  key.spellcheck = false;
+  key.autocomplete = 'off';
+  key.setAttribute('aria-label', t('partnersKeyLabel', { name: created.name }));
+  key.addEventListener('focus', function () { key.select(); });
+  box.appendChild(key);
+  const said = make('p', 'action-message');
+  said.setAttribute('role', 'status');
+  const row = make('div', 'actions');
+  c.linkButton(row, t('partnersCopy'), function () {
+    const done = function () { said.textContent = t('partnersCopied'); said.className = 'action-message done'; };
+    const byHand = function () { key.focus(); key.select(); said.textContent = t('partnersCopyFailed'); said.className = 'action-message'; };
+    if (navigator.clipboard && navigator.clipboard.writeText) { navigator.clipboard.writeText(created.api_key).then(done, byHand); } else { byHand(); }
+  }, 'primary').id = 'partner-copy-key';
+  box.appendChild(row);
+  box.appendChild(said);
+  li.querySelector('h3').after(box);
+  box.scrollIntoView({ block: 'nearest' });
+}
