@@ -102,7 +102,7 @@ public static partial class QueryParameters
         [("api/v1/partner/imports", "dry_run")] = QueryParameter.Boolean(
             "true: check the definition and run the import without creating the dataset or writing anything.", false),
         [("api/v1/partner/imports/{importId}/records", "outcome")] = QueryParameter.OneOf("Only records with this outcome.",
-            Imports.ImportRecords.Outcomes),
+            WireName.All<Imports.ImportRecordOutcome>()),
         [("api/v1/partner/imports/{importId}/records", "limit")] = QueryParameter.Count("Records per page, in row order.", 1000, 100),
         [("api/v1/partner/imports/{importId}/records", "offset")] = QueryParameter.WholeNumber("Records to skip.", 0, long.MaxValue, 0),
 

@@ -39,9 +39,9 @@ public static class CoreAttributes
         ["name"] = new("string", L("Name", "名称")) { ShownInDetails = false },
         ["status"] = new("enum", L("Status", "状态"), Statuses, new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
-            ["open"] = L("Open", "开放"),
-            ["temporarily_closed"] = L("Temporarily closed", "暂停开放"),
-            ["removed"] = L("Removed", "已拆除"),
+            [FacilityStatus.Open.Name()] = L("Open", "开放"),
+            [FacilityStatus.TemporarilyClosed.Name()] = L("Temporarily closed", "暂停开放"),
+            [FacilityStatus.Removed.Name()] = L("Removed", "已拆除"),
         }) { Editable = false, ShownInDetails = false },
         ["access"] = new("enum", L("Access", "使用权限"), Accesses, new Dictionary<string, IReadOnlyDictionary<string, string>>
         {

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Facilities.Api.Data;
+using Facilities.Api.Web;
 
 namespace Facilities.Api.Features.Conflation;
 
@@ -69,7 +71,7 @@ public static class Resolution
         }
         if (returnsAfterRemoval && incoming["status"] is null)
         {
-            changes["status"] = "open";
+            changes["status"] = FacilityStatus.Open.Name();
         }
         return changes;
     }

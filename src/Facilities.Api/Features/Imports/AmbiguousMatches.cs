@@ -95,7 +95,7 @@ public sealed class ResolveAmbiguousMatchHandler(UnitOfWork unitOfWork) : IReque
             resolve.Parameters.Add(new NpgsqlParameter { Value = datasetId });
             resolve.Parameters.Add(new NpgsqlParameter { Value = externalId });
             resolve.Parameters.Add(new NpgsqlParameter { Value = (object?)resolvedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-            resolve.Parameters.Add(new NpgsqlParameter { Value = chosenFacilityId is null ? "created" : "merged" });
+            resolve.Parameters.Add(new NpgsqlParameter { Value = (chosenFacilityId is null ? ImportRecordOutcome.Created : ImportRecordOutcome.Merged).Name() });
             facilityId = (Guid)(await resolve.ExecuteScalarAsync(cancellationToken))!;
         }
         // The record is a new source of the facility even where it changed no attribute (then there is no version).

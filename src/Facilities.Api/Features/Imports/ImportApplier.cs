@@ -406,7 +406,7 @@ public static class ImportApplier
         }
         var versions = gone
             .Select(g => FacilityVersionChange.Next(g.Facility.Id, g.Facility.Version, FacilityState.FromRow(g.Facility),
-                new Dictionary<string, JsonNode?> { ["status"] = "removed" }, g.ExternalId))
+                new Dictionary<string, JsonNode?> { ["status"] = FacilityStatus.Removed.Name() }, g.ExternalId))
             .OfType<FacilityVersionChange>()
             .ToList();
         if (versions.Count > 0)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using FluentValidation;
+using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Imports.Mapping;
 using Facilities.Api.Web;
 using Mediator;
@@ -14,6 +15,18 @@ namespace Facilities.Api.Features.Imports;
 /// rejected, and the values left out with the value itself and why.</summary>
 public sealed record ImportRecord(long Row, string? RecordId, string Outcome, Guid? FacilityId, string? Reason, JsonNode? Ignored);
 
+/// <summary>What a record of an import became (wire and SQL names through <see cref="WireName"/>): a new facility,
+/// merged into one, its facility updated or unchanged by this import, waiting in review, or rejected.</summary>
+public enum ImportRecordOutcome
+{
+    Created,
+    Merged,
+    Updated,
+    Unchanged,
+    Review,
+    Rejected,
+}
+
 public sealed record ImportRecordsPage(IReadOnlyList<ImportRecord> Items, long Total);
 
 /// <summary>
@@ -23,8 +36,6 @@ public sealed record ImportRecordsPage(IReadOnlyList<ImportRecord> Items, long T
 /// </summary>
 public static class ImportRecords
 {
-    public static readonly string[] Outcomes = ["created", "merged", "updated", "unchanged", "review", "rejected"];
-
     /// <summary>
     /// One statement for the accepted rows: the plan's outcome, the record's facility after the write, and a linked
     /// row is updated when its facility got this import's version (updated_at is the import's observation time).
@@ -33,12 +44,14 @@ public static class ImportRecords
     public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid importId, Guid datasetId,
         DateTime observedAt, bool dryRun, ImportReport report, CancellationToken ct)
     {
+        // The plan's outcome (MatchOutcome) to the record's (ImportRecordOutcome): $5 create → $6 created, $7 merge →
+        // $8 merged, $9 linked → $10 updated or $11 unchanged; pending and ambiguous rows wait in $12 review.
         await using (var accepted = new NpgsqlCommand(
             "insert into import_records (import_id, row_no, external_id, outcome, facility_id, ignored) " +
             "select $1, r.row_no, r.external_id, " +
-            "       case p.outcome when 'create' then 'created' when 'merge' then 'merged' " +
-            "            when 'linked' then case when f.updated_at = $3 then 'updated' else 'unchanged' end else 'review' end, " +
-            "       case when $4 and p.outcome = 'create' then null else s.facility_id end, r.ignored " +
+            "       case p.outcome when $5 then $6 when $7 then $8 " +
+            "            when $9 then case when f.updated_at = $3 then $10 else $11 end else $12 end, " +
+            "       case when $4 and p.outcome = $5 then null else s.facility_id end, r.ignored " +
             "from import_rows r join import_plan p using (row_no) " +
             "left join source_records s on s.dataset_id = $2 and s.external_id = r.external_id " +
             "left join facilities f on f.id = s.facility_id", connection, transaction))
@@ -47,6 +60,12 @@ public static class ImportRecords
             accepted.Parameters.Add(new NpgsqlParameter { Value = datasetId });
             accepted.Parameters.Add(new NpgsqlParameter { Value = observedAt });
             accepted.Parameters.Add(new NpgsqlParameter { Value = dryRun });
+            foreach (var name in (string[])[MatchOutcome.Create.Name(), ImportRecordOutcome.Created.Name(), MatchOutcome.Merge.Name(),
+                         ImportRecordOutcome.Merged.Name(), MatchOutcome.Linked.Name(), ImportRecordOutcome.Updated.Name(),
+                         ImportRecordOutcome.Unchanged.Name(), ImportRecordOutcome.Review.Name()])
+            {
+                accepted.Parameters.Add(new NpgsqlParameter { Value = name, NpgsqlDbType = NpgsqlDbType.Text });
+            }
             await accepted.ExecuteNonQueryAsync(ct);
         }
         if (report.Rejected.Count == 0)
@@ -55,12 +74,13 @@ public static class ImportRecords
         }
         await using var rejected = new NpgsqlCommand(
             "insert into import_records (import_id, row_no, external_id, outcome, reason) " +
-            "select $1, x.row_no, x.external_id, 'rejected', x.reason from unnest($2, $3, $4) as x(row_no, external_id, reason) " +
-            "on conflict (import_id, row_no) do update set outcome = 'rejected', facility_id = null, reason = excluded.reason", connection, transaction);
+            "select $1, x.row_no, x.external_id, $5, x.reason from unnest($2, $3, $4) as x(row_no, external_id, reason) " +
+            "on conflict (import_id, row_no) do update set outcome = $5, facility_id = null, reason = excluded.reason", connection, transaction);
         rejected.Parameters.Add(new NpgsqlParameter { Value = importId });
         rejected.Parameters.Add(new NpgsqlParameter { Value = report.Rejected.Select(r => r.Row).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         rejected.Parameters.Add(new NpgsqlParameter { Value = report.Rejected.Select(r => r.ExternalId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         rejected.Parameters.Add(new NpgsqlParameter { Value = report.Rejected.Select(r => ImportRunner.Printable(r.Reason)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        rejected.Parameters.Add(new NpgsqlParameter { Value = ImportRecordOutcome.Rejected.Name(), NpgsqlDbType = NpgsqlDbType.Text });
         await rejected.ExecuteNonQueryAsync(ct);
     }
 
@@ -122,8 +142,8 @@ public sealed class GetImportRecordsValidator : AbstractValidator<GetImportRecor
 {
     public GetImportRecordsValidator()
     {
-        RuleFor(q => q.Outcome).Must(o => o is null || ImportRecords.Outcomes.Contains(o))
-            .WithMessage($"must be one of: {string.Join(", ", ImportRecords.Outcomes)}").OverridePropertyName("outcome");
+        RuleFor(q => q.Outcome).Must(o => o is null || WireName.Parse<ImportRecordOutcome>(o) is not null)
+            .WithMessage($"must be one of: {string.Join(", ", WireName.All<ImportRecordOutcome>())}").OverridePropertyName("outcome");
         RuleFor(q => q.Limit).InclusiveBetween(1, 1000).OverridePropertyName("limit");
         RuleFor(q => q.Offset).GreaterThanOrEqualTo(0).OverridePropertyName("offset");
     }

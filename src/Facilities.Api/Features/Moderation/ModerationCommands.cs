@@ -113,16 +113,16 @@ public sealed class ModerationHandlers(UnitOfWork unitOfWork, ReputationRules ru
                 reverted.Add((reader.GetGuid(0), reader.GetGuid(1)));
             }
         }
-        var penalties = new List<(Guid User, int Delta, string Reason, Guid Proposal)>();
+        var penalties = new List<(Guid User, int Delta, ReputationReason Reason, Guid Proposal)>();
         foreach (var (proposal, author) in reverted)
         {
-            penalties.Add((author, rules.RevertedAuthorDelta, "proposal_reverted", proposal));
+            penalties.Add((author, rules.RevertedAuthorDelta, ReputationReason.ProposalReverted, proposal));
             await using var voters = new NpgsqlCommand("select voter_id from votes where proposal_id = $1 and vote = 'up'", connection, transaction);
             voters.Parameters.AddWithValue(proposal);
             await using var reader = await voters.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                penalties.Add((reader.GetGuid(0), rules.RevertedUpVoterDelta, "up_vote_reverted", proposal));
+                penalties.Add((reader.GetGuid(0), rules.RevertedUpVoterDelta, ReputationReason.UpVoteReverted, proposal));
             }
         }
         foreach (var (user, delta, reason, proposal) in penalties.OrderBy(p => p.User))

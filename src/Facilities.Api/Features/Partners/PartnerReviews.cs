@@ -109,7 +109,7 @@ public sealed class PartnerReviewHandlers(NpgsqlDataSource dataSource, UnitOfWor
         {
             return new PartnerReviewPage(items, []);
         }
-        var next = $"/api/v1/partner/reviews?state={request.State ?? "open"}&limit={limit}&cursor={Uri.EscapeDataString(cursors.Encode(items[limit - 1].Id.ToString()))}";
+        var next = $"/api/v1/partner/reviews?state={request.State ?? Moderation.ReviewState.Open.Name()}&limit={limit}&cursor={Uri.EscapeDataString(cursors.Encode(items[limit - 1].Id.ToString()))}";
         return new PartnerReviewPage(items[..limit], [new Link("next", next, "application/json")]);
     }
 
@@ -149,7 +149,7 @@ public sealed class PartnerReviewHandlers(NpgsqlDataSource dataSource, UnitOfWor
             {
                 Value = new JsonObject
                 {
-                    ["action"] = decision == PartnerReviewDecision.SameAs ? "merge" : "create",
+                    ["action"] = (decision == PartnerReviewDecision.SameAs ? Moderation.ReviewAction.Merge : Moderation.ReviewAction.Create).Name(),
                     ["decision"] = decision.Name(),
                     ["by"] = "partner",
                     ["partner_id"] = request.PartnerId.ToString(),

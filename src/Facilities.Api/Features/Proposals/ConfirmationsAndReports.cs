@@ -189,7 +189,7 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
         var update = await unitOfWork.Facilities.UpdateAsync(id,
             new Dictionary<string, JsonNode?>
             {
-                ["status"] = "temporarily_closed",
+                ["status"] = FacilityStatus.TemporarilyClosed.Name(),
                 ["status_until"] = until.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             },
             new VersionSource(ProposalDecisions.CommunityDataset, id.ToString(), now, 0.6,

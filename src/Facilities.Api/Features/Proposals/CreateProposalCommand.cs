@@ -142,7 +142,7 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
                 break;
             case ProposalKind.Close:
                 var until = Json.Instant(request.StatusUntil);
-                changes["status"] = until is null ? "removed" : "temporarily_closed";
+                changes["status"] = (until is null ? FacilityStatus.Removed : FacilityStatus.TemporarilyClosed).Name();
                 changes["status_until"] = until?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
                 break;
             case ProposalKind.Reopen:
@@ -150,7 +150,7 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
                 {
                     throw Invalid("kind", "This facility is open already.");
                 }
-                changes["status"] = "open";
+                changes["status"] = FacilityStatus.Open.Name();
                 changes["status_until"] = null;
                 break;
         }

@@ -161,11 +161,11 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
     private async Task SettleReputationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProposalRow proposal, bool accepted,
         CancellationToken ct)
     {
-        var deltas = new List<(Guid User, int Delta, string Reason)>
+        var deltas = new List<(Guid User, int Delta, ReputationReason Reason)>
         {
             (proposal.AuthorId,
                 accepted ? (proposal.Kind == ProposalKind.Create ? rules.AcceptedCreateDelta : rules.AcceptedDelta) : rules.RejectedDelta,
-                accepted ? "proposal_accepted" : "proposal_rejected"),
+                accepted ? ReputationReason.ProposalAccepted : ReputationReason.ProposalRejected),
         };
         await using (var command = new NpgsqlCommand("select voter_id, vote from votes where proposal_id = $1", connection, transaction))
         {
@@ -174,7 +174,7 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
             while (await reader.ReadAsync(ct))
             {
                 var won = (WireName.Parse<VoteDirection>(reader.GetString(1)) == VoteDirection.Up) == accepted;
-                deltas.Add((reader.GetGuid(0), won ? rules.VoterWonDelta : rules.VoterLostDelta, won ? "vote_won" : "vote_lost"));
+                deltas.Add((reader.GetGuid(0), won ? rules.VoterWonDelta : rules.VoterLostDelta, won ? ReputationReason.VoteWon : ReputationReason.VoteLost));
             }
         }
         // Users in id order: two decisions settling at once lock the same rows in the same order.

@@ -35,7 +35,7 @@ public sealed class SourceClosures(UnitOfWork unitOfWork, ISender sender)
             }
             // Same question as a closed report asks: one pending closure per facility, whoever opened it.
             Guid? pending;
-            string? status;
+            FacilityStatus? status;
             await using (var find = new NpgsqlCommand(
                 "select (select id from proposals where facility_id = $1 and kind = 'close' and state = 'pending' order by id limit 1), " +
                 "       (select status from facilities where id = $1)", connection, transaction))
@@ -43,13 +43,13 @@ public sealed class SourceClosures(UnitOfWork unitOfWork, ISender sender)
                 find.Parameters.AddWithValue(facilityId);
                 await using var reader = await find.ExecuteReaderAsync(ct);
                 await reader.ReadAsync(ct);
-                (pending, status) = (reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+                (pending, status) = (reader.IsDBNull(0) ? null : reader.GetGuid(0), reader.IsDBNull(1) ? null : WireName.Parse<FacilityStatus>(reader.GetString(1)));
             }
             if (pending is { } existing)
             {
                 results.Add(new SourceClosure(existing, Opened: false));
             }
-            else if (status is null or "removed")
+            else if (status is null or FacilityStatus.Removed)
             {
                 results.Add(null);
             }

@@ -27,11 +27,12 @@ public sealed class EndTemporaryClosuresHandler(UnitOfWork unitOfWork) : IReques
         await unitOfWork.Facilities.LockFeedAsync(cancellationToken);
         var ended = new List<(Guid Id, DateTime Until)>();
         await using (var find = new NpgsqlCommand(
-            "select id, status_until from facilities where status = 'temporarily_closed' and status_until <= $1 order by id limit $2",
+            "select id, status_until from facilities where status = $3 and status_until <= $1 order by id limit $2",
             unitOfWork.Connection, unitOfWork.Transaction))
         {
             find.Parameters.AddWithValue(request.Now);
             find.Parameters.AddWithValue(EndTemporaryClosuresCommand.BatchSize);
+            find.Parameters.AddWithValue(FacilityStatus.TemporarilyClosed.Name());
             await using var reader = await find.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -42,7 +43,7 @@ public sealed class EndTemporaryClosuresHandler(UnitOfWork unitOfWork) : IReques
         foreach (var (id, until) in ended)
         {
             var update = await unitOfWork.Facilities.UpdateAsync(id,
-                new Dictionary<string, JsonNode?> { ["status"] = "open", ["status_until"] = null },
+                new Dictionary<string, JsonNode?> { ["status"] = FacilityStatus.Open.Name(), ["status_until"] = null },
                 new VersionSource(ProposalDecisions.CommunityDataset, id.ToString(), request.Now, Confidence,
                     $"The temporary closure ended ({until:yyyy-MM-dd HH:mm} UTC)."), cancellationToken);
             if (update is { Outcome: FacilityUpdateOutcome.Applied })

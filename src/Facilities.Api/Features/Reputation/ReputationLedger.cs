@@ -1,6 +1,21 @@
+using Facilities.Api.Web;
 using Npgsql;
 
 namespace Facilities.Api.Features.Reputation;
+
+/// <summary>Why a reputation changed, as reputation_events stores it and the team screen shows it (names through
+/// <see cref="WireName"/>): a decided proposal for its author, a decided vote for its voter, a revert for the author and
+/// the up-voters of what it undid, an admin's setting.</summary>
+public enum ReputationReason
+{
+    ProposalAccepted,
+    ProposalRejected,
+    VoteWon,
+    VoteLost,
+    ProposalReverted,
+    UpVoteReverted,
+    SetByAdmin,
+}
 
 /// <summary>
 /// The one place reputation changes: the users row and an audit event, in the caller's transaction. Callers change
@@ -10,7 +25,7 @@ public static class ReputationLedger
 {
     /// <summary>Adds <paramref name="delta"/> (never going below the minimum) and records why.</summary>
     public static async Task ChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReputationRules rules,
-        Guid userId, int delta, string reason, Guid? proposalId, CancellationToken ct)
+        Guid userId, int delta, ReputationReason reason, Guid? proposalId, CancellationToken ct)
     {
         if (delta == 0)
         {
@@ -27,7 +42,7 @@ public static class ReputationLedger
             connection, transaction);
         command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue(delta);
-        command.Parameters.AddWithValue(reason);
+        command.Parameters.AddWithValue(reason.Name());
         command.Parameters.AddWithValue(rules.Minimum);
         command.Parameters.AddWithValue(proposalId is { } p ? p : DBNull.Value);
         await command.ExecuteNonQueryAsync(ct);
@@ -41,12 +56,13 @@ public static class ReputationLedger
             "with old as (select id, reputation from users where id = $1 for no key update), " +
             "     upd as (update users u set reputation = $2 from old where u.id = old.id returning u.id, old.reputation as before), " +
             "     audit as (insert into reputation_events (user_id, reason, actor_user_id, reputation_from, reputation_to) " +
-            "               select id, 'set_by_admin', $3, before, $2 from upd) " +
+            "               select id, $4, $3, before, $2 from upd) " +
             "select before from upd",
             connection, transaction);
         command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue(reputation);
         command.Parameters.AddWithValue(actorId);
+        command.Parameters.AddWithValue(ReputationReason.SetByAdmin.Name());
         return await command.ExecuteScalarAsync(ct) is int before ? (before, reputation) : null;
     }
 }

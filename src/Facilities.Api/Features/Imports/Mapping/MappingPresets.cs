@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Facilities.Api.Web;
 
 namespace Facilities.Api.Features.Imports.Mapping;
 
@@ -25,7 +26,7 @@ public static class MappingPresets
     [
         new("au_nptm", "Australia's National Public Toilet Map CSV (FacilityID, Latitude, Longitude, Accessible TRUE/FALSE; " +
                        "the full export's Name, Address1 and opening hours columns can be added).",
-            "EPSG:4326", "official", new JsonObject
+            "EPSG:4326", DatasetKind.Official.Name(), new JsonObject
             {
                 ["id"] = "FacilityID",
                 ["lat"] = "Latitude",
@@ -35,7 +36,7 @@ public static class MappingPresets
             }),
         new("uk_lga_toilets", "UK LGA 'Public toilets' schema (GeoX/GeoY on the British National Grid; no record id, so records are " +
                               "identified by position and name).",
-            "EPSG:27700", "official", new JsonObject
+            "EPSG:27700", DatasetKind.Official.Name(), new JsonObject
             {
                 ["x"] = "GeoX",
                 ["y"] = "GeoY",
@@ -68,7 +69,7 @@ public static class MappingPresets
                 ["access"] = new JsonObject { ["value"] = "public" },
             }),
         new("osm_toilets", "OpenStreetMap amenity=toilets tags (Overpass JSON or OSM XML; the record id is node/… or way/…).",
-            "EPSG:4326", "osm", new JsonObject
+            "EPSG:4326", DatasetKind.Osm.Name(), new JsonObject
             {
                 ["id"] = "@id",
                 ["name"] = "name",
