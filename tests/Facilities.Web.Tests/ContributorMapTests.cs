@@ -22,7 +22,8 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
 
     /// <summary>More such places, west of the demo data, for the journeys that each put facilities at a place of their own
     /// (QuietPlaces[1] is the partner journey's).</summary>
-    private static readonly (double Lat, double Lon)[] WesternPlaces = [(32.0, 118.62), (31.98, 118.66), (32.02, 118.58), (31.95, 118.62), (32.05, 118.63), (31.92, 118.58), (32.08, 118.57), (31.90, 118.66)];
+    private static readonly (double Lat, double Lon)[] WesternPlaces = [(32.0, 118.62), (31.98, 118.66), (32.02, 118.58), (31.95, 118.62), (32.05, 118.63), (31.92, 118.58), (32.08, 118.57), (31.90, 118.66),
+        (31.88, 118.62), (32.10, 118.60), (31.97, 118.55), (32.04, 118.54)];
 
     [Fact]
     public async Task Contributor_signs_up_adds_a_facility_that_waits_and_an_established_reviewer_approves_it_onto_the_map()

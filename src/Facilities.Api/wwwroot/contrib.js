@@ -817,6 +817,7 @@ function shown(name, value, category) {
 function attributeName(name, category) {
   if (name === 'location') { return t('location'); }
   if (name === 'status') { return t('status'); }
+  if (name === 'status_until') { return t('statusUntil'); }
   if (name === 'category') { return t('category'); }
   const def = definitionOf(name, category);
   return def ? I.label(def.labels, name) : name;
