@@ -68,7 +68,7 @@ public sealed record FacilityRow(
         r.GetInt32(22),
         r.GetDateTime(23));
 
-    /// <summary>The facility's current source records as a JSON array of <c>{dataset_id, record_id}</c>, where the
+    /// <summary>The facility's current source records as a JSON array of <c>{dataset_id, record_id, license}</c>, where the
     /// read selected them (the open-data outputs, <c>OpenDataFeatureJson.SourcesColumn</c>); null otherwise.</summary>
     public string? SourcesJson { get; init; }
 

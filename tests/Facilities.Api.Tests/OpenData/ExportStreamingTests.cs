@@ -66,4 +66,39 @@ public sealed class ExportStreamingTests(LargeLayerFixture fixture) : IClassFixt
             : System.Text.Json.JsonDocument.Parse(total).RootElement.GetProperty("features").GetArrayLength();
         Assert.Equal(LargeLayerFixture.Count + 2, rows); // and the two visible facilities every open-data fixture adds
     }
+
+    [Fact]
+    public async Task A_large_geopackage_is_built_on_disk_sent_with_its_length_and_deleted_even_when_the_client_leaves()
+    {
+        // A client that leaves after the first block: the server's file goes with the response.
+        using (var response = await fixture.Client.GetAsync("/api/v1/export/facilities.gpkg", HttpCompletionOption.ResponseHeadersRead))
+        {
+            response.EnsureSuccessStatusCode();
+            Assert.True(response.Content.Headers.ContentLength > LargeLayerFixture.Count * 1000L, "the names alone are 1,000 bytes each");
+            await using var body = await response.Content.ReadAsStreamAsync();
+            await body.ReadExactlyAsync(new byte[4096]);
+            Assert.Single(Directory.EnumerateFiles(fixture.ExportFolder, "*.gpkg"));
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.EnumerateFileSystemEntries(fixture.ExportFolder).Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(fixture.ExportFolder));
+
+        var work = Directory.CreateTempSubdirectory("facilities-gpkg-").FullName;
+        try
+        {
+            var path = Path.Combine(work, "facilities.gpkg");
+            await File.WriteAllBytesAsync(path, await fixture.Client.GetByteArrayAsync("/api/v1/export/facilities.gpkg"));
+            var info = await Processes.RunAsync("ogrinfo", "-ro", "-so", path, "facilities");
+            Assert.True(info.ExitCode == 0, info.ToString());
+            Assert.Contains($"Feature Count: {LargeLayerFixture.Count + 2}", info.Stdout, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(fixture.ExportFolder));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
 }

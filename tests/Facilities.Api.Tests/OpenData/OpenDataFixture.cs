@@ -23,6 +23,9 @@ public class OpenDataFixture : IAsyncLifetime
     public HttpClient Client { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
 
+    /// <summary>Where this API builds its GeoPackage exports, so a test can see that none is left behind.</summary>
+    public string ExportFolder { get; } = Directory.CreateTempSubdirectory("facilities-exports-").FullName;
+
     /// <summary>Names a spreadsheet would run as formulas, and one that needs every kind of CSV quoting.</summary>
     public Guid FormulaId { get; private set; }
     public Guid QuotedId { get; private set; }
@@ -76,7 +79,7 @@ public class OpenDataFixture : IAsyncLifetime
             }
             await SeedAsync(Database);
             var port = FreePort();
-            App = new FacilitiesApp(Database, SeedDirectory);
+            App = new FacilitiesApp(Database, SeedDirectory, new Dictionary<string, string> { ["Exports:TemporaryFolder"] = ExportFolder });
             App.UseKestrel(port);
             App.StartServer();
             BaseUrl = $"http://127.0.0.1:{port}";
@@ -101,6 +104,7 @@ public class OpenDataFixture : IAsyncLifetime
         Client.Dispose();
         await App.DisposeAsync();
         await Database.DisposeAsync();
+        Directory.Delete(ExportFolder, recursive: true);
     }
 
     /// <summary>A new facility through the service's one write path, in its own transaction.</summary>

@@ -4,7 +4,7 @@ using Facilities.Api.Tests.Partners;
 
 namespace Facilities.Api.Tests.OpenData;
 
-/// <summary>Every open-data output names each facility's sources (dataset id, record id), so a partner joins its own
+/// <summary>Every open-data output names each facility's sources (dataset id, record id, license), so a partner joins its own
 /// file to the layer without one request per facility; GDAL still reads the outputs and sees them.</summary>
 public sealed class SourcesInOpenDataTests(ApiFixture fixture) : IClassFixture<ApiFixture>, IDisposable
 {
@@ -42,11 +42,16 @@ public sealed class SourcesInOpenDataTests(ApiFixture fixture) : IClassFixture<A
         string[] Expected(Guid id) => id == market ? [$"{dataset}:WC-1", $"{crowd}:node/7"] : [$"{dataset}:WC-2"];
         static string[] Pairs(JsonElement sources) =>
             [.. sources.EnumerateArray().Select(s => $"{s.GetProperty("dataset_id").GetString()}:{s.GetProperty("record_id").GetString()}")];
+        // Each source carries its dataset's license, so a feature copied out of the layer keeps its terms.
+        string[] Licenses(Guid id) => id == market ? ["OGL-UK-3.0", "ODbL-1.0"] : ["OGL-UK-3.0"];
+        static string[] LicensesOf(JsonElement sources) => [.. sources.EnumerateArray().Select(s => s.GetProperty("license").GetString()!)];
 
         var geojson = JsonDocument.Parse(await fixture.Client.GetStringAsync("/api/v1/export/facilities.geojson")).RootElement;
         var exported = geojson.GetProperty("features").EnumerateArray().ToDictionary(f => Guid.Parse(f.GetProperty("id").GetString()!));
         Assert.Equal(Expected(market), Pairs(exported[market].GetProperty("sources")));
         Assert.Equal(Expected(riverside), Pairs(exported[riverside].GetProperty("sources")));
+        Assert.Equal(Licenses(market), LicensesOf(exported[market].GetProperty("sources")));
+        Assert.Equal(Licenses(riverside), LicensesOf(exported[riverside].GetProperty("sources")));
         // The dataset ids are those the file's header names with their licences.
         var named = geojson.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToHashSet();
         Assert.Contains(dataset.ToString(), named);
@@ -64,6 +69,7 @@ public sealed class SourcesInOpenDataTests(ApiFixture fixture) : IClassFixture<A
         Assert.Equal("sources", rows[0][^1]);
         var byId = rows.Skip(1).ToDictionary(r => Guid.Parse(r[0]), r => r[^1]);
         Assert.Equal(Expected(market), Pairs(JsonDocument.Parse(byId[market]).RootElement));
+        Assert.Equal(Licenses(market), LicensesOf(JsonDocument.Parse(byId[market]).RootElement));
 
         // GDAL: the CSV's sources column is a field, and ogr2ogr finds the partner's record by it.
         var path = Path.Combine(_work, "facilities.csv");
@@ -79,5 +85,19 @@ public sealed class SourcesInOpenDataTests(ApiFixture fixture) : IClassFixture<A
         var info = await Processes.RunAsync("ogrinfo", "-ro", "-so", "-al", geojsonPath);
         Assert.True(info.ExitCode == 0, info.ToString());
         Assert.Contains($"Feature Count: {exported.Count}", info.Stdout, StringComparison.Ordinal);
+
+        // The GeoPackage of the toilets: the feature's sources with their licenses, and each dataset named in its own table.
+        var gpkg = Path.Combine(_work, "toilet.gpkg");
+        await File.WriteAllBytesAsync(gpkg, await fixture.Client.GetByteArrayAsync("/api/v1/export/toilet.gpkg"));
+        var feature = await Processes.RunAsync("ogrinfo", "-ro", "-q", gpkg, "toilet", "-where", $"id = '{market}'");
+        Assert.True(feature.ExitCode == 0, feature.ToString());
+        var line = feature.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("sources (String) = ", StringComparison.Ordinal));
+        var stored = JsonDocument.Parse(line[(line.IndexOf('=', StringComparison.Ordinal) + 2)..]).RootElement;
+        Assert.Equal(Expected(market), Pairs(stored));
+        Assert.Equal(Licenses(market), LicensesOf(stored));
+        var datasetRow = await Processes.RunAsync("ogrinfo", "-ro", "-q", gpkg, "source_datasets", "-where", $"id = '{dataset}'");
+        Assert.True(datasetRow.ExitCode == 0, datasetRow.ToString());
+        Assert.Contains("name (String) = Sources council toilets", datasetRow.Stdout, StringComparison.Ordinal);
+        Assert.Contains("license (String) = OGL-UK-3.0", datasetRow.Stdout, StringComparison.Ordinal);
     }
 }

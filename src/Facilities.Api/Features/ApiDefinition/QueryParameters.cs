@@ -106,6 +106,9 @@ public static partial class QueryParameters
         [("api/v1/partner/imports/{importId}/records", "limit")] = QueryParameter.Count("Records per page, in row order.", 1000, 100),
         [("api/v1/partner/imports/{importId}/records", "offset")] = QueryParameter.WholeNumber("Records to skip.", 0, long.MaxValue, 0),
 
+        [("api/v1/export/attribution", "collection")] = QueryParameter.Text(
+            "facilities (the default) for the whole layer, or a category id: only the datasets that contribute to that collection."),
+
         [("api/v1/changes", "since")] = QueryParameter.WholeNumber("The last sequence number the client has; 0 reads the feed from its start.",
             0, long.MaxValue, 0),
         [("api/v1/changes", "limit")] = QueryParameter.Count("Changes per page.", ChangesQuery.MaxLimit, ChangesQuery.DefaultLimit),

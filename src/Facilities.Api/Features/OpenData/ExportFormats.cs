@@ -7,7 +7,7 @@ using Facilities.Api.Data;
 namespace Facilities.Api.Features.OpenData;
 
 /// <summary>
-/// The two export formats, written row by row into the response body's pipe and flushed every 64 KiB, so a client
+/// The two text export formats, written row by row into the response body's pipe and flushed every 64 KiB, so a client
 /// reading slowly holds back the database reader instead of filling the server's memory.
 /// </summary>
 public static class ExportFormats
@@ -22,13 +22,13 @@ public static class ExportFormats
     /// <c>attribution</c>, and <c>sources</c> with every dataset's name, license and attribution.
     /// </summary>
     public static async Task WriteGeoJsonAsync(
-        PipeWriter body, ExportSources sources, string attributionUrl, DateTimeOffset now, IAsyncEnumerable<FacilityRow> rows,
+        PipeWriter body, string name, ExportSources sources, string attributionUrl, DateTimeOffset now, IAsyncEnumerable<FacilityRow> rows,
         CancellationToken cancellationToken)
     {
         await using var w = new Utf8JsonWriter(body, OpenDataFeatureJson.WriterOptions);
         w.WriteStartObject();
         w.WriteString("type", "FeatureCollection");
-        w.WriteString("name", "facilities");
+        w.WriteString("name", name);
         w.WriteString("title", sources.Title);
         w.WriteString("license", sources.License);
         w.WriteString("attribution", sources.Attribution);

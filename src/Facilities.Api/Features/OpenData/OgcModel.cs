@@ -181,6 +181,10 @@ public sealed record OgcCollectionInfo(string Id, string Title, string Descripti
             new(items + "?f=html", "items", Ogc.HtmlType, $"{Title} as HTML"),
             new(Ogc.Url(baseUrl, "/api/v1/export/attribution"), "license", Ogc.JsonType, "Sources and their licenses"),
             new(Ogc.Url(baseUrl, $"/ogc/collections/{Id}/tiles"), OgcTiles.TilesetsVectorRel, Ogc.JsonType, $"{Title} as vector tiles"),
+            // The whole collection in one download each (the exports), for a client that would otherwise page through it.
+            new(Ogc.Url(baseUrl, $"/api/v1/export/{Id}.geojson"), "enclosure", Ogc.GeoJsonType, $"{Title}: download as GeoJSON"),
+            new(Ogc.Url(baseUrl, $"/api/v1/export/{Id}.csv"), "enclosure", "text/csv", $"{Title}: download as CSV"),
+            new(Ogc.Url(baseUrl, $"/api/v1/export/{Id}.gpkg"), "enclosure", GeoPackageFormat.ContentType, $"{Title}: download as GeoPackage"),
         };
         OgcExtent? extent = Bbox is { } b
             ? new OgcExtent(

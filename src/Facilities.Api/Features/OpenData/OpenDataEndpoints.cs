@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
 using Facilities.Api.Features.Facilities;
@@ -135,38 +136,66 @@ public static class OpenDataEndpoints
 
         var export = app.MapGroup("/api/v1/export").WithTags("Open data");
 
-        export.MapGet("/facilities.geojson", async Task (IMediator mediator, HttpContext http, TimeProvider clock, CancellationToken ct) =>
+        // {collection}: facilities (the whole layer) or a category id, as the OGC collections; an unknown one is a 404.
+        export.MapGet("/{collection}.geojson", async Task (
+                IMediator mediator, HttpContext http, TimeProvider clock, [Description(ExportCollection)] string collection, CancellationToken ct) =>
             {
-                var sources = await mediator.Send(new ExportSourcesQuery(), ct);
-                ExportHeaders(http, "facilities.geojson", FacilityFeatures.GeoJsonContentType);
-                await ExportFormats.WriteGeoJsonAsync(http.Response.BodyWriter, sources, AttributionUrl(http), clock.GetUtcNow(),
-                    mediator.CreateStream(new ExportFacilitiesQuery(), ct), ct);
+                var sources = await mediator.Send(new ExportSourcesQuery(collection), ct);
+                ExportHeaders(http, collection, "geojson", FacilityFeatures.GeoJsonContentType);
+                await ExportFormats.WriteGeoJsonAsync(http.Response.BodyWriter, collection, sources, AttributionUrl(http, collection), clock.GetUtcNow(),
+                    mediator.CreateStream(new ExportFacilitiesQuery(collection), ct), ct);
             })
             .WithName("ExportGeoJson")
-            .WithSummary("The whole merged layer (not removed facilities) as one GeoJSON FeatureCollection, streamed.")
+            .WithSummary("A collection of the merged layer (not removed facilities) as one GeoJSON FeatureCollection, streamed.")
             .WithDescription("Foreign members before the features: license (SPDX expression), attribution and sources " +
-                             "(every dataset with its name, license and attribution).")
-            .Produces(StatusCodes.Status200OK, contentType: FacilityFeatures.GeoJsonContentType);
+                             "(every dataset with its name, license and attribution). Each feature's sources: dataset_id, record_id, license.")
+            .Produces(StatusCodes.Status200OK, contentType: FacilityFeatures.GeoJsonContentType)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
-        export.MapGet("/facilities.csv", async Task (IMediator mediator, HttpContext http, CancellationToken ct) =>
+        export.MapGet("/{collection}.csv", async Task (
+                IMediator mediator, HttpContext http, [Description(ExportCollection)] string collection, CancellationToken ct) =>
             {
-                ExportHeaders(http, "facilities.csv", ExportFormats.CsvContentType);
-                await ExportFormats.WriteCsvAsync(http.Response.BodyWriter, mediator.CreateStream(new ExportFacilitiesQuery(), ct), ct);
+                await mediator.Send(new ExportSourcesQuery(collection), ct);
+                ExportHeaders(http, collection, "csv", ExportFormats.CsvContentType);
+                await ExportFormats.WriteCsvAsync(http.Response.BodyWriter, mediator.CreateStream(new ExportFacilitiesQuery(collection), ct), ct);
             })
             .WithName("ExportCsv")
-            .WithSummary("The whole merged layer as RFC 4180 CSV (id, category, lon, lat, then the properties), streamed.")
+            .WithSummary("A collection of the merged layer as RFC 4180 CSV (id, category, lon, lat, the properties, sources), streamed.")
             .WithDescription("Licenses and attribution: GET /api/v1/export/attribution, also named by the Link header (rel=license). " +
                              "Text cells a spreadsheet would run as a formula (= + - @ tab CR) start with an apostrophe.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv");
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
-        export.MapGet("/attribution", async (IMediator mediator, HttpContext http, CancellationToken ct) =>
+        export.MapGet("/{collection}.gpkg", async Task (
+                IMediator mediator, HttpContext http, TimeProvider clock, IConfiguration configuration,
+                [Description(ExportCollection)] string collection, CancellationToken ct) =>
             {
-                var sources = await mediator.Send(new ExportSourcesQuery(), ct);
+                var sources = await mediator.Send(new ExportSourcesQuery(collection), ct);
+                var folder = configuration[GeoPackageFormat.FolderSetting] is { Length: > 0 } configured ? configured : Path.GetTempPath();
+                await using var file = await GeoPackageFormat.WriteAsync(folder, collection, sources, clock.GetUtcNow(),
+                    mediator.CreateStream(new ExportFacilitiesQuery(collection), ct), ct);
+                ExportHeaders(http, collection, "gpkg", GeoPackageFormat.ContentType);
+                http.Response.ContentLength = file.Length;
+                await file.CopyToAsync(http.Response.Body, ct);
+            })
+            .WithName("ExportGeoPackage")
+            .WithSummary("A collection of the merged layer as a GeoPackage: one point layer named after the collection, typed columns, " +
+                         "each feature's sources, and the source_datasets table with their licenses.")
+            .WithDescription("Built in a temporary file, then sent with its Content-Length and deleted: the first byte comes " +
+                             "once the whole file is written.")
+            .Produces(StatusCodes.Status200OK, contentType: GeoPackageFormat.ContentType)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        export.MapGet("/attribution", async (
+                IMediator mediator, HttpContext http, [FromQuery(Name = "collection")] string? collection, CancellationToken ct) =>
+            {
+                var sources = await mediator.Send(new ExportSourcesQuery(collection ?? Ogc.AllFacilities), ct);
                 http.Response.Headers.CacheControl = ExportCache;
                 return TypedResults.Ok(sources);
             })
             .WithName("ExportAttribution")
-            .WithSummary("Every dataset in the merged layer with its license and attribution: what a reuser must credit.");
+            .WithSummary("Every dataset in the merged layer (or in one collection) with its license and attribution: what a reuser must credit.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet("/api/v1/changes", async (
                 IMediator mediator, HttpContext http,
@@ -194,14 +223,17 @@ public static class OpenDataEndpoints
 
     private static string[] Parameters(HttpContext http) => [.. http.Request.Query.Keys];
 
-    private static string AttributionUrl(HttpContext http) => OgcRequests.BaseUrl(http.Request) + "/api/v1/export/attribution";
+    private const string ExportCollection = "facilities for the whole layer, or a category id (the OGC API's collections).";
 
-    private static void ExportHeaders(HttpContext http, string fileName, string contentType)
+    private static string AttributionUrl(HttpContext http, string collection = Ogc.AllFacilities) =>
+        OgcRequests.BaseUrl(http.Request) + "/api/v1/export/attribution" + (collection == Ogc.AllFacilities ? "" : $"?collection={Uri.EscapeDataString(collection)}");
+
+    private static void ExportHeaders(HttpContext http, string collection, string extension, string contentType)
     {
         http.Response.ContentType = contentType;
         http.Response.Headers.CacheControl = ExportCache;
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-        http.Response.Headers.Link = $"<{AttributionUrl(http)}>; rel=\"license\"; type=\"application/json\"";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{collection}.{extension}\"";
+        http.Response.Headers.Link = $"<{AttributionUrl(http, collection)}>; rel=\"license\"; type=\"application/json\"";
     }
 
     private static IResult Json<T>(HttpContext http, T value, string cacheControl)

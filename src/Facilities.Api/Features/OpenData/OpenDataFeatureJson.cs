@@ -8,7 +8,7 @@ namespace Facilities.Api.Features.OpenData;
 /// <summary>
 /// A facility as open data publishes it (OGC API items, the GeoJSON export): a GeoJSON Feature whose properties are
 /// the contract's stored attributes, and beside them the Feature's <c>sources</c>: each current source record as
-/// <c>{dataset_id, record_id}</c>, so a partner joins its own file to the layer by its record ids. Sources are a
+/// <c>{dataset_id, record_id, license}</c>, so a partner joins its own file to the layer by its record ids. Sources are a
 /// member of the Feature (RFC 7946 §6.1), not a property: the properties are the versioned state that the change
 /// feed carries and a mirror rebuilds, while a record is linked to a facility without a new version. Left out:
 /// <c>open_now</c>, which depends on the moment of reading and would make every export and page different from the
@@ -26,13 +26,16 @@ public static class OpenDataFeatureJson
 
     /// <summary>
     /// The select-list entry after <see cref="FacilityRow.Columns"/> that <see cref="FacilityRow.ReadWithSources"/>
-    /// reads: the facility's current source records (not removed at source), in the order they were first linked.
-    /// A correlated subquery on the source_records_facility index: one or two index entries per facility, and the
-    /// export keeps its single ordered scan of facilities instead of a join it would have to group.
+    /// reads: the facility's current source records (not removed at source), in the order they were first linked,
+    /// each with its dataset's license, so a feature copied out of the layer still says under which terms it came.
+    /// A correlated subquery on the source_records_facility index: one or two index entries per facility (and the
+    /// datasets' primary key, a handful of rows), and the export keeps its single ordered scan of facilities instead
+    /// of a join it would have to group.
     /// </summary>
     public const string SourcesColumn =
-        "coalesce((select json_agg(json_build_object('dataset_id', s.dataset_id, 'record_id', s.external_id) order by s.id)::text " +
-        "from source_records s where s.facility_id = f.id and s.removed_at is null), '[]')";
+        "coalesce((select json_agg(json_build_object('dataset_id', s.dataset_id, 'record_id', s.external_id, 'license', d.license) " +
+        "order by s.id)::text from source_records s join datasets d on d.id = s.dataset_id " +
+        "where s.facility_id = f.id and s.removed_at is null), '[]')";
 
     /// <summary>
     /// Chinese and other non-ASCII letters are written as UTF-8, not as \uXXXX escapes that triple the size of a
