@@ -8,7 +8,10 @@
 #                         1,000,000-row dry run for memory; each in its own process: ~6 min
 #   ./bench.sh opendata   exports and OGC API pages over the same 1,000,000 facilities: ~2 min
 #   ./bench.sh trust      the trust simulation at 0-30 % adversaries: ~3 min
-#   ./bench.sh all        all four in that order
+#   ./bench.sh ha         the HA topology (./run.sh --ha, fresh): reads/s through HAProxy with the standby against one
+#                         API on the primary alone, CPU per request per tier, failed requests during an API replica
+#                         kill, primary kill to first write (scripts/ha-bench.sh): ~5 min
+#   ./bench.sh all        nearby, import, opendata and trust in that order
 #   ./bench.sh nearby --rounds 1 --concurrency 2,8      options go to the command; --help lists them
 #
 # The first run loads 1,000,000 synthetic facilities into the database facilities_bench (about a minute), which
@@ -21,12 +24,18 @@ cd "$REPO"
 source scripts/pg-cluster.sh
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 command="${1:-}"
 case "$command" in
   nearby | import | opendata | trust | all) shift ;;
+  ha)
+    # Its own PostgreSQL nodes, not the private cluster: scripts/ha-test.sh starts and stops them.
+    shift
+    require_debian_package wrk /usr/bin/wrk "wrk (the HTTP load generator)"
+    exec scripts/ha-test.sh --bench "$@"
+    ;;
   -h | --help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac

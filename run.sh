@@ -96,7 +96,7 @@ if [[ -n "$ha" ]]; then
   echo "Building the API (the first build takes a minute)."
   dotnet build src/Facilities.Api -c Release -v quiet -nologo
   dll="$REPO/src/Facilities.Api/bin/Release/net10.0/Facilities.Api.dll"
-  replica_urls=(http://127.0.0.1:56100 http://127.0.0.1:56101)
+  replica_urls=("${HA_API_URLS[@]}")
   for i in 0 1; do
     # The first replica loads the demo data into a database never seeded; the second starts once it is ready.
     seed=""

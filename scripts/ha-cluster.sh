@@ -11,20 +11,26 @@
 #   ha_serve URL replica URLS...   HAProxy's HTTP frontend on URL, balancing over the API replicas' URLS
 #   ha_stop      stops everything ha_start and ha_serve started, in reverse order
 #   ha_psql NODE ARGS...           psql as postgres on node 1 or 2
+#   ha_start_node NODE             starts node 1's or 2's Patroni again, detached (for the checks)
 #
-# Ports (all 127.0.0.1): etcd 55520 (peer 55521), PostgreSQL 55522 and 55523, Patroni REST 55524 and 55525,
-# HAProxy writes 55526, reads 55527, stats 55528. State under .data/ha (git-ignored); delete it to start afresh.
+# Ports (all 127.0.0.1), from FACILITIES_HA_PORT_BASE (56620) up, clear of the private clusters' 554xx and 555xx:
+# etcd +0 (peer +1), PostgreSQL +2 and +3, Patroni REST +4 and +5, HAProxy writes +6, reads +7, stats +8, the API
+# replicas +10 and +11, a restored copy (scripts/ha-check.sh) +12. State under .data/ha (git-ignored); delete it to
+# start afresh.
 
 HA_REPO="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 HA_BASE="$HA_REPO/.data/ha"
 HA_PG_BIN=/usr/lib/postgresql/15/bin
-HA_ETCD_PORT=55520
-HA_ETCD_PEER_PORT=55521
-HA_PG_PORTS=(55522 55523)
-HA_REST_PORTS=(55524 55525)
-HA_WRITE_PORT=55526
-HA_READ_PORT=55527
-HA_STATS_PORT=55528
+HA_PORT_BASE="${FACILITIES_HA_PORT_BASE:-56620}"
+HA_ETCD_PORT=$((HA_PORT_BASE))
+HA_ETCD_PEER_PORT=$((HA_PORT_BASE + 1))
+HA_PG_PORTS=($((HA_PORT_BASE + 2)) $((HA_PORT_BASE + 3)))
+HA_REST_PORTS=($((HA_PORT_BASE + 4)) $((HA_PORT_BASE + 5)))
+HA_WRITE_PORT=$((HA_PORT_BASE + 6))
+HA_READ_PORT=$((HA_PORT_BASE + 7))
+HA_STATS_PORT=$((HA_PORT_BASE + 8))
+HA_API_URLS=("http://127.0.0.1:$((HA_PORT_BASE + 10))" "http://127.0.0.1:$((HA_PORT_BASE + 11))")
+HA_RESTORE_PORT=$((HA_PORT_BASE + 12))
 # A standby further behind than this (bytes of WAL) gets no reads from HAProxy.
 HA_MAX_LAG=16MB
 HA_STANZA=facilities
@@ -338,6 +344,16 @@ ha_serve() {
   _ha_write_haproxy_conf "$bind" "$servers"
   # Reloaded in place (-W master mode): SIGUSR2 makes the master read the configuration again.
   kill -USR2 "${_ha_pids[-1]}" 2>/dev/null || _ha_die "HAProxy is not running"
+}
+
+# ha_start_node N: node N's Patroni again (after a check stopped it), in a session of its own: the caller is not the
+# shell that ran ha_start, so ha_stop does not know it; scripts/ha-test.sh stops it.
+ha_start_node() {
+  local n="$1"
+  local -a prefix=()
+  (( EUID == 0 )) && prefix=(runuser -u postgres --)
+  (cd / && exec setsid "${prefix[@]}" env PGBACKREST_CONFIG="$HA_BASE/pgbackrest.conf" /usr/bin/patroni "$HA_BASE/patroni$n.yml") \
+    >>"$HA_BASE/patroni$n.log" 2>&1 </dev/null &
 }
 
 ha_stop() {
