@@ -25,6 +25,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public HttpClient Api { get; private set; } = null!;
 
+    /// <summary>The API's database, for the few journeys that need a state no request makes (a facility unchecked for years).</summary>
+    public Npgsql.NpgsqlDataSource CreateDataSource() => _database.CreateDataSource();
+
     public static string ArtifactsDirectory =>
         Environment.GetEnvironmentVariable("FACILITIES_TEST_ARTIFACTS") is { Length: > 0 } dir ? dir : Path.Combine(RepositoryPaths.Root, "artifacts");
 
