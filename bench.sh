@@ -5,7 +5,8 @@
 #   ./bench.sh nearby     nearby and clusters over 1,000,000 facilities, the API against the same SQL straight to
 #                         PostGIS (wrk, pgbench), p99 at half the peak, peak memory: ~5 min
 #   ./bench.sh import     partner import: conflation quality, 100,000 rows against 1,000,000 facilities, a
-#                         1,000,000-row dry run for memory; each in its own process: ~6 min
+#                         1,000,000-row dry run for memory; each in its own process: ~6 min. `import rerun`: the
+#                         throughput import killed -9 in its write phase, restarted and timed again
 #   ./bench.sh opendata   exports and OGC API pages over the same 1,000,000 facilities: ~2 min
 #   ./bench.sh trust      the trust simulation at 0-30 % adversaries: ~3 min
 #   ./bench.sh ha         the HA topology (./run.sh --ha, fresh): reads/s through HAProxy with the standby against one
@@ -24,7 +25,7 @@ cd "$REPO"
 source scripts/pg-cluster.sh
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 command="${1:-}"

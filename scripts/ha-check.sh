@@ -196,8 +196,14 @@ if [[ -n "$key" && -n "$dataset" && "$import" =~ ^[0-9a-f-]{36}$ ]]; then
     holder="$(primary_sql "select split_part(lease_owner, ':', 2) from imports where id = '$import' and state = 'running' and lease_owner is not null")"
     [[ -n "$holder" ]] || sleep 0.2
   done
-  # Into its write phase (the upload read and parsed), not yet committed.
-  sleep 2
+  # Mid-import: once its transaction has written (staged rows: a transaction id in pg_stat_activity), however fast
+  # the machine, and not yet committed.
+  deadline=$((SECONDS + 60))
+  until (( $(primary_sql "select count(*) from pg_stat_activity where datname = 'facilities' and application_name = 'facilities-imports' and backend_xid is not null") > 0 )) \
+    || (( SECONDS >= deadline )); do
+    sleep 0.1
+  done
+  sleep 0.5
   state="$(primary_sql "select state from imports where id = '$import'")"
   if [[ -n "$holder" && "$state" == running ]]; then
     holder_port="$(ss -ltnpH | awk -v pid="pid=$holder," 'index($0, pid) { split($4, a, ":"); print a[length(a)] }' | head -n 1)"
@@ -217,7 +223,7 @@ if [[ -n "$key" && -n "$dataset" && "$import" =~ ^[0-9a-f-]{36}$ ]]; then
       && ok "import $import: its holder killed mid-import, the other replica took the lease and imported it once ($records records, $facilities facilities, $feed feed entries, attempts $attempts)" \
       || bad "import $import after its holder was killed: $state, attempts $attempts, interruptions $interrupted; $records records, $facilities facilities, $feed feed entries for $rows rows"
   else
-    bad "import $import was not running under a lease 2 s after its claim (state $state): nothing to kill mid-import"
+    bad "import $import was not running under a lease once its transaction had written (state $state): nothing to kill mid-import"
   fi
 else
   bad "could not make a partner, dataset and upload (key ${key:+set}, dataset $dataset, location $location)"

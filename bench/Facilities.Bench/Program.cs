@@ -12,11 +12,12 @@ namespace Facilities.Bench;
 public static class Benchmarks
 {
     private const string Usage = """
-        Usage: bench.sh [nearby|import|opendata|trust|all] [options]    (bench.sh <command> --help: its options)
+        Usage: bench.sh [nearby|import|opendata|trust|ha|all] [options]    (bench.sh <command> --help: its options)
           nearby     the nearby and clusters endpoints over 1,000,000 facilities, against the same SQL straight to PostGIS
           import     partner import: throughput, memory and conflation quality
           opendata   exports and OGC API pages over 1,000,000 facilities
           trust      the trust simulation: honest contributors against vandals and sock-puppet rings
+          ha         the HA topology's figures (bench.sh runs scripts/ha-bench.sh; not this program)
           all        every one of them, in that order (bench.sh runs each in its own process)
         """;
 

@@ -19,6 +19,9 @@ namespace Facilities.Bench.Import;
 /// against the synthetic layer of 1,000,000 facilities; target 30 s. Prints rows/s, phases and peak RSS.</item>
 /// <item>memory: a 1,000,000-row CSV, dry run (all the work, rolled back) against the same layer; target peak RSS
 /// 500 MB.</item>
+/// <item>rerun: the throughput import run by the API as a process of its own, then again on a fresh copy with the
+/// API killed -9 late in the write phase and started again: how long the re-run takes and where that time goes (the
+/// wait for the dead process's lease, the killed transaction's backend, the phases of the re-run, dead tuples).</item>
 /// <item>quality: all 22,513 rows of the national toilet map and a noisy community copy (ConflationQuality.Realistic);
 /// targets precision 0.995, recall 0.98, next-door facilities wrongly merged 5 %, duplicates left 0.5 %.</item>
 /// </list>
@@ -27,13 +30,13 @@ namespace Facilities.Bench.Import;
 /// </summary>
 public static class ImportBenchmark
 {
-    public const string Usage = "Usage: bench.sh import [throughput|memory|quality [rows]]   (no mode: all three, each in its own process)\n";
+    public const string Usage = "Usage: bench.sh import [throughput|memory|quality|rerun [rows]]   (no mode: the first three, each in its own process)\n";
 
     public static async Task<int> RunAsync(string[] args)
     {
         var mode = args.Length > 0 ? args[0] : "throughput";
         var rows = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : mode == "memory" ? 1_000_000 : 100_000;
-        if (mode is not ("throughput" or "memory" or "quality"))
+        if (mode is not ("throughput" or "memory" or "quality" or "rerun"))
         {
             await Console.Error.WriteLineAsync(Usage);
             return 2;
@@ -172,6 +175,42 @@ public static class ImportBenchmark
             return id;
         }
 
+        // Half the rows sit 0–20 m from an existing toilet (they merge), half 300 m+ away from a city centre's toilets in
+        // open space (they create), east of it across the antimeridian if need be.
+        async Task<string> WriteCsvAsync()
+        {
+            // Per process: /tmp is shared, and another run of the benchmark deletes its own file when it ends.
+            var csv = Path.Combine(Path.GetTempPath(), $"bench-import-{rows}-{Environment.ProcessId}.csv");
+            Console.Error.WriteLine($"writing {rows:N0} rows to {csv}...");
+            var anchors = new List<(double Lon, double Lat)>();
+            await using (var dataSource = new NpgsqlDataSourceBuilder(Db(LayerDb)).Build())
+            await using (var command = dataSource.CreateCommand(
+                $"select ST_X(geom), ST_Y(geom) from facilities where category = 'toilet' order by id limit {Math.Min(rows, 400_000)}"))
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    anchors.Add((reader.GetDouble(0), reader.GetDouble(1)));
+                }
+            }
+            var random = new Random(7);
+            await using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false)))
+            {
+                await writer.WriteLineAsync("id,lon,lat,name,wheelchair");
+                for (var i = 0; i < rows; i++)
+                {
+                    var anchor = anchors[i % anchors.Count];
+                    var near = i % 2 == 0;
+                    var (lon, lat) = near
+                        ? (anchor.Lon + (random.NextDouble() - 0.5) * 0.0003, anchor.Lat + (random.NextDouble() - 0.5) * 0.0002)
+                        : (CityDistribution.WrapLon(anchor.Lon + 0.5 + random.NextDouble() * 0.3), anchor.Lat + random.NextDouble() * 0.2);
+                    await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"b{i},{lon:F7},{lat:F7},Facility {i},{(i % 3 == 0 ? "yes" : "no")}"));
+                }
+            }
+            return csv;
+        }
+
         string Phases(JsonNode report) => string.Join(", ", report["report"]!["phases_ms"]!.AsObject().Select(p => $"{p.Key} {p.Value}"));
 
         const string BenchMapping = """{"id": "id", "lon": "lon", "lat": "lat", "name": "name", "wheelchair": "wheelchair"}""";
@@ -181,36 +220,7 @@ public static class ImportBenchmark
             case "throughput" or "memory":
                 {
                     await SyntheticFacilities.EnsureLoadedAsync(server, Console.Error.WriteLine, CancellationToken.None);
-                    var csv = Path.Combine(Path.GetTempPath(), $"bench-import-{rows}.csv");
-                    // Half the rows sit 0–20 m from an existing toilet (they merge), half 300 m+ away from a city centre's
-                    // toilets in open space (they create), east of it across the antimeridian if need be.
-                    Console.Error.WriteLine($"writing {rows:N0} rows to {csv}...");
-                    var anchors = new List<(double Lon, double Lat)>();
-                    await using (var dataSource = new NpgsqlDataSourceBuilder(Db(LayerDb)).Build())
-                    await using (var command = dataSource.CreateCommand(
-                        $"select ST_X(geom), ST_Y(geom) from facilities where category = 'toilet' order by id limit {Math.Min(rows, 400_000)}"))
-                    await using (var reader = await command.ExecuteReaderAsync())
-                    {
-                        while (await reader.ReadAsync())
-                        {
-                            anchors.Add((reader.GetDouble(0), reader.GetDouble(1)));
-                        }
-                    }
-                    var random = new Random(7);
-                    await using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false)))
-                    {
-                        await writer.WriteLineAsync("id,lon,lat,name,wheelchair");
-                        for (var i = 0; i < rows; i++)
-                        {
-                            var anchor = anchors[i % anchors.Count];
-                            var near = i % 2 == 0;
-                            var (lon, lat) = near
-                                ? (anchor.Lon + (random.NextDouble() - 0.5) * 0.0003, anchor.Lat + (random.NextDouble() - 0.5) * 0.0002)
-                                : (CityDistribution.WrapLon(anchor.Lon + 0.5 + random.NextDouble() * 0.3), anchor.Lat + random.NextDouble() * 0.2);
-                            await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                                $"b{i},{lon:F7},{lat:F7},Facility {i},{(i % 3 == 0 ? "yes" : "no")}"));
-                        }
-                    }
+                    var csv = await WriteCsvAsync();
                     var dryRun = mode == "memory";
                     const string database = LayerDb + "_import";
                     Console.Error.WriteLine($"copying the layer to {database}...");
@@ -231,6 +241,116 @@ public static class ImportBenchmark
                         : $"  target peak RSS <= 500 MB: {(peak <= 500 ? "PASS" : "MISS")}");
                     await Admin($"drop database if exists {database} with (force)");
                     File.Delete(csv);
+                    break;
+                }
+            case "rerun":
+                {
+                    await SyntheticFacilities.EnsureLoadedAsync(server, Console.Error.WriteLine, CancellationToken.None);
+                    var csv = await WriteCsvAsync();
+                    var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"facilities-bench-rerun-{Environment.ProcessId}"));
+                    var apiDirectory = ApiHost.CopyBuildOutput(work.FullName, w => Console.Error.WriteLine("warning: " + w));
+                    const string database = LayerDb + "_rerun";
+                    // The API's own settings but for a quick poll, so that the time to the claim is the lease's, not the poll's.
+                    var environment = new Dictionary<string, string> { ["Facilities__Imports__PollSeconds"] = "0.2" };
+
+                    async Task<(Guid Dataset, Guid Import)> FreshCopyWithImportAsync()
+                    {
+                        Console.Error.WriteLine($"copying the layer to {database}...");
+                        await Admin($"drop database if exists {database} with (force)");
+                        await Admin($"create database {database} template {LayerDb}");
+                        var dataset = await DatasetAsync(database, "Bench partner", "official", BenchMapping);
+                        var import = Guid.CreateVersion7();
+                        // The runner deletes an import's file when the import ends.
+                        var upload = Path.Combine(work.FullName, $"{import}.csv");
+                        File.Copy(csv, upload);
+                        await Scalar(Db(database),
+                            $"insert into imports (id, dataset_id, partner_id, dry_run, format, file_name, file_path, file_bytes) " +
+                            $"select '{import}', id, partner_id, false, 'csv', 'bench.csv', '{upload}', {new FileInfo(upload).Length} from datasets where id = '{dataset}'");
+                        return (dataset, import);
+                    }
+                    async Task<string> StateAsync(Guid import) => (string)(await Scalar(Db(database), $"select state from imports where id = '{import}'"))!;
+                    async Task<double> UntilEndedAsync(Guid import)
+                    {
+                        var watch = Stopwatch.StartNew();
+                        while (await StateAsync(import) is "queued" or "running")
+                        {
+                            await Task.Delay(50);
+                        }
+                        return watch.Elapsed.TotalSeconds;
+                    }
+                    async Task<JsonNode> ReportAsync(Guid import) => JsonNode.Parse((string)(await Scalar(Db(database),
+                        $"select jsonb_build_object('state', state, 'attempts', attempts, 'interruptions', interruptions, 'report', report)::text from imports where id = '{import}'"))!)!;
+                    async Task<string> DeadTuplesAsync() => (string)(await Scalar(Db(database),
+                        "select coalesce(string_agg(relname || ' ' || n_dead_tup, ', ' order by n_dead_tup desc), 'none') from " +
+                        "(select relname, n_dead_tup from pg_stat_user_tables where n_dead_tup > 1000 order by n_dead_tup desc limit 6) t"))!;
+                    async Task<long> ImportBackendsAsync() => (long)(await Scalar(Db("postgres"),
+                        $"select count(*) from pg_stat_activity where datname = '{database}' and application_name = 'facilities-imports' and state <> 'idle'"))!;
+
+                    Console.Error.WriteLine("uninterrupted import...");
+                    var (_, first) = await FreshCopyWithImportAsync();
+                    double uninterrupted;
+                    JsonNode whole;
+                    await using (var api = await ApiHost.StartAsync(apiDirectory, Db(database), GcMode.Server, environment, CancellationToken.None))
+                    {
+                        uninterrupted = await UntilEndedAsync(first);
+                        whole = await ReportAsync(first);
+                    }
+                    var phases = whole["report"]!["phases_ms"]!.AsObject().ToDictionary(p => p.Key, p => (long)p.Value!);
+                    var writeStartsMs = phases.TakeWhile(p => p.Key != "write").Sum(p => p.Value);
+                    // The import's own clock starts after reading the upload; the claim-to-end time covers it.
+                    var beforeApplyMs = uninterrupted * 1000 - phases.Values.Sum();
+                    var killAtMs = beforeApplyMs + writeStartsMs + 0.8 * phases.GetValueOrDefault("write");
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"uninterrupted: {uninterrupted:F1} s; phases (ms): {Phases(whole)}"));
+
+                    Console.Error.WriteLine($"import killed -9 after {killAtMs / 1000:F1} s (80 % into its write phase), then the API started again...");
+                    var (_, second) = await FreshCopyWithImportAsync();
+                    string stateAtKill;
+                    await using (var api = await ApiHost.StartAsync(apiDirectory, Db(database), GcMode.Server, environment, CancellationToken.None))
+                    {
+                        while (await StateAsync(second) == "queued")
+                        {
+                            await Task.Delay(20);
+                        }
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, killAtMs)));
+                        stateAtKill = await StateAsync(second);
+                    }
+                    var killed = Stopwatch.StartNew();
+                    // The killed client's backend goes on with its statement until it next writes to the socket.
+                    while (await ImportBackendsAsync() > 0 && killed.Elapsed < TimeSpan.FromMinutes(5))
+                    {
+                        await Task.Delay(50);
+                    }
+                    var backendGone = killed.Elapsed.TotalSeconds;
+                    await Task.Delay(1000);
+                    var dead = await DeadTuplesAsync();
+                    double restartToEnd, restartToClaim;
+                    JsonNode rerun;
+                    var restarted = Stopwatch.StartNew();
+                    await using (var api = await ApiHost.StartAsync(apiDirectory, Db(database), GcMode.Server, environment, CancellationToken.None))
+                    {
+                        var up = restarted.Elapsed.TotalSeconds;
+                        while ((int)(await Scalar(Db(database), $"select attempts from imports where id = '{second}'"))! < 2)
+                        {
+                            await Task.Delay(50);
+                        }
+                        restartToClaim = restarted.Elapsed.TotalSeconds;
+                        await UntilEndedAsync(second);
+                        restartToEnd = restarted.Elapsed.TotalSeconds;
+                        rerun = await ReportAsync(second);
+                        Console.WriteLine($"mode rerun: {rows:N0} rows against {LayerRows:N0} facilities, committed, the API a process of its own");
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  uninterrupted: {uninterrupted:F1} s from queued to succeeded; phases (ms): {Phases(whole)}"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  killed -9 at {killAtMs / 1000:F1} s ({stateAtKill}); its backend ended {backendGone:F1} s later; dead tuples then: {dead}"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"  restarted: healthy after {up:F1} s, claimed after {restartToClaim:F1} s, {rerun["state"]} after {restartToEnd:F1} s " +
+                            $"(the re-run itself {restartToEnd - restartToClaim:F1} s); attempts {rerun["attempts"]}"));
+                        Console.WriteLine($"  re-run phases (ms): {Phases(rerun)}");
+                    }
+                    Console.WriteLine($"  dead tuples after the re-run: {await DeadTuplesAsync()}");
+                    await Admin($"drop database if exists {database} with (force)");
+                    File.Delete(csv);
+                    work.Delete(recursive: true);
                     break;
                 }
             case "quality":

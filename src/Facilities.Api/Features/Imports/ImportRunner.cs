@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Facilities.Api.Data;
@@ -57,12 +58,16 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
 
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
 
+    /// <summary>The owners of the runners running in this process (tests and benchmarks host several in one).</summary>
+    private static readonly ConcurrentDictionary<string, byte> RunningHere = new(StringComparer.Ordinal);
+
     /// <summary>Looks for work now rather than at the next poll (an upload this replica has just stored).</summary>
     public void Wake() => _wake.Release();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ImportUploads.DeleteAbandoned(options.Value.Directory, logger);
+        RunningHere[Owner] = 0;
         try
         {
             await UntilDatabaseAnswersAsync("remove the uploads of finished imports", () => UploadStorage.SweepAsync(database.DataSource, stoppingToken),
@@ -73,6 +78,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
                 await UntilDatabaseAnswersAsync("look for imports to run", async () =>
                 {
                     await FinishAppliedAsync(stoppingToken);
+                    await ExpireLeasesOfDeadProcessesAsync(stoppingToken);
                     claimed = await ClaimAsync(null, InterruptedByStop, stoppingToken) is { } claim ? claim.Id : null;
                 }, stoppingToken);
                 if (claimed is not { } id)
@@ -97,6 +103,63 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            RunningHere.TryRemove(Owner, out _);
+        }
+    }
+
+    /// <summary>
+    /// Expires at once the leases held by processes of this machine that no longer run — this replica's own earlier
+    /// process, killed -9 and restarted (in a container, often under the very same process id), or another that
+    /// died — instead of waiting them out: no one can be renewing them. A wrong guess (a process id reused, a
+    /// machine name two hosts share) costs work, never a second application: a holder that is alive after all
+    /// cannot commit once its lease is taken (<see cref="FenceAsync"/>).
+    /// </summary>
+    private async Task ExpireLeasesOfDeadProcessesAsync(CancellationToken ct)
+    {
+        var dead = new List<(Guid Id, string Owner)>();
+        await using (var held = database.DataSource.CreateCommand(
+            "select id, lease_owner from imports where state = 'running' and applied_at is null and lease_expires_at >= now() " +
+            "and split_part(lease_owner, ':', 1) = $1 and lease_owner <> $2"))
+        {
+            held.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName });
+            held.Parameters.Add(new NpgsqlParameter { Value = Owner });
+            await using var reader = await held.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var owner = reader.GetString(1);
+                if (int.TryParse(owner.Split(':')[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+                    && (pid == Environment.ProcessId ? !RunningHere.ContainsKey(owner) : !ProcessRuns(pid)))
+                {
+                    dead.Add((reader.GetGuid(0), owner));
+                }
+            }
+        }
+        foreach (var (id, owner) in dead)
+        {
+            await using var expire = database.DataSource.CreateCommand(
+                "update imports set lease_expires_at = now() - interval '1 second' where id = $1 and lease_owner = $2 and state = 'running'");
+            expire.Parameters.Add(new NpgsqlParameter { Value = id });
+            expire.Parameters.Add(new NpgsqlParameter { Value = owner });
+            if (await expire.ExecuteNonQueryAsync(ct) > 0)
+            {
+                logger.LogWarning("Import {ImportId}: its lease holder {Owner} no longer runs on this machine; the lease is expired so it runs again now", id, owner);
+            }
+        }
+    }
+
+    private static bool ProcessRuns(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
