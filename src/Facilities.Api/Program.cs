@@ -11,6 +11,7 @@ using Facilities.Api.Features.MapConfig;
 using Facilities.Api.Features.Nearby;
 using Facilities.Api.Features.OpenData;
 using Facilities.Api.Features.Partners;
+using Facilities.Api.Features.Search;
 using Facilities.Api.Web;
 using FluentValidation;
 using Microsoft.AspNetCore.ResponseCompression;
@@ -76,6 +77,8 @@ builder.Services.AddConfidence();
 builder.Services.AddImports(builder.Configuration);
 // Browsers on other origins: every read from anywhere, writes from Cors:WriteOrigins only (Web/CrossOriginPolicy.cs).
 builder.Services.AddCrossOriginPolicy(builder.Configuration);
+// Search: facility names, the offline gazetteer, an optional geocoder (Features/Search).
+builder.Services.AddSearch();
 
 var app = builder.Build();
 
@@ -105,6 +108,7 @@ app.MapApiDefinitions();
 app.MapHealth();
 app.MapMetrics();
 app.MapNearby();
+app.MapSearch();
 app.MapFacilities();
 app.MapCategories();
 app.MapOpeningHoursWeek();

@@ -5,7 +5,8 @@ namespace Facilities.Api.Data;
 
 /// <summary>
 /// Applies the SQL files in Data/Migrations (embedded in the assembly) in name order, each once, each in its own
-/// transaction, recorded in schema_migrations. An advisory lock keeps two starting processes from racing.
+/// transaction, recorded in schema_migrations, then loads the offline gazetteer (<see cref="Places"/>). An advisory
+/// lock keeps two starting processes from racing.
 /// </summary>
 public static class Migrator
 {
@@ -48,6 +49,8 @@ public static class Migrator
                 }
                 await transaction.CommitAsync(cancellationToken);
             }
+            // Data the schema carries rather than demo data: every database gets the gazetteer search reads.
+            await Places.LoadAsync(connection, cancellationToken);
         }
         finally
         {

@@ -582,13 +582,14 @@
     return detailsLoading;
   }
 
-  // ---- Contributors: their part of the page is loaded the first time it is used --------------------------------
+  // ---- Contributors and search: their parts of the page are loaded the first time they are used ---------------
 
-  var contributor = null;
-  function contribute(action) {
-    contributor = contributor || import('./contrib.js');
-    return contributor.then(function (m) { return m[action](window.FacilitiesPage); }, function (e) {
-      contributor = null;
+  var parts = {};
+  function contribute(action, file) {
+    file = file || './contrib.js';
+    parts[file] = parts[file] || import(file);
+    return parts[file].then(function (m) { return m[action](window.FacilitiesPage); }, function (e) {
+      parts[file] = null;
       setNote('loadFailed', { reason: e.message });
     });
   }
@@ -627,6 +628,7 @@
     el.language.lang = I.lang === 'zh-Hans' ? 'en' : 'zh-Hans';
     el.language.setAttribute('aria-label', t('switchLanguageLabel'));
     $('contribute').setAttribute('aria-label', t('contributeLabel'));
+    $('search').setAttribute('aria-label', t('search'));
     $('detail-back').setAttribute('aria-label', t('back'));
     $('detail-back').title = t('back');
     el.sheetToggle.setAttribute('aria-label', t(el.sheet.classList.contains('expanded') ? 'collapseList' : 'expandList'));
@@ -683,6 +685,7 @@
   $('directions-more').addEventListener('click', function () { if (detailsPart) { detailsPart.toggleOtherApps(); } });
   $('edit').addEventListener('click', function () { contribute('edit'); });
   $('contribute').addEventListener('click', function () { contribute('open'); });
+  $('search').addEventListener('click', function () { contribute('open', './search.js'); });
   document.addEventListener('keydown', function (e) {
     if (e.key !== 'Escape' || el.sheet.hidden) { return; } // the contributor panel, in the sheet's place, closes itself
     if (!el.filters.hidden) { toggleFilters(false); } else if (!el.detail.hidden) { closeDetail(); }

@@ -22,7 +22,18 @@ const words = {
     reportedNeeds: 'It is marked out of order when {n} more people report it.',
     reportedClosed: 'It is now marked temporarily closed.',
     alreadyReported: 'You had already reported this: it counts once.',
-    historyLink: 'History: who changed what, and why'
+    historyLink: 'History: who changed what, and why',
+    sourceOf: 'Source: {s}',
+    confidence: 'Confidence {p}',
+    lastVerified: 'Last verified {date}',
+    neverVerified: 'Not verified yet',
+    freeValue: 'Free',
+    paidValue: 'Paid',
+    reasonRequired: 'Choose what is wrong.',
+    signInToConfirm: 'Sign in to confirm that this facility is still here.',
+    signInToReport: 'Sign in to report a problem.',
+    confirmed: 'Thank you: your confirmation was recorded.',
+    reported: 'Thank you: your report was sent.'
   },
   'zh-Hans': {
     directions: '导航 · {app}',
@@ -44,7 +55,18 @@ const words = {
     reportedNeeds: '再有 {n} 人报告后会标为故障。',
     reportedClosed: '此设施现已标为暂时关闭。',
     alreadyReported: '你之前已报告过：只计一次。',
-    historyLink: '历史记录：谁改了什么，为什么'
+    historyLink: '历史记录：谁改了什么，为什么',
+    sourceOf: '来源：{s}',
+    confidence: '可信度 {p}',
+    lastVerified: '最近核实：{date}',
+    neverVerified: '尚未核实',
+    freeValue: '免费',
+    paidValue: '收费',
+    reasonRequired: '请选择问题类型。',
+    signInToConfirm: '登录后才能确认此设施仍在。',
+    signInToReport: '登录后才能报告问题。',
+    confirmed: '谢谢：已记录你的确认。',
+    reported: '谢谢：你的报告已提交。'
   }
 };
 

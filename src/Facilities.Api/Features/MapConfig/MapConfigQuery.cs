@@ -44,7 +44,9 @@ public sealed class MapConfigHandler(IConfiguration configuration, [FromKeyedSer
         var city = map.GetSection("DemoCity");
         // The seed loader marks its one load in seed_loads; the demo facilities stay whatever is imported later, so
         // the mark, not the configuration of this start, says whether invented facilities are on the map.
-        await using var seeded = dataSource.CreateCommand("select exists (select 1 from seed_loads)");
+        // The gazetteer (Data/Places.cs) is marked there too, in every database: only the demo file counts.
+        await using var seeded = dataSource.CreateCommand("select exists (select 1 from seed_loads where file = $1)");
+        seeded.Parameters.AddWithValue(SeedLoader.FileName);
         var demoData = (bool)(await seeded.ExecuteScalarAsync(cancellationToken))!;
         return new MapConfigResponse(
             NonEmpty(map["TileUrl"]) ?? DefaultTileUrl,
