@@ -93,6 +93,8 @@ app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.
 
 app.UseForwardedClientAddress(app.Configuration);
 app.UseRequestLogs();
+// Before the exception handler, which writes refusals in the language this chooses (Web/ProblemLanguage.cs).
+app.UseRequestLanguage();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 // After a PostgreSQL restart: clear the dead pooled connections and run a read once more (Web/DatabaseReconnect.cs).

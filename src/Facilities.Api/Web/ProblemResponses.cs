@@ -13,7 +13,11 @@ public static class ProblemResponses
     public static IServiceCollection AddProblemResponses(this IServiceCollection services)
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Detail ??= DefaultDetail(context.HttpContext, context.ProblemDetails.Status));
+        {
+            context.ProblemDetails.Detail ??= DefaultDetail(context.HttpContext, context.ProblemDetails.Status);
+            // Last, so that the default detail is translated too (Web/ProblemLanguage.cs).
+            ProblemLanguage.Localise(context.HttpContext, context.ProblemDetails);
+        });
         // Without this, a body that does not bind (wrong JSON type, truncated, the wrong content type) is an empty 400
         // or 415 that only the log explains; thrown, ProblemExceptionHandler says what is wrong with it.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -71,7 +75,11 @@ public static class ProblemResponses
         {
             Status = StatusCodes.Status400BadRequest,
             Title = title,
-            Detail = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
+            Detail = DetailOf(errors),
         };
     }
+
+    /// <summary>A validation problem's detail: each field with its messages.</summary>
+    public static string DetailOf(IDictionary<string, string[]> errors) =>
+        string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
 }

@@ -74,7 +74,7 @@
   }
 
   function getJson(url, signal) {
-    return fetch(url, { signal: signal, headers: { Accept: 'application/json, application/geo+json' } })
+    return fetch(url, { signal: signal, headers: { Accept: 'application/json, application/geo+json', 'Accept-Language': I.lang } })
       .then(function (r) { return r.ok ? r.json() : problemOf(r); });
   }
 

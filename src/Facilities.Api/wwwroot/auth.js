@@ -45,7 +45,8 @@ async function current() {
 export async function send(method, url, body) {
   const attempt = (auth) => fetch(url, {
     method: method,
-    headers: Object.assign({ Accept: 'application/json, application/geo+json' },
+    // The page's language, which the resident may have switched from the browser's: refusals come back in it.
+    headers: Object.assign({ Accept: 'application/json, application/geo+json', 'Accept-Language': window.FacilitiesI18n.lang },
       body === undefined ? {} : { 'Content-Type': 'application/json' },
       auth && auth.access_token ? { Authorization: 'Bearer ' + auth.access_token } : {}),
     body: body === undefined ? undefined : JSON.stringify(body)
