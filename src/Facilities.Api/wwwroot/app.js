@@ -767,6 +767,8 @@
       if (state.tiles.loaded === 0) { setNote('baseMapFailed', {}); el.map.classList.add('no-base-map'); }
     });
     tiles.addTo(map);
+    // Amap's and Baidu's tiles are offset from WGS 84 in China: base-map.js moves them into line.
+    if (state.config.tile_crs && state.config.tile_crs !== 'wgs84') { import('./base-map.js').then(function (m) { m.align(tiles, window.FacilitiesPage); }); }
   }
 
   // What the contributor part (contrib.js) uses of the page.

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Numerics;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Nearby;
+using Facilities.Api.Geography;
+using Facilities.Api.Web;
 using Mediator;
 using Npgsql;
 
@@ -11,7 +13,7 @@ namespace Facilities.Api.Features.MapConfig;
 /// GET /api/v1/map-config: what the map page needs before it can draw — the base-map tiles (a deployment chooses its
 /// tile server and must credit it), the demo city shown when the resident's location is unknown, and whether the
 /// database holds the synthetic demo data, which the page then says is invented.
-/// Configuration: <c>Facilities:Map:TileUrl</c>, <c>TileAttribution</c>, <c>TileMaxZoom</c>,
+/// Configuration: <c>Facilities:Map:TileUrl</c>, <c>TileAttribution</c>, <c>TileMaxZoom</c>, <c>TileCrs</c>,
 /// <c>DemoCity:Labels:en</c>, <c>DemoCity:Labels:zh-Hans</c>, <c>DemoCity:Lat</c>, <c>DemoCity:Lon</c>, <c>DemoCity:Zoom</c>.
 /// </summary>
 public sealed record MapConfigQuery : IRequest<MapConfigResponse>;
@@ -22,8 +24,9 @@ public sealed record MapConfigQuery : IRequest<MapConfigResponse>;
 /// <param name="DemoCity">Where the map opens without the resident's location.</param>
 /// <param name="NearbyMaxRadiusM">The widest radius_m nearby takes: how far out the page searches when nothing near matches.</param>
 /// <param name="DemoData">True once data-seed/ (invented facilities) was loaded into this database.</param>
+/// <param name="TileCrs">The coordinate system the tiles are drawn in: wgs84, gcj02 (Amap) or bd09 (Baidu).</param>
 public sealed record MapConfigResponse(string TileUrl, string TileAttribution, int TileMaxZoom, DemoCity DemoCity, double NearbyMaxRadiusM,
-    bool DemoData);
+    bool DemoData, string TileCrs);
 
 /// <summary>Where the map opens when the resident's location is refused or unavailable; lat/lon in WGS 84 degrees.</summary>
 public sealed record DemoCity(IReadOnlyDictionary<string, string> Labels, double Lat, double Lon, int Zoom);
@@ -58,8 +61,15 @@ public sealed class MapConfigHandler(IConfiguration configuration, [FromKeyedSer
                 Number(city["Lon"], DefaultDemoCity.Lon, -180, 180),
                 Number(city["Zoom"], DefaultDemoCity.Zoom, 0, 22)),
             NearbyQuery.MaxRadiusM,
-            demoData);
+            demoData,
+            TileCrs(map["TileCrs"]).Name());
     }
+
+    /// <summary>An unknown coordinate system would draw every marker hundreds of metres off: it fails the request loudly.</summary>
+    private static BaseMapCrs TileCrs(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? BaseMapCrs.Wgs84
+        : WireName.Parse<BaseMapCrs>(text.Trim())
+          ?? throw new InvalidOperationException($"Facilities:Map:TileCrs '{text}' is not one of {string.Join(", ", WireName.All<BaseMapCrs>())}.");
 
     private static Dictionary<string, string>? Labels(IConfigurationSection section)
     {
@@ -100,7 +110,8 @@ public static class MapConfigEndpoint
             })
             .WithName("MapConfig")
             .WithTags("Residents")
-            .WithSummary("Base-map tile URL and attribution, the demo city the map page opens on without a location, and whether the demo data is loaded.");
+            .WithSummary("Base-map tile URL, attribution and coordinate system, the demo city the map page opens on without a location, and whether the demo data is loaded.");
+        app.MapBaseMapPosition();
         return app;
     }
 }
