@@ -58,8 +58,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A phone (390×844, touch) in a locale; with a position, location is granted, otherwise refused.</summary>
-    public async Task<PhonePage> NewPhonePageAsync(string locale, Geolocation? position = null)
+    /// <summary>
+    /// A phone (390×844, touch) in a locale; with a position, location is granted, otherwise refused. Service workers
+    /// are blocked unless asked for: one that has taken over the page answers requests page.route never sees.
+    /// </summary>
+    public async Task<PhonePage> NewPhonePageAsync(string locale, Geolocation? position = null, bool serviceWorkers = false)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -69,6 +72,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             Locale = locale,
             Geolocation = position,
             Permissions = position is null ? [] : ["geolocation"],
+            ServiceWorkers = serviceWorkers ? ServiceWorkerPolicy.Allow : ServiceWorkerPolicy.Block,
         });
         var page = await context.NewPageAsync();
         var phone = new PhonePage(page);

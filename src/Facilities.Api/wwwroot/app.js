@@ -775,7 +775,7 @@
   window.FacilitiesPage = {
     map: map, state: state, t: t, I: I, make: make, colors: COLORS, getJson: getJson, problemOf: problemOf,
     categoryName: categoryName, facilityLink: facilityLink, postJson: postJson, accessToken: accessToken, el: el, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
-    refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null, contribute: contribute
+    refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null, contribute: contribute, setNote: setNote
   };
 
   applyLanguage();
@@ -822,5 +822,6 @@
     refreshAll(true);
     // After the first answers, not before them: the list's rows then say until when each facility is open.
     loadDetailsPart().then(renderNearest);
+    import('./offline.js').then(function (m) { m.setup(window.FacilitiesPage); }, function () { /* online only */ });
   });
 })();

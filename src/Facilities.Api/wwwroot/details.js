@@ -23,6 +23,7 @@ const words = {
     reportedClosed: 'It is now marked temporarily closed.',
     alreadyReported: 'You had already reported this: it counts once.',
     historyLink: 'History: who changed what, and why',
+    queuedOffline: 'Saved: it is sent when you are back online.',
     sourceOf: 'Source: {s}',
     confidence: 'Confidence {p}',
     lastVerified: 'Last verified {date}',
@@ -56,6 +57,7 @@ const words = {
     reportedClosed: '此设施现已标为暂时关闭。',
     alreadyReported: '你之前已报告过：只计一次。',
     historyLink: '历史记录：谁改了什么，为什么',
+    queuedOffline: '已保存：恢复联网后会自动发送。',
     sourceOf: '来源：{s}',
     confidence: '可信度 {p}',
     lastVerified: '最近核实：{date}',
@@ -319,6 +321,9 @@ function failure(e, signInKey) {
   if (e.status === 401) {
     try { localStorage.removeItem('facilities.auth'); } catch (x) { /* storage disabled */ }
     say(t(signInKey), 'needs-sign-in');
+  } else if (e instanceof TypeError && !navigator.onLine && navigator.serviceWorker && navigator.serviceWorker.controller) {
+    // The service worker (sw.js) queued it and sends it when the connection returns.
+    say(t('queuedOffline'), 'done');
   } else if (e.status === 429) {
     say(t('tooMany', { s: e.retryAfter || '60' }), 'error');
   } else {
