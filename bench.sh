@@ -12,6 +12,7 @@
 #   ./bench.sh ha         the HA topology (./run.sh --ha, fresh): reads/s through HAProxy with the standby against one
 #                         API on the primary alone, CPU per request per tier, failed requests during an API replica
 #                         kill, primary kill to first write (scripts/ha-bench.sh): ~5 min
+#   ./bench.sh soak       the API's RSS every 10 s under mixed reads and writes for 6 min, and its growth in MB/min
 #   ./bench.sh all        nearby, import, opendata and trust in that order
 #   ./bench.sh nearby --rounds 1 --concurrency 2,8      options go to the command; --help lists them
 #
@@ -25,12 +26,12 @@ cd "$REPO"
 source scripts/pg-cluster.sh
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 command="${1:-}"
 case "$command" in
-  nearby | import | opendata | trust | all) shift ;;
+  nearby | import | opendata | trust | soak | all) shift ;;
   ha)
     # Its own PostgreSQL nodes, not the private cluster: scripts/ha-test.sh starts and stops them.
     shift
@@ -62,7 +63,7 @@ if [[ "$command" == "all" && $# -gt 0 ]]; then
   exit 2
 fi
 
-if [[ "$command" == "nearby" || "$command" == "opendata" || "$command" == "all" ]]; then
+if [[ "$command" == "nearby" || "$command" == "opendata" || "$command" == "soak" || "$command" == "all" ]]; then
   require_debian_package wrk /usr/bin/wrk "wrk (the HTTP load generator)"
 fi
 if [[ "$command" == "nearby" || "$command" == "all" ]] && ! command -v pgbench >/dev/null 2>&1; then

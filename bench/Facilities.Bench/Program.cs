@@ -1,6 +1,7 @@
 using Facilities.Bench.Import;
 using Facilities.Bench.Nearby;
 using Facilities.Bench.OpenData;
+using Facilities.Bench.Soak;
 using Facilities.Bench.Trust;
 
 namespace Facilities.Bench;
@@ -12,13 +13,14 @@ namespace Facilities.Bench;
 public static class Benchmarks
 {
     private const string Usage = """
-        Usage: bench.sh [nearby|import|opendata|trust|ha|all] [options]    (bench.sh <command> --help: its options)
+        Usage: bench.sh [nearby|import|opendata|trust|soak|ha|all] [options]    (bench.sh <command> --help: its options)
           nearby     the nearby and clusters endpoints over 1,000,000 facilities, against the same SQL straight to PostGIS
-          import     partner import: throughput, memory and conflation quality
+          import     partner import: throughput, memory and conflation quality; rerun: a re-run after kill -9
           opendata   exports and OGC API pages over 1,000,000 facilities
           trust      the trust simulation: honest contributors against vandals and sock-puppet rings
+          soak       the API's memory over minutes of mixed reads and writes, and its growth per minute
           ha         the HA topology's figures (bench.sh runs scripts/ha-bench.sh; not this program)
-          all        every one of them, in that order (bench.sh runs each in its own process)
+          all        nearby, import, opendata and trust, in that order (bench.sh runs each in its own process)
         """;
 
     // The subcommand is chosen before anything else runs: nearby sets a runtime switch that must precede the
@@ -29,6 +31,7 @@ public static class Benchmarks
         ["import", .. var rest] => await ImportBenchmark.RunAsync(rest),
         ["opendata", .. var rest] => await OpenDataBenchmark.RunAsync(rest),
         ["trust", .. var rest] => await TrustCommand.RunAsync(rest),
+        ["soak", .. var rest] => await SoakCommand.RunAsync(rest),
         ["-h" or "--help"] => Help(Console.Out, 0),
         _ => Help(Console.Error, 2),
     };
