@@ -103,6 +103,31 @@ public sealed class MatchAssignmentTests
     }
 
     [Fact]
+    public void A_row_whose_only_facility_is_held_by_a_row_waiting_for_review_waits_too_instead_of_creating_a_duplicate()
+    {
+        // A nameless file whose rows mostly sit 1–3 m from their facility. Row 98 stands 25 m from Other, row 99 40 m:
+        // 98 takes Other, and far beyond the typical error with a differing flag it waits for a person. Row 99 may be
+        // Other's copy (98 a toilet next door): created now, it would be a duplicate whenever the person says so.
+        var candidates = Enumerable.Range(1, 20)
+            .Select(i => new MatchCandidate(i, Guid.CreateVersion7(), 1 + i % 3, null, null))
+            .Append(new MatchCandidate(98, Other, 25, null, 0))
+            .Append(new MatchCandidate(99, Other, 40, null, 1))
+            .ToList();
+
+        var decisions = MatchAssignment.Decide(candidates, 50);
+
+        Assert.Equal((MatchOutcome.Ambiguous, (Guid?)Other), (decisions.Single(d => d.Row == 98).Outcome, decisions.Single(d => d.Row == 98).FacilityId));
+        var waiting = decisions.Single(d => d.Row == 99);
+        Assert.Equal(MatchOutcome.Ambiguous, waiting.Outcome);
+        Assert.Equal([Other], waiting.Candidates.Select(c => c.FacilityId));
+        Assert.Equal(40, waiting.Candidates.Single().DistanceM);
+        // Behind a row that merges, the farther row is a facility of its own, as before.
+        var merged = MatchAssignment.Decide([.. candidates.SkipLast(2), new MatchCandidate(98, Other, 2, null, 1), new MatchCandidate(99, Other, 40, null, 1)], 50);
+        Assert.Equal(MatchOutcome.Merge, merged.Single(d => d.Row == 98).Outcome);
+        Assert.Equal(MatchOutcome.Create, merged.Single(d => d.Row == 99).Outcome);
+    }
+
+    [Fact]
     public void Rows_exchange_facilities_when_the_greedy_pairing_left_one_of_them_far_from_its_own()
     {
         // The single best pair is row 1 on Next (4 m), which leaves row 2 on Near at 30 m; the other way round both

@@ -119,16 +119,16 @@ public static class MatchAssignment
         var nameless = byRow.Values.Count(p => p.Any(c => c.Candidate.NameSimilarity is not null)) < NamedShare * byRow.Count;
 
         var decisions = new List<MatchDecision>(byRow.Count);
+        var unassigned = new List<long>();
         foreach (var (row, rowPairs) in byRow)
         {
             if (!assigned.TryGetValue(row, out var best))
             {
-                decisions.Add(new MatchDecision(row, MatchOutcome.Create, null, []));
+                unassigned.Add(row);
                 continue;
             }
             var strict = nameless && best.Candidate.DistanceM > typicalError;
             var lead = strict ? NamelessLead : ClearLead;
-            // What a person could still choose: the assigned facility and the candidates no other row took.
             // What a person could still choose: the assigned facility, the candidates no other row took, and the
             // facilities of rows this one could exchange with at no visible cost (those rows are ambiguous too).
             var exchangeable = rowPairs
@@ -149,6 +149,22 @@ public static class MatchAssignment
             decisions.Add(clear
                 ? new MatchDecision(row, MatchOutcome.Merge, best.Candidate.FacilityId, open)
                 : new MatchDecision(row, MatchOutcome.Ambiguous, best.Candidate.FacilityId, open));
+        }
+        // A row left without a facility creates one, unless a facility it could be waits for a person: the row that
+        // holds it is ambiguous, and if the person says that row is a different facility, this one may be the copy
+        // (a far copy beside a nearer facility next door). Created now, it would stay a duplicate; it waits too, with
+        // the facilities it waits for as its candidates.
+        var heldInReview = decisions.Where(d => d.Outcome == MatchOutcome.Ambiguous).Select(d => d.FacilityId!.Value).ToHashSet();
+        foreach (var row in unassigned)
+        {
+            var waitingFor = byRow[row]
+                .Where(p => p.Score >= MinimumScore && heldInReview.Contains(p.Candidate.FacilityId))
+                .OrderByDescending(p => p.Score).ThenBy(p => p.Candidate.DistanceM)
+                .Select(p => new ScoredCandidate(p.Candidate.FacilityId, p.Score, p.Candidate.DistanceM, p.Candidate.NameSimilarity))
+                .ToList();
+            decisions.Add(waitingFor.Count == 0
+                ? new MatchDecision(row, MatchOutcome.Create, null, [])
+                : new MatchDecision(row, MatchOutcome.Ambiguous, waitingFor[0].FacilityId, waitingFor));
         }
         decisions.Sort((a, b) => a.Row.CompareTo(b.Row));
         return decisions;

@@ -506,7 +506,9 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
                 var accepted = report.RowsRead - report.RejectedCount;
                 await ImportApplier.ApplyAsync(connection, transaction, dataset, observedAt, $"import {importId} of {dataset.Name}", report,
                     rejectedIds, detectRemovals: accepted > 0, importId, unitOfWork.Facilities, closures, ct);
+                var records = Stopwatch.StartNew();
                 await ImportRecords.WriteAsync(connection, transaction, importId, dataset.Id, observedAt, dryRun, report, ct);
+                report.PhasesMs["records"] = records.ElapsedMilliseconds;
                 return true;
             }, ct);
             var commit = Stopwatch.StartNew();
