@@ -1,6 +1,7 @@
 using Facilities.Api.Data;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Moderation;
+using Facilities.Api.Features.Photos;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Features.Quests;
 using Facilities.Api.Features.Reputation;
@@ -14,7 +15,7 @@ namespace Facilities.Api.Features;
 
 /// <summary>
 /// Wiring of the contributor features: accounts (Identity over Npgsql, bearer tokens), reputation rules, rate limits,
-/// proposals, confirmations and reports, moderation. Program.cs calls the three methods here.
+/// proposals, confirmations and reports, photos, moderation. Program.cs calls the three methods here.
 /// </summary>
 public static class Contributors
 {
@@ -93,6 +94,7 @@ public static class Contributors
         app.MapReputationRules();
         app.MapProposals();
         app.MapModeration();
+        app.MapPhotos();
         app.MapQuests();
         app.MapTeam();
         return app;

@@ -12,7 +12,7 @@ namespace Facilities.Api.Features.ApiDefinition;
 /// <c>oas30</c> class wants and GDAL reads it: GDAL looks up <c>/collections/{collectionId}/items</c> in the
 /// document its landing page names, and pages at the <c>limit</c> maximum it finds there. Endpoints stay plain; the
 /// transformers here add what the endpoints' string parameters cannot say (types, bounds, defaults) from
-/// <see cref="QueryParameters"/>, the security schemes, and the multipart body of an import.
+/// <see cref="QueryParameters"/>, the security schemes, and the multipart bodies of an import and a photo.
 /// </summary>
 public static class ApiDefinitions
 {
@@ -125,12 +125,14 @@ public static class ApiDefinitions
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] }];
             }
 
-            if (operation.OperationId == "UploadImport")
+            if (operation.OperationId is "UploadImport" or "UploadPhoto")
             {
                 operation.RequestBody = new OpenApiRequestBody
                 {
                     Required = true,
-                    Description = "The dataset's file in the form field 'file'; its format is told by its name or content.",
+                    Description = operation.OperationId == "UploadPhoto"
+                        ? "The photo in the form field 'file': JPEG, PNG or WebP, declared by the part's Content-Type (or its name)."
+                        : "The dataset's file in the form field 'file'; its format is told by its name or content.",
                     Content = new Dictionary<string, OpenApiMediaType>
                     {
                         ["multipart/form-data"] = new()

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Facilities.Api.Features.Accounts;
 using Facilities.Api.Features.Moderation;
 using Facilities.Api.Features.Partners;
+using Facilities.Api.Features.Photos;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Web;
 using Microsoft.OpenApi;
@@ -44,6 +45,9 @@ public static class BodyProperties
         [("ReportBody", "reason")] = () => OneOf("What is wrong with the facility.", [.. WireName.All<ReportReason>()]),
         [("ReportBody", "comment")] = () => Text("What was seen.", 1, CommentLength),
         [("ConfirmationBody", "comment")] = () => Text("What was seen.", 1, CommentLength),
+        [("PhotoReportBody", "reason")] = () => OneOf("What is wrong with the photo.", [.. WireName.All<PhotoReportReason>()]),
+        [("PhotoReportBody", "comment")] = () => Text("What is wrong, for the moderators.", 1, CommentLength),
+        [("PhotoNoteBody", "note")] = () => Text("Why, kept with the decision.", 1, CommentLength),
         [("RevertBody", "to_version")] = () => Version("The version whose state becomes the facility's again."),
         [("RevertBody", "reason")] = () => Text("Why, recorded in the facility's history.", 1, CommentLength),
         [("BlockBody", "reason")] = () => Text("Why, shown to the contributor.", 1, CommentLength),

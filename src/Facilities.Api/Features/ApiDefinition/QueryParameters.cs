@@ -7,6 +7,7 @@ using Facilities.Api.Features.Moderation;
 using Facilities.Api.Features.Nearby;
 using Facilities.Api.Features.OpenData;
 using Facilities.Api.Features.Partners;
+using Facilities.Api.Features.Photos;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Web;
 using Microsoft.OpenApi;
@@ -95,6 +96,9 @@ public static partial class QueryParameters
         [("api/v1/proposals", "bbox")] = QueryParameter.Text("Only proposals for places inside minLon,minLat,maxLon,maxLat (WGS 84 degrees).",
             @"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$"),
         [("api/v1/proposals", "limit")] = QueryParameter.Count("Proposals per page, oldest first.", ListProposalsQuery.MaxLimit, ListProposalsQuery.DefaultLimit),
+
+        [("api/v1/photos", "state")] = QueryParameter.OneOf("Photos waiting for a first decision, or photos with open reports.",
+            WireName.All<PhotoQueue>(), PhotoQueue.Pending.Name()),
 
         [("api/v1/reviews", "state")] = QueryParameter.OneOf("Open or resolved reviews.", WireName.All<ReviewState>(), ReviewState.Open.Name()),
         [("api/v1/reviews", "kind")] = QueryParameter.OneOf("Only reviews of this kind.", WireName.All<ReviewKind>()),

@@ -57,7 +57,9 @@ public static class FacilitiesEndpoints
                 var verified = feature.Properties.LastVerifiedAt?.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "never";
                 var confidence = feature.Properties.Confidence.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
                 var next = feature.Properties.NextChangeAt?.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
-                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}:{next}:{verified}:{confidence}");
+                // Photos are approved and hidden without a new version: the tag names the ones shown.
+                var photos = string.Join(',', feature.Properties.Photos?.Select(p => p.Id.ToString("N")) ?? []);
+                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}:{next}:{verified}:{confidence}:{photos}");
                 return ConditionalGet.IsNotModified(http, etag, "no-cache")
                     ? ConditionalGet.NotModified
                     : TypedResults.Json(feature, contentType: FacilityFeatures.GeoJsonContentType);

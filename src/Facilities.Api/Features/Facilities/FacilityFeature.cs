@@ -54,6 +54,10 @@ public sealed record FacilityProperties(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, AttributeProvenance>? Provenance { get; init; }
 
+    /// <summary>The approved photos, oldest first, with their credit; only in the answer for one facility.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FacilityPhoto>? Photos { get; init; }
+
     /// <summary>
     /// When open_now next changes, in the facility's local time with its UTC offset (so "closes 23:00" reads as the
     /// sign on the door does, wherever the reader is); null when it does not change within a week or is unknown.
@@ -69,6 +73,9 @@ public sealed record FacilityProperties(
 }
 
 public sealed record FacilitySource(string Kind, string Dataset, string DatasetId, string RecordId, string License, string Attribution, DateTime UpdatedAt);
+
+/// <summary>An approved photo of the facility: its two image URLs, display size, and whom to credit under which licence.</summary>
+public sealed record FacilityPhoto(Guid Id, string ThumbUrl, string DisplayUrl, int Width, int Height, string Attribution, string License);
 
 public sealed record AttributeProvenance(int Source, DateTime UpdatedAt, double Confidence);
 

@@ -35,6 +35,12 @@ public sealed class GetFacilityHandler(ReadSource dataSource, TimeProvider clock
     private const string ProvenanceSql =
         "select attribute, source_record_id, updated_at, confidence from facility_provenance where facility_id = $1 order by attribute";
 
+    // Photos are written by Features/Photos; a facility's answer names the approved ones, never those in review.
+    private const string PhotosSql =
+        "select p.id, d.width, d.height, p.attribution, p.license from photos p " +
+        "join photo_files d on d.photo_id = p.id and d.rendition = 'display' " +
+        "where p.facility_id = $1 and p.state = 'approved' order by p.created_at, p.id";
+
     public async ValueTask<FacilityFeature> Handle(GetFacilityQuery request, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request.Id, out var id))
@@ -44,7 +50,7 @@ public sealed class GetFacilityHandler(ReadSource dataSource, TimeProvider clock
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var sql in (string[])[FacilitySql, SourcesSql, ProvenanceSql])
+        foreach (var sql in (string[])[FacilitySql, SourcesSql, ProvenanceSql, PhotosSql])
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
@@ -80,9 +86,18 @@ public sealed class GetFacilityHandler(ReadSource dataSource, TimeProvider clock
             }
         }
 
+        await reader.NextResultAsync(cancellationToken);
+        var photos = new List<FacilityPhoto>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var photo = reader.GetGuid(0);
+            photos.Add(new FacilityPhoto(photo, $"/api/v1/photos/{photo}/thumb", $"/api/v1/photos/{photo}/display", reader.GetInt32(1),
+                reader.GetInt32(2), reader.GetString(3), reader.GetString(4)));
+        }
+
         return feature with
         {
-            Properties = feature.Properties with { Sources = sources, Provenance = provenance },
+            Properties = feature.Properties with { Sources = sources, Provenance = provenance, Photos = photos },
             Links = Directions.To(feature.Geometry.Coordinates[0], feature.Geometry.Coordinates[1], feature.Properties.Name),
         };
     }
