@@ -7,7 +7,8 @@
 #   ./bench.sh import     partner import: conflation quality, 100,000 rows against 1,000,000 facilities, a
 #                         1,000,000-row dry run for memory; each in its own process: ~6 min. `import rerun`: the
 #                         throughput import killed -9 in its write phase, restarted and timed again
-#   ./bench.sh opendata   exports and OGC API pages over the same 1,000,000 facilities: ~2 min
+#   ./bench.sh opendata   exports (GeoJSON, CSV, GeoPackage), OGC API items side by side with MapServer 8 and
+#                         vector tiles over the same 1,000,000 facilities: ~5 min
 #   ./bench.sh trust      the trust simulation at 0-30 % adversaries: ~3 min
 #   ./bench.sh ha         the HA topology (./run.sh --ha, fresh): reads/s through HAProxy with the standby against one
 #                         API on the primary alone, CPU per request per tier, failed requests during an API replica
@@ -65,6 +66,13 @@ fi
 
 if [[ "$command" == "nearby" || "$command" == "opendata" || "$command" == "soak" || "$command" == "all" ]]; then
   require_debian_package wrk /usr/bin/wrk "wrk (the HTTP load generator)"
+fi
+# The open-data benchmark runs MapServer 8 as FastCGI behind nginx beside the API, and reads both with GDAL.
+if [[ "$command" == "opendata" || "$command" == "all" ]]; then
+  require_debian_package cgi-mapserver /usr/lib/cgi-bin/mapserv "MapServer 8 (the OGC API server compared with)"
+  require_debian_package spawn-fcgi /usr/bin/spawn-fcgi "spawn-fcgi (runs MapServer's FastCGI processes)"
+  require_debian_package nginx-light /usr/sbin/nginx "nginx (in front of MapServer)"
+  require_debian_package gdal-bin /usr/bin/ogrinfo "GDAL (ogrinfo, ogr2ogr) to read both servers"
 fi
 if [[ "$command" == "nearby" || "$command" == "all" ]] && ! command -v pgbench >/dev/null 2>&1; then
   echo "bench.sh: pgbench is not installed; it comes with PostgreSQL (Debian: apt-get install postgresql-15)" >&2

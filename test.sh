@@ -22,6 +22,7 @@ trap 'exit 129' HUP
 require_dotnet_sdk
 require_debian_package chromium /usr/bin/chromium "Chromium for the browser tests"
 require_debian_package gdal-bin /usr/bin/ogrinfo "GDAL (ogrinfo, ogr2ogr) for the open-data tests"
+require_debian_package python3-gdal /usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py "GDAL's GeoPackage validator"
 # Without a CJK font Chromium draws the zh-Hans page's text as boxes in the screenshots people look at.
 require_debian_package fonts-wqy-microhei /usr/share/fonts/truetype/wqy/wqy-microhei.ttc "a Chinese font for the page's screenshots"
 pg_cluster_start

@@ -55,6 +55,17 @@ public static partial class Wrk
     /// <summary>Requests the URL given on the command line, unchanged.</summary>
     public static string FixedUrlScript() => DoneHook;
 
+    /// <summary>Requests <paramref name="paths"/> one after the other, round and round (each wrk thread from the start).</summary>
+    public static string RoundRobinScript(IReadOnlyList<string> paths) => DoneHook +
+        "local paths = {\n" + string.Concat(paths.Select(p => $"  \"{p}\",\n")) + "}\n" + """
+        local i = 0
+        request = function()
+          i = i % #paths + 1
+          return wrk.format(nil, paths[i])
+        end
+
+        """;
+
     public static async Task<LoadResult> RunAsync(
         Uri url, string scriptPath, int connections, TimeSpan duration, Action<int>? started, CancellationToken ct)
     {

@@ -11,6 +11,9 @@ public sealed class CollectionExportTests(OpenDataFixture fixture) : IClassFixtu
 {
     private readonly string _work = Directory.CreateTempSubdirectory("facilities-gpkg-").FullName;
 
+    /// <summary>Installed by ./test.sh with python3-gdal.</summary>
+    private const string ValidateGpkg = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py";
+
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
     [Fact]
@@ -60,6 +63,11 @@ public sealed class CollectionExportTests(OpenDataFixture fixture) : IClassFixtu
         Assert.Empty(Directory.EnumerateFileSystemEntries(fixture.ExportFolder));
         var path = Path.Combine(_work, "toilet.gpkg");
         await File.WriteAllBytesAsync(path, bytes);
+
+        // GDAL's own GeoPackage validator (python3-gdal), with its extra checks: the file is a GeoPackage, not just
+        // an SQLite file that GDAL happens to read.
+        var valid = await Processes.RunAsync("/usr/bin/python3", ValidateGpkg, "--extra", "--warning-as-error", path);
+        Assert.True(valid.ExitCode == 0, valid.ToString());
 
         var info = await Processes.RunAsync("ogrinfo", "-ro", "-so", path, "toilet");
         Assert.True(info.ExitCode == 0, info.ToString());
