@@ -538,8 +538,14 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
         await page.GotoAsync(fixture.BaseUrl + "/#/f/" + id);
         await page.WaitForSelectorAsync("#detail:not([hidden])");
         await phone.SettledAsync();
+        // "Report a problem" asks the same, with the same button; "still here" then asks again.
+        await page.ClickAsync("#report");
+        Assert.Equal("Sign in to report a problem.", await page.InnerTextAsync("#action-message"));
+        Assert.Equal(1, await page.Locator("#sign-in-here").CountAsync());
+        Assert.True(await page.Locator("#report-form").IsHiddenAsync());
         await page.ClickAsync("#still-here");
         Assert.Equal("Sign in to confirm that this facility is still here.", await page.InnerTextAsync("#action-message"));
+        Assert.Equal(1, await page.Locator("#sign-in-here").CountAsync());
         await page.ClickAsync("#sign-in-here");
         await page.WaitForSelectorAsync("#contrib-title");
         Assert.Equal("Sign in", await page.InnerTextAsync("#contrib-title"));
