@@ -3,6 +3,7 @@ using Facilities.Api.Data;
 using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Imports;
 using Facilities.Api.Features.Moderation;
+using Facilities.Api.Features.Photos;
 using Facilities.Api.Features.Proposals;
 using Facilities.Api.Features.Reputation;
 using Facilities.Api.Web;
@@ -22,13 +23,13 @@ public sealed partial class SqlStateNamesTests
     /// <summary>A column name as statements write it, and the enums of the tables that have such a column.</summary>
     private static readonly Dictionary<string, HashSet<string>> NamesByColumn = new()
     {
-        ["state"] = [.. WireName.All<ProposalState>(), .. WireName.All<ReviewState>(), .. WireName.All<ImportState>()],
+        ["state"] = [.. WireName.All<ProposalState>(), .. WireName.All<ReviewState>(), .. WireName.All<ImportState>(), .. WireName.All<PhotoState>()],
         ["status"] = [.. WireName.All<FacilityStatus>()],
         ["kind"] = [.. WireName.All<ProposalKind>(), .. WireName.All<ReviewKind>(), .. WireName.All<DatasetKind>(),
             .. WireName.All<FacilityChangeKind>()],
         ["outcome"] = [.. WireName.All<MatchOutcome>(), .. WireName.All<ImportRecordOutcome>()],
         ["vote"] = [.. WireName.All<VoteDirection>()],
-        ["reason"] = [.. WireName.All<ReportReason>(), .. WireName.All<ReputationReason>()],
+        ["reason"] = [.. WireName.All<ReportReason>(), .. WireName.All<ReputationReason>(), .. WireName.All<PhotoReportReason>()],
     };
 
     [Fact]
