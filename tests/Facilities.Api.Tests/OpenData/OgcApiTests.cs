@@ -329,7 +329,15 @@ public sealed class OgcApiTests(OpenDataFixture fixture) : IClassFixture<OpenDat
     [InlineData("/ogc/collections/toilet/items?cursor=djE6bm90LWEtZ3VpZA", "cursor")] // "v1:not-a-guid"
     [InlineData("/ogc/collections/toilet/items?cursor=djE6MDE5MGI1ZDItMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAwfDU", "cursor")] // forged: "v1:<uuid>|5"
     [InlineData("/ogc/collections/toilet/items?bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326", "bbox-crs")] // a bbox-crs without a bbox
-    [InlineData("/ogc/collections/toilet/items?name=x", "name")]
+    [InlineData("/ogc/collections/toilet/items?seats=3", "seats")] // a bench attribute, not a toilet queryable
+    [InlineData("/ogc/collections/toilet/items?colour=red", "colour")]
+    [InlineData("/ogc/collections/toilet/items?wheelchair=maybe", "wheelchair")]
+    [InlineData("/ogc/collections/bench/items?seats=three", "seats")]
+    [InlineData("/ogc/collections/toilet/items?fee=perhaps", "fee")]
+    [InlineData("/ogc/collections/toilet/items?updated_at=yesterday", "updated_at")]
+    [InlineData("/ogc/collections/toilet/items?wheelchair=yes&wheelchair=no", "wheelchair")]
+    [InlineData("/ogc/collections/toilet/queryables?f=html", "f")]
+    [InlineData("/ogc/collections/toilet/schema?limit=1", "limit")]
     [InlineData("/ogc/collections/toilet/items/0190b5d2-0000-7000-8000-000000000000?f=xml", "f")]
     public async Task Bad_ogc_input_is_a_400_problem_naming_the_parameter(string url, string parameter)
     {

@@ -1,3 +1,4 @@
+using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.OpenData;
 using Facilities.Api.Web;
 using Microsoft.AspNetCore.Authorization;
@@ -61,6 +62,30 @@ public static class ApiDefinitions
         return app;
     }
 
+    /// <summary>
+    /// The items' queryables as query parameters, which the endpoint reads from the query string rather than binds:
+    /// GDAL sends an equality of its -where as one of them when the API definition lists it.
+    /// </summary>
+    private static void AddQueryables(OpenApiOperation operation, CategoryCatalog categories)
+    {
+        operation.Parameters ??= [];
+        foreach (var property in OpenDataSchema.Of(categories).AllQueryables())
+        {
+            if (operation.Parameters.Any(p => p.Name == property.Name))
+            {
+                continue;
+            }
+            var known = QueryParameters.Queryable(property);
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = property.Name,
+                In = ParameterLocation.Query,
+                Description = known.Description,
+                Schema = known.Schema(),
+            });
+        }
+    }
+
     private static bool IsOgc(string? relativePath) =>
         relativePath is { } p && (p == "ogc" || p.StartsWith("ogc/", StringComparison.Ordinal));
 
@@ -114,6 +139,11 @@ public static class ApiDefinitions
                         parameter.Explode = false;
                     }
                 }
+            }
+
+            if (operation.OperationId == "OgcItems")
+            {
+                AddQueryables(operation, context.ApplicationServices.GetRequiredService<CategoryCatalog>());
             }
 
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;

@@ -139,6 +139,8 @@ public static partial class QueryParameters
         [(OgcItems, "bbox-crs")] = QueryParameter.OneOf("The CRS of bbox, whose numbers then follow its axis order; CRS84 by default.",
             OgcCrs.Uris, Ogc.Crs84),
         [(OgcItems, "limit")] = QueryParameter.Count("Features per page; follow the next link for the rest.", OgcItemsQuery.MaxLimit, OgcItemsQuery.DefaultLimit),
+        [("ogc/collections/{collectionId}/queryables", "f")] = QueryParameter.OneOf("The representation: a JSON Schema (application/schema+json).", ["json"]),
+        [("ogc/collections/{collectionId}/schema", "f")] = QueryParameter.OneOf("The representation: a JSON Schema (application/schema+json).", ["json"]),
         [(OgcItems, "offset")] = QueryParameter.WholeNumber("Features to skip in id order; next links are faster at depth.", 0, OgcItemsQuery.MaxOffset, 0),
 
         [("ogc/tileMatrixSets", "f")] = TilesMetadataFormat,
@@ -150,6 +152,28 @@ public static partial class QueryParameters
         [("ogc/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", "f")] = TileFormat,
         [("ogc/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}", "f")] = TileFormat,
     };
+}
+
+public static partial class QueryParameters
+{
+    /// <summary>
+    /// A queryable as a query parameter of the items (Part 3's queryables-query-parameters): equality, typed as the
+    /// property. The route names {collectionId}, so each is described once for every collection whose features have it.
+    /// </summary>
+    public static QueryParameter Queryable(PublishedProperty p)
+    {
+        var description = $"{p.Title}: only features whose {p.Name} equals this value (a queryable of the collections that have it; " +
+                          "see their /queryables).";
+        return p.Type switch
+        {
+            PropertyType.Enum => QueryParameter.OneOf(description, p.Values!),
+            PropertyType.Boolean => QueryParameter.Boolean(description),
+            PropertyType.WholeNumber => QueryParameter.WholeNumber(description, p.Minimum ?? int.MinValue, p.Maximum ?? int.MaxValue),
+            PropertyType.Number => QueryParameter.Number(description, p.Minimum ?? double.MinValue, p.Maximum ?? double.MaxValue),
+            PropertyType.Instant => QueryParameter.Text(description + " A date-time, or a date for the whole UTC day."),
+            _ => QueryParameter.Text(description),
+        };
+    }
 }
 
 /// <summary>One query parameter as the OpenAPI document gives it.</summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Facilities.Api.Data;
+using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Web;
 using FluentValidation;
@@ -60,7 +61,7 @@ public sealed class ChangesQueryValidator : AbstractValidator<ChangesQuery>
     }
 }
 
-public sealed class ChangesHandler(ReadSource dataSource) : IRequestHandler<ChangesQuery, ChangesPage>
+public sealed class ChangesHandler(ReadSource dataSource, CategoryCatalog categories) : IRequestHandler<ChangesQuery, ChangesPage>
 {
     /// <summary>
     /// The page by the feed's primary key, each entry joined to its version's snapshot; then the head of the feed.
@@ -73,7 +74,7 @@ public sealed class ChangesHandler(ReadSource dataSource) : IRequestHandler<Chan
 
     public const string LatestSql = "select coalesce(max(seq), 0) from change_feed";
 
-    /// <summary>Snapshot members that are properties of their own; every other one is a category attribute.</summary>
+    /// <summary>Snapshot members that are core properties; the category attributes follow them.</summary>
     private static readonly string[] CoreProperties = [.. CoreColumns.Published.Select(c => c.Name)];
 
     public async ValueTask<ChangesPage> Handle(ChangesQuery request, CancellationToken cancellationToken)
@@ -90,13 +91,14 @@ public sealed class ChangesHandler(ReadSource dataSource) : IRequestHandler<Chan
         batch.BatchCommands.Add(new NpgsqlBatchCommand(LatestSql));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
 
+        var schema = OpenDataSchema.Of(categories);
         var changes = new List<ChangeEntry>(Math.Min(limit, 1024));
         while (await reader.ReadAsync(cancellationToken))
         {
             var facilityId = reader.GetGuid(2).ToString();
             var version = reader.GetInt32(3);
             changes.Add(new ChangeEntry(reader.GetInt64(0), reader.GetString(1), facilityId, version, reader.GetDateTime(4),
-                reader.IsDBNull(6) ? null : Facility(facilityId, version, reader.GetDateTime(5), reader.GetString(6))));
+                reader.IsDBNull(6) ? null : Facility(schema, facilityId, version, reader.GetDateTime(5), reader.GetString(6))));
         }
         await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -120,10 +122,10 @@ public sealed class ChangesHandler(ReadSource dataSource) : IRequestHandler<Chan
 
     /// <summary>
     /// A version's snapshot (public attribute names, <c>location</c> as [lon, lat], only the attributes with a value)
-    /// in the shape of an exported feature: every core property present, null when absent; category attributes
-    /// gathered under <c>attributes</c>.
+    /// in the shape of an exported feature: every core property present, null when absent, then each attribute of
+    /// the facility's category as a property of its own (<see cref="OpenDataSchema.AttributesOf"/>), null when absent.
     /// </summary>
-    private static ChangeFacility Facility(string id, int version, DateTime versionCreatedAt, string snapshotJson)
+    private static ChangeFacility Facility(OpenDataSchema schema, string id, int version, DateTime versionCreatedAt, string snapshotJson)
     {
         var snapshot = JsonNode.Parse(snapshotJson)!.AsObject();
         var properties = new JsonObject { ["id"] = id };
@@ -131,15 +133,11 @@ public sealed class ChangesHandler(ReadSource dataSource) : IRequestHandler<Chan
         {
             properties[name] = snapshot[name]?.DeepClone() ?? (name == "gender" ? new JsonArray() : null);
         }
-        var attributes = new JsonObject();
-        foreach (var (name, value) in snapshot)
+        var category = snapshot["category"] is JsonValue c && c.TryGetValue<string>(out var text) ? text : "";
+        foreach (var attribute in schema.AttributesOf(category))
         {
-            if (name != "location" && !CoreProperties.Contains(name, StringComparer.Ordinal))
-            {
-                attributes[name] = value?.DeepClone();
-            }
+            properties[attribute.Name] = snapshot[attribute.Name]?.DeepClone();
         }
-        properties["attributes"] = attributes;
         properties["version"] = version;
         properties["updated_at"] = versionCreatedAt;
         var location = snapshot["location"] as JsonArray;

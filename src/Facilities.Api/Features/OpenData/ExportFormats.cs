@@ -22,8 +22,8 @@ public static class ExportFormats
     /// <c>attribution</c>, and <c>sources</c> with every dataset's name, license and attribution.
     /// </summary>
     public static async Task WriteGeoJsonAsync(
-        PipeWriter body, string name, ExportSources sources, string attributionUrl, DateTimeOffset now, IAsyncEnumerable<FacilityRow> rows,
-        CancellationToken cancellationToken)
+        PipeWriter body, string name, ExportSources sources, OpenDataSchema schema, string attributionUrl, DateTimeOffset now,
+        IAsyncEnumerable<FacilityRow> rows, CancellationToken cancellationToken)
     {
         await using var w = new Utf8JsonWriter(body, OpenDataFeatureJson.WriterOptions);
         w.WriteStartObject();
@@ -53,7 +53,7 @@ public static class ExportFormats
         long flushed = 0;
         await foreach (var row in rows.WithCancellation(cancellationToken))
         {
-            OpenDataFeatureJson.Write(w, row);
+            OpenDataFeatureJson.Write(w, row, schema);
             if (w.BytesCommitted + w.BytesPending - flushed >= FlushBytes)
             {
                 w.Flush();

@@ -14,7 +14,8 @@ namespace Facilities.Api.Features.OpenData;
 public sealed record OgcItemQuery(string BaseUrl, string CollectionId, string FeatureId, string? Crs, string? F, string? Accept,
     IReadOnlyCollection<string> Parameters) : IRequest<OgcItem>, IOgcRequest;
 
-public sealed record OgcItem(OgcCollectionInfo Collection, FacilityRow Row, IReadOnlyList<OgcLink> Links, OgcFormat Format, OgcCrs Crs);
+public sealed record OgcItem(OgcCollectionInfo Collection, FacilityRow Row, IReadOnlyList<OgcLink> Links, OgcFormat Format, OgcCrs Crs,
+    OpenDataSchema Schema);
 
 public sealed class OgcItemQueryValidator : OgcRequestValidator<OgcItemQuery>
 {
@@ -63,6 +64,6 @@ public sealed class OgcItemHandler(ReadSource dataSource, CategoryCatalog catego
             new(Ogc.Url(request.BaseUrl, $"/api/v1/facilities/{row.Id}"), "describedby", Ogc.GeoJsonType,
                 "The facility with its sources and the provenance of each attribute"),
         };
-        return new OgcItem(collection, row, links, format, OgcCrs.Parse(request.Crs) ?? OgcCrs.Crs84);
+        return new OgcItem(collection, row, links, format, OgcCrs.Parse(request.Crs) ?? OgcCrs.Crs84, OpenDataSchema.Of(categories));
     }
 }

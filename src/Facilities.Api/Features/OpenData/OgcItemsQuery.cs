@@ -13,7 +13,10 @@ namespace Facilities.Api.Features.OpenData;
 
 /// <summary>
 /// GET /ogc/collections/{collectionId}/items: the facilities of a collection that are not removed, in id order,
-/// filtered by <c>bbox</c> and <c>datetime</c> (on updated_at), paged by <c>limit</c> and <c>offset</c>.
+/// filtered by <c>bbox</c>, <c>datetime</c> (on updated_at) and the collection's queryables as query parameters
+/// (<c>wheelchair=yes</c>, Part 3's queryables-query-parameters), paged by <c>limit</c> and <c>offset</c>.
+/// <c>PropertyFilters</c> are the query parameters that are not the resource's own, by name: each must be a queryable
+/// of the collection, compared for equality (a date for the whole day, as <c>datetime</c>).
 /// </summary>
 public sealed record OgcItemsQuery(
     string BaseUrl,
@@ -27,7 +30,8 @@ public sealed record OgcItemsQuery(
     string? Cursor,
     string? F,
     string? Accept,
-    IReadOnlyCollection<string> Parameters) : IRequest<OgcItemsPage>, IOgcRequest
+    IReadOnlyCollection<string> Parameters,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> PropertyFilters) : IRequest<OgcItemsPage>, IOgcRequest
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 10_000;
@@ -46,7 +50,8 @@ public sealed record OgcItemsPage(
     long NumberMatched,
     IReadOnlyList<OgcLink> Links,
     OgcFormat Format,
-    OgcCrs Crs);
+    OgcCrs Crs,
+    OpenDataSchema Schema);
 
 /// <summary>A box in CRS84; one that crosses the antimeridian (west &gt; east, as OGC API allows) is two boxes.</summary>
 public static class OgcBbox
@@ -241,8 +246,34 @@ public static class OgcCursor
 
 public sealed class OgcItemsQueryValidator : OgcRequestValidator<OgcItemsQuery>
 {
-    public OgcItemsQueryValidator(Cursors cursors) : base(Ogc.ItemsParameters, ["json", "geojson", "html"])
+    public OgcItemsQueryValidator(Cursors cursors, CategoryCatalog categories)
+        : base(Ogc.ItemsParameters, ["json", "geojson", "html"], (request, name) => request.PropertyFilters.ContainsKey(name))
     {
+        RuleFor(x => x).Custom((request, context) =>
+        {
+            var schema = OpenDataSchema.Of(categories);
+            if (schema.Properties(request.CollectionId) is null)
+            {
+                // An unknown collection is the handler's 404.
+                return;
+            }
+            foreach (var (name, values) in request.PropertyFilters)
+            {
+                if (schema.Queryable(request.CollectionId, name) is not { } property)
+                {
+                    context.AddFailure(name, $"Is neither a parameter of this resource ({string.Join(", ", Ogc.ItemsParameters)}) nor a " +
+                                             $"queryable of '{request.CollectionId}': see /ogc/collections/{request.CollectionId}/queryables.");
+                }
+                else if (values.Count != 1)
+                {
+                    context.AddFailure(name, "Is given more than once: send one value (for several, use filter with IN).");
+                }
+                else if (!PropertyValues.TryParse(property, values[0], out _, out var error))
+                {
+                    context.AddFailure(name, error!);
+                }
+            }
+        });
         RuleFor(x => x.Crs).Custom((value, context) =>
         {
             if (value is not null && OgcCrs.Parse(value) is null)
@@ -345,6 +376,18 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         {
             where.Add($"f.updated_at <= {where.Parameter(t)}");
         }
+        var schema = OpenDataSchema.Of(categories);
+        foreach (var (name, values) in request.PropertyFilters)
+        {
+            var property = schema.Queryable(collection.Id, name)!;
+            _ = PropertyValues.TryParse(property, values[0], out var value, out _);
+            where.Add(value switch
+            {
+                PropertyValue.Range(var first, var last) => $"{property.Sql} between {where.Parameter(first)} and {where.Parameter(last)}",
+                PropertyValue.One(var single) => $"{property.Sql} = {where.Parameter(single)}",
+                _ => throw new InvalidOperationException(name),
+            });
+        }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         long numberMatched;
@@ -352,7 +395,7 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         {
             numberMatched = c.NumberMatched;
         }
-        else if (boxes is null && polygon is null && from is null && to is null)
+        else if (boxes is null && polygon is null && from is null && to is null && request.PropertyFilters.Count == 0)
         {
             await using var count = new NpgsqlCommand(
                 GridCountSql + (request.CollectionId == Ogc.AllFacilities ? "" : " and category = $1"), connection);
@@ -392,10 +435,19 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
 
         var format = request.Format();
         var itemsUrl = Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}/items");
-        var query = new QueryBuilder();
+        // What selects the features goes on into the next link; the page position (offset, cursor) is replaced.
+        List<(string Name, string Value)> selection = [];
         foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[
-                     ("bbox", request.Bbox), ("bbox-crs", request.BboxCrs), ("crs", request.Crs), ("datetime", request.Datetime),
-                     ("limit", request.Limit), ("offset", request.Offset), ("cursor", request.Cursor)])
+                     ("bbox", request.Bbox), ("bbox-crs", request.BboxCrs), ("crs", request.Crs), ("datetime", request.Datetime)])
+        {
+            if (value is not null)
+            {
+                selection.Add((name, value));
+            }
+        }
+        selection.AddRange(request.PropertyFilters.Select(p => (p.Key, p.Value[0])));
+        var query = new QueryBuilder(selection.Select(p => KeyValuePair.Create(p.Name, p.Value)));
+        foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("limit", request.Limit), ("offset", request.Offset), ("cursor", request.Cursor)])
         {
             if (value is not null)
             {
@@ -405,23 +457,17 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         var links = new List<OgcLink>(OgcLinks.SelfAndAlternate(itemsUrl + query.ToQueryString(), format, $"{collection.Title}, this page", Ogc.GeoJsonType));
         if (hasNext)
         {
-            var next = new QueryBuilder();
-            foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[
-                         ("bbox", request.Bbox), ("bbox-crs", request.BboxCrs), ("crs", request.Crs), ("datetime", request.Datetime)])
+            var next = new QueryBuilder(selection.Select(p => KeyValuePair.Create(p.Name, p.Value)))
             {
-                if (value is not null)
-                {
-                    next.Add(name, value);
-                }
-            }
-            next.Add("limit", limit.ToString(CultureInfo.InvariantCulture));
-            next.Add("cursor", OgcCursor.Encode(cursors, rows[^1].Id, numberMatched));
-            next.Add("f", format == OgcFormat.Html ? "html" : "json");
+                { "limit", limit.ToString(CultureInfo.InvariantCulture) },
+                { "cursor", OgcCursor.Encode(cursors, rows[^1].Id, numberMatched) },
+                { "f", format == OgcFormat.Html ? "html" : "json" },
+            };
             links.Add(new OgcLink(itemsUrl + next.ToQueryString(), "next",
                 format == OgcFormat.Html ? Ogc.HtmlType : Ogc.GeoJsonType, "The next page"));
         }
         links.Add(new OgcLink(Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}"), "collection", Ogc.JsonType, collection.Title));
-        return new OgcItemsPage(collection, rows, numberMatched, links, format, crs);
+        return new OgcItemsPage(collection, rows, numberMatched, links, format, crs, schema);
     }
 
     /// <summary>A where clause and its positional parameters, built together so the numbers cannot drift apart.</summary>
@@ -441,6 +487,8 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
                 Guid id => new NpgsqlParameter<Guid> { TypedValue = id },
                 DateTime t => new NpgsqlParameter<DateTime> { TypedValue = t, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                 double d => new NpgsqlParameter<double> { TypedValue = d },
+                long l => new NpgsqlParameter<long> { TypedValue = l },
+                bool b => new NpgsqlParameter<bool> { TypedValue = b },
                 int i => new NpgsqlParameter<int> { TypedValue = i },
                 string s => new NpgsqlParameter<string> { TypedValue = s },
                 _ => throw new ArgumentOutOfRangeException(nameof(value)),

@@ -24,7 +24,8 @@ public static class Ogc
 
     /// <summary>
     /// What /ogc/conformance declares: Core, GeoJSON, HTML (every /ogc resource has an HTML form), OpenAPI 3.0
-    /// (the landing page's service-desc, /openapi/ogc.json) and Part 2's CRS by reference (crs, bbox-crs).
+    /// (the landing page's service-desc, /openapi/ogc.json), Part 2's CRS by reference (crs, bbox-crs) and Part 3's
+    /// queryables, also as query parameters of the items.
     /// </summary>
     public static readonly string[] ConformsTo =
     [
@@ -33,8 +34,14 @@ public static class Ogc
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
         "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
         "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
         .. OgcTiles.ConformsTo,
     ];
+
+    public const string QueryablesRel = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
+
+    public const string SortablesRel = "http://www.opengis.net/def/rel/ogc/1.0/sortables";
 
     /// <summary>WGS 84 longitude, latitude: the CRS facilities are stored in, and served in unless crs asks otherwise.</summary>
     public const string Crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -128,14 +135,18 @@ public static class OgcRequests
 /// <summary>The checks every /ogc request shares: a known f, no unknown parameter.</summary>
 public abstract class OgcRequestValidator<T> : AbstractValidator<T> where T : IOgcRequest
 {
-    protected OgcRequestValidator(string[] allowed, string[] formats)
+    /// <param name="allowed">The parameters of the resource.</param>
+    /// <param name="formats">The values of f.</param>
+    /// <param name="checkedElsewhere">Parameters a rule of the resource's own validator checks (queryables).</param>
+    protected OgcRequestValidator(string[] allowed, string[] formats, Func<T, string, bool>? checkedElsewhere = null)
     {
         RuleFor(x => x.F)
             .Must(f => f is null || formats.Contains(f, StringComparer.OrdinalIgnoreCase))
             .WithMessage($"Must be one of: {string.Join(", ", formats)}.");
         RuleFor(x => x.Parameters).Custom((parameters, context) =>
         {
-            foreach (var name in parameters.Where(p => !allowed.Contains(p, StringComparer.Ordinal)))
+            foreach (var name in parameters.Where(p => !allowed.Contains(p, StringComparer.Ordinal)
+                                                       && checkedElsewhere?.Invoke(context.InstanceToValidate, p) != true))
             {
                 context.AddFailure(name, $"Is not a parameter of this resource; it accepts: {string.Join(", ", allowed)}.");
             }
@@ -185,6 +196,9 @@ public sealed record OgcCollectionInfo(string Id, string Title, string Descripti
             new(Ogc.Url(baseUrl, $"/api/v1/export/{Id}.geojson"), "enclosure", Ogc.GeoJsonType, $"{Title}: download as GeoJSON"),
             new(Ogc.Url(baseUrl, $"/api/v1/export/{Id}.csv"), "enclosure", "text/csv", $"{Title}: download as CSV"),
             new(Ogc.Url(baseUrl, $"/api/v1/export/{Id}.gpkg"), "enclosure", GeoPackageFormat.ContentType, $"{Title}: download as GeoPackage"),
+            new(Ogc.Url(baseUrl, $"/ogc/collections/{Id}/queryables"), Ogc.QueryablesRel, OgcSchemaEndpoints.SchemaType, $"What filters of {Title} may name"),
+            // RFC 8288 compares relation types case-insensitively; GDAL compares them exactly and looks for "describedBy".
+            new(Ogc.Url(baseUrl, $"/ogc/collections/{Id}/schema"), "describedBy", OgcSchemaEndpoints.SchemaType, $"The schema of the features of {Title}"),
         };
         OgcExtent? extent = Bbox is { } b
             ? new OgcExtent(

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
+using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Web;
 using Mediator;
@@ -95,7 +96,7 @@ public static class OpenDataEndpoints
                 CancellationToken ct) =>
             {
                 var page = await mediator.Send(new OgcItemsQuery(OgcRequests.BaseUrl(http.Request), collectionId, bbox, bboxCrs, crs, datetime,
-                    limit, offset, cursor, f, Accept(http), Parameters(http)), ct);
+                    limit, offset, cursor, f, Accept(http), Parameters(http), PropertyFilters(http)), ct);
                 // HTML tables show CRS84 longitude and latitude whatever crs asked for.
                 http.Response.Headers[ContentCrs] = (page.Format == OgcFormat.Html ? OgcCrs.Crs84 : page.Crs).ContentCrsHeader;
                 return page.Format == OgcFormat.Html ? Html(http, OgcHtml.Items(page), DataCache) : ItemsJson(http, page, clock.GetUtcNow());
@@ -124,7 +125,7 @@ public static class OpenDataEndpoints
                 var buffer = new ArrayBufferWriter<byte>(2048);
                 using (var w = new Utf8JsonWriter(buffer, OpenDataFeatureJson.WriterOptions))
                 {
-                    OpenDataFeatureJson.Write(w, item.Row, item.Links, item.Crs);
+                    OpenDataFeatureJson.Write(w, item.Row, item.Schema, item.Links, item.Crs);
                 }
                 return Conditional(http, buffer.WrittenMemory, Ogc.GeoJsonType, DataCache, ConditionalGet.HashTag(buffer.WrittenSpan));
             })
@@ -138,11 +139,13 @@ public static class OpenDataEndpoints
 
         // {collection}: facilities (the whole layer) or a category id, as the OGC collections; an unknown one is a 404.
         export.MapGet("/{collection}.geojson", async Task (
-                IMediator mediator, HttpContext http, TimeProvider clock, [Description(ExportCollection)] string collection, CancellationToken ct) =>
+                IMediator mediator, HttpContext http, TimeProvider clock, CategoryCatalog categories, [Description(ExportCollection)] string collection,
+                CancellationToken ct) =>
             {
                 var sources = await mediator.Send(new ExportSourcesQuery(collection), ct);
                 ExportHeaders(http, collection, "geojson", FacilityFeatures.GeoJsonContentType);
-                await ExportFormats.WriteGeoJsonAsync(http.Response.BodyWriter, collection, sources, AttributionUrl(http, collection), clock.GetUtcNow(),
+                await ExportFormats.WriteGeoJsonAsync(http.Response.BodyWriter, collection, sources, OpenDataSchema.Of(categories),
+                    AttributionUrl(http, collection), clock.GetUtcNow(),
                     mediator.CreateStream(new ExportFacilitiesQuery(collection), ct), ct);
             })
             .WithName("ExportGeoJson")
@@ -215,6 +218,7 @@ public static class OpenDataEndpoints
                              $"{ChangesQuery.MaxLimit}. Continue with links[rel=next]; caught up when last_seq equals latest_seq.")
             .ProducesValidationProblem();
 
+        app.MapOgcSchemas();
         app.MapOgcTiles();
         return app;
     }
@@ -222,6 +226,11 @@ public static class OpenDataEndpoints
     private static string? Accept(HttpContext http) => http.Request.Headers.Accept.ToString() is { Length: > 0 } accept ? accept : null;
 
     private static string[] Parameters(HttpContext http) => [.. http.Request.Query.Keys];
+
+    /// <summary>The query parameters that are not the items resource's own: queryables, or a 400 naming them.</summary>
+    private static Dictionary<string, IReadOnlyList<string>> PropertyFilters(HttpContext http) =>
+        http.Request.Query.Where(q => !Ogc.ItemsParameters.Contains(q.Key, StringComparer.Ordinal))
+            .ToDictionary(q => q.Key, q => (IReadOnlyList<string>)[.. q.Value.Select(v => v ?? "")], StringComparer.Ordinal);
 
     private const string ExportCollection = "facilities for the whole layer, or a category id (the OGC API's collections).";
 
@@ -268,7 +277,7 @@ public static class OpenDataEndpoints
             w.WriteStartArray("features");
             foreach (var row in page.Rows)
             {
-                OpenDataFeatureJson.Write(w, row, crs: page.Crs);
+                OpenDataFeatureJson.Write(w, row, page.Schema, crs: page.Crs);
             }
             w.WriteEndArray();
             w.Flush();

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -7,7 +9,8 @@ namespace Facilities.Api.Features.OpenData;
 
 /// <summary>
 /// A facility as open data publishes it (OGC API items, the GeoJSON export): a GeoJSON Feature whose properties are
-/// the contract's stored attributes, and beside them the Feature's <c>sources</c>: each current source record as
+/// the contract's stored attributes, each category attribute a typed property of its own (<see cref="OpenDataSchema"/>),
+/// and beside them the Feature's <c>sources</c>: each current source record as
 /// <c>{dataset_id, record_id, license}</c>, so a partner joins its own file to the layer by its record ids. Sources are a
 /// member of the Feature (RFC 7946 §6.1), not a property: the properties are the versioned state that the change
 /// feed carries and a mirror rebuilds, while a record is linked to a facility without a new version. Left out:
@@ -17,8 +20,9 @@ namespace Facilities.Api.Features.OpenData;
 /// </summary>
 public static class OpenDataFeatureJson
 {
-    /// <summary>The property names in the order written: the id, the published core attributes (<see cref="CoreColumns"/>),
-    /// then the category attributes and what the service adds. The CSV export uses the same names as columns.</summary>
+    /// <summary>The CSV export's property columns: the id, the published core attributes (<see cref="CoreColumns"/>),
+    /// the category attributes as one JSON column (a CSV row has no room for each category's own columns), then what
+    /// the service adds. GeoJSON features write the category attributes one by one in its place.</summary>
     public static readonly string[] PropertyNames =
     [
         "id", .. CoreColumns.Published.Select(c => c.Name), "attributes", "confidence", "last_verified_at", "version", "updated_at",
@@ -55,13 +59,11 @@ public static class OpenDataFeatureJson
     private static readonly JsonEncodedText Properties = JsonEncodedText.Encode("properties");
     private static readonly JsonEncodedText Links = JsonEncodedText.Encode("links");
     private static readonly JsonEncodedText Sources = JsonEncodedText.Encode("sources");
-    private static readonly JsonEncodedText[] Names = [.. PropertyNames.Select(n => JsonEncodedText.Encode(n))];
-
     /// <summary>
     /// One feature; its point in <paramref name="crs"/> (CRS84 by default). A facility outside the area where the
     /// CRS is used has a null geometry: a projection far from its zone gives numbers, not a place.
     /// </summary>
-    public static void Write(Utf8JsonWriter w, FacilityRow row, IReadOnlyList<OgcLink>? links = null, OgcCrs? crs = null)
+    public static void Write(Utf8JsonWriter w, FacilityRow row, OpenDataSchema schema, IReadOnlyList<OgcLink>? links = null, OgcCrs? crs = null)
     {
         var id = row.Id.ToString();
         w.WriteStartObject();
@@ -83,19 +85,20 @@ public static class OpenDataFeatureJson
         }
 
         w.WriteStartObject(Properties);
-        var n = 0;
-        w.WriteString(Names[n++], id);
+        // Leading is the id, then the published core columns in their order; Trailing the service's four.
+        var leading = schema.Leading;
+        w.WriteString(leading[0].EncodedName, id);
+        var n = 1;
         foreach (var column in CoreColumns.Published)
         {
-            WriteValue(w, Names[n++], column.OfRow(row));
+            WriteValue(w, leading[n++].EncodedName, column.OfRow(row));
         }
-        // jsonb's text output is valid JSON: copied through without parsing.
-        w.WritePropertyName(Names[n++]);
-        w.WriteRawValue(row.AttributesJson, skipInputValidation: true);
-        w.WriteNumber(Names[n++], Math.Round(row.Confidence, 3));
-        WriteNullable(w, Names[n++], row.LastVerifiedAt);
-        w.WriteNumber(Names[n++], row.Version);
-        w.WriteString(Names[n], row.UpdatedAt);
+        WriteAttributes(w, row.AttributesJson, schema.AttributesOf(row.Category));
+        var trailing = schema.Trailing;
+        w.WriteNumber(trailing[0].EncodedName, Math.Round(row.Confidence, 3));
+        WriteNullable(w, trailing[1].EncodedName, row.LastVerifiedAt);
+        w.WriteNumber(trailing[2].EncodedName, row.Version);
+        w.WriteString(trailing[3].EncodedName, row.UpdatedAt);
         w.WriteEndObject();
 
         if (row.SourcesJson is { } sources)
@@ -111,6 +114,69 @@ public static class OpenDataFeatureJson
             OgcLink.WriteArray(w, links);
         }
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The category attributes, each as its own property in the category's order, null when the facility has none:
+    /// the values are copied from the jsonb text as they are (the writers validated their types), found in one pass.
+    /// </summary>
+    private static void WriteAttributes(Utf8JsonWriter w, string json, IReadOnlyList<PublishedProperty> attributes)
+    {
+        if (attributes.Count == 0)
+        {
+            return;
+        }
+        var max = Encoding.UTF8.GetMaxByteCount(json.Length);
+        byte[]? rented = null;
+        try
+        {
+            Span<byte> buffer = max <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(max));
+            var bytes = buffer[..Encoding.UTF8.GetBytes(json, buffer)];
+            // Where each attribute's value is in bytes; an empty range is an attribute the facility does not have.
+            Span<Range> values = stackalloc Range[attributes.Count];
+            var reader = new Utf8JsonReader(bytes);
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+            {
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var index = -1;
+                    for (var i = 0; i < attributes.Count && index < 0; i++)
+                    {
+                        if (reader.ValueTextEquals(attributes[i].EncodedName.EncodedUtf8Bytes))
+                        {
+                            index = i;
+                        }
+                    }
+                    reader.Read();
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    if (index >= 0)
+                    {
+                        values[index] = start..(int)reader.BytesConsumed;
+                    }
+                }
+            }
+            for (var i = 0; i < attributes.Count; i++)
+            {
+                w.WritePropertyName(attributes[i].EncodedName);
+                var (offset, length) = values[i].GetOffsetAndLength(bytes.Length);
+                if (length == 0)
+                {
+                    w.WriteNullValue();
+                }
+                else
+                {
+                    w.WriteRawValue(bytes.Slice(offset, length), skipInputValidation: true);
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>A core attribute's value: null, a string, a boolean, a time or a list of strings (see <see cref="CoreColumnType"/>).</summary>
