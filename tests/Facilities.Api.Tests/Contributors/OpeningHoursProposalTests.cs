@@ -55,4 +55,23 @@ public sealed class OpeningHoursProposalTests(ContributorsFixture fixture) : ICl
         });
         Assert.Equal("pending", taken.GetProperty("state").GetString());
     }
+
+    [Fact]
+    public async Task A_zh_CN_reader_is_refused_in_Chinese_and_the_position_of_the_fault_survives()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var author = await fixture.RegisterAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/proposals")
+        {
+            Content = JsonContent.Create(new { kind = "update", facility_id = facility, changes = new { opening_hours = "Mo-Fr 08:00-18:00 Sa 10:00-12:00" }, comment = "New sign" }),
+        };
+        request.Headers.TryAddWithoutValidation("Accept-Language", "zh-CN,zh;q=0.9");
+
+        using var response = await author.Client.SendAsync(request);
+
+        var problem = await response.IsProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("无法识别为营业时间：expected ';' before 'Sa' at 'Mo-Fr 08:00-18:00 Sa'。请按 OpenStreetMap 的写法填写，例如 Mo-Fr 08:00-18:00; Sa 10:00-14:00; Su off。",
+            problem.GetProperty("errors").GetProperty("changes.opening_hours")[0].GetString());
+        Assert.Equal("请求的参数无效", problem.GetProperty("title").GetString());
+    }
 }
