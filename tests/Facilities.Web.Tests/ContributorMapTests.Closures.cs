@@ -33,10 +33,7 @@ public sealed partial class ContributorMapTests
         var phone = await LocatedPhoneAsync(spot);
         var page = phone.Page;
         await SignInOnPageAsync(page, email, Password);
-        await page.ClickAsync("#contrib-close");
-        await page.ClickAsync($"#nearest-list .facility-row[data-id='{id}']");
-        await page.WaitForSelectorAsync("#detail:not([hidden])");
-        await phone.SettledAsync();
+        await OpenDetailsFromListAsync(phone, id);
         Assert.StartsWith("Temporarily closed until ", await page.InnerTextAsync("#detail-open"), StringComparison.Ordinal);
 
         // "Suggest an edit" offers "Open again?" for a closed facility; the choice starts at "open again".
@@ -105,10 +102,7 @@ public sealed partial class ContributorMapTests
         var phone = await LocatedPhoneAsync(spot);
         var page = phone.Page;
         await SignInOnPageAsync(page, BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
-        await page.ClickAsync("#contrib-close");
-        await page.ClickAsync($"#nearest-list .facility-row[data-id='{id}']");
-        await page.WaitForSelectorAsync("#detail:not([hidden])");
-        await phone.SettledAsync();
+        await OpenDetailsFromListAsync(phone, id);
         await page.ClickAsync("#edit");
         await page.WaitForSelectorAsync("#closure-open");
         Assert.Equal("Closed?", await page.InnerTextAsync("#closure-open"));

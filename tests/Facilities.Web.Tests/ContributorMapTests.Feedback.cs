@@ -74,10 +74,7 @@ public sealed partial class ContributorMapTests
         var phone = await LocatedPhoneAsync(spot);
         var page = phone.Page;
         await SignInOnPageAsync(page, email, Password);
-        await page.ClickAsync("#contrib-close");
-        await page.ClickAsync($"#nearest-list .facility-row[data-id='{id}']");
-        await page.WaitForSelectorAsync("#detail:not([hidden])");
-        await phone.SettledAsync();
+        await OpenDetailsFromListAsync(phone, id);
         await page.ClickAsync("#report");
         await page.SelectOptionAsync("#report-reason", "out_of_order");
         await page.FillAsync("#report-comment", "Water off, sign on the door");

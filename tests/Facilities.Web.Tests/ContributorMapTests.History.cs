@@ -119,10 +119,7 @@ public sealed partial class ContributorMapTests
         var phone = await LocatedPhoneAsync(spot);
         var page = phone.Page;
         await SignInOnPageAsync(page, BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
-        await page.ClickAsync("#contrib-close");
-        await page.ClickAsync($"#nearest-list .facility-row[data-id='{id}']");
-        await page.WaitForSelectorAsync("#detail:not([hidden])");
-        await phone.SettledAsync();
+        await OpenDetailsFromListAsync(phone, id);
         await page.ClickAsync("#edit");
         await page.ClickAsync("#move-open");
         await page.WaitForSelectorAsync("#move-at");

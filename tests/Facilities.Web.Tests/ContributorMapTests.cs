@@ -610,6 +610,15 @@ public sealed partial class ContributorMapTests(BrowserFixture fixture)
         return phone;
     }
 
+    /// <summary>Leaves the account view and opens the facility's details from the nearest list, then waits for the map to settle.</summary>
+    private static async Task OpenDetailsFromListAsync(PhonePage phone, string id)
+    {
+        await phone.Page.ClickAsync("#contrib-close");
+        await phone.Page.ClickAsync($"#nearest-list .facility-row[data-id='{id}']");
+        await phone.Page.WaitForSelectorAsync("#detail:not([hidden])");
+        await phone.SettledAsync();
+    }
+
     /// <summary>Signs in with the page's own form (Contribute, then e-mail and password) and waits for the account view.</summary>
     private static async Task SignInOnPageAsync(IPage page, string email, string password)
     {
