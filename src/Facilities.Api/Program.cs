@@ -9,6 +9,7 @@ using Facilities.Api.Features.Health;
 using Facilities.Api.Features.Imports;
 using Facilities.Api.Features.MapConfig;
 using Facilities.Api.Features.Nearby;
+using Facilities.Api.Features.Open311;
 using Facilities.Api.Features.OpenData;
 using Facilities.Api.Features.Partners;
 using Facilities.Api.Features.Search;
@@ -122,6 +123,7 @@ app.MapContributors();
 app.MapMapConfig();
 app.MapDatasets();
 app.MapPartners();
+app.MapOpen311();
 app.MapPartnerAdministration();
 app.MapImports();
 
