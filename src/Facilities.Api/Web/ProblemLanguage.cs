@@ -175,6 +175,11 @@ public static partial class ProblemMessages
         ("This facility is removed already.", "此设施已经被移除。"),
         ("The budget for this kind of request is spent; try again in {s} s.", "此类请求的额度已用完；请 {s} 秒后再试。"),
 
+        // Open311.
+        ("Is required: the id of the partner whose facilities' reports to list (this endpoint serves every partner).",
+            "必填：要列出哪个合作方的设施的报告，填该合作方的 id（此接口为所有合作方服务）。"),
+        ("Must not be later than end_date.", "不能晚于 end_date。"),
+
         // Photos.
         ("The file is empty.", "文件是空的。"),
         ("The file may be at most {n} bytes.", "文件最多 {n} 字节。"),

@@ -28,7 +28,7 @@ public sealed class Open311ServicesTests(ApiFixture fixture) : IClassFixture<Api
     {
         using var response = await fixture.Client.GetAsync("/open311/v2/services.xml");
         response.EnsureSuccessStatusCode();
-        Assert.Equal("application/xml", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("text/xml", response.Content.Headers.ContentType?.MediaType);
         var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("services", xml.Root!.Name.LocalName);
         var services = xml.Root.Elements("service").ToList();

@@ -46,6 +46,12 @@ public static partial class QueryParameters
         ["gender"] = QueryParameter.ListOf("Who a facility is for, comma-separated (any of them).", CoreAttributes.Genders),
         ["access"] = QueryParameter.ListOf("Who may use a facility, comma-separated (any of them).", CoreAttributes.Accesses),
         ["at"] = QueryParameter.Instant("The instant at which open_now is evaluated (RFC 3339); now by default."),
+        // Open311 GeoReport v2 (Features/Open311), by the spec's names.
+        ["jurisdiction_id"] = QueryParameter.Text("The partner's id: whose facilities' reports to answer.", required: true),
+        ["service_code"] = QueryParameter.ListOf("Report reasons, comma-separated (any of them); see services.json.", WireName.All<ReportReason>()),
+        ["status"] = QueryParameter.ListOf("open, closed or both, comma-separated; both by default.", WireName.All<Open311.Open311Status>()),
+        ["start_date"] = QueryParameter.Instant($"Reports made at or after this instant; the {Open311.RequestsQuery.DefaultDays} days before end_date by default."),
+        ["end_date"] = QueryParameter.Instant("Reports made at or before this instant; now by default."),
     };
 
     // Before ByRoute, which reads them as it is built.

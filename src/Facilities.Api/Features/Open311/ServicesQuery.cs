@@ -28,6 +28,9 @@ public sealed class ServicesHandler : IRequestHandler<ServicesQuery, IReadOnlyLi
     private static Open311Service Service(ReportReason reason, string name, string description, string keywords, string group) =>
         new(reason.Name(), name, description, false, "realtime", keywords, group);
 
+    /// <summary>The service a report of this reason is filed under.</summary>
+    public static Open311Service Of(ReportReason reason) => Services[(int)reason];
+
     public ValueTask<IReadOnlyList<Open311Service>> Handle(ServicesQuery request, CancellationToken cancellationToken) => ValueTask.FromResult(Services);
 
     /// <summary>The spec's XML: &lt;services&gt;&lt;service&gt;…, booleans as true/false.</summary>
