@@ -59,6 +59,9 @@ public static class BodyProperties
             "same_as: the record describes facility_id, one of the item's candidates; different_facility: it is a facility of its own.",
             [.. WireName.All<PartnerReviewDecision>()]),
         [("ResolvePartnerReviewBody", "facility_id")] = () => Id("For same_as: the candidate the record describes."),
+        [("ReportResponseBody", "status")] = () => OneOf("The partner's answer; fixed and not_a_problem close the Open311 request.",
+            [.. WireName.All<Open311.ReportResponse>()]),
+        [("ReportResponseBody", "notes")] = () => Text("What was done or found, shown as Open311's status_notes.", 1, CommentLength),
         [("PartnerBody", "name")] = () => Text("The partner's name, as shown with its datasets.", 1, 200),
         [("RolesBody", "roles")] = () => new OpenApiSchema
         {

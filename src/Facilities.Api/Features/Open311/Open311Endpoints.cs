@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Facilities.Api.Web;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
 
@@ -48,8 +49,20 @@ public static class Open311Endpoints
                 .ProducesValidationProblem()
                 .ProducesProblem(StatusCodes.Status404NotFound);
         }
+
+        app.MapGroup("/api/v1/partner").WithTags("Government partners").RequirePartnerKey()
+            .MapPut("/reports/{id}/response", async (IMediator mediator, HttpContext http, string id, ReportResponseBody body, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new RespondToReportCommand(http.CurrentPartner().Id, id, body.Status, body.Notes), ct)))
+            .WithName("RespondToReport")
+            .WithSummary("Answer a report on one of the partner's facilities: acknowledged, in_progress, fixed or not_a_problem, with notes. " +
+                         "Open311 shows fixed and not_a_problem as closed, with the notes as status_notes; fixed on an out_of_order " +
+                         "report reopens the facility if it is temporarily closed. Another partner's report is a 404.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
+
+    public sealed record ReportResponseBody(System.Text.Json.Nodes.JsonNode? Status, System.Text.Json.Nodes.JsonNode? Notes);
 
     private static IResult Answer(string format, IReadOnlyList<Open311Request> requests) =>
         format == "json" ? TypedResults.Json(requests) : Xml(RequestsHandler.ToXml(requests));

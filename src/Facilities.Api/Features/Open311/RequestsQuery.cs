@@ -90,36 +90,40 @@ public sealed class RequestsHandler(ReadSource dataSource, TimeProvider clock)
     // is one facility: hence the semi-join, never a join that would list its reports twice. Newest first: a CRM polls
     // for what is new; reports_created serves the date range.
     private const string Sql = """
-        select r.id, r.reason, r.comment, r.created_at, f.name, f.id, st_y(f.geom), st_x(f.geom)
+        select r.id, r.reason, r.comment, r.created_at, f.name, f.id, st_y(f.geom), st_x(f.geom), a.response, a.notes, a.responded_at
         from reports r join facilities f on f.id = r.facility_id
+        left join report_responses a on a.report_id = r.id
         where exists (select 1 from source_records s join datasets d on d.id = s.dataset_id
                       where s.facility_id = r.facility_id and s.removed_at is null and d.partner_id = $1)
           and ($2::text[] is null or r.reason = any($2))
           and r.created_at >= $3 and r.created_at <= $4
           and ($5::bigint is null or r.id = $5)
+          and ($7::text[] is null or coalesce(a.response, '') = any($7))
         order by r.created_at desc, r.id desc
         limit $6
         """;
 
     public async ValueTask<IReadOnlyList<Open311Request>> Handle(RequestsQuery request, CancellationToken cancellationToken)
     {
+        // A status is the answers that map to it ('' for none yet), so that the filter runs before the limit.
         var statuses = request.Status is null ? null : QueryValues.SplitList(request.Status).Select(s => WireName.Parse<Open311Status>(s)!.Value).ToHashSet();
+        var responses = statuses is null ? null : Enum.GetValues<ReportResponse>().Select(r => (ReportResponse?)r).Append(null)
+            .Where(r => statuses.Contains(r.ToOpen311Status())).Select(r => r?.Name() ?? "").ToArray();
         var to = Open311Rules.ParseInstant(request.EndDate) ?? clock.GetUtcNow().UtcDateTime;
         var from = Open311Rules.ParseInstant(request.StartDate) ?? to.AddDays(-RequestsQuery.DefaultDays);
         var codes = request.ServiceCode is null ? null : QueryValues.SplitList(request.ServiceCode).Select(c => WireName.Parse<ReportReason>(c)!.Value.Name()).ToArray();
-        var requests = await ReadAsync(request.JurisdictionId!, codes, from, to, null, cancellationToken);
-        return statuses is null ? requests : [.. requests.Where(r => statuses.Contains(WireName.Parse<Open311Status>(r.Status)!.Value))];
+        return await ReadAsync(request.JurisdictionId!, codes, from, to, null, responses, cancellationToken);
     }
 
     public async ValueTask<IReadOnlyList<Open311Request>> Handle(RequestQuery request, CancellationToken cancellationToken)
     {
         var id = long.TryParse(request.Id, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new NotFoundException("service request", request.Id);
-        var found = await ReadAsync(request.JurisdictionId!, null, DateTime.MinValue, DateTime.MaxValue, id, cancellationToken);
+        var found = await ReadAsync(request.JurisdictionId!, null, DateTime.MinValue, DateTime.MaxValue, id, null, cancellationToken);
         return found.Count == 1 ? found : throw new NotFoundException("service request", request.Id);
     }
 
     private async Task<IReadOnlyList<Open311Request>> ReadAsync(string jurisdictionId, string[]? codes, DateTime from, DateTime to, long? id,
-        CancellationToken ct)
+        string[]? responses, CancellationToken ct)
     {
         var partnerId = Guid.TryParse(jurisdictionId, out var guid) ? guid : throw new NotFoundException("jurisdiction", jurisdictionId);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -136,15 +140,19 @@ public sealed class RequestsHandler(ReadSource dataSource, TimeProvider clock)
         command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = RequestsQuery.MaxRequests });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)responses ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var requests = new List<Open311Request>();
         while (await reader.ReadAsync(ct))
         {
             var reason = WireName.Parse<ReportReason>(reader.GetString(1))!.Value;
             var service = ServicesHandler.Of(reason);
+            var response = reader.IsDBNull(8) ? null : WireName.Parse<ReportResponse>(reader.GetString(8));
             var requested = Datetime(reader.GetDateTime(3));
-            requests.Add(new Open311Request(reader.GetInt64(0), Open311Status.Open.Name(), null, service.ServiceName, service.ServiceCode,
-                reader.IsDBNull(2) ? null : reader.GetString(2), agency, requested, requested, reader.IsDBNull(4) ? null : reader.GetString(4),
+            var updated = reader.IsDBNull(10) ? requested : Datetime(reader.GetDateTime(10));
+            requests.Add(new Open311Request(reader.GetInt64(0), response.ToOpen311Status().Name(), reader.IsDBNull(9) ? null : reader.GetString(9),
+                service.ServiceName, service.ServiceCode, reader.IsDBNull(2) ? null : reader.GetString(2), agency, requested, updated,
+                reader.IsDBNull(4) ? null : reader.GetString(4),
                 reader.GetGuid(5), reader.GetDouble(6), reader.GetDouble(7)));
         }
         return requests;
