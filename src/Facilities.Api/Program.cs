@@ -124,6 +124,7 @@ app.MapMapConfig();
 app.MapDatasets();
 app.MapPartners();
 app.MapOpen311();
+app.MapOpen311Apps();
 app.MapPartnerAdministration();
 app.MapImports();
 

@@ -67,4 +67,29 @@ public sealed class RateLimitTests(SmallBudgetsFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.Created, (await voter.Client.PostAsJsonAsync($"/api/v1/facilities/{facility}/reports", new { reason = "dirty" })).StatusCode);
         await (await voter.Client.PostAsJsonAsync($"/api/v1/facilities/{facility}/confirmations", new { })).IsProblemAsync(HttpStatusCode.TooManyRequests);
     }
+
+    [Fact]
+    public async Task An_open311_app_spends_the_reports_budget_of_its_account_like_any_reporter()
+    {
+        // Made by a trusted account of its own: the admin's proposals budget here is the other tests'.
+        var trusted = await fixture.RegisterAsync(1000);
+        var created = await ContributorsFixture.ProposeAsync(trusted, new
+        {
+            kind = "create",
+            location = new { lat = 48.5, lon = 2.5 },
+            changes = new { category = "toilet", name = "Busy toilets" },
+            comment = "Seen it",
+        });
+        Assert.Equal("accepted", created.GetProperty("state").GetString());
+        var facility = created.GetProperty("facility_id").GetGuid();
+        using var issued = await fixture.Admin.Client.PostAsJsonAsync("/api/v1/admin/open311-apps", new { name = "Busy app" });
+        var key = (await issued.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetString()!;
+        FormUrlEncodedContent Form() => new([new("api_key", key), new("service_code", "dirty"), new("attribute[facility_id]", facility.ToString())]);
+
+        using var first = await fixture.Anonymous.PostAsync("/open311/v2/requests.json", Form());
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using var second = await fixture.Anonymous.PostAsync("/open311/v2/requests.json", Form());
+        await second.IsProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.True(second.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+    }
 }

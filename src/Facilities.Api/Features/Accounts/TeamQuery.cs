@@ -47,7 +47,7 @@ public sealed class FindUsersHandler(NpgsqlDataSource dataSource) : IRequestHand
         "       (select count(*) from proposals p where p.author_id = u.id and p.state = 'accepted')::int, " +
         "       (select count(*) from proposals p where p.author_id = u.id and p.state = 'rejected')::int, " +
         "       (select count(*) from proposals p where p.author_id = u.id and p.state = 'pending')::int " +
-        "from users u where u.system_partner_id is null " +
+        "from users u where u.system_partner_id is null and u.system_app_id is null " +
         "  and ($1::text is null or u.email ilike '%' || $1 || '%' or u.display_name ilike '%' || $1 || '%') " +
         "order by u.created_at desc limit $2";
 

@@ -155,6 +155,21 @@ public static class ApiDefinitions
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] }];
             }
 
+            if (operation.OperationId is "Open311PostRequestJson" or "Open311PostRequestXml")
+            {
+                var form = new OpenApiMediaType { Schema = BodyProperties.Open311ServiceRequestForm() };
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = "The service request as a form, as GeoReport v2 sends it.",
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/x-www-form-urlencoded"] = form,
+                        ["multipart/form-data"] = form,
+                    },
+                };
+            }
+
             if (operation.OperationId is "UploadImport" or "UploadPhoto")
             {
                 operation.RequestBody = new OpenApiRequestBody

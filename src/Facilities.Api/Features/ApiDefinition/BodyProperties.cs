@@ -63,6 +63,7 @@ public static class BodyProperties
             [.. WireName.All<Open311.ReportResponse>()]),
         [("ReportResponseBody", "notes")] = () => Text("What was done or found, shown as Open311's status_notes.", 1, CommentLength),
         [("PartnerBody", "name")] = () => Text("The partner's name, as shown with its datasets.", 1, 200),
+        [("Open311AppBody", "name")] = () => Text("The app's name: its reports are shown under it.", 1, 200),
         [("RolesBody", "roles")] = () => new OpenApiSchema
         {
             Type = JsonSchemaType.Array,
@@ -72,6 +73,33 @@ public static class BodyProperties
         },
         [("CreateDatasetBody", "mapping")] = () => Mapping(),
         [("UpdateDatasetBody", "mapping")] = () => Mapping(),
+    };
+
+    /// <summary>
+    /// The form of POST /open311/v2/requests.json|.xml, by GeoReport v2's field names: the endpoint reads the form
+    /// itself, so the document learns its fields from here.
+    /// </summary>
+    public static OpenApiSchema Open311ServiceRequestForm() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Required = new HashSet<string> { "api_key", "service_code" },
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["api_key"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The app's key, issued by an admin (POST /api/v1/admin/open311-apps)." },
+            ["service_code"] = OneOf("The report reason; see services.json.", [.. WireName.All<ReportReason>()]),
+            [Open311.FileServiceRequestCommand.FacilityAttribute] = Id("The facility reported on (address_id of requests.json); else lat and long."),
+            ["address_id"] = Id("The same as attribute[facility_id], by the spec's name."),
+            ["lat"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Number, Format = "double", Minimum = "-90", Maximum = "90",
+                Description = $"With long, when no facility is named: the nearest facility within {Open311.FileServiceRequestCommand.NearestWithinMetres} m, WGS 84 degrees.",
+            },
+            ["long"] = new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "-180", Maximum = "180", Description = "With lat, WGS 84 degrees." },
+            ["description"] = Text("What the resident saw.", 1, CommentLength),
+            ["email"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "email", MaxLength = 254, Description = "The resident's, for the partner only; never shown publicly." },
+            ["first_name"] = Text("The resident's, for the partner only.", 0, Open311.FileServiceRequestValidator.NameLength),
+            ["last_name"] = Text("The resident's, for the partner only.", 0, Open311.FileServiceRequestValidator.NameLength),
+        },
     };
 
     private static OpenApiSchema Text(string description, int minLength, int maxLength) =>

@@ -1,7 +1,9 @@
+using System.Security.Claims;
 using System.Xml.Linq;
 using Facilities.Api.Web;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 
 namespace Facilities.Api.Features.Open311;
 
@@ -48,6 +50,38 @@ public static class Open311Endpoints
                 .Produces<IReadOnlyList<Open311Request>>(StatusCodes.Status200OK, format == "json" ? "application/json" : "text/xml")
                 .ProducesValidationProblem()
                 .ProducesProblem(StatusCodes.Status404NotFound);
+            group.MapPost($"/requests.{format}", async (IMediator mediator, HttpContext http, NpgsqlDataSource dataSource, CancellationToken ct) =>
+                {
+                    var form = await ReadFormAsync(http, ct);
+                    string? Field(string name) => form.TryGetValue(name, out var values) && values.FirstOrDefault() is { Length: > 0 } value ? value : null;
+                    var key = Field("api_key") ?? (http.Request.Query["api_key"].FirstOrDefault() is { Length: > 0 } inQuery ? inQuery : null)
+                              ?? throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden",
+                                  "Filing a service request needs the api_key an admin issued to the app.");
+                    var app = await Open311AppHandlers.FindAsync(dataSource, key, ct)
+                              ?? throw new DomainException(StatusCodes.Status403Forbidden, "Forbidden", "The api_key is unknown or revoked.");
+                    // The report is the app's system account's: as the request's user it spends that account's budget
+                    // for reports (and the address's) like any other write.
+                    http.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, app.AccountId.ToString())], "Open311AppKey"));
+                    var filed = await mediator.Send(new FileServiceRequestCommand(app.AppId, app.AccountId, Field("service_code"),
+                        Field(FileServiceRequestCommand.FacilityAttribute) ?? Field("address_id"), Field("lat"), Field("long"), Field("description"),
+                        Field("email"), Field("first_name"), Field("last_name")), ct);
+                    return format == "json" ? (IResult)TypedResults.Json(new[] { filed }) : Xml(FileServiceRequestHandler.ToXml(filed));
+                })
+                .DisableAntiforgery()
+                .WithMetadata(new ContributionBudget(RateLimitSettings.ReportsAction), new BodyLimit(64 * 1024))
+                .WithName($"Open311PostRequest{(format == "json" ? "Json" : "Xml")}")
+                .WithSummary($"A third-party app files a report, with its api_key, as a form ({format.ToUpperInvariant()}).")
+                .WithDescription($"service_code (a report reason), the facility as {FileServiceRequestCommand.FacilityAttribute} (or address_id) " +
+                                 $"or else lat and long (the nearest facility within {FileServiceRequestCommand.NearestWithinMetres} m), " +
+                                 "description, and the resident's email, first_name and last_name (for the partner only). " +
+                                 "Answers [{service_request_id, service_notice, account_id}]; refusals are problem+json, a missing, unknown or " +
+                                 "revoked api_key a 403 as the spec says.")
+                .Produces<IReadOnlyList<FiledServiceRequest>>(StatusCodes.Status200OK, format == "json" ? "application/json" : "text/xml")
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status403Forbidden)
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+                .ProducesProblem(StatusCodes.Status429TooManyRequests);
         }
 
         app.MapGroup("/api/v1/partner").WithTags("Government partners").RequirePartnerKey()
@@ -60,6 +94,24 @@ public static class Open311Endpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
+    }
+
+    /// <summary>The spec's body: a form, url-encoded or multipart; anything else is a 415, a broken one a 400.</summary>
+    private static async Task<IFormCollection> ReadFormAsync(HttpContext http, CancellationToken ct)
+    {
+        if (!http.Request.HasFormContentType)
+        {
+            throw new DomainException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the service request as a form (application/x-www-form-urlencoded or multipart/form-data), as GeoReport v2 does.");
+        }
+        try
+        {
+            return await http.Request.ReadFormAsync(ct);
+        }
+        catch (InvalidDataException)
+        {
+            throw new DomainException(StatusCodes.Status400BadRequest, "Bad request", "The form is malformed or one of its fields is too long.");
+        }
     }
 
     public sealed record ReportResponseBody(System.Text.Json.Nodes.JsonNode? Status, System.Text.Json.Nodes.JsonNode? Notes);

@@ -32,9 +32,10 @@ public static class ReputationLedger
             return;
         }
         // One statement: the update returns the value before it (the row is locked by the update itself). A partner's
-        // system account (system_partner_id) never moves: accepted closures must not earn it the right to apply its own.
+        // or an Open311 app's system account (system_partner_id, system_app_id) never moves: accepted closures must not
+        // earn it the right to apply its own.
         await using var command = new NpgsqlCommand(
-            "with old as (select id, reputation from users where id = $1 and system_partner_id is null for no key update), " +
+            "with old as (select id, reputation from users where id = $1 and system_partner_id is null and system_app_id is null for no key update), " +
             "     upd as (update users u set reputation = greatest($4, old.reputation + $2) from old where u.id = old.id " +
             "             returning u.id, old.reputation as before, u.reputation as after) " +
             "insert into reputation_events (user_id, reason, proposal_id, reputation_from, reputation_to) " +
