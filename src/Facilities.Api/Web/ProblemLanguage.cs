@@ -352,6 +352,15 @@ public static partial class ProblemMessages
             "超出了最新的序号 {n}：这不是镜像之前跟随的变更流；请从 since=0 重建。"),
         ("the file is empty", "文件是空的"),
         ("Has the wrong JSON type for this field.", "此字段的 JSON 类型不对。"),
+
+        // OGC API sorting, property selection and CQL2 filters.
+        ("Must be a comma-separated list of sortables, each led by + (ascending, the default) or -: sortby=-updated_at,name.",
+            "必须是以逗号分隔的可排序属性列表，每个前面可加 +（升序，默认）或 -（降序）：sortby=-updated_at,name。"),
+        ("'{item}' is not a sortable of '{collection}'; it sorts by: {sortables} (see /ogc/collections/{path}/sortables).",
+            "'{item}' 不是 '{collection}' 的可排序属性；可按以下属性排序：{sortables}（见 /ogc/collections/{path}/sortables）。"),
+        ("Names '{item}' twice: name each sortable once.", "'{item}' 出现了两次：每个可排序属性只能写一次。"),
+        ("Names more than {n} sortables.", "可排序属性超过了 {n} 个。"),
+        ("Belongs to another sortby: follow the next link of the previous page as it is.", "属于另一种 sortby 排序：请原样使用上一页的 next 链接。"),
     ];
 
     private static readonly (Regex English, string Chinese)[] Patterns = Table

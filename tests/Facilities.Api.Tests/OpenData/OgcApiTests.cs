@@ -336,6 +336,13 @@ public sealed class OgcApiTests(OpenDataFixture fixture) : IClassFixture<OpenDat
     [InlineData("/ogc/collections/toilet/items?fee=perhaps", "fee")]
     [InlineData("/ogc/collections/toilet/items?updated_at=yesterday", "updated_at")]
     [InlineData("/ogc/collections/toilet/items?wheelchair=yes&wheelchair=no", "wheelchair")]
+    [InlineData("/ogc/collections/toilet/items?sortby=gender", "sortby")] // a list has no order
+    [InlineData("/ogc/collections/toilet/items?sortby=seats", "sortby")] // a bench's attribute
+    [InlineData("/ogc/collections/toilet/items?sortby=name,-name", "sortby")]
+    [InlineData("/ogc/collections/toilet/items?sortby=", "sortby")]
+    [InlineData("/ogc/collections/toilet/items?sortby=--name", "sortby")]
+    [InlineData("/ogc/collections/toilet/items?sortby=THIS%20IS%20NOT%20A%20SORTBY%20EXPRESSION", "sortby")]
+    [InlineData("/ogc/collections/toilet/sortables?f=html", "f")]
     [InlineData("/ogc/collections/toilet/queryables?f=html", "f")]
     [InlineData("/ogc/collections/toilet/schema?limit=1", "limit")]
     [InlineData("/ogc/collections/toilet/items/0190b5d2-0000-7000-8000-000000000000?f=xml", "f")]

@@ -146,6 +146,10 @@ public static partial class QueryParameters
             OgcCrs.Uris, Ogc.Crs84),
         [(OgcItems, "limit")] = QueryParameter.Count("Features per page; follow the next link for the rest.", OgcItemsQuery.MaxLimit, OgcItemsQuery.DefaultLimit),
         [("ogc/collections/{collectionId}/queryables", "f")] = QueryParameter.OneOf("The representation: a JSON Schema (application/schema+json).", ["json"]),
+        [("ogc/collections/{collectionId}/sortables", "f")] = QueryParameter.OneOf("The representation: a JSON Schema (application/schema+json).", ["json"]),
+        [(OgcItems, "sortby")] = QueryParameter.ListOf(
+            "The order of the features: sortables of the collection (see its /sortables), comma-separated, each led by + (ascending, " +
+            "the default; send it as %2B) or - (descending), e.g. -updated_at,name. The id breaks ties; next links keep the order.", null, @"^[+-]?[^+\-\s].*$"),
         [("ogc/collections/{collectionId}/schema", "f")] = QueryParameter.OneOf("The representation: a JSON Schema (application/schema+json).", ["json"]),
         [(OgcItems, "offset")] = QueryParameter.WholeNumber("Features to skip in id order; next links are faster at depth.", 0, OgcItemsQuery.MaxOffset, 0),
 
@@ -203,7 +207,7 @@ public sealed record QueryParameter(string Description, Func<OpenApiSchema> Sche
         });
 
     /// <summary>A comma-separated list (OpenAPI style form, explode false), of given values or free text.</summary>
-    public static QueryParameter ListOf(string description, IReadOnlyList<string>? values = null) =>
+    public static QueryParameter ListOf(string description, IReadOnlyList<string>? values = null, string? pattern = null) =>
         new(description, () => new OpenApiSchema
         {
             Type = JsonSchemaType.Array,
@@ -212,6 +216,7 @@ public sealed record QueryParameter(string Description, Func<OpenApiSchema> Sche
             {
                 Type = JsonSchemaType.String,
                 Enum = values is null ? null : [.. values.Select(v => (JsonNode)JsonValue.Create(v))],
+                Pattern = pattern,
             },
         }, CommaSeparated: true);
 

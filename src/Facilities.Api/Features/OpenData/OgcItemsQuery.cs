@@ -28,6 +28,7 @@ public sealed record OgcItemsQuery(
     string? Limit,
     string? Offset,
     string? Cursor,
+    string? SortBy,
     string? F,
     string? Accept,
     IReadOnlyCollection<string> Parameters,
@@ -317,8 +318,26 @@ public sealed class OgcItemsQueryValidator : OgcRequestValidator<OgcItemsQuery>
         RuleFor(x => x.Offset)
             .Must(v => v is null || (QueryValues.TryParseInt(v, out var n) && n is >= 0 and <= OgcItemsQuery.MaxOffset))
             .WithMessage($"Must be a whole number from 0 to {OgcItemsQuery.MaxOffset}; to read further, follow the next links.");
-        RuleFor(x => x.Cursor)
-            .Must(v => v is null || OgcCursor.Decode(cursors, v) is not null)
+        RuleFor(x => x).Custom((request, context) =>
+        {
+            if (request.SortBy is null || OpenDataSchema.Of(categories).Properties(request.CollectionId) is not { } properties)
+            {
+                return;
+            }
+            if (OgcSortBy.TryParse(request.SortBy, properties, request.CollectionId, out var error) is not { } keys)
+            {
+                context.AddFailure("sortby", error!);
+            }
+            else if (request.Cursor is not null && OgcSortCursor.Decode(cursors, request.Cursor) is { } cursor
+                     && (cursor.SortBy != OgcSortBy.Normalised(keys) || cursor.Values.Count != keys.Count))
+            {
+                context.AddFailure("cursor", "Belongs to another sortby: follow the next link of the previous page as it is.");
+            }
+        });
+        RuleFor(x => x)
+            .Must(x => x.Cursor is null || (x.SortBy is null ? OgcCursor.Decode(cursors, x.Cursor) is not null : OgcSortCursor.Decode(cursors, x.Cursor) is not null))
+            .WithName("cursor")
+            .OverridePropertyName("cursor")
             .WithMessage("Is not a cursor this service issued: use the next link of the previous page as it is.");
     }
 }
@@ -348,11 +367,14 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         {
             _ = OgcDateTime.TryParse(request.Datetime, out from, out to, out _);
         }
-        var cursor = OgcCursor.Decode(cursors, request.Cursor);
+        var schema = OpenDataSchema.Of(categories);
+        var sortKeys = request.SortBy is null ? null : OgcSortBy.TryParse(request.SortBy, schema.Properties(collection.Id)!, collection.Id, out _);
+        var cursor = sortKeys is null ? OgcCursor.Decode(cursors, request.Cursor) : null;
+        var sortCursor = sortKeys is null ? null : OgcSortCursor.Decode(cursors, request.Cursor);
 
         // The SQL names only the conditions in use: a catch-all "($n is null or ...)" would let a generic plan of an
         // auto-prepared statement lose the GiST index.
-        var where = new Sql();
+        var where = new OgcSql();
         where.Add("f.status <> 'removed'");
         if (request.CollectionId != Ogc.AllFacilities)
         {
@@ -376,7 +398,6 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         {
             where.Add($"f.updated_at <= {where.Parameter(t)}");
         }
-        var schema = OpenDataSchema.Of(categories);
         foreach (var (name, values) in request.PropertyFilters)
         {
             var property = schema.Queryable(collection.Id, name)!;
@@ -394,6 +415,10 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         if (cursor is { } c)
         {
             numberMatched = c.NumberMatched;
+        }
+        else if (sortCursor is not null)
+        {
+            numberMatched = sortCursor.NumberMatched;
         }
         else if (boxes is null && polygon is null && from is null && to is null && request.PropertyFilters.Count == 0)
         {
@@ -415,16 +440,34 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         {
             where.Add($"f.id > {where.Parameter(after.After)}");
         }
-        // One row beyond the page says whether a next page exists.
-        var sql = $"select {FacilityRow.Columns}, {OpenDataFeatureJson.SourcesColumn} from facilities f where {where.Conditions} order by f.id " +
-                  $"offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}";
+        if (sortKeys is not null && sortCursor is not null)
+        {
+            where.Add(OgcSortBy.After(sortKeys, sortCursor, value => where.Parameter(new OgcSql.Untyped(value))));
+        }
+        // One row beyond the page says whether a next page exists. Without sortby, the order is the primary key's;
+        // with it, the keys' values of each row are read as text too, for the next page's cursor.
+        var sql = sortKeys is null
+            ? $"select {FacilityRow.Columns}, {OpenDataFeatureJson.SourcesColumn} from facilities f where {where.Conditions} order by f.id " +
+              $"offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}"
+            : $"select {FacilityRow.Columns}, {OpenDataFeatureJson.SourcesColumn}{OgcSortBy.KeyColumns(sortKeys)} from facilities f " +
+              $"where {where.Conditions} order by {OgcSortBy.OrderBy(sortKeys)} offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}";
         var rows = new List<FacilityRow>(Math.Min(limit + 1, 1024));
+        string?[]? lastKeys = null;
         await using (var command = where.Command(sql, connection))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 rows.Add(FacilityRow.ReadWithSources(reader));
+                if (sortKeys is not null && rows.Count == limit)
+                {
+                    lastKeys = new string?[sortKeys.Count];
+                    for (var k = 0; k < sortKeys.Count; k++)
+                    {
+                        var ordinal = FacilityRow.ColumnCount + 1 + k;
+                        lastKeys[k] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+                    }
+                }
             }
         }
         var hasNext = rows.Count > limit;
@@ -438,7 +481,8 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         // What selects the features goes on into the next link; the page position (offset, cursor) is replaced.
         List<(string Name, string Value)> selection = [];
         foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[
-                     ("bbox", request.Bbox), ("bbox-crs", request.BboxCrs), ("crs", request.Crs), ("datetime", request.Datetime)])
+                     ("bbox", request.Bbox), ("bbox-crs", request.BboxCrs), ("crs", request.Crs), ("datetime", request.Datetime),
+                     ("sortby", sortKeys is null ? null : OgcSortBy.Normalised(sortKeys))])
         {
             if (value is not null)
             {
@@ -460,7 +504,11 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
             var next = new QueryBuilder(selection.Select(p => KeyValuePair.Create(p.Name, p.Value)))
             {
                 { "limit", limit.ToString(CultureInfo.InvariantCulture) },
-                { "cursor", OgcCursor.Encode(cursors, rows[^1].Id, numberMatched) },
+                {
+                    "cursor", sortKeys is null
+                        ? OgcCursor.Encode(cursors, rows[^1].Id, numberMatched)
+                        : new OgcSortCursor(OgcSortBy.Normalised(sortKeys), lastKeys!, rows[^1].Id, numberMatched).Encode(cursors)
+                },
                 { "f", format == OgcFormat.Html ? "html" : "json" },
             };
             links.Add(new OgcLink(itemsUrl + next.ToQueryString(), "next",
@@ -469,42 +517,46 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         links.Add(new OgcLink(Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}"), "collection", Ogc.JsonType, collection.Title));
         return new OgcItemsPage(collection, rows, numberMatched, links, format, crs, schema);
     }
+}
 
-    /// <summary>A where clause and its positional parameters, built together so the numbers cannot drift apart.</summary>
-    private sealed class Sql
+/// <summary>A where clause and its positional parameters, built together so the numbers cannot drift apart.</summary>
+public sealed class OgcSql
+{
+    private readonly List<string> _conditions = [];
+    private readonly List<NpgsqlParameter> _parameters = [];
+
+    public string Conditions => string.Join(" and ", _conditions);
+
+    public void Add(string condition) => _conditions.Add(condition);
+
+    public string Parameter(object value)
     {
-        private readonly List<string> _conditions = [];
-        private readonly List<NpgsqlParameter> _parameters = [];
-
-        public string Conditions => string.Join(" and ", _conditions);
-
-        public void Add(string condition) => _conditions.Add(condition);
-
-        public string Parameter(object value)
+        _parameters.Add(value switch
         {
-            _parameters.Add(value switch
-            {
-                Guid id => new NpgsqlParameter<Guid> { TypedValue = id },
-                DateTime t => new NpgsqlParameter<DateTime> { TypedValue = t, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                double d => new NpgsqlParameter<double> { TypedValue = d },
-                long l => new NpgsqlParameter<long> { TypedValue = l },
-                bool b => new NpgsqlParameter<bool> { TypedValue = b },
-                int i => new NpgsqlParameter<int> { TypedValue = i },
-                string s => new NpgsqlParameter<string> { TypedValue = s },
-                _ => throw new ArgumentOutOfRangeException(nameof(value)),
-            });
-            return "$" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
-        }
+            Guid id => new NpgsqlParameter<Guid> { TypedValue = id },
+            DateTime t => new NpgsqlParameter<DateTime> { TypedValue = t, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+            double d => new NpgsqlParameter<double> { TypedValue = d },
+            long l => new NpgsqlParameter<long> { TypedValue = l },
+            bool b => new NpgsqlParameter<bool> { TypedValue = b },
+            int i => new NpgsqlParameter<int> { TypedValue = i },
+            string s => new NpgsqlParameter<string> { TypedValue = s },
+            Untyped u => new NpgsqlParameter { Value = u.Text, NpgsqlDbType = NpgsqlDbType.Unknown },
+            _ => throw new ArgumentOutOfRangeException(nameof(value)),
+        });
+        return "$" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
+    }
 
-        public NpgsqlCommand Command(string sql, NpgsqlConnection connection)
+    /// <summary>A value sent as text whose type PostgreSQL infers from what it is compared with (a cursor's key).</summary>
+    public sealed record Untyped(string Text);
+
+    public NpgsqlCommand Command(string sql, NpgsqlConnection connection)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        // The count runs before the cursor, offset and limit are added; each statement gets its own copies.
+        foreach (var p in _parameters)
         {
-            var command = new NpgsqlCommand(sql, connection);
-            // The count runs before the cursor, offset and limit are added; each statement gets its own copies.
-            foreach (var p in _parameters)
-            {
-                command.Parameters.Add(p.Clone());
-            }
-            return command;
+            command.Parameters.Add(p.Clone());
         }
+        return command;
     }
 }

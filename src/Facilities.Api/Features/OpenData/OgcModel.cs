@@ -24,8 +24,8 @@ public static class Ogc
 
     /// <summary>
     /// What /ogc/conformance declares: Core, GeoJSON, HTML (every /ogc resource has an HTML form), OpenAPI 3.0
-    /// (the landing page's service-desc, /openapi/ogc.json), Part 2's CRS by reference (crs, bbox-crs) and Part 3's
-    /// queryables, also as query parameters of the items.
+    /// (the landing page's service-desc, /openapi/ogc.json), Part 2's CRS by reference (crs, bbox-crs), Part 3's
+    /// queryables, also as query parameters of the items, and the sorting extension (sortables, sortby).
     /// </summary>
     public static readonly string[] ConformsTo =
     [
@@ -36,6 +36,9 @@ public static class Ogc
         "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+        "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sortables",
+        "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
+        "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/features-sorting",
         .. OgcTiles.ConformsTo,
     ];
 
@@ -54,7 +57,7 @@ public static class Ogc
     /// <summary>The parameters every /ogc resource accepts; items add bbox, datetime, limit, offset, cursor.</summary>
     public static readonly string[] CommonParameters = ["f"];
 
-    public static readonly string[] ItemsParameters = ["f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "cursor"];
+    public static readonly string[] ItemsParameters = ["f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "cursor", "sortby"];
 
     /// <summary>One item: the format and the CRS of its geometry.</summary>
     public static readonly string[] ItemParameters = ["f", "crs"];
@@ -197,6 +200,7 @@ public sealed record OgcCollectionInfo(string Id, string Title, string Descripti
             new(Ogc.Url(baseUrl, $"/api/v1/export/{Id}.csv"), "enclosure", "text/csv", $"{Title}: download as CSV"),
             new(Ogc.Url(baseUrl, $"/api/v1/export/{Id}.gpkg"), "enclosure", GeoPackageFormat.ContentType, $"{Title}: download as GeoPackage"),
             new(Ogc.Url(baseUrl, $"/ogc/collections/{Id}/queryables"), Ogc.QueryablesRel, OgcSchemaEndpoints.SchemaType, $"What filters of {Title} may name"),
+            new(Ogc.Url(baseUrl, $"/ogc/collections/{Id}/sortables"), Ogc.SortablesRel, OgcSchemaEndpoints.SchemaType, $"What sortby of {Title} may name"),
             // RFC 8288 compares relation types case-insensitively; GDAL compares them exactly and looks for "describedBy".
             new(Ogc.Url(baseUrl, $"/ogc/collections/{Id}/schema"), "describedBy", OgcSchemaEndpoints.SchemaType, $"The schema of the features of {Title}"),
         };

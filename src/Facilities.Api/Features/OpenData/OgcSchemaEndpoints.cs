@@ -19,6 +19,8 @@ public static class OgcSchemaEndpoints
         foreach (var (kind, path, name, summary) in (ReadOnlySpan<(OgcSchemaKind, string, string, string)>)[
                      (OgcSchemaKind.Queryables, "/queryables", "OgcQueryables",
                          "The queryables of a collection (Part 3): the properties filter and the query parameters may name, typed, with their values."),
+                     (OgcSchemaKind.Sortables, "/sortables", "OgcSortables",
+                         "The sortables of a collection (the sorting extension): the properties sortby may name, typed."),
                      (OgcSchemaKind.Features, "/schema", "OgcSchema",
                          "The JSON Schema of a collection's features: a GeoJSON Feature with every property typed."),
                  ])

@@ -91,22 +91,24 @@ public static class OpenDataEndpoints
                 [FromQuery(Name = "limit")] string? limit,
                 [FromQuery(Name = "offset")] string? offset,
                 [FromQuery(Name = "cursor")] string? cursor,
+                [FromQuery(Name = "sortby")] string? sortby,
                 [FromQuery(Name = "f")] string? f,
                 TimeProvider clock,
                 CancellationToken ct) =>
             {
                 var page = await mediator.Send(new OgcItemsQuery(OgcRequests.BaseUrl(http.Request), collectionId, bbox, bboxCrs, crs, datetime,
-                    limit, offset, cursor, f, Accept(http), Parameters(http), PropertyFilters(http)), ct);
+                    limit, offset, cursor, sortby, f, Accept(http), Parameters(http), PropertyFilters(http)), ct);
                 // HTML tables show CRS84 longitude and latitude whatever crs asked for.
                 http.Response.Headers[ContentCrs] = (page.Format == OgcFormat.Html ? OgcCrs.Crs84 : page.Crs).ContentCrsHeader;
                 return page.Format == OgcFormat.Html ? Html(http, OgcHtml.Items(page), DataCache) : ItemsJson(http, page, clock.GetUtcNow());
             })
             .WithName("OgcItems")
-            .WithSummary("The facilities of a collection, in id order, as a GeoJSON FeatureCollection with numberMatched and next links.")
+            .WithSummary("The facilities of a collection, in id order or sortby's, as a GeoJSON FeatureCollection with numberMatched and next links.")
             .WithDescription($"bbox=minLon,minLat,maxLon,maxLat (CRS84; west > east crosses the antimeridian); datetime on updated_at: " +
                              "an RFC 3339 instant or date, or an interval start/end with '..' for an open end; " +
                              $"limit defaults to {OgcItemsQuery.DefaultLimit}, at most {OgcItemsQuery.MaxLimit}; offset at most " +
-                             $"{OgcItemsQuery.MaxOffset}. Follow links[rel=next] (keyset paging, as fast at any depth) until it is absent.")
+                             $"{OgcItemsQuery.MaxOffset}; sortby=-updated_at,name orders by the collection's sortables (the id breaks ties). " +
+                             "Follow links[rel=next] (keyset paging, in either order) until it is absent.")
             .Produces(StatusCodes.Status200OK, contentType: Ogc.GeoJsonType, additionalContentTypes: Ogc.HtmlType)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);

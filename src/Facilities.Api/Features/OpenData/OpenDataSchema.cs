@@ -28,7 +28,7 @@ public enum PropertyType
     /// <summary>An array of strings from a fixed list (gender): in the schema, neither queryable nor sortable.</summary>
     TextList,
 
-    /// <summary>A UUID string (the id): in the schema, neither queryable nor sortable.</summary>
+    /// <summary>A UUID string (the id): not queryable; sortable, as the order without sortby is the id's.</summary>
     Uuid,
 }
 
@@ -80,7 +80,7 @@ public sealed partial class OpenDataSchema
 
     private OpenDataSchema(IReadOnlyList<Category> categories)
     {
-        Leading = [new("id", PropertyType.Uuid, "Id", "f.id"), .. CoreColumns.Published.Select(c => Core(c, categories))];
+        Leading = [new("id", PropertyType.Uuid, "Id", "f.id", Sortable: true), .. CoreColumns.Published.Select(c => Core(c, categories))];
         Trailing =
         [
             new("confidence", PropertyType.Number, "Confidence (0 to 1)", "f.confidence", Minimum: 0, Maximum: 1, Sortable: true),
@@ -178,12 +178,12 @@ public sealed partial class OpenDataSchema
             var text = $"(f.attributes ->> '{key}')";
             PublishedProperty? property = type.GetString() switch
             {
-                "boolean" => new(key, PropertyType.Boolean, title, $"{text}::boolean"),
-                "integer" => new(key, PropertyType.WholeNumber, title, $"{text}::bigint", Minimum: min ?? int.MinValue, Maximum: max ?? int.MaxValue),
-                "number" => new(key, PropertyType.Number, title, $"{text}::double precision", Minimum: min, Maximum: max),
+                "boolean" => new(key, PropertyType.Boolean, title, $"{text}::boolean", Sortable: true),
+                "integer" => new(key, PropertyType.WholeNumber, title, $"{text}::bigint", Minimum: min ?? int.MinValue, Maximum: max ?? int.MaxValue, Sortable: true),
+                "number" => new(key, PropertyType.Number, title, $"{text}::double precision", Minimum: min, Maximum: max, Sortable: true),
                 "enum" when schema.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array =>
-                    new(key, PropertyType.Enum, title, text, [.. values.EnumerateArray().Select(v => v.GetString() ?? "")]),
-                "string" => new(key, PropertyType.Text, title, text, MaxLength: maxLength),
+                    new(key, PropertyType.Enum, title, text, [.. values.EnumerateArray().Select(v => v.GetString() ?? "")], Sortable: true),
+                "string" => new(key, PropertyType.Text, title, text, MaxLength: maxLength, Sortable: true),
                 _ => null,
             };
             if (property is not null)
