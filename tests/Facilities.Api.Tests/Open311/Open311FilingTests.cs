@@ -106,9 +106,17 @@ public sealed class Open311FilingTests(ContributorsFixture fixture) : IClassFixt
             "select count(*) from reports r join users u on u.id = r.user_id where r.id = $1 and u.display_name = 'FixMyToilet' " +
             "and u.system_app_id is not null and r.weight = 0", firstId));
         Assert.Equal("open", (await fixture.FacilityAsync(facility)).GetProperty("status").GetString());
-        Assert.Equal(1, await fixture.ScalarAsync(
-            "select count(*) from open311_app_reports where report_id = $1 and email = 'resident@example.org' and first_name = 'Ada' and last_name = 'Byron'",
-            firstId));
+        // ...and the partner's own list of reports names them, with the app that filed the report.
+        var partnerList = (await partner.Http.GetFromJsonAsync<JsonElement>("/api/v1/partner/reports")).GetProperty("reports").EnumerateArray().ToList();
+        Assert.Equal([secondId, firstId], partnerList.Select(r => r.GetProperty("id").GetInt64()));
+        var filedBy = partnerList[1].GetProperty("filed_by");
+        Assert.Equal("FixMyToilet", filedBy.GetProperty("app").GetString());
+        Assert.Equal("resident@example.org", filedBy.GetProperty("email").GetString());
+        Assert.Equal("Ada", filedBy.GetProperty("first_name").GetString());
+        Assert.Equal("Byron", filedBy.GetProperty("last_name").GetString());
+        Assert.Equal(JsonValueKind.Null, partnerList[0].GetProperty("filed_by").GetProperty("email").ValueKind);
+        // Not on the facility's public answer either.
+        Assert.DoesNotContain("resident@example.org", (await fixture.FacilityAsync(facility)).ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -106,6 +106,54 @@ public sealed class Open311ResponsesTests(ContributorsFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task The_reporter_sees_the_partners_answer_on_the_facility_and_in_their_reports_and_the_partner_lists_its_reports()
+    {
+        var (partner, facility) = await PartnerFacilityAsync();
+        using var _ = partner;
+        var resident = await fixture.RegisterAsync();
+        var report = await ReportAsync(resident, facility, "dirty", "recorded");
+        var partnerName = (await fixture.Anonymous.GetJsonAsync($"/open311/v2/requests/{report}.json?jurisdiction_id={partner.PartnerId}"))[0]
+            .GetProperty("agency_responsible").GetString();
+
+        // Before any answer: nothing on the facility, the report unanswered in the reporter's list and the partner's.
+        Assert.Empty((await fixture.FacilityAsync(facility)).GetProperty("report_responses").EnumerateArray());
+        var mine = Assert.Single((await resident.Client.GetFromJsonAsync<JsonElement>("/api/v1/me/reports")).GetProperty("reports").EnumerateArray());
+        Assert.Equal(report, mine.GetProperty("id").GetInt64());
+        Assert.Equal(JsonValueKind.Null, mine.GetProperty("response").ValueKind);
+        using var etagBefore = await fixture.Anonymous.GetAsync($"/api/v1/facilities/{facility}");
+        var listed = Assert.Single((await partner.Http.GetFromJsonAsync<JsonElement>("/api/v1/partner/reports")).GetProperty("reports").EnumerateArray());
+        Assert.Equal(report, listed.GetProperty("id").GetInt64());
+        Assert.Equal("open", listed.GetProperty("open311_status").GetString());
+        Assert.Equal(JsonValueKind.Null, listed.GetProperty("filed_by").ValueKind);
+
+        await RespondAsync(partner, report, new { status = "fixed", notes = "Deep cleaned" });
+
+        var answer = Assert.Single((await fixture.FacilityAsync(facility)).GetProperty("report_responses").EnumerateArray());
+        Assert.Equal("fixed", answer.GetProperty("status").GetString());
+        Assert.Equal("Deep cleaned", answer.GetProperty("notes").GetString());
+        Assert.Equal(partnerName, answer.GetProperty("partner").GetString());
+        Assert.Equal("dirty", answer.GetProperty("reason").GetString());
+        // The facility's version did not change, but its answer did: a cached copy is not current any more.
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/facilities/{facility}");
+        conditional.Headers.IfNoneMatch.Add(etagBefore.Headers.ETag!);
+        using var revalidated = await fixture.Anonymous.SendAsync(conditional);
+        Assert.Equal(HttpStatusCode.OK, revalidated.StatusCode);
+
+        var mineAnswered = Assert.Single((await resident.Client.GetFromJsonAsync<JsonElement>("/api/v1/me/reports")).GetProperty("reports").EnumerateArray())
+            .GetProperty("response");
+        Assert.Equal("fixed", mineAnswered.GetProperty("status").GetString());
+        Assert.Equal(partnerName, mineAnswered.GetProperty("partner").GetString());
+        Assert.Equal("Deep cleaned", mineAnswered.GetProperty("notes").GetString());
+        var listedAnswered = Assert.Single((await partner.Http.GetFromJsonAsync<JsonElement>("/api/v1/partner/reports")).GetProperty("reports").EnumerateArray());
+        Assert.Equal("closed", listedAnswered.GetProperty("open311_status").GetString());
+        Assert.Equal("fixed", listedAnswered.GetProperty("response").GetProperty("status").GetString());
+
+        // Another account's reports are its own; signed out, the list is a 401.
+        Assert.Empty((await (await fixture.RegisterAsync()).Client.GetFromJsonAsync<JsonElement>("/api/v1/me/reports")).GetProperty("reports").EnumerateArray());
+        await (await fixture.Anonymous.GetAsync("/api/v1/me/reports")).IsProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task Not_a_problem_closes_the_request_and_leaves_the_facility_as_it_is()
     {
         var (partner, facility) = await PartnerFacilityAsync();

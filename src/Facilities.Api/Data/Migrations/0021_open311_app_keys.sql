@@ -25,3 +25,7 @@ create table open311_app_reports (
     last_name   text
 );
 create index open311_app_reports_app on open311_app_reports (app_id);
+
+-- A reporter's own reports, newest first, with the partners' answers (GET /api/v1/me/reports, Open311/ReportAnswers.cs):
+-- reports had indexes by facility and by time only.
+create index reports_user on reports (user_id, created_at);

@@ -59,7 +59,12 @@ public static class FacilitiesEndpoints
                 var next = feature.Properties.NextChangeAt?.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
                 // Photos are approved and hidden without a new version: the tag names the ones shown.
                 var photos = string.Join(',', feature.Properties.Photos?.Select(p => p.Id.ToString("N")) ?? []);
-                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}:{next}:{verified}:{confidence}:{photos}");
+                // So are partners' answers to reports: an answer only adds or replaces (a newer time), so their count and the
+                // newest time name them.
+                var responses = feature.Properties.ReportResponses ?? [];
+                var answers = responses.Count == 0 ? "0"
+                    : $"{responses.Count}@{responses.Max(r => r.RespondedAt).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+                var etag = ConditionalGet.WeakTag($"{feature.Id}:{feature.Properties.Version}:{openNow}:{next}:{verified}:{confidence}:{photos}:{answers}");
                 return ConditionalGet.IsNotModified(http, etag, "no-cache")
                     ? ConditionalGet.NotModified
                     : TypedResults.Json(feature, contentType: FacilityFeatures.GeoJsonContentType);

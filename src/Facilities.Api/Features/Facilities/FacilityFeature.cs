@@ -58,6 +58,10 @@ public sealed record FacilityProperties(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<FacilityPhoto>? Photos { get; init; }
 
+    /// <summary>Partners' answers to the facility's recent reports, newest first; only in the answer for one facility.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FacilityReportResponse>? ReportResponses { get; init; }
+
     /// <summary>
     /// When open_now next changes, in the facility's local time with its UTC offset (so "closes 23:00" reads as the
     /// sign on the door does, wherever the reader is); null when it does not change within a week or is unknown.
@@ -76,6 +80,10 @@ public sealed record FacilitySource(string Kind, string Dataset, string DatasetI
 
 /// <summary>An approved photo of the facility: its two image URLs, display size, and whom to credit under which licence.</summary>
 public sealed record FacilityPhoto(Guid Id, string ThumbUrl, string DisplayUrl, int Width, int Height, string Attribution, string License);
+
+/// <summary>A partner's answer to a report on the facility: <see cref="Status"/> is acknowledged, in_progress, fixed or
+/// not_a_problem; <see cref="Partner"/> the partner's name. Who reported is never named.</summary>
+public sealed record FacilityReportResponse(long ReportId, string Reason, string Status, string? Notes, string Partner, DateTime RespondedAt);
 
 public sealed record AttributeProvenance(int Source, DateTime UpdatedAt, double Confidence);
 

@@ -23,6 +23,9 @@ public sealed class GetFacilityQueryValidator : AbstractValidator<GetFacilityQue
 
 public sealed class GetFacilityHandler(ReadSource dataSource, TimeProvider clock) : IRequestHandler<GetFacilityQuery, FacilityFeature>
 {
+    /// <summary>Open311's default window (RequestsQuery.DefaultDays of Features/Open311): answers to older reports are history.</summary>
+    public const int ReportResponsesWindowDays = 90;
+
     // One round trip: the facility, the source records linked to it, and which source gave each attribute.
     // Removed facilities are still answered (with status "removed") so links to them keep working.
     private const string FacilitySql = "select " + FacilityRow.Columns + " from facilities f where f.id = $1";
@@ -41,6 +44,17 @@ public sealed class GetFacilityHandler(ReadSource dataSource, TimeProvider clock
         "join photo_files d on d.photo_id = p.id and d.rendition = 'display' " +
         "where p.facility_id = $1 and p.state = 'approved' order by p.created_at, p.id";
 
+    // The partners' answers to the facility's reports of Open311's window (requests.json's 90 days), newest answer
+    // first, written by Features/Open311: the reporter sees "fixed by <partner>" where they reported. $2 is the
+    // window's start.
+    private const string ResponsesSql = """
+        select r.id, r.reason, a.response, a.notes, p.name, a.responded_at
+        from reports r join report_responses a on a.report_id = r.id join partners p on p.id = a.partner_id
+        where r.facility_id = $1 and r.created_at >= $2
+        order by a.responded_at desc, r.id desc
+        limit 20
+        """;
+
     public async ValueTask<FacilityFeature> Handle(GetFacilityQuery request, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request.Id, out var id))
@@ -50,10 +64,14 @@ public sealed class GetFacilityHandler(ReadSource dataSource, TimeProvider clock
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var sql in (string[])[FacilitySql, SourcesSql, ProvenanceSql, PhotosSql])
+        foreach (var sql in (string[])[FacilitySql, SourcesSql, ProvenanceSql, PhotosSql, ResponsesSql])
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+            if (sql == ResponsesSql)
+            {
+                command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = clock.GetUtcNow().UtcDateTime.AddDays(-ReportResponsesWindowDays) });
+            }
             batch.BatchCommands.Add(command);
         }
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -95,9 +113,17 @@ public sealed class GetFacilityHandler(ReadSource dataSource, TimeProvider clock
                 reader.GetInt32(2), reader.GetString(3), reader.GetString(4)));
         }
 
+        await reader.NextResultAsync(cancellationToken);
+        var responses = new List<FacilityReportResponse>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            responses.Add(new FacilityReportResponse(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4), reader.GetDateTime(5)));
+        }
+
         return feature with
         {
-            Properties = feature.Properties with { Sources = sources, Provenance = provenance, Photos = photos },
+            Properties = feature.Properties with { Sources = sources, Provenance = provenance, Photos = photos, ReportResponses = responses },
             Links = Directions.To(feature.Geometry.Coordinates[0], feature.Geometry.Coordinates[1], feature.Properties.Name),
         };
     }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Xml.Linq;
+using Facilities.Api.Features.Accounts;
 using Facilities.Api.Web;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
@@ -84,8 +85,20 @@ public static class Open311Endpoints
                 .ProducesProblem(StatusCodes.Status429TooManyRequests);
         }
 
-        app.MapGroup("/api/v1/partner").WithTags("Government partners").RequirePartnerKey()
-            .MapPut("/reports/{id}/response", async (IMediator mediator, HttpContext http, string id, ReportResponseBody body, CancellationToken ct) =>
+        var partner = app.MapGroup("/api/v1/partner").WithTags("Government partners").RequirePartnerKey();
+        partner.MapGet("/reports", async (IMediator mediator, HttpContext http, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new PartnerReportsQuery(http.CurrentPartner().Id), ct)))
+            .WithName("PartnerReports")
+            .WithSummary($"The reports on the partner's facilities of the last {RequestsQuery.DefaultDays} days, newest first (at most " +
+                         $"{PartnerReportsQuery.MaxReports}), each with its answer and, when an Open311 app filed it, the app and the " +
+                         "resident's e-mail and name as the app gave them.");
+        app.MapGet("/api/v1/me/reports", async (IMediator mediator, ClaimsPrincipal user, CancellationToken ct) =>
+                TypedResults.Ok(await mediator.Send(new MyReportsQuery(user.UserId()), ct)))
+            .RequireAuthorization().WithTags("Contributors")
+            .WithName("MyReports")
+            .WithSummary($"The caller's reports, newest first (at most {MyReportsQuery.MaxReports}), each with the partner's answer: " +
+                         "status, notes, partner, responded_at.");
+        partner.MapPut("/reports/{id}/response", async (IMediator mediator, HttpContext http, string id, ReportResponseBody body, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new RespondToReportCommand(http.CurrentPartner().Id, id, body.Status, body.Notes), ct)))
             .WithName("RespondToReport")
             .WithSummary("Answer a report on one of the partner's facilities: acknowledged, in_progress, fixed or not_a_problem, with notes. " +
