@@ -5,7 +5,8 @@ namespace Facilities.Web.Tests;
 
 /// <summary>
 /// The page as an installable, offline-capable app: a manifest with icons, and a service worker that keeps the page
-/// and the last area's nearest list, which an offline reload shows, with the page saying it is offline.
+/// and the last area's nearest list, which an offline reload shows under the saved list's heading, with the page saying
+/// it is offline.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class OfflinePwaTests(BrowserFixture fixture)
@@ -34,7 +35,7 @@ public sealed class OfflinePwaTests(BrowserFixture fixture)
     }
 
     [Fact]
-    public async Task Offline_a_reload_shows_the_last_areas_nearest_list_and_says_the_page_is_offline()
+    public async Task Offline_a_reload_shows_the_last_areas_nearest_list_as_the_saved_list_and_says_the_page_is_offline()
     {
         var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = 32.0603f, Longitude = 118.7969f }, serviceWorkers: true);
         var page = phone.Page;
@@ -62,10 +63,19 @@ public sealed class OfflinePwaTests(BrowserFixture fixture)
         await phone.SettledAsync();
         Assert.Equal(online, await RowNamesAsync(page));
         await page.WaitForFunctionAsync("() => document.getElementById('note').textContent.includes('Offline')");
+        Assert.Equal("Saved nearby list · offline", await page.InnerTextAsync("#nearest-title"));
+        // The distances are the saved answer's, from where the list was asked in Nanjing, not from London.
+        Assert.All(await page.Locator("#nearest-list .facility-row").EvaluateAllAsync<double[]>("rs => rs.map(r => Number(r.dataset.distanceM))"),
+            d => Assert.InRange(d, 0, 2_000));
         await phone.ScreenshotAsync("offline-reload");
+        await page.ClickAsync("#language");
+        await page.WaitForFunctionAsync("() => document.documentElement.lang === 'zh-Hans'");
+        Assert.Equal("已保存的附近列表 · 离线", await page.InnerTextAsync("#nearest-title"));
+        await phone.ScreenshotAsync("offline-reload-zh");
 
         await page.Context.SetOfflineAsync(false);
-        await page.WaitForFunctionAsync("() => !document.getElementById('note').textContent.includes('Offline')");
+        await page.WaitForFunctionAsync("() => !document.getElementById('note').textContent.includes('离线')");
+        await page.WaitForFunctionAsync("() => !document.getElementById('nearest-title').textContent.includes('离线')");
         await phone.CloseAsync();
     }
 

@@ -415,7 +415,7 @@
 
   function renderNearest() {
     var n = state.nearest;
-    el.nearestTitle.textContent = t(n && n.here ? 'nearestHere' : n && !n.fromUser ? 'nearestToCentre' : 'nearestToYou');
+    el.nearestTitle.textContent = t(state.offline ? 'nearestOffline' : n && n.here ? 'nearestHere' : n && !n.fromUser ? 'nearestToCentre' : 'nearestToYou');
     if (!n) { return; }
     el.list.dataset.lat = n.lat;
     el.list.dataset.lon = n.lon;

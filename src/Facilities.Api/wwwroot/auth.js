@@ -8,8 +8,17 @@ export function load() {
   try { return JSON.parse(localStorage.getItem(KEY) || 'null'); } catch (e) { return null; }
 }
 
+/** A random id: an Idempotency-Key, or a sign-in's session (crypto.randomUUID exists only on HTTPS and localhost). */
+export function newKey() {
+  if (crypto.randomUUID) { return crypto.randomUUID(); }
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// A sign-in's session id stays with its tokens through every renewal (which saves the old answer with the new
+// tokens): what the resident saved offline (outbox.js) is sent later with this sign-in's current token only.
 export function save(answer) {
   const auth = Object.assign({}, answer);
+  if (!auth.session) { auth.session = newKey(); }
   if (answer.expires_in) { auth.expires_at = Date.now() + answer.expires_in * 1000; }
   try { localStorage.setItem(KEY, JSON.stringify(auth)); } catch (e) { /* storage disabled: signed in for this page only */ }
   return auth;
@@ -41,16 +50,21 @@ async function current() {
   return auth;
 }
 
-/** A request with the bearer token; answers the Response (a 401 once the tokens are beyond renewal). */
-export async function send(method, url, body) {
-  const attempt = (auth) => fetch(url, {
+/** One request as it is, without renewal: <headers> carry its credential, if any. */
+export function request(method, url, body, headers) {
+  return fetch(url, {
     method: method,
     // The page's language, which the resident may have switched from the browser's: refusals come back in it.
     headers: Object.assign({ Accept: 'application/json, application/geo+json', 'Accept-Language': window.FacilitiesI18n.lang },
-      body === undefined ? {} : { 'Content-Type': 'application/json' },
-      auth && auth.access_token ? { Authorization: 'Bearer ' + auth.access_token } : {}),
+      body === undefined ? {} : { 'Content-Type': 'application/json' }, headers),
     body: body === undefined ? undefined : JSON.stringify(body)
   });
+}
+
+/** A request with the bearer token (and <headers>); answers the Response (a 401 once the tokens are beyond renewal). */
+export async function send(method, url, body, headers) {
+  const attempt = (auth) => request(method, url, body,
+    Object.assign({}, headers, auth && auth.access_token ? { Authorization: 'Bearer ' + auth.access_token } : {}));
   const auth = await current();
   let response = await attempt(auth);
   if (response.status === 401 && auth && auth.refresh_token) {

@@ -23,7 +23,7 @@ const words = {
     reportedClosed: 'It is now marked temporarily closed.',
     alreadyReported: 'You had already reported this: it counts once.',
     historyLink: 'History: who changed what, and why',
-    queuedOffline: 'Saved: it is sent when you are back online.',
+    queuedOffline: 'Saved — will be sent when you’re back online.',
     sourceOf: 'Source: {s}',
     confidence: 'Confidence {p}',
     lastVerified: 'Last verified {date}',
@@ -57,7 +57,7 @@ const words = {
     reportedClosed: '此设施现已标为暂时关闭。',
     alreadyReported: '你之前已报告过：只计一次。',
     historyLink: '历史记录：谁改了什么，为什么',
-    queuedOffline: '已保存：恢复联网后会自动发送。',
+    queuedOffline: '已保存——恢复联网后会发送。',
     sourceOf: '来源：{s}',
     confidence: '可信度 {p}',
     lastVerified: '最近核实：{date}',
@@ -314,15 +314,14 @@ function reportWords(r) {
   if (r.already_reported) { return t('alreadyReported'); }
   if (r.effect === 'temporarily_closed') { return t('reportedClosed'); }
   if (r.people_needed > 0) { return t('reportedNeeds', { n: r.people_needed }); }
-  return t('reported');
+  return ''; // recorded, nothing more to say than the thanks above
 }
 
 function failure(e, signInKey) {
   if (e.status === 401) {
     try { localStorage.removeItem('facilities.auth'); } catch (x) { /* storage disabled */ }
     say(t(signInKey), 'needs-sign-in');
-  } else if (e instanceof TypeError && !navigator.onLine && navigator.serviceWorker && navigator.serviceWorker.controller) {
-    // The service worker (sw.js) queued it and sends it when the connection returns.
+  } else if (e.queued) {
     say(t('queuedOffline'), 'done');
   } else if (e.status === 429) {
     say(t('tooMany', { s: e.retryAfter || '60' }), 'error');
@@ -331,12 +330,36 @@ function failure(e, signInKey) {
   }
 }
 
+// A "still here" or a report, with an Idempotency-Key. One that gets no answer (no connection) is kept (outbox.js) and
+// sent when the connection returns (offline.js): it then rejects with { queued: true }.
+function contribution(kind, id, body) {
+  const url = 'api/v1/facilities/' + enc(id) + '/' + (kind === 'confirmation' ? 'confirmations' : 'reports');
+  return import('./auth.js').then(function (auth) {
+    const key = auth.newKey();
+    return auth.send('POST', url, body, { 'Idempotency-Key': key }).then(function (r) { return r.ok ? r.text() : P.problemOf(r); }, function (e) {
+      if (!(e instanceof TypeError)) { throw e; }
+      return import('./outbox.js')
+        .then(function (outbox) { return outbox.keep({ key: key, kind: kind, url: url, body: body, facility_id: id }); })
+        .then(function () { document.dispatchEvent(new Event('facilities:outbox')); throw Object.assign(new Error('kept until online'), { queued: true }); }, function () { throw e; });
+    });
+  });
+}
+
+/** Says what a kept contribution did once sent, as if just made, when its facility's details are open. */
+export function sent(a) {
+  if (!P.state.detail || P.state.detail.properties.id !== a.entry.facility_id) { return; }
+  if (!a.ok) { say(t('failed', { reason: a.detail }), 'error'); return; }
+  const confirmation = a.entry.kind === 'confirmation';
+  say(t(confirmation ? 'confirmed' : 'reported'), 'done');
+  if (a.answer) { progress(confirmation ? confirmationWords(a.answer) : reportWords(a.answer)); }
+}
+
 function confirmStillHere() {
   if (!P.state.detail) { return; }
   if (!P.accessToken()) { say(t('signInToConfirm'), 'needs-sign-in'); return; }
   var id = P.state.detail.properties.id;
   el.stillHere.disabled = true;
-  P.postJson('api/v1/facilities/' + enc(id) + '/confirmations', {}).then(function (r) {
+  contribution('confirmation', id, {}).then(function (r) {
     var text = r ? confirmationWords(JSON.parse(r)) : '';
     var thank = function () { say(t('confirmed'), 'done'); progress(text); };
     // The details are drawn again (verified, confidence) before the thanks, which would otherwise flicker away.
@@ -369,13 +392,17 @@ function sendReport(event) {
   if (!el.reportReason.value) { fieldError('reason', t('reasonRequired')); el.reportReason.focus(); return; }
   var body = { reason: el.reportReason.value };
   if (el.reportComment.value.trim()) { body.comment = el.reportComment.value.trim(); }
-  P.postJson('api/v1/facilities/' + enc(P.state.detail.properties.id) + '/reports', body).then(function (r) {
+  const done = function () {
     el.reportForm.hidden = true;
     el.report.setAttribute('aria-expanded', 'false');
     el.reportComment.value = '';
+  };
+  contribution('report', P.state.detail.properties.id, body).then(function (r) {
+    done();
     say(t('reported'), 'done');
     progress(r ? reportWords(JSON.parse(r)) : '');
   }, function (e) {
+    if (e.queued) { done(); failure(e, 'signInToReport'); return; }
     // Validation problems name the field: show each next to it, as the API words it.
     var errors = (e.problem && e.problem.errors) || {};
     var shown = false;

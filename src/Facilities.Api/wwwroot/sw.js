@@ -6,8 +6,8 @@
 //   area's list, whose distances are from the position it was asked for then;
 // - a facility's details, the map's clusters and lists, map-config and the categories, network first, the last 200
 //   answers kept for a week;
-// - "still here" and reports, network only: one made offline is queued (workbox-background-sync, in IndexedDB) and
-//   sent again when the connection returns, for up to a day.
+// - writes are not routed: a "still here" or a report made offline fails as it would without the worker, and the page
+//   keeps it in its outbox (outbox.js) until the connection returns.
 // Every path is relative to this file, so the service also works under a path prefix.
 
 importScripts('lib/workbox-sw/build/workbox-sw.js');
@@ -15,9 +15,8 @@ importScripts('lib/workbox-sw/build/workbox-sw.js');
 workbox.setConfig({ debug: false, modulePathCb: (name) => `lib/${name}/build/${name}.prod.js` });
 
 const { registerRoute } = workbox.routing;
-const { NetworkFirst, NetworkOnly } = workbox.strategies;
+const { NetworkFirst } = workbox.strategies;
 const { ExpirationPlugin } = workbox.expiration;
-const { BackgroundSyncPlugin } = workbox.backgroundSync;
 
 const VERSION = 'v1';
 const PAGE = `facilities-page-${VERSION}`;
@@ -27,8 +26,8 @@ const api = (path) => new URL(`api/v1/${path}`, scope).pathname;
 const LAST_NEARBY = new URL('api/v1/facilities/nearby?last', scope).href;
 
 // What a first visit has loaded before this worker took over, and what a later offline visit needs.
-const SHELL = ['./', 'index.html', 'app.js', 'i18n.js', 'app.css', 'details.js', 'search.js', 'offline.js', 'manifest.webmanifest',
-  'icons/icon-192.png', 'icons/icon-512.png', 'lib/leaflet/dist/leaflet.js?v=1.9.4', 'lib/leaflet/dist/leaflet.css?v=1.9.4'];
+const SHELL = ['./', 'index.html', 'app.js', 'i18n.js', 'app.css', 'details.js', 'search.js', 'offline.js', 'outbox.js', 'auth.js',
+  'manifest.webmanifest', 'icons/icon-192.png', 'icons/icon-512.png', 'lib/leaflet/dist/leaflet.js?v=1.9.4', 'lib/leaflet/dist/leaflet.css?v=1.9.4'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(PAGE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -51,10 +50,6 @@ registerRoute(({ url }) => sameOrigin(url) && url.pathname === api('facilities/n
     networkTimeoutSeconds: 4,
     plugins: [{ cacheKeyWillBeUsed: async () => LAST_NEARBY }]
   }));
-
-const queue = new BackgroundSyncPlugin('facilities-contributions', { maxRetentionTime: 24 * 60 });
-registerRoute(({ url }) => sameOrigin(url) && /\/api\/v1\/facilities\/[^/]+\/(confirmations|reports)$/.test(url.pathname),
-  new NetworkOnly({ plugins: [queue] }), 'POST');
 
 registerRoute(({ url }) => sameOrigin(url) && url.pathname.startsWith(api('')) && !url.pathname.startsWith(api('auth/')),
   new NetworkFirst({
