@@ -163,7 +163,11 @@ public sealed class PhotoTests(ContributorsFixture fixture) : IClassFixture<Cont
         var reported = await ContributorsFixture.PostAsync(other, $"/api/v1/photos/{id}/reports", new { reason = "personal_data", comment = "A face" });
         Assert.Equal(1, reported.GetProperty("open_reports").GetInt32());
         var reportedQueue = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/photos?state=reported");
-        Assert.Contains(reportedQueue.EnumerateArray(), p => p.GetProperty("id").GetGuid() == id && p.GetProperty("open_reports").GetInt32() == 1);
+        var inQueue = Assert.Single(reportedQueue.EnumerateArray(), p => p.GetProperty("id").GetGuid() == id);
+        Assert.Equal(1, inQueue.GetProperty("open_reports").GetInt32());
+        var said = Assert.Single(inQueue.GetProperty("reports").EnumerateArray());
+        Assert.Equal("personal_data", said.GetProperty("reason").GetString());
+        Assert.Equal("A face", said.GetProperty("comment").GetString());
         await ContributorsFixture.PostAsync(fixture.Admin, $"/api/v1/photos/{id}/hide", new { note = "A face" }, HttpStatusCode.OK);
         Assert.Empty(await ListAsync(fixture.Anonymous, facility));
         Assert.Empty((await fixture.FacilityAsync(facility)).GetProperty("photos").EnumerateArray());
@@ -171,6 +175,24 @@ public sealed class PhotoTests(ContributorsFixture fixture) : IClassFixture<Cont
         {
             await gone.IsProblemAsync(HttpStatusCode.NotFound);
         }
+    }
+
+    [Fact]
+    public async Task A_moderator_keeps_a_reported_photo_shown_by_approving_it_and_its_reports_are_answered()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        var id = (await UploadAsync(fixture.Admin, facility, PhotoFiles.Jpeg(320, 240), "image/jpeg", "kiosk.jpg")).GetProperty("id").GetGuid();
+        var reporter = await fixture.RegisterAsync(50);
+        await ContributorsFixture.PostAsync(reporter, $"/api/v1/photos/{id}/reports", new { reason = "not_this_place" });
+        var reported = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/photos?state=reported");
+        Assert.Contains(reported.EnumerateArray(), p => p.GetProperty("id").GetGuid() == id);
+
+        var kept = await ContributorsFixture.PostAsync(fixture.Admin, $"/api/v1/photos/{id}/approve", new { note = "It is this kiosk" }, HttpStatusCode.OK);
+        Assert.Equal("approved", kept.GetProperty("state").GetString());
+        Assert.Equal(0, kept.GetProperty("open_reports").GetInt32());
+        reported = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/photos?state=reported");
+        Assert.DoesNotContain(reported.EnumerateArray(), p => p.GetProperty("id").GetGuid() == id);
+        Assert.Equal(id, Assert.Single(await ListAsync(fixture.Anonymous, facility)).GetProperty("id").GetGuid());
     }
 
     private async Task<JsonElement[]> ListAsync(HttpClient client, Guid facility) =>

@@ -65,6 +65,10 @@ public sealed record PhotoView(Guid Id, Guid FacilityId, string State, Guid Auth
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? OpenReports { get; init; }
 
+    /// <summary>Only in the moderators' queue of reported photos: what the open reports say, oldest first.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PhotoReportView>? Reports { get; init; }
+
     public static string FileUrl(Guid id, PhotoRenditionKind rendition) => $"/api/v1/photos/{id}/{rendition.Name()}";
 }
 
@@ -85,6 +89,9 @@ public sealed record ReportPhotoCommand(Guid UserId, string PhotoId, JsonNode? R
 {
     public PhotoReportReason? ReasonValue => WireName.Parse<PhotoReportReason>(Json.Text(Reason));
 }
+
+/// <summary>One open report as a moderator reads it: the reason and the reporter's words (not who they are).</summary>
+public sealed record PhotoReportView(string Reason, string? Comment, DateTime CreatedAt);
 
 public sealed record PhotoReportResult(long Id, Guid PhotoId, string Reason, int OpenReports, bool AlreadyReported);
 
@@ -200,9 +207,10 @@ public sealed class PhotoCommandHandlers(UnitOfWork unitOfWork, ReputationRules 
         var moderator = await Contributor.ReviewerAsync(connection, transaction, request.ModeratorId, cancellationToken);
         var photo = await PhotoRows.LockAsync(connection, transaction, request.PhotoId, cancellationToken);
         var from = WireName.Parse<PhotoState>(photo.State)!.Value;
+        // Approving a photo already shown keeps it so and answers its reports: a moderator looked and found nothing wrong.
         var to = request.Decision switch
         {
-            PhotoDecision.Approve when from is PhotoState.Pending or PhotoState.Hidden or PhotoState.Rejected => PhotoState.Approved,
+            PhotoDecision.Approve => PhotoState.Approved,
             PhotoDecision.Reject when from is PhotoState.Pending => PhotoState.Rejected,
             PhotoDecision.Hide when from is PhotoState.Approved or PhotoState.Pending => PhotoState.Hidden,
             _ => throw new DomainException(StatusCodes.Status409Conflict, "Conflict",

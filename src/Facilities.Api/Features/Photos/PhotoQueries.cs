@@ -77,9 +77,31 @@ public sealed class PhotoQueryHandlers(NpgsqlDataSource dataSource) : IRequestHa
         var where = queue == PhotoQueue.Pending
             ? "p.state = 'pending'"
             : "p.state in ('pending', 'approved') and exists (select from photo_reports r where r.photo_id = p.id and r.resolved_at is null)";
-        await using var command = new NpgsqlCommand(
-            $"select {PhotoRows.Columns} from {PhotoRows.From} where {where} order by p.created_at, p.id limit {QueueLimit}", connection);
-        return await ReadAsync(command, true, cancellationToken);
+        IReadOnlyList<PhotoView> photos;
+        await using (var command = new NpgsqlCommand(
+                         $"select {PhotoRows.Columns} from {PhotoRows.From} where {where} order by p.created_at, p.id limit {QueueLimit}", connection))
+        {
+            photos = await ReadAsync(command, true, cancellationToken);
+        }
+        if (queue != PhotoQueue.Reported || photos.Count == 0)
+        {
+            return photos;
+        }
+        // What the reports say, for the whole page in one query: a moderator decides on the reasons, not on a count.
+        var reports = photos.ToDictionary(p => p.Id, _ => new List<PhotoReportView>());
+        await using (var command = new NpgsqlCommand(
+                         "select photo_id, reason, comment, created_at from photo_reports where photo_id = any($1) and resolved_at is null " +
+                         "order by created_at, id", connection))
+        {
+            command.Parameters.AddWithValue(reports.Keys.ToArray());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                reports[reader.GetGuid(0)].Add(new PhotoReportView(reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetDateTime(3)));
+            }
+        }
+        return [.. photos.Select(p => p with { Reports = reports[p.Id] })];
     }
 
     public async ValueTask<PhotoFile> Handle(PhotoFileQuery request, CancellationToken cancellationToken)

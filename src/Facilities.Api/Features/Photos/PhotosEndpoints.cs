@@ -90,7 +90,7 @@ public static class PhotosEndpoints
                 .WithName($"{decision}Photo")
                 .WithSummary(decision switch
                 {
-                    PhotoDecision.Approve => "Approve a photo: others see it from now on (also to show a hidden or rejected one again).",
+                    PhotoDecision.Approve => "Approve a photo: others see it from now on (also to show a hidden or rejected one again, or to keep a reported one shown).",
                     PhotoDecision.Reject => "Reject a pending photo: it is never shown.",
                     _ => "Hide a photo (after a report): no one but its author and moderators sees it.",
                 })
