@@ -172,6 +172,9 @@ public static class FacilityBulkWriter
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    // The zooms of cluster_cells are 0 to this (migration 0001's cluster_cells_add).
+    private const int FinestZoom = 12;
+
     private const string CreateCellMoves =
         "create temp table if not exists bulk_cell_moves (id uuid, category text, lon float8, lat float8, sign int) on commit drop";
 
@@ -201,20 +204,33 @@ public static class FacilityBulkWriter
     {
         // Per cell and zoom, what entered and left. Every statement below touches only these cells, found by the
         // primary key: cluster_cells holds millions of rows at a million facilities, and a scan per batch was seconds.
+        // The finest zoom is summed from the moves, every coarser one from the zoom below it: a cell of zoom z is the
+        // four of zoom z + 1 whose cx / 2, cy / 2 it is, exactly as the trigger computes it (cell sizes are 90 / 2^z,
+        // so the division by the size differs by a power of two only, which is exact). Summing every zoom from the
+        // moves fed the aggregate 13 rows per move (1.95 million for a 100,000-row import), with an array of ids per
+        // group, and it spilled to disk: 33 s against 11 s this way on the same loaded machine.
         batch.BatchCommands.Add(Command("drop table if exists bulk_cells"));
+        batch.BatchCommands.Add(Command("set local work_mem = '64MB'"));
         batch.BatchCommands.Add(Command(
-            "create temp table bulk_cells on commit drop as " +
-            "select z as zoom, m.category, floor((m.lon + 180) / cluster_cell_size(z))::int as cx, " +
-            "       floor((m.lat + 90) / cluster_cell_size(z))::int as cy, sum(m.sign)::int as dn, " +
+            $"create temp table bulk_cells on commit drop as " +
+            $"select {FinestZoom} as zoom, m.category, floor((m.lon + 180) / cluster_cell_size({FinestZoom}))::int as cx, " +
+            $"       floor((m.lat + 90) / cluster_cell_size({FinestZoom}))::int as cy, sum(m.sign)::int as dn, " +
             "       sum(m.sign * m.lon) as dlon, sum(m.sign * m.lat) as dlat, " +
-            "       coalesce((array_agg(m.id) filter (where m.sign > 0))[1], (array_agg(m.id))[1]) as some_id, " +
+            "       (array_agg(m.id) filter (where m.sign > 0))[1] as entered_id, (array_agg(m.id))[1] as moved_id, " +
             "       bool_or(m.sign < 0) as lost " +
-            "from bulk_cell_moves m, generate_series(0, 12) z group by 1, 2, 3, 4"));
+            "from bulk_cell_moves m group by 2, 3, 4"));
+        for (var zoom = FinestZoom - 1; zoom >= 0; zoom--)
+        {
+            batch.BatchCommands.Add(Command(
+                $"insert into bulk_cells select {zoom}, category, cx / 2, cy / 2, sum(dn)::int, sum(dlon), sum(dlat), " +
+                "       (array_agg(entered_id) filter (where entered_id is not null))[1], (array_agg(moved_id))[1], bool_or(lost) " +
+                $"from bulk_cells where zoom = {zoom + 1} group by 2, 3, 4"));
+        }
         // Temporary tables have no statistics until analysed; without them the joins below were planned blind.
         batch.BatchCommands.Add(Command("analyze bulk_cells"));
         batch.BatchCommands.Add(Command(
             "insert into cluster_cells as c (zoom, category, cx, cy, n, sum_lon, sum_lat, any_id) " +
-            "select zoom, category, cx, cy, dn, dlon, dlat, some_id from bulk_cells order by zoom, category, cx, cy " +
+            "select zoom, category, cx, cy, dn, dlon, dlat, coalesce(entered_id, moved_id) from bulk_cells order by zoom, cx, cy, category " +
             "on conflict (zoom, cx, cy, category) do update " +
             "   set n = c.n + excluded.n, sum_lon = c.sum_lon + excluded.sum_lon, sum_lat = c.sum_lat + excluded.sum_lat"));
         batch.BatchCommands.Add(Command(
