@@ -50,14 +50,16 @@ async function current() {
   return auth;
 }
 
-/** One request as it is, without renewal: <headers> carry its credential, if any. */
+/** One request as it is, without renewal: <headers> carry its credential, if any. A FormData body (a photo) goes as
+ * multipart, its boundary in the Content-Type the browser writes; others as JSON. */
 export function request(method, url, body, headers) {
+  const form = body instanceof FormData;
   return fetch(url, {
     method: method,
     // The page's language, which the resident may have switched from the browser's: refusals come back in it.
     headers: Object.assign({ Accept: 'application/json, application/geo+json', 'Accept-Language': window.FacilitiesI18n.lang },
-      body === undefined ? {} : { 'Content-Type': 'application/json' }, headers),
-    body: body === undefined ? undefined : JSON.stringify(body)
+      body === undefined || form ? {} : { 'Content-Type': 'application/json' }, headers),
+    body: body === undefined ? undefined : form ? body : JSON.stringify(body)
   });
 }
 

@@ -785,6 +785,12 @@ async function review(body, title) {
   list.id = 'review-list';
   proposals.forEach(function (x) { list.appendChild(reviewCard(x, current[x.facility_id] || null, me)); });
   body.appendChild(list);
+  // Moderators also decide photos: those waiting and those reported, from everywhere (photos.js, loaded then).
+  if (me.privileges.moderate) {
+    await import('./photos.js').then(function (m) { return m.queues(body, { P: P, linkButton: linkButton }); }).catch(function (e) {
+      body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
+    });
+  }
   body.setAttribute('aria-busy', 'false');
   return undefined;
 }

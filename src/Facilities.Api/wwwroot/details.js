@@ -256,6 +256,14 @@ export function renderFacts(f) {
     list.appendChild(li);
   });
   historyButton(list);
+  photos(f);
+}
+
+// The facility's photos (photos.js, loaded then): for a facility that has some, or for anyone signed in, who may add one.
+function photos(f) {
+  const section = $('detail-photos');
+  if (!(f.properties.photos || []).length && !P.accessToken()) { if (section) { section.remove(); } return; }
+  import('./photos.js').then(function (m) { if (P.state.detail === f) { m.render(P, f); } }, function () { /* offline: the details without photos */ });
 }
 
 // Who changed the facility, when, what and why: the history opens in the contributor panel (its script loads then).
