@@ -87,11 +87,6 @@
     } catch (e) { return null; }
   }
 
-  function postJson(url, body) {
-    return import('./auth.js').then(function (auth) { return auth.send('POST', url, body); })
-      .then(function (r) { return r.ok ? r.text() : problemOf(r); });
-  }
-
   // ---- Filters -------------------------------------------------------------------------------------------------
 
   var ATTRIBUTE_FILTERS = {
@@ -774,7 +769,7 @@
   // What the contributor part (contrib.js) uses of the page.
   window.FacilitiesPage = {
     map: map, state: state, t: t, I: I, make: make, colors: COLORS, getJson: getJson, problemOf: problemOf,
-    categoryName: categoryName, facilityLink: facilityLink, postJson: postJson, accessToken: accessToken, el: el, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
+    categoryName: categoryName, facilityLink: facilityLink, accessToken: accessToken, el: el, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
     refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null, contribute: contribute, setNote: setNote
   };
 

@@ -22,6 +22,12 @@ const words = {
 const RETRY_MS = 60000;
 const NOTE_MS = 20000;
 
+// Whether the outbox holds anything (outbox.js marks it): most loads have nothing to send, and then load neither
+// outbox.js nor auth.js.
+function kept() {
+  try { return localStorage.getItem('facilities.outbox') !== null; } catch (e) { return true; }
+}
+
 export function setup(P) {
   P.I.extend(words);
   if ('serviceWorker' in navigator) {
@@ -38,7 +44,7 @@ export function setup(P) {
 
   function deliver() {
     clearTimeout(retry);
-    if (!navigator.onLine) { return; } // the 'online' event sends
+    if (!navigator.onLine || !kept()) { return; } // offline, the 'online' event sends
     Promise.all([import('./outbox.js'), import('./details.js')]).then(function (parts) {
       return parts[0].send().then(function (result) {
         if (result.waiting) { retry = setTimeout(deliver, RETRY_MS); }

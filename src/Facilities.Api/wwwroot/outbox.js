@@ -10,6 +10,13 @@ import * as auth from './auth.js';
 
 const NAME = 'facilities-outbox';
 const STORE = 'contributions';
+// Set while the store holds something: a page load then needs neither this file nor auth.js to know there is nothing
+// to send (offline.js reads it).
+const MARK = 'facilities.outbox';
+
+function mark(on) {
+  try { if (on) { localStorage.setItem(MARK, '1'); } else { localStorage.removeItem(MARK); } } catch (e) { /* storage disabled */ }
+}
 
 function store(mode, work) {
   return new Promise(function (resolve, reject) {
@@ -31,7 +38,7 @@ export function keep(entry) {
   const signedIn = auth.load();
   return store('readwrite', function (s) {
     return s.put(Object.assign({ made_at: Date.now(), token: signedIn && signedIn.access_token, session: signedIn && signedIn.session }, entry));
-  });
+  }).then(function () { mark(true); });
 }
 
 function kept() {
@@ -67,6 +74,7 @@ export function send() {
       answered.push({ entry: entry, ok: response.ok, answer: response.ok ? json : null,
         detail: response.ok ? null : (json && (json.detail || json.title)) || String(response.status) });
     }
+    mark((await kept()).length > 0); // counted again: another tab may have kept one meanwhile
     return { answered: answered, waiting: all.length - answered.length };
   };
   return navigator.locks ? navigator.locks.request(NAME, run) : run();
