@@ -44,6 +44,16 @@ public sealed partial class ContributorMapTests
         Assert.Equal("image/*", await page.GetAttributeAsync("#photo-camera", "accept"));
         Assert.Equal("image/*", await page.GetAttributeAsync("#photo-file", "accept"));
         Assert.Null(await page.GetAttributeAsync("#photo-file", "capture"));
+        // A file that only says it is a JPEG: the API's refusal, in its words, under the form.
+        await page.SetInputFilesAsync("#photo-file", new FilePayload { Name = "notes.jpg", MimeType = "image/jpeg", Buffer = "not a photo at all"u8.ToArray() });
+        var refused = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#photo-form button[type='submit']"),
+            r => r.Request.Method == "POST" && r.Url.EndsWith($"/api/v1/facilities/{id}/photos", StringComparison.Ordinal));
+        Assert.Equal((int)HttpStatusCode.UnsupportedMediaType, refused.Status);
+        using (var problem = JsonDocument.Parse(await refused.TextAsync()))
+        {
+            await page.WaitForSelectorAsync("#photo-file-error:not(:empty)");
+            Assert.Equal(problem.RootElement.GetProperty("detail").GetString(), await page.InnerTextAsync("#photo-file-error"));
+        }
         await page.SetInputFilesAsync("#photo-file", new FilePayload { Name = "riverside.jpg", MimeType = "image/jpeg", Buffer = Jpeg(1200, 900) });
         Assert.StartsWith("Chosen: riverside.jpg", await page.InnerTextAsync("#photo-chosen"), StringComparison.Ordinal);
         await AssertFitsThePhoneAsync(page);

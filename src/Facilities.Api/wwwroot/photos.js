@@ -26,7 +26,7 @@ const words = {
     photoWaiting: 'Sent: it is waiting for review before others see it.',
     photoReport: 'Report this photo',
     photoReportReason: 'What is wrong with it?',
-    photoReasons: { not_this_place: 'It is not this place', offensive: 'It is offensive', personal_data: 'It shows personal data (a face, a number plate)' },
+    photoReasons: { not_this_place: 'It is not this place', offensive: 'It is offensive', personal_data: 'It shows personal data' },
     photoReportComment: 'Comment (optional)',
     photoReportSend: 'Send the report',
     photoReported: 'Thank you: moderators will look at it.',
@@ -389,6 +389,7 @@ function reportForm(dialog, photo, button, message) {
   REASONS.forEach(function (r) { reason.appendChild(new Option(t('photoReasons')[r], r)); });
   reasonLabel.appendChild(reason);
   form.appendChild(reasonLabel);
+  reason.addEventListener('change', function () { reasonError.textContent = ''; });
   const reasonError = make('p', 'field-error');
   reasonError.id = 'photo-report-reason-error';
   reason.setAttribute('aria-describedby', reasonError.id);
