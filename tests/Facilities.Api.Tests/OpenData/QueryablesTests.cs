@@ -7,7 +7,7 @@ namespace Facilities.Api.Tests.OpenData;
 /// <summary>
 /// Typed properties and Part 3's queryables: each category attribute is a property of its own with its JSON type,
 /// every collection describes its queryables and its features as JSON Schemas, the queryables filter the items as
-/// query parameters, and GDAL types its fields from the schema and sends an equality of its -where to the server.
+/// query parameters, and GDAL types its fields from the schema and sends its -where (as CQL2) and -spat to the server.
 /// </summary>
 public sealed partial class QueryablesTests(OpenDataFixture fixture) : IClassFixture<OpenDataFixture>, IDisposable
 {
@@ -169,20 +169,50 @@ public sealed partial class QueryablesTests(OpenDataFixture fixture) : IClassFix
         Assert.Contains("backrest: Integer(Boolean)", bench.Stdout, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Ogr2ogr_sends_an_equality_of_its_where_to_the_server_and_copies_only_the_matching_features()
+    [Theory]
+    [InlineData("wheelchair='yes'", "wheelchair = 'yes'")]
+    [InlineData("(wheelchair = 'yes' OR wheelchair = 'limited') AND fee = 0 AND changing_table IS NULL",
+        "wheelchair in ('yes', 'limited') and fee = false and changing_table is null")]
+    [InlineData("NOT (name LIKE '%公厕') AND version >= 1", "name not like '%公厕' and version >= 1")]
+    public async Task Ogr2ogr_sends_its_where_to_the_server_as_cql2_and_copies_only_the_matching_features(string ogrWhere, string sql)
     {
-        var expected = await fixture.ScalarAsync("select count(*) from facilities where status <> 'removed' and category = 'toilet' and wheelchair = 'yes'");
+        var expected = await fixture.ScalarAsync($"select count(*) from facilities where status <> 'removed' and category = 'toilet' and {sql}");
         var all = await fixture.ScalarAsync("select count(*) from facilities where status <> 'removed' and category = 'toilet'");
         Assert.True(expected > 0 && expected < all);
-        var gpkg = Path.Combine(_work, "wheelchair.gpkg");
-        var copy = await GdalAsync("ogr2ogr", "-f", "GPKG", gpkg, $"OAPIF:{fixture.BaseUrl}/ogc", "toilet", "-where", "wheelchair='yes'",
+        var gpkg = Path.Combine(_work, "where.gpkg");
+        var copy = await GdalAsync("ogr2ogr", "-f", "GPKG", gpkg, $"OAPIF:{fixture.BaseUrl}/ogc", "toilet", "-where", ogrWhere,
             "-oo", "PAGE_SIZE=1000");
         Assert.True(copy.ExitCode == 0, copy.ToString());
-        // What GDAL put on the wire (curl's verbose log): every items request carried the filter.
-        var items = ItemsRequest().Matches(copy.Stderr).Select(m => m.Groups["query"].Value).ToList();
-        Assert.NotEmpty(items);
-        Assert.All(items.Skip(1), q => Assert.Contains("wheelchair=yes", q, StringComparison.Ordinal));
+        // What GDAL put on the wire (curl's verbose log): after its first look at the layer, every items request carried
+        // the whole where as a filter, so the pages hold the matching features only.
+        var items = ItemsRequest().Matches(copy.Stderr).Select(m => Uri.UnescapeDataString(m.Groups["query"].Value)).ToList();
+        Assert.True(items.Count >= 2, copy.Stderr);
+        Assert.All(items.Skip(1), q => Assert.Contains("filter-lang=cql-text", q, StringComparison.Ordinal));
+        Assert.All(items.Skip(1), q => Assert.Contains("filter=", q, StringComparison.Ordinal));
+        Assert.True(items.Count - 1 <= (expected / 1000) + 1, $"{items.Count} requests for {expected} features");
+        // GDAL's debug log says when it keeps any of the where to evaluate itself.
+        Assert.DoesNotContain("client side", copy.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Only part of the filter", copy.Stderr, StringComparison.Ordinal);
+
+        var summary = await Processes.RunAsync("ogrinfo", "-ro", "-so", "-al", gpkg);
+        Assert.True(summary.ExitCode == 0, summary.ToString());
+        Assert.Contains($"Feature Count: {expected}", summary.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ogr2ogr_sends_its_spatial_filter_to_the_server_as_a_bbox_and_copies_only_the_features_inside()
+    {
+        var expected = await fixture.ScalarAsync("select count(*) from facilities where status <> 'removed' and category = 'toilet' " +
+                                                 "and geom && ST_MakeEnvelope(-0.2, 51.45, -0.05, 51.55, 4326)");
+        Assert.True(expected > 0);
+        var gpkg = Path.Combine(_work, "spat.gpkg");
+        var copy = await GdalAsync("ogr2ogr", "-f", "GPKG", gpkg, $"OAPIF:{fixture.BaseUrl}/ogc", "toilet", "-spat", "-0.2", "51.45", "-0.05", "51.55",
+            "-oo", "PAGE_SIZE=1000");
+        Assert.True(copy.ExitCode == 0, copy.ToString());
+        var items = ItemsRequest().Matches(copy.Stderr).Select(m => Uri.UnescapeDataString(m.Groups["query"].Value)).ToList();
+        Assert.True(items.Count >= 2, copy.Stderr);
+        Assert.All(items.Skip(1), q => Assert.Contains("bbox=-0.2", q, StringComparison.Ordinal));
+        Assert.True(items.Count - 1 <= (expected / 1000) + 1, $"{items.Count} requests for {expected} features");
 
         var summary = await Processes.RunAsync("ogrinfo", "-ro", "-so", "-al", gpkg);
         Assert.True(summary.ExitCode == 0, summary.ToString());
@@ -193,6 +223,7 @@ public sealed partial class QueryablesTests(OpenDataFixture fixture) : IClassFix
     {
         var info = Processes.StartInfo(program, arguments);
         info.Environment["CPL_CURL_VERBOSE"] = "YES";
+        info.Environment["CPL_DEBUG"] = "ON";
         using var process = Processes.Start(info, program);
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -215,7 +246,8 @@ public sealed partial class QueryablesTests(OpenDataFixture fixture) : IClassFix
         return ids;
     }
 
-    [GeneratedRegex(@"^> GET /ogc/collections/toilet/items\??(?<query>\S*) HTTP", RegexOptions.Multiline)]
+    /// <summary>An items request in curl's verbose log: "> GET …", or "CURL_INFO_HEADER_OUT: GET …" when CPL_DEBUG is on.</summary>
+    [GeneratedRegex(@"^(?:> |CURL_INFO_HEADER_OUT: )GET /ogc/collections/toilet/items\??(?<query>\S*) HTTP", RegexOptions.Multiline)]
     private static partial Regex ItemsRequest();
 
     [GeneratedRegex(@"^(?<name>\w+): ", RegexOptions.Multiline)]

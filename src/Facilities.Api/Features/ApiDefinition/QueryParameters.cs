@@ -59,6 +59,10 @@ public static partial class QueryParameters
 
     private static readonly QueryParameter TileFormat = QueryParameter.OneOf("The tile format: mvt (Mapbox Vector Tile), the only one.", ["mvt"], "mvt");
 
+    private const string PropertiesDescription =
+        "Only these properties of each feature (see the collection's /schema), and geometry and sources if named: a feature whose " +
+        "geometry is not named has a null geometry. The Feature's id is always there.";
+
     private static readonly Dictionary<(string Route, string Name), QueryParameter> ByRoute = new()
     {
         [("api/v1/admin/users", "q")] = QueryParameter.Text("Part of the e-mail address or display name, any case; all accounts without it."),
@@ -150,6 +154,17 @@ public static partial class QueryParameters
         [(OgcItems, "sortby")] = QueryParameter.ListOf(
             "The order of the features: sortables of the collection (see its /sortables), comma-separated, each led by + (ascending, " +
             "the default; send it as %2B) or - (descending), e.g. -updated_at,name. The id breaks ties; next links keep the order.", null, @"^[+-]?[^+\-\s].*$"),
+        [(OgcItems, "filter")] = QueryParameter.Text(
+            "A CQL2 filter on the collection's queryables (see its /queryables), in filter-lang: comparisons, AND, OR, NOT, LIKE, " +
+            "BETWEEN, IN, IS NULL, CASEI, and S_INTERSECTS and the other spatial functions on geometry with a WKT or BBOX literal, e.g. " +
+            "wheelchair = 'yes' AND S_INTERSECTS(geometry, BBOX(-0.2, 51.5, -0.1, 51.6)). A syntax error is a 400 naming its position."),
+        [(OgcItems, "filter-lang")] = QueryParameter.OneOf(
+            "The encoding of filter: cql2-text (the default) or cql2-json; cql-text, the drafts' name, is read as cql2-text.",
+            Cql2.Languages, Cql2.TextLanguage),
+        [(OgcItems, "filter-crs")] = QueryParameter.OneOf("The CRS of the geometries in filter, in its axis order; CRS84 by default.",
+            OgcCrs.Uris, Ogc.Crs84),
+        [(OgcItems, "properties")] = QueryParameter.ListOf(PropertiesDescription),
+        [(OgcItem, "properties")] = QueryParameter.ListOf(PropertiesDescription),
         [("ogc/collections/{collectionId}/schema", "f")] = QueryParameter.OneOf("The representation: a JSON Schema (application/schema+json).", ["json"]),
         [(OgcItems, "offset")] = QueryParameter.WholeNumber("Features to skip in id order; next links are faster at depth.", 0, OgcItemsQuery.MaxOffset, 0),
 

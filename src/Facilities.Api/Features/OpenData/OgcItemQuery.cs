@@ -12,15 +12,23 @@ namespace Facilities.Api.Features.OpenData;
 /// in any collection (items never lists it), so it is a 404 here, as is a facility of another category.
 /// </summary>
 public sealed record OgcItemQuery(string BaseUrl, string CollectionId, string FeatureId, string? Crs, string? F, string? Accept,
-    IReadOnlyCollection<string> Parameters) : IRequest<OgcItem>, IOgcRequest;
+    IReadOnlyCollection<string> Parameters, string? Properties = null) : IRequest<OgcItem>, IOgcRequest;
 
 public sealed record OgcItem(OgcCollectionInfo Collection, FacilityRow Row, IReadOnlyList<OgcLink> Links, OgcFormat Format, OgcCrs Crs,
-    OpenDataSchema Schema);
+    OpenDataSchema Schema, OgcPropertySelection? Selection = null);
 
 public sealed class OgcItemQueryValidator : OgcRequestValidator<OgcItemQuery>
 {
-    public OgcItemQueryValidator() : base(Ogc.ItemParameters, ["json", "geojson", "html"])
+    public OgcItemQueryValidator(CategoryCatalog categories) : base(Ogc.ItemParameters, ["json", "geojson", "html"])
     {
+        RuleFor(x => x).Custom((request, context) =>
+        {
+            if (request.Properties is not null && OpenDataSchema.Of(categories).Properties(request.CollectionId) is { } properties
+                && OgcPropertySelection.TryParse(request.Properties, properties, request.CollectionId, out var error) is null)
+            {
+                context.AddFailure("properties", error!);
+            }
+        });
         RuleFor(x => x.Crs).Custom((value, context) =>
         {
             if (value is not null && OgcCrs.Parse(value) is null)
@@ -56,14 +64,24 @@ public sealed class OgcItemHandler(ReadSource dataSource, CategoryCatalog catego
         }
 
         var format = request.Format();
-        var url = Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}/items/{row.Id}")
-                  + (request.Crs is null ? "" : QueryString.Create("crs", request.Crs).ToString());
+        var query = new QueryString();
+        if (request.Crs is not null)
+        {
+            query = query.Add("crs", request.Crs);
+        }
+        if (request.Properties is not null)
+        {
+            query = query.Add("properties", OgcPropertySelection.Normalised(request.Properties));
+        }
+        var url = Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}/items/{row.Id}") + query;
         var links = new List<OgcLink>(OgcLinks.SelfAndAlternate(url, format, row.Name ?? "This facility", Ogc.GeoJsonType))
         {
             new(Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}"), "collection", Ogc.JsonType, collection.Title),
             new(Ogc.Url(request.BaseUrl, $"/api/v1/facilities/{row.Id}"), "describedby", Ogc.GeoJsonType,
                 "The facility with its sources and the provenance of each attribute"),
         };
-        return new OgcItem(collection, row, links, format, OgcCrs.Parse(request.Crs) ?? OgcCrs.Crs84, OpenDataSchema.Of(categories));
+        var schema = OpenDataSchema.Of(categories);
+        var selection = request.Properties is null ? null : OgcPropertySelection.TryParse(request.Properties, schema.Properties(collection.Id)!, collection.Id, out _);
+        return new OgcItem(collection, row, links, format, OgcCrs.Parse(request.Crs) ?? OgcCrs.Crs84, schema, selection);
     }
 }

@@ -29,6 +29,10 @@ public sealed record OgcItemsQuery(
     string? Offset,
     string? Cursor,
     string? SortBy,
+    string? Properties,
+    string? Filter,
+    string? FilterLang,
+    string? FilterCrs,
     string? F,
     string? Accept,
     IReadOnlyCollection<string> Parameters,
@@ -52,7 +56,8 @@ public sealed record OgcItemsPage(
     IReadOnlyList<OgcLink> Links,
     OgcFormat Format,
     OgcCrs Crs,
-    OpenDataSchema Schema);
+    OpenDataSchema Schema,
+    OgcPropertySelection? Selection = null);
 
 /// <summary>A box in CRS84; one that crosses the antimeridian (west &gt; east, as OGC API allows) is two boxes.</summary>
 public static class OgcBbox
@@ -334,6 +339,60 @@ public sealed class OgcItemsQueryValidator : OgcRequestValidator<OgcItemsQuery>
                 context.AddFailure("cursor", "Belongs to another sortby: follow the next link of the previous page as it is.");
             }
         });
+        RuleFor(x => x).Custom((request, context) =>
+        {
+            if (request.FilterLang is not null && !Cql2.Languages.Contains(request.FilterLang, StringComparer.Ordinal))
+            {
+                context.AddFailure("filter-lang", $"Must be {Cql2.TextLanguage} (the default) or {Cql2.JsonLanguage}.");
+                return;
+            }
+            var crs = OgcCrs.Crs84;
+            if (request.FilterCrs is not null)
+            {
+                if (OgcCrs.Parse(request.FilterCrs) is not { } parsed)
+                {
+                    context.AddFailure("filter-crs", OgcCrsMessages.Unknown(request.FilterCrs));
+                    return;
+                }
+                crs = parsed;
+            }
+            if (request.Filter is null)
+            {
+                foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[("filter-lang", request.FilterLang), ("filter-crs", request.FilterCrs)])
+                {
+                    if (value is not null)
+                    {
+                        context.AddFailure(name, "Describes filter, and there is no filter.");
+                    }
+                }
+                return;
+            }
+            if (request.Filter.Length > Cql2.MaxLength)
+            {
+                context.AddFailure("filter", $"Must be at most {Cql2.MaxLength} characters.");
+                return;
+            }
+            if (OpenDataSchema.Of(categories).Properties(request.CollectionId) is null)
+            {
+                return;
+            }
+            try
+            {
+                Cql2Sql.Check(Cql2.Parse(request.Filter, request.FilterLang), request.CollectionId, OpenDataSchema.Of(categories), crs);
+            }
+            catch (Cql2Exception e)
+            {
+                context.AddFailure("filter", e.Message);
+            }
+        });
+        RuleFor(x => x).Custom((request, context) =>
+        {
+            if (request.Properties is not null && OpenDataSchema.Of(categories).Properties(request.CollectionId) is { } properties
+                && OgcPropertySelection.TryParse(request.Properties, properties, request.CollectionId, out var error) is null)
+            {
+                context.AddFailure("properties", error!);
+            }
+        });
         RuleFor(x => x)
             .Must(x => x.Cursor is null || (x.SortBy is null ? OgcCursor.Decode(cursors, x.Cursor) is not null : OgcSortCursor.Decode(cursors, x.Cursor) is not null))
             .WithName("cursor")
@@ -368,6 +427,7 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
             _ = OgcDateTime.TryParse(request.Datetime, out from, out to, out _);
         }
         var schema = OpenDataSchema.Of(categories);
+        var propertySelection = request.Properties is null ? null : OgcPropertySelection.TryParse(request.Properties, schema.Properties(collection.Id)!, collection.Id, out _);
         var sortKeys = request.SortBy is null ? null : OgcSortBy.TryParse(request.SortBy, schema.Properties(collection.Id)!, collection.Id, out _);
         var cursor = sortKeys is null ? OgcCursor.Decode(cursors, request.Cursor) : null;
         var sortCursor = sortKeys is null ? null : OgcSortCursor.Decode(cursors, request.Cursor);
@@ -410,6 +470,12 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
             });
         }
 
+        if (request.Filter is not null)
+        {
+            where.Add(Cql2Sql.Translate(Cql2.Parse(request.Filter, request.FilterLang), collection.Id, schema,
+                OgcCrs.Parse(request.FilterCrs) ?? OgcCrs.Crs84, where));
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         long numberMatched;
         if (cursor is { } c)
@@ -420,7 +486,7 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         {
             numberMatched = sortCursor.NumberMatched;
         }
-        else if (boxes is null && polygon is null && from is null && to is null && request.PropertyFilters.Count == 0)
+        else if (boxes is null && polygon is null && from is null && to is null && request.PropertyFilters.Count == 0 && request.Filter is null)
         {
             await using var count = new NpgsqlCommand(
                 GridCountSql + (request.CollectionId == Ogc.AllFacilities ? "" : " and category = $1"), connection);
@@ -482,7 +548,9 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         List<(string Name, string Value)> selection = [];
         foreach (var (name, value) in (ReadOnlySpan<(string, string?)>)[
                      ("bbox", request.Bbox), ("bbox-crs", request.BboxCrs), ("crs", request.Crs), ("datetime", request.Datetime),
-                     ("sortby", sortKeys is null ? null : OgcSortBy.Normalised(sortKeys))])
+                     ("sortby", sortKeys is null ? null : OgcSortBy.Normalised(sortKeys)),
+                     ("properties", request.Properties is null ? null : OgcPropertySelection.Normalised(request.Properties)),
+                     ("filter", request.Filter), ("filter-lang", request.FilterLang), ("filter-crs", request.FilterCrs)])
         {
             if (value is not null)
             {
@@ -515,7 +583,7 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
                 format == OgcFormat.Html ? Ogc.HtmlType : Ogc.GeoJsonType, "The next page"));
         }
         links.Add(new OgcLink(Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}"), "collection", Ogc.JsonType, collection.Title));
-        return new OgcItemsPage(collection, rows, numberMatched, links, format, crs, schema);
+        return new OgcItemsPage(collection, rows, numberMatched, links, format, crs, schema, propertySelection);
     }
 }
 

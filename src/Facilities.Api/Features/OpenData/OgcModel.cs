@@ -25,7 +25,8 @@ public static class Ogc
     /// <summary>
     /// What /ogc/conformance declares: Core, GeoJSON, HTML (every /ogc resource has an HTML form), OpenAPI 3.0
     /// (the landing page's service-desc, /openapi/ogc.json), Part 2's CRS by reference (crs, bbox-crs), Part 3's
-    /// queryables, also as query parameters of the items, and the sorting extension (sortables, sortby).
+    /// queryables, also as query parameters of the items, and filter with CQL2 text and JSON (basic CQL2, advanced
+    /// comparison, CASEI, the spatial functions on any geometry), and the sorting extension (sortables, sortby).
     /// </summary>
     public static readonly string[] ConformsTo =
     [
@@ -36,6 +37,18 @@ public static class Ogc
         "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
         "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+        "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+        "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+        "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+        "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/properties",
+        "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/properties-features",
         "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sortables",
         "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
         "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/features-sorting",
@@ -57,10 +70,10 @@ public static class Ogc
     /// <summary>The parameters every /ogc resource accepts; items add bbox, datetime, limit, offset, cursor.</summary>
     public static readonly string[] CommonParameters = ["f"];
 
-    public static readonly string[] ItemsParameters = ["f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "cursor", "sortby"];
+    public static readonly string[] ItemsParameters = ["f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "cursor", "sortby", "properties", "filter", "filter-lang", "filter-crs"];
 
-    /// <summary>One item: the format and the CRS of its geometry.</summary>
-    public static readonly string[] ItemParameters = ["f", "crs"];
+    /// <summary>One item: the format, the CRS of its geometry and the properties it carries.</summary>
+    public static readonly string[] ItemParameters = ["f", "crs", "properties"];
 
     public static string Url(string baseUrl, string path, string? query = null) => baseUrl + path + (query ?? "");
 }

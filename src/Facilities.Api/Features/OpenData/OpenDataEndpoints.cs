@@ -92,12 +92,16 @@ public static class OpenDataEndpoints
                 [FromQuery(Name = "offset")] string? offset,
                 [FromQuery(Name = "cursor")] string? cursor,
                 [FromQuery(Name = "sortby")] string? sortby,
+                [FromQuery(Name = "properties")] string? properties,
+                [FromQuery(Name = "filter")] string? filter,
+                [FromQuery(Name = "filter-lang")] string? filterLang,
+                [FromQuery(Name = "filter-crs")] string? filterCrs,
                 [FromQuery(Name = "f")] string? f,
                 TimeProvider clock,
                 CancellationToken ct) =>
             {
                 var page = await mediator.Send(new OgcItemsQuery(OgcRequests.BaseUrl(http.Request), collectionId, bbox, bboxCrs, crs, datetime,
-                    limit, offset, cursor, sortby, f, Accept(http), Parameters(http), PropertyFilters(http)), ct);
+                    limit, offset, cursor, sortby, properties, filter, filterLang, filterCrs, f, Accept(http), Parameters(http), PropertyFilters(http)), ct);
                 // HTML tables show CRS84 longitude and latitude whatever crs asked for.
                 http.Response.Headers[ContentCrs] = (page.Format == OgcFormat.Html ? OgcCrs.Crs84 : page.Crs).ContentCrsHeader;
                 return page.Format == OgcFormat.Html ? Html(http, OgcHtml.Items(page), DataCache) : ItemsJson(http, page, clock.GetUtcNow());
@@ -115,10 +119,10 @@ public static class OpenDataEndpoints
 
         ogc.MapGet("/collections/{collectionId}/items/{featureId}", async (
                 IMediator mediator, HttpContext http, string collectionId, string featureId, [FromQuery(Name = "crs")] string? crs,
-                [FromQuery(Name = "f")] string? f, CancellationToken ct) =>
+                [FromQuery(Name = "properties")] string? properties, [FromQuery(Name = "f")] string? f, CancellationToken ct) =>
             {
                 var item = await mediator.Send(new OgcItemQuery(OgcRequests.BaseUrl(http.Request), collectionId, featureId, crs, f, Accept(http),
-                    Parameters(http)), ct);
+                    Parameters(http), properties), ct);
                 http.Response.Headers[ContentCrs] = (item.Format == OgcFormat.Html ? OgcCrs.Crs84 : item.Crs).ContentCrsHeader;
                 if (item.Format == OgcFormat.Html)
                 {
@@ -127,7 +131,7 @@ public static class OpenDataEndpoints
                 var buffer = new ArrayBufferWriter<byte>(2048);
                 using (var w = new Utf8JsonWriter(buffer, OpenDataFeatureJson.WriterOptions))
                 {
-                    OpenDataFeatureJson.Write(w, item.Row, item.Schema, item.Links, item.Crs);
+                    OpenDataFeatureJson.Write(w, item.Row, item.Schema, item.Links, item.Crs, item.Selection);
                 }
                 return Conditional(http, buffer.WrittenMemory, Ogc.GeoJsonType, DataCache, ConditionalGet.HashTag(buffer.WrittenSpan));
             })
@@ -279,7 +283,7 @@ public static class OpenDataEndpoints
             w.WriteStartArray("features");
             foreach (var row in page.Rows)
             {
-                OpenDataFeatureJson.Write(w, row, page.Schema, crs: page.Crs);
+                OpenDataFeatureJson.Write(w, row, page.Schema, crs: page.Crs, selection: page.Selection);
             }
             w.WriteEndArray();
             w.Flush();

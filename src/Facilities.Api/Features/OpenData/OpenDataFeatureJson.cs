@@ -63,8 +63,14 @@ public static class OpenDataFeatureJson
     /// One feature; its point in <paramref name="crs"/> (CRS84 by default). A facility outside the area where the
     /// CRS is used has a null geometry: a projection far from its zone gives numbers, not a place.
     /// </summary>
-    public static void Write(Utf8JsonWriter w, FacilityRow row, OpenDataSchema schema, IReadOnlyList<OgcLink>? links = null, OgcCrs? crs = null)
+    public static void Write(Utf8JsonWriter w, FacilityRow row, OpenDataSchema schema, IReadOnlyList<OgcLink>? links = null, OgcCrs? crs = null,
+        OgcPropertySelection? selection = null)
     {
+        if (selection is not null)
+        {
+            WriteSelected(w, row, schema, links, crs, selection);
+            return;
+        }
         var id = row.Id.ToString();
         w.WriteStartObject();
         w.WriteString(Type, Feature);
@@ -108,6 +114,80 @@ public static class OpenDataFeatureJson
             w.WriteRawValue(sources, skipInputValidation: true);
         }
 
+        if (links is not null)
+        {
+            w.WritePropertyName(Links);
+            OgcLink.WriteArray(w, links);
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A feature with only the properties a <c>properties</c> parameter names, in the order <see cref="Write"/> writes
+    /// them. Kept apart so that the pages and exports that select nothing take the path without a test per property.
+    /// </summary>
+    private static void WriteSelected(Utf8JsonWriter w, FacilityRow row, OpenDataSchema schema, IReadOnlyList<OgcLink>? links, OgcCrs? crs,
+        OgcPropertySelection selection)
+    {
+        var id = row.Id.ToString();
+        w.WriteStartObject();
+        w.WriteString(Type, Feature);
+        w.WriteString(Id, id);
+        if (selection.Geometry && (crs ?? OgcCrs.Crs84).FromWgs84(row.Lon, row.Lat) is { } point)
+        {
+            w.WriteStartObject(Geometry);
+            w.WriteString(Type, Point);
+            w.WriteStartArray(Coordinates);
+            w.WriteNumberValue(point.First);
+            w.WriteNumberValue(point.Second);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull(Geometry);
+        }
+
+        w.WriteStartObject(Properties);
+        var leading = schema.Leading;
+        if (selection.Includes(leading[0]))
+        {
+            w.WriteString(leading[0].EncodedName, id);
+        }
+        var n = 1;
+        foreach (var column in CoreColumns.Published)
+        {
+            var property = leading[n++];
+            if (selection.Includes(property))
+            {
+                WriteValue(w, property.EncodedName, column.OfRow(row));
+            }
+        }
+        WriteAttributes(w, row.AttributesJson, selection.AttributesOf(schema, row.Category));
+        var trailing = schema.Trailing;
+        if (selection.Includes(trailing[0]))
+        {
+            w.WriteNumber(trailing[0].EncodedName, Math.Round(row.Confidence, 3));
+        }
+        if (selection.Includes(trailing[1]))
+        {
+            WriteNullable(w, trailing[1].EncodedName, row.LastVerifiedAt);
+        }
+        if (selection.Includes(trailing[2]))
+        {
+            w.WriteNumber(trailing[2].EncodedName, row.Version);
+        }
+        if (selection.Includes(trailing[3]))
+        {
+            w.WriteString(trailing[3].EncodedName, row.UpdatedAt);
+        }
+        w.WriteEndObject();
+
+        if (selection.Sources && row.SourcesJson is { } sources)
+        {
+            w.WritePropertyName(Sources);
+            w.WriteRawValue(sources, skipInputValidation: true);
+        }
         if (links is not null)
         {
             w.WritePropertyName(Links);
