@@ -16,8 +16,9 @@ public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOut
     /// <summary>Loaded only when used: after the first answers or the first details opened (details.js), by contributors
     /// (the first tap on "Contribute" or "Suggest an edit"; the hours editor, a facility's history and its move and closure
     /// each on their first use) and partners.</summary>
-    private static readonly string[] OnDemandFiles = ["details.js", "auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js",
-        "hours-editor.js", "facility-history.js", "facility-actions.js", "photos.js", "photos.css", "search.js", "base-map.js", "offline.js", "outbox.js", "sw.js"];
+    private static readonly string[] OnDemandFiles = ["details.js", "report-answers.js", "auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js",
+        "partner-reports.js", "hours-editor.js", "facility-history.js", "facility-actions.js", "photos.js", "photos.css", "search.js", "base-map.js", "offline.js",
+        "outbox.js", "sw.js"];
     private static readonly string WebRoot = Path.Combine(RepositoryPaths.Root, "src", "Facilities.Api", "wwwroot");
 
     [Fact]

@@ -4,6 +4,7 @@
 // The panel takes the place of the nearest list, so the map stays in sight. Every write goes through auth.js.
 import * as auth from './auth.js';
 import words from './contrib-i18n.js';
+import * as answers from './report-answers.js';
 
 const DUPLICATE_RADIUS_M = 50;   // the API's DuplicateRadiusMetres: a create this close to its category waits for votes
 const ADD_ZOOM = 18;
@@ -24,6 +25,7 @@ function setup(page) {
   if (P) { return; }
   P = page; t = page.t; I = page.I;
   I.extend(words);
+  answers.setup(page);
   const css = document.createElement('link');
   css.rel = 'stylesheet';
   css.href = new URL('contrib.css', import.meta.url).href;
@@ -352,9 +354,10 @@ function signedIn() {
 async function account(body, title) {
   title.textContent = t('accountTitle');
   body.setAttribute('aria-busy', 'true');
-  let me, pending;
+  let me, pending, reports;
   try {
-    [me, pending] = await Promise.all([api('GET', 'api/v1/me'), api('GET', 'api/v1/proposals?state=pending&limit=200'), loadRules()]);
+    [me, pending, reports] = await Promise.all([api('GET', 'api/v1/me'), api('GET', 'api/v1/proposals?state=pending&limit=200'),
+      api('GET', 'api/v1/me/reports'), loadRules()]);
   } catch (e) {
     body.setAttribute('aria-busy', 'false');
     if (e.status === 401) { return show('signin', null, false).then(function () { say(panel.querySelector('form'), t('sessionEnded'), 'error'); }); }
@@ -414,6 +417,23 @@ async function account(body, title) {
   });
   body.appendChild(list);
   if (!mine.length) { body.appendChild(make('p', 'empty', t('noPending'))); }
+
+  // The reports made, each with the partner's answer once it comes: "Fixed by <partner> · notes".
+  body.appendChild(make('h3', null, t('myReports')));
+  const reportList = make('ul', 'proposal-list');
+  reportList.id = 'my-reports';
+  (reports.reports || []).forEach(function (r) {
+    const li = make('li', 'proposal-row');
+    li.dataset.reportId = r.id;
+    li.dataset.status = r.response ? r.response.status : 'unanswered';
+    li.appendChild(make('strong', null, r.facility_name || P.categoryName(r.category)));
+    li.appendChild(make('span', 'row-meta', [t('reasons')[r.reason] || r.reason, I.date(r.created_at)].join(' · ')));
+    li.appendChild(make('span', 'row-meta report-answer', r.response ? answers.answerLine(t, r.response) : t('notAnswered')));
+    linkButton(li, t('showOnMap'), function () { close(false); P.openDetail(r.facility_id); });
+    reportList.appendChild(li);
+  });
+  body.appendChild(reportList);
+  if (!(reports.reports || []).length) { body.appendChild(make('p', 'empty', t('noReports'))); }
 
   linkButton(body, t('signOut'), function () { auth.forget(); show('signin'); }, 'link-button sign-out').id = 'sign-out';
   body.setAttribute('aria-busy', 'false');

@@ -1,5 +1,6 @@
 // The details' hand-offs, loaded with the first facility opened: directions in a maps app, sharing the facility, and
 // whether it is open in the words map apps use ("Open · closes 23:00"). The rest of the page works without it.
+import * as answers from './report-answers.js';
 
 const words = {
   en: {
@@ -81,6 +82,7 @@ export function setup(page) {
   if (P) { return; }
   P = page; t = page.t; I = page.I; el = page.el;
   I.extend(words);
+  answers.setup(page);
   el.stillHere.addEventListener('click', confirmStillHere);
   el.report.addEventListener('click', toggleReport);
   $('report-cancel').addEventListener('click', () => { el.reportForm.hidden = true; el.report.setAttribute('aria-expanded', 'false'); el.report.focus(); });
@@ -243,6 +245,8 @@ export function renderFacts(f) {
   $('detail-trust').textContent = t('confidence', {
     p: new Intl.NumberFormat(I.lang === 'zh-Hans' ? 'zh-CN' : 'en-GB', { style: 'percent' }).format(p.confidence || 0)
   }) + ' · ' + (p.last_verified_at ? t('lastVerified', { date: I.date(p.last_verified_at) }) : t('neverVerified'));
+  // The partners' answers to reports on it: a resident who reported sees "Fixed by <partner>" where they reported.
+  answers.renderFacilityAnswers(P, p.report_responses, $('detail-trust'));
 
   var list = $('detail-sources');
   list.textContent = '';

@@ -355,6 +355,7 @@ async function importForm(body) {
     keyForm(body);
   }, 'link-button sign-out');
   import('./partner-reviews.js').then(function (m) { m.attach(body, H, key); });
+  import('./partner-reports.js').then(function (m) { m.attach(body, H, key); });
 }
 
 function datasetBody(f) {

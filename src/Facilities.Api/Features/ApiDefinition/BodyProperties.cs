@@ -91,7 +91,10 @@ public static class BodyProperties
             ["address_id"] = Id("The same as attribute[facility_id], by the spec's name."),
             ["lat"] = new OpenApiSchema
             {
-                Type = JsonSchemaType.Number, Format = "double", Minimum = "-90", Maximum = "90",
+                Type = JsonSchemaType.Number,
+                Format = "double",
+                Minimum = "-90",
+                Maximum = "90",
                 Description = $"With long, when no facility is named: the nearest facility within {Open311.FileServiceRequestCommand.NearestWithinMetres} m, WGS 84 degrees.",
             },
             ["long"] = new OpenApiSchema { Type = JsonSchemaType.Number, Format = "double", Minimum = "-180", Maximum = "180", Description = "With lat, WGS 84 degrees." },
