@@ -13,7 +13,9 @@
 #   ha_psql NODE ARGS...           psql as postgres on node 1 or 2
 #   ha_start_node NODE             starts node 1's or 2's Patroni again, detached (for the checks)
 #
-# Ports (all 127.0.0.1), from FACILITIES_HA_PORT_BASE (56620) up, clear of the private clusters' 554xx and 555xx:
+# Ports (all 127.0.0.1), from FACILITIES_HA_PORT_BASE (61620) up, clear of the private clusters' 554xx and 555xx
+# and above Linux's ephemeral range (32768-60999), so that no outgoing connection can hold one when a listener that
+# starts late (the restored copy) binds it:
 # etcd +0 (peer +1), PostgreSQL +2 and +3, Patroni REST +4 and +5, HAProxy writes +6, reads +7, stats +8, the API
 # replicas +10 and +11, a restored copy (scripts/ha-check.sh) +12. State under .data/ha (git-ignored); delete it to
 # start afresh.
@@ -21,7 +23,7 @@
 HA_REPO="$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 HA_BASE="$HA_REPO/.data/ha"
 HA_PG_BIN=/usr/lib/postgresql/15/bin
-HA_PORT_BASE="${FACILITIES_HA_PORT_BASE:-56620}"
+HA_PORT_BASE="${FACILITIES_HA_PORT_BASE:-61620}"
 HA_ETCD_PORT=$((HA_PORT_BASE))
 HA_ETCD_PEER_PORT=$((HA_PORT_BASE + 1))
 HA_PG_PORTS=($((HA_PORT_BASE + 2)) $((HA_PORT_BASE + 3)))
