@@ -115,13 +115,17 @@ public sealed class StorableTextTests(StorableTextFixture fixture) : IClassFixtu
         new("POST", "/api/v1/auth/login", Caller.Anonymous, Shape.Json, """{"email":"aBAD@facilities.test","password":"whatever it is"}""", "email"),
         new("POST", "/api/v1/auth/refresh", Caller.Anonymous, Shape.Json, """{"refresh_token":"CfDJ8BAD"}""", "refresh_token"),
         new("POST", "/api/v1/admin/partners", Caller.Admin, Shape.Json, """{"name":"BoroughBAD"}""", "name"),
+        new("POST", "/api/v1/admin/open311-apps", Caller.Admin, Shape.Json, """{"name":"FixMyToiletBAD"}""", "name"),
         new("PUT", "/api/v1/admin/users/{user}/roles", Caller.Admin, Shape.Json, """{"roles":["moderator","adminBAD"]}""", "roles[1]"),
         new("POST", "/api/v1/users/{user}/block", Caller.Admin, Shape.Json, """{"reason":"spamBAD"}""", "reason"),
         new("POST", "/api/v1/facilities/{facility}/revert", Caller.Admin, Shape.Json, """{"to_version":1,"reason":"vandalBAD"}""", "reason"),
+        new("POST", "/api/v1/reviews/{review}/resolve", Caller.Admin, Shape.Json, """{"action":"dismiss","comment":"not the sameBAD"}""", "comment"),
 
         // Proposals, votes, confirmations and reports.
         new("POST", "/api/v1/proposals", Caller.Admin, Shape.Json,
             """{"kind":"create","location":{"lat":51.2,"lon":-0.3},"changes":{"category":"toilet","name":"LooBAD"},"comment":"Seen it"}""", "changes.name"),
+        new("POST", "/api/v1/proposals", Caller.Admin, Shape.Json,
+            """{"kind":"update","facility_id":"{facility}","changes":{"opening_hours":"Mo-Fr 08:00-18:00BAD"},"comment":"Sign"}""", "changes.opening_hours"),
         new("POST", "/api/v1/proposals", Caller.Admin, Shape.Json,
             """{"kind":"update","facility_id":"{facility}","changes":{"name":"Loo"},"comment":"Seen itBAD"}""", "comment"),
         new("POST", "/api/v1/proposals/{proposal}/votes", Caller.Admin, Shape.Json, """{"vote":"up","comment":"trueBAD"}""", "comment"),
@@ -131,11 +135,19 @@ public sealed class StorableTextTests(StorableTextFixture fixture) : IClassFixtu
         // Photos: the upload's file name and any text part beside the file, reports on a photo, moderators' notes.
         new("POST", "/api/v1/facilities/{facility}/photos", Caller.Admin, Shape.Multipart, "file@looBAD.jpg={jpeg}", "file.filename"),
         new("POST", "/api/v1/facilities/{facility}/photos", Caller.Admin, Shape.Multipart, "caption=The door on the leftBAD&file@loo.jpg={jpeg}", "caption"),
+        new("POST", "/api/v1/photos/{photo}/reports", Caller.Admin, Shape.Json, """{"reason":"offensiveBAD"}""", "reason"),
+        new("POST", "/api/v1/photos/{photo}/reports", Caller.Admin, Shape.Json, """{"reason":"personal_data","comment":"a faceBAD"}""", "comment"),
+        new("POST", "/api/v1/photos/{photo}/hide", Caller.Admin, Shape.Json, """{"note":"reportedBAD"}""", "note"),
+        new("POST", "/api/v1/photos/{photo}/approve", Caller.Admin, Shape.Json, """{"note":"fineBAD"}""", "note"),
+        new("GET", "/api/v1/photos?state=pendingBAD", Caller.Admin, Shape.Query, "", "state"),
 
         // Partners: datasets, uploads (file names, a draft's definition part), answers to reports, reviews.
         new("POST", "/api/v1/partner/datasets", Caller.Partner, Shape.Json, """{"name":"ToiletsBAD","license":"CC0-1.0","attribution":"Borough"}""", "name"),
+        new("POST", "/api/v1/partner/datasets", Caller.Partner, Shape.Json, """{"name":"Toilets","license":"CC0-1.0BAD","attribution":"Borough"}""", "license"),
         new("POST", "/api/v1/partner/datasets", Caller.Partner, Shape.Json,
             """{"name":"Toilets","license":"CC0-1.0","attribution":"Borough","mapping":{"name":"titleBAD"}}""", "mapping.name"),
+        new("POST", "/api/v1/partner/datasets", Caller.Partner, Shape.Json,
+            """{"name":"Toilets","license":"CC0-1.0","attribution":"Borough","owned_attributes":["nameBAD"]}""", "owned_attributes[0]"),
         new("PATCH", "/api/v1/partner/datasets/{dataset}", Caller.Partner, Shape.Json, """{"attribution":"BoroughBAD"}""", "attribution"),
         new("POST", "/api/v1/partner/datasets/{dataset}/imports", Caller.Partner, Shape.Multipart, "file@toiletsBAD.csv={csv}", "file.filename"),
         new("POST", "/api/v1/partner/datasets/{dataset}/imports", Caller.Partner, Shape.Multipart, "file@*toiletsBAD.csv={csv}", "file.filename", [Nul]),
@@ -144,6 +156,9 @@ public sealed class StorableTextTests(StorableTextFixture fixture) : IClassFixtu
         new("POST", "/api/v1/partner/imports", Caller.Partner, Shape.Multipart, "definition=" + Definition.Replace("Draft", "DraftBAD", StringComparison.Ordinal) +
             "&file@draft.csv={csv}", "definition"),
         new("POST", "/api/v1/partner/imports", Caller.Partner, Shape.Multipart, "definition=" + Definition + "&file@draftBAD.csv={csv}", "file.filename"),
+        new("PUT", "/api/v1/partner/reports/{report}/response", Caller.Partner, Shape.Json, """{"status":"fixedBAD"}""", "status"),
+        new("PUT", "/api/v1/partner/reports/{report}/response", Caller.Partner, Shape.Json, """{"status":"fixed","notes":"New paperBAD"}""", "notes"),
+        new("POST", "/api/v1/partner/reviews/{review}/resolve", Caller.Partner, Shape.Json, """{"decision":"different_facilityBAD"}""", "decision"),
 
         // Open311: a third-party app's form, url-encoded or multipart, and the api_key in the query.
         new("POST", "/open311/v2/requests.json", Caller.Anonymous, Shape.Form, Open311Form.Replace("No+paper", "No+paperBAD", StringComparison.Ordinal), "description"),
@@ -162,6 +177,9 @@ public sealed class StorableTextTests(StorableTextFixture fixture) : IClassFixtu
         // Query values, which reads pass to SQL.
         new("GET", "/api/v1/facilities/nearby?lat=51.5&lon=-0.1&category=toiletBAD", Caller.Anonymous, Shape.Query, "", "category"),
         new("GET", "/api/v1/changes?since=BAD", Caller.Anonymous, Shape.Query, "", "since"),
+        new("GET", "/api/v1/search?q=HarbourBAD", Caller.Anonymous, Shape.Query, "", "q"),
+        new("GET", "/open311/v2/requests.json?jurisdiction_id={partner}&service_code=dirtyBAD", Caller.Anonymous, Shape.Query, "", "service_code"),
+        new("GET", "/ogc/collections/toilet/items?filter=name%3D%27LooBAD%27", Caller.Anonymous, Shape.Query, "", "filter"),
     ];
 
     public static TheoryData<int, string> Cases()
