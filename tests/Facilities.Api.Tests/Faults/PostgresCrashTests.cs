@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -68,9 +67,9 @@ public sealed class PostgresCrashTests(CrashableDatabaseFixture fixture) : IClas
             Assert.Equal(HttpStatusCode.OK, (await fixture.Client.GetAsync(url)).StatusCode);
         }
         // Contributors writing, so that the writers' pool has connections for the crash to break too.
-        using var author = await AccountAsync();
-        using var voter = await AccountAsync();
-        using var otherVoter = await AccountAsync();
+        using var author = await Contributor.SignUpAsync(fixture);
+        using var voter = await Contributor.SignUpAsync(fixture);
+        using var otherVoter = await Contributor.SignUpAsync(fixture);
         using var proposed = await ProposeAsync(author, "Before the crash");
         Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
         var proposal = JsonNode.Parse(await proposed.Content.ReadAsStringAsync())!["id"]!.GetValue<Guid>();
@@ -159,18 +158,6 @@ public sealed class PostgresCrashTests(CrashableDatabaseFixture fixture) : IClas
         Assert.Equal("succeeded", (string?)second["state"]);
         Assert.Equal(1, (int)second["report"]!["created"]!);
         Assert.Equal(Rows + 1, await Db.CountAsync(fixture.Database, "select count(*) from facilities"));
-    }
-
-    /// <summary>A new contributor, signed up through the API: a client that sends its bearer token.</summary>
-    private async Task<HttpClient> AccountAsync()
-    {
-        using var registered = await fixture.Client.PostAsJsonAsync("/api/v1/auth/register",
-            new { email = $"crash-{Guid.NewGuid():N}@facilities.test", password = "a long enough password" });
-        var body = JsonNode.Parse(await registered.Content.ReadAsStringAsync())!;
-        Assert.True(registered.StatusCode == HttpStatusCode.Created, body.ToJsonString());
-        var client = fixture.App.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (string?)body["access_token"]);
-        return client;
     }
 
     /// <summary>A new contributor's proposal of a toilet, pending until voted on; the comment tells the proposals apart.</summary>

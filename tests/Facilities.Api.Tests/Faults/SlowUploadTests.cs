@@ -56,7 +56,7 @@ public sealed class SlowUploadTests(OwnUploadDirectoryFixture fixture) : IClassF
         var seeded = await partners[0].Partner.ImportTextAsync(partners[0].Dataset, "seed.csv", "id,lon,lat,name\nseed,30.1,-20.1,Seed\n");
         Assert.Equal("succeeded", (string?)seeded["state"]);
         var facility = await PartnerClient.OnlyFacilityNearAsync(fixture.Client, -20.1, 30.1);
-        var contributor = await ContributorAsync();
+        var contributor = await Contributor.SignUpAsync(fixture);
         var proposals = 0;
         var requests = new (string What, Func<Task<HttpResponseMessage>> Send, HttpStatusCode Expected)[]
         {
@@ -157,18 +157,6 @@ public sealed class SlowUploadTests(OwnUploadDirectoryFixture fixture) : IClassF
         }
         var content = new TrickleContent();
         return (content, streaming.PostAsync($"/api/v1/partner/datasets/{dataset}/imports", content));
-    }
-
-    /// <summary>A contributor signed up through the API: a client that sends its bearer token.</summary>
-    private async Task<HttpClient> ContributorAsync()
-    {
-        using var registered = await fixture.Client.PostAsJsonAsync("/api/v1/auth/register",
-            new { email = $"slow-{Guid.NewGuid():N}@facilities.test", password = "a long enough password" });
-        var body = JsonNode.Parse(await registered.Content.ReadAsStringAsync())!;
-        Assert.True(registered.StatusCode == HttpStatusCode.Created, body.ToJsonString());
-        var client = fixture.App.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (string?)body["access_token"]);
-        return client;
     }
 
     private int PartialFiles() => Directory.Exists(fixture.UploadDirectory) ? Directory.GetFiles(fixture.UploadDirectory, "*.partial").Length : 0;
