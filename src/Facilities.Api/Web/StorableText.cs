@@ -1,8 +1,11 @@
 using System.Buffers;
+using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using FluentValidation;
 using FluentValidation.Results;
+using Microsoft.Net.Http.Headers;
 
 namespace Facilities.Api.Web;
 
@@ -10,27 +13,39 @@ namespace Facilities.Api.Web;
 /// Text PostgreSQL can store. A <c>text</c> value cannot hold U+0000 (SQLSTATE 22021), and a string with an unpaired
 /// surrogate (<c>"\ud800"</c>) has no UTF-8 form at all: either one, in any field of any body, used to reach the
 /// database and fail there as a 500. This one check covers every string a request carries — JSON bodies (whatever
-/// type the endpoint binds them to, strings or JSON nodes), query values and route values — before anything binds
-/// them, and refuses the request as a 400 naming the field.
+/// type the endpoint binds them to, strings or JSON nodes), url-encoded forms, the part names, file names and text
+/// parts of multipart bodies, query values and route values — and refuses the request as a 400 naming the field.
+/// Bodies are checked before anything binds them, except multipart ones, which are checked as the endpoint streams
+/// them (<see cref="MultipartText"/>) so that files are never held in memory. A form's or a part's bytes must be
+/// UTF-8 as well: the framework's decoders would turn anything else into U+FFFD without a word.
 /// </summary>
 public static class StorableText
 {
-    private const string NulMessage = "Must not contain the NUL character (U+0000).";
-    private const string SurrogateMessage = "Must be valid Unicode text: it contains an unpaired surrogate (such as \\ud800) or invalid UTF-8.";
+    internal const string NulMessage = "Must not contain the NUL character (U+0000).";
+    internal const string SurrogateMessage = "Must be valid Unicode text: it contains an unpaired surrogate (such as \\ud800) or invalid UTF-8.";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public static IApplicationBuilder UseStorableText(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         var failure = Unstorable(http.Request.Query.SelectMany(q => q.Value.Select(v => (q.Key, v))))
             ?? Unstorable(http.Request.RouteValues.Select(r => (r.Key, r.Value as string)));
-        if (failure is null && http.Request.HasJsonContentType() && http.Request.ContentLength != 0)
+        if (failure is null && http.Request.ContentLength != 0)
         {
-            // Read whole (within the endpoint's body limit, set before this runs) and handed on as read, so the
-            // endpoint binds exactly the bytes that were checked.
-            using var buffer = new MemoryStream();
-            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-            var body = buffer.ToArray();
-            http.Request.Body = new MemoryStream(body, writable: false);
-            failure = UnstorableJson(body);
+            var media = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed : null;
+            if (http.Request.HasJsonContentType())
+            {
+                failure = UnstorableJson(await WholeBodyAsync(http));
+            }
+            else if (media?.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                failure = UnstorableForm(await WholeBodyAsync(http));
+            }
+            else if (media?.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true
+                     && HeaderUtilities.RemoveQuotes(media.Boundary).Value is { Length: > 0 } boundary)
+            {
+                http.Request.Body = new MultipartText(http.Request.Body, boundary);
+            }
         }
         if (failure is not null)
         {
@@ -38,6 +53,88 @@ public static class StorableText
         }
         await next(http);
     });
+
+    /// <summary>
+    /// The body read whole (within the endpoint's body limit, set before this runs) and handed on as read, so the
+    /// endpoint binds exactly the bytes that were checked.
+    /// </summary>
+    private static async Task<byte[]> WholeBodyAsync(HttpContext http)
+    {
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        var body = buffer.ToArray();
+        http.Request.Body = new MemoryStream(body, writable: false);
+        return body;
+    }
+
+    /// <summary>
+    /// The first name or value of a url-encoded form that is not storable text, decoded as the framework's form reader
+    /// decodes it (<c>+</c> is a space, <c>%XX</c> a byte) but refusing bytes that are not UTF-8.
+    /// </summary>
+    internal static ValidationFailure? UnstorableForm(byte[] body)
+    {
+        var start = 0;
+        while (start < body.Length)
+        {
+            var end = Array.IndexOf(body, (byte)'&', start);
+            end = end < 0 ? body.Length : end;
+            var equals = Array.IndexOf(body, (byte)'=', start, end - start);
+            var (name, nameFault) = FormText(body, start, (equals < 0 ? end : equals) - start);
+            if (nameFault is not null)
+            {
+                return new ValidationFailure("parameter name", nameFault);
+            }
+            if (equals >= 0 && FormText(body, equals + 1, end - equals - 1) is (_, { } fault))
+            {
+                return new ValidationFailure(name, fault);
+            }
+            start = end + 1;
+        }
+        return null;
+    }
+
+    private static (string Text, string? Fault) FormText(byte[] body, int offset, int count)
+    {
+        var bytes = WebUtility.UrlDecodeToBytes(body, offset, count);
+        try
+        {
+            var text = StrictUtf8.GetString(bytes);
+            return (text, Fault(text));
+        }
+        catch (DecoderFallbackException)
+        {
+            return (Encoding.UTF8.GetString(bytes), SurrogateMessage);
+        }
+    }
+
+    /// <summary>Bytes that are not UTF-8 (a surrogate's CESU-8 form included): the fault; null for UTF-8.</summary>
+    internal static string? Utf8Fault(ReadOnlySpan<byte> bytes) => Utf8.IsValid(bytes) ? null : SurrogateMessage;
+
+    /// <summary>
+    /// How many bytes at the start are whole UTF-8 sequences, leaving out one at the end that the next bytes may
+    /// complete; a fault when a sequence is not UTF-8.
+    /// </summary>
+    internal static int CompleteUtf8(ReadOnlySpan<byte> bytes, out string? fault)
+    {
+        fault = null;
+        var done = 0;
+        while (bytes[done..].IndexOfAnyExceptInRange((byte)0, (byte)0x7F) is var at and >= 0)
+        {
+            done += at;
+            var status = Rune.DecodeFromUtf8(bytes[done..], out _, out var used);
+            if (status == OperationStatus.NeedMoreData)
+            {
+                return done;
+            }
+            if (status != OperationStatus.Done)
+            {
+                fault = SurrogateMessage;
+                return done;
+            }
+            done += used;
+        }
+        return bytes.Length;
+    }
 
     private static ValidationFailure? Unstorable(IEnumerable<(string Name, string? Value)> values)
     {
@@ -156,7 +253,7 @@ public static class StorableText
         return text is null ? null : Fault(text);
     }
 
-    private static string? Fault(string text)
+    internal static string? Fault(string text)
     {
         if (text.Contains('\0'))
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -28,14 +29,18 @@ public sealed class CrashableDatabaseFixture : ApiFixture
 }
 
 /// <summary>
-/// PostgreSQL crashes while a partner's import runs, and comes back a few seconds later. Meanwhile every request is a
-/// 503 with Retry-After and health names the database; afterwards reads answer at once (not on connections the crash
-/// broke), the interrupted import runs again to completion without an API restart and says it was interrupted, and
-/// an import uploaded right after the restart runs too.
+/// PostgreSQL crashes while a partner's import runs, and comes back a few seconds later. Meanwhile every request —
+/// reads, and writes: proposals and votes — is a 503 with Retry-After that changed nothing, and health names the
+/// database; afterwards the writes the clients repeat succeed at the first try, each once, reads answer at once (not on
+/// connections the crash broke), the interrupted import runs again to completion without an API restart and says it
+/// was interrupted, and an import uploaded right after the restart runs too.
 /// </summary>
 public sealed class PostgresCrashTests(CrashableDatabaseFixture fixture) : IClassFixture<CrashableDatabaseFixture>
 {
     private const int Rows = 20_000;
+
+    /// <summary>Proposals sent while PostgreSQL is down, and again once it is back.</summary>
+    private const int Creates = 6;
 
     [Fact]
     public async Task An_import_cut_short_by_a_postgresql_crash_runs_again_without_an_api_restart_and_so_does_the_next()
@@ -61,6 +66,13 @@ public sealed class PostgresCrashTests(CrashableDatabaseFixture fixture) : IClas
         {
             Assert.Equal(HttpStatusCode.OK, (await fixture.Client.GetAsync(url)).StatusCode);
         }
+        // Contributors writing, so that the writers' pool has connections for the crash to break too.
+        using var author = await Contributor.SignUpAsync(fixture);
+        using var voter = await Contributor.SignUpAsync(fixture);
+        using var otherVoter = await Contributor.SignUpAsync(fixture);
+        using var proposed = await ProposeAsync(author, "Before the crash");
+        Assert.Equal(HttpStatusCode.Created, proposed.StatusCode);
+        var proposal = JsonNode.Parse(await proposed.Content.ReadAsStringAsync())!["id"]!.GetValue<Guid>();
 
         var csv = new StringBuilder("id,lon,lat,name\n");
         for (var i = 0; i < Rows; i++)
@@ -92,9 +104,38 @@ public sealed class PostgresCrashTests(CrashableDatabaseFixture fixture) : IClas
         }
         await (await partner.UploadAsync(dataset, "while-down.csv", "id,lon,lat,name\n1,151.5,-33.5,Down\n"u8.ToArray()))
             .IsProblemAsync(HttpStatusCode.ServiceUnavailable);
+        // Writes while it is down, several at once: creates and votes, each a 503 with Retry-After.
+        var outage = Enumerable.Range(0, Creates).Select(i => ProposeAsync(author, $"During the crash {i}"))
+            .Concat(Enumerable.Range(0, 3).SelectMany(_ => new[] { VoteAsync(voter, proposal), VoteAsync(otherVoter, proposal) }));
+        foreach (var refused in await Task.WhenAll(outage))
+        {
+            using (refused)
+            {
+                await refused.IsProblemAsync(HttpStatusCode.ServiceUnavailable);
+                Assert.NotNull(refused.Headers.RetryAfter?.Delta);
+            }
+        }
 
         await Task.Delay(2000);
         await fixture.Cluster.StartServerAsync();
+
+        // Nothing of the refused writes was stored; repeated now, as Retry-After said, each succeeds at the first try.
+        Assert.Equal(0, await CountAsync("select count(*) from proposals where comment like 'During the crash %'"));
+        Assert.Equal(0, await CountAsync("select count(*) from votes"));
+        for (var i = 0; i < Creates; i++)
+        {
+            using var created = await ProposeAsync(author, $"During the crash {i}");
+            Assert.True(created.StatusCode == HttpStatusCode.Created, $"create {i} after the restart answered {(int)created.StatusCode}: " +
+                                                                      await created.Content.ReadAsStringAsync());
+        }
+        foreach (var account in new[] { voter, otherVoter })
+        {
+            using var voted = await VoteAsync(account, proposal);
+            Assert.True(voted.IsSuccessStatusCode, $"a vote after the restart answered {(int)voted.StatusCode}: {await voted.Content.ReadAsStringAsync()}");
+        }
+        Assert.Equal(Creates, await CountAsync("select count(distinct comment) from proposals where comment like 'During the crash %'"));
+        Assert.Equal(Creates, await CountAsync("select count(*) from proposals where comment like 'During the crash %'"));
+        Assert.Equal(2, await CountAsync("select count(*) from votes"));
 
         // The first requests after the restart meet the connections the crash broke, and still answer.
         foreach (var url in reads)
@@ -118,6 +159,21 @@ public sealed class PostgresCrashTests(CrashableDatabaseFixture fixture) : IClas
         Assert.Equal(1, (int)second["report"]!["created"]!);
         Assert.Equal(Rows + 1, await Db.CountAsync(fixture.Database, "select count(*) from facilities"));
     }
+
+    /// <summary>A new contributor's proposal of a toilet, pending until voted on; the comment tells the proposals apart.</summary>
+    private static Task<HttpResponseMessage> ProposeAsync(HttpClient author, string comment) =>
+        author.PostAsJsonAsync("/api/v1/proposals", new
+        {
+            kind = "create",
+            location = new { lat = -33.5, lon = 150.5 },
+            changes = new { category = "toilet", name = "Crash test toilet" },
+            comment,
+        });
+
+    private static Task<HttpResponseMessage> VoteAsync(HttpClient voter, Guid proposal) =>
+        voter.PostAsJsonAsync($"/api/v1/proposals/{proposal}/votes", new { vote = "up" });
+
+    private Task<long> CountAsync(string sql) => Db.CountAsync(fixture.Database, sql);
 
     private async Task<JsonNode> WaitForAsync(PartnerClient partner, string location, Func<string?, bool> done)
     {

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Facilities.Api.Web;
 using Facilities.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Facilities.Api.Web;
 
 namespace Facilities.Api.Tests.Operations;
 
