@@ -1,7 +1,9 @@
 // The admins' partners screen in the contributor panel, loaded the first time an admin opens it: create a government
 // partner (its API key is shown once, with a copy button: only the key's SHA-256 is stored), list every partner with
 // its keys and datasets, rotate a partner's key (a new one shown once, the older ones stop at once) and revoke them all.
-// Both key changes lock the partner's running uploads out, so each asks to be tapped a second time.
+// Both key changes lock the partner's running uploads out, so each asks to be tapped a second time. The Open311 apps
+// (admin-open311-apps.js, loaded then) are the same view with the argument 'open311-apps', so a language switch or a
+// sign-in on the way comes back to them.
 
 const words = {
   en: {
@@ -25,7 +27,8 @@ const words = {
     partnersRotateConfirm: 'A new key for {name}; the current one stops working now. Tap again to rotate.',
     partnersRevokeConfirm: '{name} is locked out until its key is rotated. Tap again to revoke.',
     partnersCancel: 'Cancel',
-    partnersRevoked: 'Every key of {name} is revoked.'
+    partnersRevoked: 'Every key of {name} is revoked.',
+    partnersToApps: 'Open311 apps'
   },
   'zh-Hans': {
     partnersTitle: '合作方',
@@ -48,7 +51,8 @@ const words = {
     partnersRotateConfirm: '为 {name} 生成新密钥；当前密钥立即失效。再点一次以更换。',
     partnersRevokeConfirm: '{name} 将被停用，直到更换密钥。再点一次以撤销。',
     partnersCancel: '取消',
-    partnersRevoked: '{name} 的所有密钥已撤销。'
+    partnersRevoked: '{name} 的所有密钥已撤销。',
+    partnersToApps: 'Open311 应用'
   }
 };
 
@@ -56,8 +60,12 @@ let extended = false;
 
 export async function partners(body, title, arg, c) {
   if (!extended) { c.I.extend(words); extended = true; }
+  if (arg === 'open311-apps') {
+    return import('./admin-open311-apps.js').then(function (m) { return m.apps(body, title, c); });
+  }
   const t = c.t, make = c.make;
   title.textContent = t('partnersTitle');
+  c.linkButton(body, t('partnersToApps'), function () { c.show('partners', 'open311-apps'); }).id = 'open311-apps-open';
   const list = make('ol', 'partner-list');
   list.id = 'partner-list';
   const f = c.form(body, async function () {
@@ -146,7 +154,7 @@ function card(p, list, c) {
 }
 
 /** A button whose first tap says what it will do and turns into the confirmation; Cancel puts it back. */
-function twice(actions, message, text, warning, action, c, run) {
+export function twice(actions, message, text, warning, action, c, run) {
   const button = c.linkButton(actions, text, function () {
     if (button.dataset.armed !== 'true') {
       button.dataset.armed = 'true';
@@ -171,35 +179,39 @@ function twice(actions, message, text, warning, action, c, run) {
   cancel.dataset.action = action + '-cancel';
 }
 
-/** The key the API answered with, in the partner's card: the one time anyone sees it. */
-function shownOnce(li, created, c) {
+const PARTNER_KEY = { prefix: 'partner', once: 'partnersKeyOnce', label: 'partnersKeyLabel' };
+
+/** The key the API answered with, in the card of its partner (or app: <said> names its ids' prefix and its words):
+ * the one time anyone sees it. */
+export function shownOnce(li, created, c, said) {
   if (!li) { return; }
+  said = said || PARTNER_KEY;
   const t = c.t, make = c.make;
   const box = make('div', 'partner-key-once');
-  box.id = 'partner-key-once';
-  box.appendChild(make('p', null, t('partnersKeyOnce', { name: created.name })));
+  box.id = said.prefix + '-key-once';
+  box.appendChild(make('p', null, t(said.once, { name: created.name })));
   // A text area, so that the whole key is in sight on a phone (a text field would scroll it).
   const key = make('textarea');
   key.name = 'api_key';
   key.value = created.api_key;
   key.rows = 2;
   key.readOnly = true;
-  key.id = 'partner-new-key';
+  key.id = said.prefix + '-new-key';
   key.spellcheck = false;
   key.autocomplete = 'off';
-  key.setAttribute('aria-label', t('partnersKeyLabel', { name: created.name }));
+  key.setAttribute('aria-label', t(said.label, { name: created.name }));
   key.addEventListener('focus', function () { key.select(); });
   box.appendChild(key);
-  const said = make('p', 'action-message');
-  said.setAttribute('role', 'status');
+  const copied = make('p', 'action-message');
+  copied.setAttribute('role', 'status');
   const row = make('div', 'actions');
   c.linkButton(row, t('partnersCopy'), function () {
-    const done = function () { said.textContent = t('partnersCopied'); said.className = 'action-message done'; };
-    const byHand = function () { key.focus(); key.select(); said.textContent = t('partnersCopyFailed'); said.className = 'action-message'; };
+    const done = function () { copied.textContent = t('partnersCopied'); copied.className = 'action-message done'; };
+    const byHand = function () { key.focus(); key.select(); copied.textContent = t('partnersCopyFailed'); copied.className = 'action-message'; };
     if (navigator.clipboard && navigator.clipboard.writeText) { navigator.clipboard.writeText(created.api_key).then(done, byHand); } else { byHand(); }
-  }, 'primary').id = 'partner-copy-key';
+  }, 'primary').id = said.prefix + '-copy-key';
   box.appendChild(row);
-  box.appendChild(said);
+  box.appendChild(copied);
   li.querySelector('h3').after(box);
   box.scrollIntoView({ block: 'nearest' });
 }
