@@ -179,6 +179,7 @@ public static partial class ProblemMessages
         ("Is required: the id of the partner whose facilities' reports to list (this endpoint serves every partner).",
             "必填：要列出哪个合作方的设施的报告，填该合作方的 id（此接口为所有合作方服务）。"),
         ("Must not be later than end_date.", "不能晚于 end_date。"),
+        ("Must be one or more service request ids (whole numbers, comma-separated), at most {n}.", "必须是一个或多个服务请求 id（整数，以逗号分隔），最多 {n} 个。"),
         ("Only admins may manage Open311 apps.", "只有管理员可以管理 Open311 应用。"),
         ("Filing a service request needs the api_key an admin issued to the app.", "提交服务请求需要管理员发给该应用的 api_key。"),
         ("The api_key is unknown or revoked.", "此 api_key 不存在或已被撤销。"),
