@@ -341,6 +341,7 @@ public static partial class ProblemMessages
             "此合作方已有 {n} 个上传正在进行，已达同时允许的上限；请等其中一个完成后再发送此文件。"),
         ("Payload too large", "请求正文过大"),
         ("The request body may be at most {n} bytes.", "请求正文最多 {n} 字节。"),
+        ("A photo may be at most {n} MB.", "照片最大 {n} MB。"),
         ("Another change to the map (a partner's import) holds the change feed; nothing was changed, try again in {s} s.",
             "地图上的另一项修改（合作方的导入）正占用变更流；什么都没有改动，请 {s} 秒后再试。"),
         ("The database (PostgreSQL) is not available right now; try again in {s} s.", "数据库（PostgreSQL）现在不可用；请 {s} 秒后再试。"),
