@@ -20,12 +20,8 @@ public sealed partial class ContributorMapTests
         // A long name: the card must wrap it on a 390 px phone.
         var name = $"Fix-my-street reporting app of the Yangtze riverside districts {Guid.NewGuid().ToString("N")[..8]}";
 
-        var phone = await LocatedPhoneAsync(QuietPlaces[0]);
+        var (phone, requested) = await AdminOnPhoneAsync();
         var page = phone.Page;
-        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new BrowserContextGrantPermissionsOptions { Origin = fixture.BaseUrl });
-        var requested = new List<string>();
-        page.Request += (_, request) => requested.Add(new Uri(request.Url).AbsolutePath);
-        await SignInOnPageAsync(page, BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         await page.ClickAsync("#partners-open");
         await page.WaitForSelectorAsync("#partner-list[aria-busy='false']");
         // The screen's script loads only when it is opened, from the partners screen.
@@ -57,9 +53,7 @@ public sealed partial class ContributorMapTests
         Assert.Contains(" · made ", await card.Locator(".open311-app-key").InnerTextAsync(), StringComparison.Ordinal);
 
         // The copy button puts exactly the key on the clipboard.
-        await page.ClickAsync("#open311-copy-key");
-        await page.Locator("#open311-key-once .action-message.done").WaitForAsync();
-        Assert.Equal(key, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await AssertCopiesTheKeyAsync(page, "open311", key);
         await AssertFitsThePhoneAsync(page);
         await phone.ScreenshotAsync("admin-open311-app-created");
 

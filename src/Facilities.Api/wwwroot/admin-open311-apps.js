@@ -3,7 +3,7 @@
 // key is shown once, with a copy button (the API keeps only its SHA-256); every app is listed with its key's hash
 // prefix, when it was made and how many reports it filed. Revoking stops the key at once and cannot be undone (a new
 // key is a new app), so it asks to be tapped a second time; the reports the app filed stay.
-import { twice, shownOnce } from './admin-partners.js';
+import { fill, twice, shownOnce } from './admin-partners.js';
 
 const words = {
   en: {
@@ -69,24 +69,9 @@ export async function apps(body, title, c) {
 }
 
 /** Fills the list from GET /api/v1/admin/open311-apps, newest first as the API answers (keys by their hash prefix only). */
-async function draw(list, c) {
-  const t = c.t, make = c.make;
-  list.setAttribute('aria-busy', 'true');
-  let all;
-  try {
-    all = await c.api('GET', 'api/v1/admin/open311-apps');
-  } catch (e) {
-    list.setAttribute('aria-busy', 'false');
-    if (e.status === 401) { return c.show('signin', null, false, { name: 'partners', arg: 'open311-apps' }); }
-    list.textContent = '';
-    list.appendChild(make('li', 'action-message error', t('failed', { reason: e.message })));
-    return undefined;
-  }
-  list.textContent = '';
-  if (!all.length) { list.appendChild(make('li', 'empty', t('appsNone'))); }
-  all.forEach(function (app) { list.appendChild(card(app, list, c)); });
-  list.setAttribute('aria-busy', 'false');
-  return undefined;
+function draw(list, c) {
+  return fill(list, c, function () { return c.api('GET', 'api/v1/admin/open311-apps'); }, c.t('appsNone'),
+    { name: 'partners', arg: 'open311-apps' }, function (app) { return card(app, list, c); });
 }
 
 function card(app, list, c) {

@@ -82,23 +82,31 @@ export async function partners(body, title, arg, c) {
 }
 
 /** Fills the list from GET /api/v1/admin/partners (keys by their hash prefix only; the API never returns a key). */
-async function draw(list, c) {
-  const t = c.t, make = c.make;
+function draw(list, c) {
+  // Newest first: the partner just made is at the top, where its key is shown.
+  const newestFirst = function () { return c.api('GET', 'api/v1/admin/partners').then(function (all) { return all.slice().reverse(); }); };
+  return fill(list, c, newestFirst, c.t('partnersNone'), { name: 'partners' }, function (p) { return card(p, list, c); });
+}
+
+/**
+ * Fills <list> with a card a row of what <load> answers, <none> when there is none. A 401 (the session ended) opens the
+ * sign-in, which comes back to the view <back>; another refusal is said in the list.
+ */
+export async function fill(list, c, load, none, back, card) {
   list.setAttribute('aria-busy', 'true');
   let all;
   try {
-    all = await c.api('GET', 'api/v1/admin/partners');
+    all = await load();
   } catch (e) {
     list.setAttribute('aria-busy', 'false');
-    if (e.status === 401) { return c.show('signin', null, false, { name: 'partners' }); }
+    if (e.status === 401) { return c.show('signin', null, false, back); }
     list.textContent = '';
-    list.appendChild(make('li', 'action-message error', t('failed', { reason: e.message })));
+    list.appendChild(c.make('li', 'action-message error', c.t('failed', { reason: e.message })));
     return undefined;
   }
   list.textContent = '';
-  if (!all.length) { list.appendChild(make('li', 'empty', t('partnersNone'))); }
-  // Newest first: the partner just made is at the top, where its key is shown.
-  all.slice().reverse().forEach(function (p) { list.appendChild(card(p, list, c)); });
+  if (!all.length) { list.appendChild(c.make('li', 'empty', none)); }
+  all.forEach(function (row) { list.appendChild(card(row)); });
   list.setAttribute('aria-busy', 'false');
   return undefined;
 }
