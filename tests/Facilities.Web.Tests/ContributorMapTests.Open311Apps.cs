@@ -56,6 +56,18 @@ public sealed partial class ContributorMapTests
         await AssertCopiesTheKeyAsync(page, "open311", key);
         await AssertFitsThePhoneAsync(page);
         await phone.ScreenshotAsync("admin-open311-app-created");
+        // Switching the language redraws the screen: the key stays in sight, now in Chinese words, and back.
+        await page.ClickAsync("#language");
+        await page.WaitForFunctionAsync("() => document.getElementById('contrib-title').textContent === 'Open311 应用'");
+        await page.WaitForSelectorAsync("#open311-key-once");
+        Assert.Equal(key, await page.InputValueAsync("#open311-new-key"));
+        Assert.Equal($"{name} 的 api_key。请现在复制并交给应用的开发者：之后将无法再次查看。", await page.InnerTextAsync("#open311-key-once > p:first-child"));
+        Assert.Equal(appId, await page.Locator("#open311-app-list li", new PageLocatorOptions { Has = page.Locator("#open311-key-once") }).GetAttributeAsync("data-app-id"));
+        await phone.ScreenshotAsync("admin-open311-app-created-zh");
+        await page.ClickAsync("#language");
+        await page.WaitForFunctionAsync("() => document.getElementById('contrib-title').textContent === 'Open311 apps'");
+        await page.WaitForSelectorAsync("#open311-key-once");
+        Assert.Equal(key, await page.InputValueAsync("#open311-new-key"));
 
         // The app files a resident's report with the key, as a third-party app does: a form POST to Open311.
         using (var filed = await FileOpen311RequestAsync(key, facility))

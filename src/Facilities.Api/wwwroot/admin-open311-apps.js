@@ -3,7 +3,7 @@
 // key is shown once, with a copy button (the API keeps only its SHA-256); every app is listed with its key's hash
 // prefix, when it was made and how many reports it filed. Revoking stops the key at once and cannot be undone (a new
 // key is a new app), so it asks to be tapped a second time; the reports the app filed stay.
-import { fill, twice, shownOnce } from './admin-partners.js';
+import { fill, keptOnSwitch, twice, shownOnce } from './admin-partners.js';
 
 const words = {
   en: {
@@ -42,7 +42,7 @@ const words = {
   }
 };
 
-const APP_KEY = { prefix: 'open311', once: 'appsKeyOnce', label: 'appsKeyLabel' };
+const APP_KEY = { prefix: 'open311', card: 'data-app-id', once: 'appsKeyOnce', label: 'appsKeyLabel' };
 
 let extended = false;
 
@@ -66,6 +66,7 @@ export async function apps(body, title, c) {
   c.submitRow(f, t('appsCreate')).id = 'open311-app-create';
   body.appendChild(list);
   await draw(list, c);
+  keptOnSwitch(list, c, APP_KEY);
 }
 
 /** Fills the list from GET /api/v1/admin/open311-apps, newest first as the API answers (keys by their hash prefix only). */

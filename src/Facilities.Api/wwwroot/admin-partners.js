@@ -79,6 +79,7 @@ export async function partners(body, title, arg, c) {
   c.submitRow(f, t('partnersCreate')).id = 'partner-create';
   body.appendChild(list);
   await draw(list, c);
+  keptOnSwitch(list, c, PARTNER_KEY);
 }
 
 /** Fills the list from GET /api/v1/admin/partners (keys by their hash prefix only; the API never returns a key). */
@@ -187,7 +188,27 @@ export function twice(actions, message, text, warning, action, c, run) {
   cancel.dataset.action = action + '-cancel';
 }
 
-const PARTNER_KEY = { prefix: 'partner', once: 'partnersKeyOnce', label: 'partnersKeyLabel' };
+const PARTNER_KEY = { prefix: 'partner', card: 'data-partner-id', once: 'partnersKeyOnce', label: 'partnersKeyLabel' };
+
+// A key on screen outlives the language switch that redraws the panel: the admin would otherwise lose the only sight
+// of it. The switch is heard on window in the capture phase, before the panel's listener on document empties it.
+let onScreen = null;             // { box, id, name, said }: the key box shown last
+let switched = null;             // { id, created, said }: the key that was on screen when the language switched
+window.addEventListener('facilities:language', function () {
+  switched = onScreen && onScreen.box.isConnected
+    ? { id: onScreen.id, created: { name: onScreen.name, api_key: onScreen.box.querySelector('textarea').value }, said: onScreen.said }
+    : null;
+  onScreen = null;
+}, true);
+
+/** After a screen's list is drawn: the key that was on it when the language switched, shown again in its card. */
+export function keptOnSwitch(list, c, said) {
+  const kept = switched;
+  switched = null;
+  if (kept && kept.said === said) {
+    shownOnce(list.querySelector('li[' + said.card + '="' + kept.id + '"]'), kept.created, c, said);
+  }
+}
 
 /** The key the API answered with, in the card of its partner (or app: <said> names its ids' prefix and its words):
  * the one time anyone sees it. */
@@ -222,4 +243,5 @@ export function shownOnce(li, created, c, said) {
   box.appendChild(copied);
   li.querySelector('h3').after(box);
   box.scrollIntoView({ block: 'nearest' });
+  onScreen = { box: box, id: li.getAttribute(said.card), name: created.name, said: said };
 }
