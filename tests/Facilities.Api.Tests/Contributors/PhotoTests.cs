@@ -195,6 +195,11 @@ public sealed class PhotoTests(ContributorsFixture fixture) : IClassFixture<Cont
 
         var reported = await ContributorsFixture.PostAsync(other, $"/api/v1/photos/{id}/reports", new { reason = "personal_data", comment = "A face" });
         Assert.Equal(1, reported.GetProperty("open_reports").GetInt32());
+        // Reported again for the same reason: it counts once and adds nothing to what the moderators read.
+        var again = await ContributorsFixture.PostAsync(other, $"/api/v1/photos/{id}/reports", new { reason = "personal_data", comment = "A face, again" });
+        Assert.True(again.GetProperty("already_reported").GetBoolean());
+        Assert.Equal(reported.GetProperty("id").GetInt64(), again.GetProperty("id").GetInt64());
+        Assert.Equal(1, again.GetProperty("open_reports").GetInt32());
         var reportedQueue = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/photos?state=reported");
         var inQueue = Assert.Single(reportedQueue.EnumerateArray(), p => p.GetProperty("id").GetGuid() == id);
         Assert.Equal(1, inQueue.GetProperty("open_reports").GetInt32());
