@@ -17,12 +17,8 @@ public sealed partial class ContributorMapTests
         var name = $"Xuanwu District Sanitation and Public Conveniences Bureau {tag}";
         using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
 
-        var phone = await LocatedPhoneAsync(QuietPlaces[0]);
+        var (phone, requested) = await AdminOnPhoneAsync();
         var page = phone.Page;
-        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new BrowserContextGrantPermissionsOptions { Origin = fixture.BaseUrl });
-        var requested = new List<string>();
-        page.Request += (_, request) => requested.Add(new Uri(request.Url).AbsolutePath);
-        await SignInOnPageAsync(page, BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
         // The screen's script loads only when an admin opens it.
         Assert.DoesNotContain("/admin-partners.js", requested);
         await page.ClickAsync("#partners-open");
@@ -48,9 +44,7 @@ public sealed partial class ContributorMapTests
         Assert.Equal(1, await card.Locator(".partner-keys li.working").CountAsync());
 
         // The copy button puts exactly the key on the clipboard.
-        await page.ClickAsync("#partner-copy-key");
-        await page.Locator("#partner-key-once .action-message.done").WaitForAsync();
-        Assert.Equal(key, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await AssertCopiesTheKeyAsync(page, "partner", key);
         await AssertFitsThePhoneAsync(page);
         await phone.ScreenshotAsync("admin-partner-created");
 
@@ -108,6 +102,25 @@ public sealed partial class ContributorMapTests
         await AssertFitsThePhoneAsync(page);
         await phone.ScreenshotAsync("admin-partner-revoked");
         await phone.CloseAsync();
+    }
+
+    /// <summary>The admin signed in on a phone whose page may use the clipboard, and the paths the page requests from then on.</summary>
+    private async Task<(PhonePage Phone, List<string> Requested)> AdminOnPhoneAsync()
+    {
+        var phone = await LocatedPhoneAsync(QuietPlaces[0]);
+        await phone.Page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new BrowserContextGrantPermissionsOptions { Origin = fixture.BaseUrl });
+        var requested = new List<string>();
+        phone.Page.Request += (_, request) => requested.Add(new Uri(request.Url).AbsolutePath);
+        await SignInOnPageAsync(phone.Page, BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        return (phone, requested);
+    }
+
+    /// <summary>The copy button of a key shown once (ids prefixed <paramref name="prefix"/>) puts exactly the key on the clipboard.</summary>
+    private static async Task AssertCopiesTheKeyAsync(IPage page, string prefix, string key)
+    {
+        await page.ClickAsync($"#{prefix}-copy-key");
+        await page.Locator($"#{prefix}-key-once .action-message.done").WaitForAsync();
+        Assert.Equal(key, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
     }
 
     private HttpClient PartnerClient(string key)

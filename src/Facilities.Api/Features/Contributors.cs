@@ -75,7 +75,7 @@ public static class Contributors
                 if (http.Request.ContentLength > limit.Bytes)
                 {
                     throw new DomainException(StatusCodes.Status413PayloadTooLarge, "Payload too large",
-                        $"The request body may be at most {limit.Bytes} bytes.");
+                        limit.Refusal ?? $"The request body may be at most {limit.Bytes} bytes.");
                 }
                 if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
                 {

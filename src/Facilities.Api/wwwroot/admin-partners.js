@@ -1,7 +1,9 @@
 // The admins' partners screen in the contributor panel, loaded the first time an admin opens it: create a government
 // partner (its API key is shown once, with a copy button: only the key's SHA-256 is stored), list every partner with
 // its keys and datasets, rotate a partner's key (a new one shown once, the older ones stop at once) and revoke them all.
-// Both key changes lock the partner's running uploads out, so each asks to be tapped a second time.
+// Both key changes lock the partner's running uploads out, so each asks to be tapped a second time. The Open311 apps
+// (admin-open311-apps.js, loaded then) are the same view with the argument 'open311-apps', so a language switch or a
+// sign-in on the way comes back to them.
 
 const words = {
   en: {
@@ -25,7 +27,8 @@ const words = {
     partnersRotateConfirm: 'A new key for {name}; the current one stops working now. Tap again to rotate.',
     partnersRevokeConfirm: '{name} is locked out until its key is rotated. Tap again to revoke.',
     partnersCancel: 'Cancel',
-    partnersRevoked: 'Every key of {name} is revoked.'
+    partnersRevoked: 'Every key of {name} is revoked.',
+    partnersToApps: 'Open311 apps'
   },
   'zh-Hans': {
     partnersTitle: '合作方',
@@ -48,7 +51,8 @@ const words = {
     partnersRotateConfirm: '为 {name} 生成新密钥；当前密钥立即失效。再点一次以更换。',
     partnersRevokeConfirm: '{name} 将被停用，直到更换密钥。再点一次以撤销。',
     partnersCancel: '取消',
-    partnersRevoked: '{name} 的所有密钥已撤销。'
+    partnersRevoked: '{name} 的所有密钥已撤销。',
+    partnersToApps: 'Open311 应用'
   }
 };
 
@@ -56,8 +60,12 @@ let extended = false;
 
 export async function partners(body, title, arg, c) {
   if (!extended) { c.I.extend(words); extended = true; }
+  if (arg === 'open311-apps') {
+    return import('./admin-open311-apps.js').then(function (m) { return m.apps(body, title, c); });
+  }
   const t = c.t, make = c.make;
   title.textContent = t('partnersTitle');
+  c.linkButton(body, t('partnersToApps'), function () { c.show('partners', 'open311-apps'); }).id = 'open311-apps-open';
   const list = make('ol', 'partner-list');
   list.id = 'partner-list';
   const f = c.form(body, async function () {
@@ -71,26 +79,35 @@ export async function partners(body, title, arg, c) {
   c.submitRow(f, t('partnersCreate')).id = 'partner-create';
   body.appendChild(list);
   await draw(list, c);
+  keptOnSwitch(list, c, PARTNER_KEY);
 }
 
 /** Fills the list from GET /api/v1/admin/partners (keys by their hash prefix only; the API never returns a key). */
-async function draw(list, c) {
-  const t = c.t, make = c.make;
+function draw(list, c) {
+  // Newest first: the partner just made is at the top, where its key is shown.
+  const newestFirst = function () { return c.api('GET', 'api/v1/admin/partners').then(function (all) { return all.slice().reverse(); }); };
+  return fill(list, c, newestFirst, c.t('partnersNone'), { name: 'partners' }, function (p) { return card(p, list, c); });
+}
+
+/**
+ * Fills <list> with a card a row of what <load> answers, <none> when there is none. A 401 (the session ended) opens the
+ * sign-in, which comes back to the view <back>; another refusal is said in the list.
+ */
+export async function fill(list, c, load, none, back, card) {
   list.setAttribute('aria-busy', 'true');
   let all;
   try {
-    all = await c.api('GET', 'api/v1/admin/partners');
+    all = await load();
   } catch (e) {
     list.setAttribute('aria-busy', 'false');
-    if (e.status === 401) { return c.show('signin', null, false, { name: 'partners' }); }
+    if (e.status === 401) { return c.show('signin', null, false, back); }
     list.textContent = '';
-    list.appendChild(make('li', 'action-message error', t('failed', { reason: e.message })));
+    list.appendChild(c.make('li', 'action-message error', c.t('failed', { reason: e.message })));
     return undefined;
   }
   list.textContent = '';
-  if (!all.length) { list.appendChild(make('li', 'empty', t('partnersNone'))); }
-  // Newest first: the partner just made is at the top, where its key is shown.
-  all.slice().reverse().forEach(function (p) { list.appendChild(card(p, list, c)); });
+  if (!all.length) { list.appendChild(c.make('li', 'empty', none)); }
+  all.forEach(function (row) { list.appendChild(card(row)); });
   list.setAttribute('aria-busy', 'false');
   return undefined;
 }
@@ -146,7 +163,7 @@ function card(p, list, c) {
 }
 
 /** A button whose first tap says what it will do and turns into the confirmation; Cancel puts it back. */
-function twice(actions, message, text, warning, action, c, run) {
+export function twice(actions, message, text, warning, action, c, run) {
   const button = c.linkButton(actions, text, function () {
     if (button.dataset.armed !== 'true') {
       button.dataset.armed = 'true';
@@ -171,35 +188,60 @@ function twice(actions, message, text, warning, action, c, run) {
   cancel.dataset.action = action + '-cancel';
 }
 
-/** The key the API answered with, in the partner's card: the one time anyone sees it. */
-function shownOnce(li, created, c) {
+const PARTNER_KEY = { prefix: 'partner', card: 'data-partner-id', once: 'partnersKeyOnce', label: 'partnersKeyLabel' };
+
+// A key on screen outlives the language switch that redraws the panel: the admin would otherwise lose the only sight
+// of it. The switch is heard on window in the capture phase, before the panel's listener on document empties it.
+let onScreen = null;             // { box, id, name, said }: the key box shown last
+let switched = null;             // { id, created, said }: the key that was on screen when the language switched
+window.addEventListener('facilities:language', function () {
+  switched = onScreen && onScreen.box.isConnected
+    ? { id: onScreen.id, created: { name: onScreen.name, api_key: onScreen.box.querySelector('textarea').value }, said: onScreen.said }
+    : null;
+  onScreen = null;
+}, true);
+
+/** After a screen's list is drawn: the key that was on it when the language switched, shown again in its card. */
+export function keptOnSwitch(list, c, said) {
+  const kept = switched;
+  switched = null;
+  if (kept && kept.said === said) {
+    shownOnce(list.querySelector('li[' + said.card + '="' + kept.id + '"]'), kept.created, c, said);
+  }
+}
+
+/** The key the API answered with, in the card of its partner (or app: <said> names its ids' prefix and its words):
+ * the one time anyone sees it. */
+export function shownOnce(li, created, c, said) {
   if (!li) { return; }
+  said = said || PARTNER_KEY;
   const t = c.t, make = c.make;
   const box = make('div', 'partner-key-once');
-  box.id = 'partner-key-once';
-  box.appendChild(make('p', null, t('partnersKeyOnce', { name: created.name })));
+  box.id = said.prefix + '-key-once';
+  box.appendChild(make('p', null, t(said.once, { name: created.name })));
   // A text area, so that the whole key is in sight on a phone (a text field would scroll it).
   const key = make('textarea');
   key.name = 'api_key';
   key.value = created.api_key;
   key.rows = 2;
   key.readOnly = true;
-  key.id = 'partner-new-key';
+  key.id = said.prefix + '-new-key';
   key.spellcheck = false;
   key.autocomplete = 'off';
-  key.setAttribute('aria-label', t('partnersKeyLabel', { name: created.name }));
+  key.setAttribute('aria-label', t(said.label, { name: created.name }));
   key.addEventListener('focus', function () { key.select(); });
   box.appendChild(key);
-  const said = make('p', 'action-message');
-  said.setAttribute('role', 'status');
+  const copied = make('p', 'action-message');
+  copied.setAttribute('role', 'status');
   const row = make('div', 'actions');
   c.linkButton(row, t('partnersCopy'), function () {
-    const done = function () { said.textContent = t('partnersCopied'); said.className = 'action-message done'; };
-    const byHand = function () { key.focus(); key.select(); said.textContent = t('partnersCopyFailed'); said.className = 'action-message'; };
+    const done = function () { copied.textContent = t('partnersCopied'); copied.className = 'action-message done'; };
+    const byHand = function () { key.focus(); key.select(); copied.textContent = t('partnersCopyFailed'); copied.className = 'action-message'; };
     if (navigator.clipboard && navigator.clipboard.writeText) { navigator.clipboard.writeText(created.api_key).then(done, byHand); } else { byHand(); }
-  }, 'primary').id = 'partner-copy-key';
+  }, 'primary').id = said.prefix + '-copy-key';
   box.appendChild(row);
-  box.appendChild(said);
+  box.appendChild(copied);
   li.querySelector('h3').after(box);
   box.scrollIntoView({ block: 'nearest' });
+  onScreen = { box: box, id: li.getAttribute(said.card), name: created.name, said: said };
 }

@@ -55,11 +55,12 @@ export function edit(page) {
   return show(auth.load() ? 'edit' : 'signin', facility.properties.id, false, auth.load() ? null : { name: 'edit', arg: facility.properties.id });
 }
 
-/** Sign-in asked for from a facility's details ("Still here", "Report a problem"): back to that facility after it. */
-export function signInForFacility(page) {
+/** Sign-in asked for from a facility's details ("Still here", "Report a problem", "Add a photo"): back to that facility
+ * after it. <why>, the key of a word the asking part has added, is said above the form ("Sign in to add a photo"). */
+export function signInForFacility(page, why) {
   setup(page);
   const facility = P.state.detail;
-  return show('signin', null, false, facility ? { name: 'facility', arg: facility.properties.id } : null);
+  return show('signin', why ? { why: why } : null, false, facility ? { name: 'facility', arg: facility.properties.id } : null);
 }
 
 /** A facility's history (who or which source, when, what changed, why), signed in or not. */
@@ -303,8 +304,13 @@ export function linkButton(container, text, onClick, className) {
 
 // ---- Sign in and sign up -------------------------------------------------------------------------------------------
 
-function signIn(body, title) {
+function signIn(body, title, arg) {
   title.textContent = t('signInTitle');
+  if (arg && arg.why) {
+    const why = make('p', 'sign-in-why', t(arg.why));
+    why.id = 'sign-in-why';
+    body.appendChild(why);
+  }
   const f = form(body, async function () {
     let answer;
     try {

@@ -263,10 +263,8 @@ export function renderFacts(f) {
   photos(f);
 }
 
-// The facility's photos (photos.js, loaded then): for a facility that has some, or for anyone signed in, who may add one.
+// The facility's photos (photos.js, loaded then), and "Add a photo" for everyone: signed out, it asks to sign in first.
 function photos(f) {
-  const section = $('detail-photos');
-  if (!(f.properties.photos || []).length && !P.accessToken()) { if (section) { section.remove(); } return; }
   import('./photos.js').then(function (m) { if (P.state.detail === f) { m.render(P, f); } }, function () { /* offline: the details without photos */ });
 }
 

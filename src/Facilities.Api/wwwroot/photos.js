@@ -1,6 +1,7 @@
-// A facility's photos, loaded with the details of a facility that has some, or of any facility once signed in (who
-// may add one): thumbnails with their credit ("Photo: <name> · CC BY-SA 4.0"), the display size on a tap, adding a
-// photo from the camera or the gallery, reporting one; and, in the review page, the moderators' photo queues.
+// A facility's photos, loaded with its details: thumbnails with their credit ("Photo: <name> · CC BY-SA 4.0"), the
+// display size on a tap, adding a photo from the camera or the gallery, reporting one; and, in the review page, the
+// moderators' photo queues. Adding and reporting are offered to everyone: signed out, they open the sign-in saying why,
+// which comes back to the facility, and the form asked for opens there.
 // Photos in review are private (a 404 to others, no-store to their author and moderators): those are fetched with
 // the bearer token and shown from a blob, since an <img> cannot send one.
 import * as auth from './auth.js';
@@ -15,6 +16,8 @@ const words = {
     photoOpen: 'Photo {n} of {count}, by {name}: show it larger',
     photoStates: { pending: 'Waiting for review: only you and moderators see it.', hidden: 'Hidden by a moderator.', rejected: 'Not accepted by a moderator.' },
     photoAdd: 'Add a photo',
+    photoSignInToAdd: 'Sign in to add a photo',
+    photoSignInToReport: 'Sign in to report a photo',
     photoTake: 'Take a photo',
     photoChoose: 'Choose a photo',
     photoLicenseNote: 'Published under CC BY-SA 4.0 as “Photo: {name}”: anyone may share and adapt it, crediting you and sharing alike. Leave people’s faces and number plates out.',
@@ -49,6 +52,8 @@ const words = {
     photoOpen: '第 {n} 张照片（共 {count} 张），{name} 拍摄：放大查看',
     photoStates: { pending: '等待审核：只有你和管理员能看到。', hidden: '已被管理员隐藏。', rejected: '未通过管理员审核。' },
     photoAdd: '添加照片',
+    photoSignInToAdd: '登录后即可添加照片',
+    photoSignInToReport: '登录后即可举报照片',
     photoTake: '拍照',
     photoChoose: '选择照片',
     photoLicenseNote: '以 CC BY-SA 4.0 许可发布，署名“照片：{name}”：任何人都可以在署名并以相同方式共享的前提下分享和改编。请勿拍到他人面孔和车牌。',
@@ -81,6 +86,7 @@ const words = {
 
 let P = null, t = null, I = null;
 const blobs = {};               // private image URL -> object URL, so a redraw does not fetch it again
+let resume = null;              // { facility, action: 'add' | 'report', photo }: what a signed-out tap asked for
 
 function $(id) { return document.getElementById(id); }
 function enc(v) { return encodeURIComponent(v); }
@@ -152,6 +158,36 @@ export function render(page, f) {
   frame(section);
   list(section, f, f.properties.photos || []);
   if (auth.load()) { refresh(section, f); }
+  resumed(section, f);
+}
+
+// Signed out, "Add a photo" and "Report this photo" open the sign-in with a line saying why; the sign-in returns to the
+// facility's details (contrib.js), and their next drawing here opens what was asked for.
+function askSignIn(then, why) {
+  resume = then;
+  return import('./contrib.js').then(function (m) { return m.signInForFacility(P, why); }, function (e) {
+    resume = null;
+    say(t('failed', { reason: e.message }), 'error');
+  });
+}
+
+/** Back from the sign-in a tap here asked for: the photo form, or the photo's report form, of the same facility. */
+function resumed(section, f) {
+  const next = resume;
+  if (!next) { return; }
+  // Another facility's details: what was asked for is forgotten. Still signed out (the sign-in not done yet): kept.
+  if (next.facility !== f.properties.id) { resume = null; return; }
+  if (!auth.load()) { return; }
+  resume = null;
+  if (next.action === 'add') {
+    if (!$('photo-form')) { toggleForm(section); }
+    $('photo-form').scrollIntoView({ block: 'nearest' });
+    return;
+  }
+  const photo = (f.properties.photos || []).filter(function (p) { return p.id === next.photo; })[0];
+  if (!photo) { return; }
+  view(photo, f.properties.name || P.categoryName(f.properties.category));
+  $('photo-report').click();
 }
 
 function current(section, f) { return section.isConnected && section.dataset.facilityId === f.properties.id && P.state.detail && P.state.detail.properties.id === f.properties.id; }
@@ -163,7 +199,7 @@ function refresh(section, f) {
   }, function () { /* the answer's photos stay */ }).then(function () { section.setAttribute('aria-busy', 'false'); });
 }
 
-/** The heading, the list, and for someone signed in the "add a photo" button; kept while the same facility is redrawn. */
+/** The heading, the list and the "add a photo" button; kept while the same facility is redrawn. */
 function frame(section) {
   let title = $('detail-photos-title');
   if (!title) {
@@ -180,21 +216,23 @@ function frame(section) {
   }
   title.textContent = t('photosTitle');
   let add = $('photo-add');
-  if (auth.load() && !add) {
+  if (!add) {
     add = make('button', 'photo-add');
     add.type = 'button';
     add.id = 'photo-add';
     add.setAttribute('aria-expanded', 'false');
     add.setAttribute('aria-controls', 'photo-form');
-    add.addEventListener('click', function () { toggleForm(section); });
+    add.addEventListener('click', function () {
+      if (auth.load()) { toggleForm(section); } else { askSignIn({ facility: section.dataset.facilityId, action: 'add' }, 'photoSignInToAdd'); }
+    });
     $('photo-message').before(add);
-  } else if (!auth.load() && add) {
-    const form = $('photo-form');
-    if (form) { form.remove(); }
-    add.remove();
-    add = null;
   }
-  if (add) { add.textContent = t('photoAdd'); }
+  // Signed out since the form was opened: the form goes (sending it would be refused); the button stays.
+  if (!auth.load() && $('photo-form')) {
+    $('photo-form').remove();
+    add.setAttribute('aria-expanded', 'false');
+  }
+  add.textContent = t('photoAdd');
 }
 
 function list(section, f, photos) {
@@ -220,8 +258,6 @@ function list(section, f, photos) {
     if (photo.state && photo.state !== 'approved') { li.appendChild(make('p', 'photo-state', t('photoStates')[photo.state] || photo.state)); }
     ul.appendChild(li);
   });
-  // Nothing to show and nothing to add: no heading over an empty strip.
-  section.hidden = !photos.length && !$('photo-add');
   ul.hidden = !photos.length;
 }
 
@@ -303,8 +339,11 @@ function size(bytes) {
   return bytes >= 1048576 ? I.number(bytes / 1048576, 1) + ' MB' : I.number(Math.max(1, Math.round(bytes / 1024))) + ' KB';
 }
 
-// The session ended: sign in again, and come back to this facility.
-function signedOut() { P.contribute('signInForFacility'); }
+// The session ended: sign in again, and come back to this facility's photo form.
+function signedOut() {
+  const f = P.state.detail;
+  return askSignIn(f ? { facility: f.properties.id, action: 'add' } : null, 'sessionEnded');
+}
 
 function upload(section, form, file, send, error) {
   const f = P.state.detail;
@@ -354,12 +393,14 @@ function view(photo, placeName) {
   message.id = 'photo-report-message';
   message.setAttribute('role', 'status');
   const actions = make('div', 'actions');
-  if (auth.load() && (!photo.state || photo.state === 'approved')) {
+  if (!photo.state || photo.state === 'approved') {
     const report = make('button', null, t('photoReport'));
     report.type = 'button';
     report.id = 'photo-report';
     report.setAttribute('aria-expanded', 'false');
-    report.addEventListener('click', function () { reportForm(dialog, photo, report, message); });
+    report.addEventListener('click', function () {
+      if (auth.load()) { reportForm(dialog, photo, report, message); } else { signInToReport(dialog, photo, 'photoSignInToReport'); }
+    });
     actions.appendChild(report);
   }
   const close = make('button', 'primary', t('photoClose'));
@@ -372,6 +413,13 @@ function view(photo, placeName) {
   document.body.appendChild(dialog);
   dialog.showModal();
   close.focus();
+}
+
+/** The sign-in over the details, back to this photo's report form after it (a queue's photo names its facility). */
+function signInToReport(dialog, photo, why) {
+  dialog.close();
+  const facility = photo.facility_id || (P.state.detail && P.state.detail.properties.id);
+  askSignIn(facility ? { facility: facility, action: 'report', photo: photo.id } : null, why);
 }
 
 function reportForm(dialog, photo, button, message) {
@@ -425,6 +473,7 @@ function reportForm(dialog, photo, button, message) {
       message.className = 'action-message done';
     }, function (e) {
       send.disabled = false;
+      if (e.status === 401) { signInToReport(dialog, photo, 'sessionEnded'); return; }
       const errors = (e.problem && e.problem.errors) || {};
       if (errors.reason || errors.comment) {
         reasonError.textContent = (errors.reason || []).join(' ');

@@ -96,6 +96,39 @@ public sealed class PhotoTests(ContributorsFixture fixture) : IClassFixture<Cont
     }
 
     [Fact]
+    public async Task A_photo_over_15_MB_is_refused_in_megabytes_with_or_without_a_declared_length_and_nothing_is_stored()
+    {
+        var facility = await fixture.CreateFacilityAsync();
+        // A JPEG's first bytes and then 15 MB and one byte more: the size is refused before anything is decoded.
+        var file = new byte[15 * 1024 * 1024 + 1];
+        PhotoFiles.Jpeg(64, 48).AsSpan(0, 64).CopyTo(file);
+
+        // With Content-Length, as a browser sends a chosen file: refused before the body is read.
+        using (var declared = await PostAsync(fixture.Admin, facility, file, "image/jpeg", "big.jpg"))
+        {
+            var problem = await declared.IsProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+            Assert.Equal("A photo may be at most 15 MB.", problem.GetProperty("detail").GetString());
+        }
+        // Chunked, with no length declared, and in Chinese: refused once the bytes read pass the limit.
+        var part = new UnknownLength(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/facilities/{facility}/photos")
+        {
+            Content = new MultipartFormDataContent { { part, "file", "big.jpg" } },
+        };
+        request.Headers.AcceptLanguage.ParseAdd("zh-CN");
+        Assert.Null(request.Content.Headers.ContentLength);
+        using (var chunked = await fixture.Admin.Client.SendAsync(request))
+        {
+            var problem = await chunked.IsProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+            // "File too large": the bytes read refused it, not a declared length (whose refusal is "Payload too large").
+            Assert.Equal("文件过大", problem.GetProperty("title").GetString());
+            Assert.Equal("照片最大 15 MB。", problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(0, await fixture.ScalarAsync("select count(*) from photos where facility_id = $1", facility));
+    }
+
+    [Fact]
     public async Task A_pending_photo_is_invisible_to_others_until_a_moderator_approves_it_and_a_hidden_one_disappears()
     {
         var facility = await fixture.CreateFacilityAsync();
@@ -162,6 +195,11 @@ public sealed class PhotoTests(ContributorsFixture fixture) : IClassFixture<Cont
 
         var reported = await ContributorsFixture.PostAsync(other, $"/api/v1/photos/{id}/reports", new { reason = "personal_data", comment = "A face" });
         Assert.Equal(1, reported.GetProperty("open_reports").GetInt32());
+        // Reported again for the same reason: it counts once and adds nothing to what the moderators read.
+        var again = await ContributorsFixture.PostAsync(other, $"/api/v1/photos/{id}/reports", new { reason = "personal_data", comment = "A face, again" });
+        Assert.True(again.GetProperty("already_reported").GetBoolean());
+        Assert.Equal(reported.GetProperty("id").GetInt64(), again.GetProperty("id").GetInt64());
+        Assert.Equal(1, again.GetProperty("open_reports").GetInt32());
         var reportedQueue = await fixture.Admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/photos?state=reported");
         var inQueue = Assert.Single(reportedQueue.EnumerateArray(), p => p.GetProperty("id").GetGuid() == id);
         Assert.Equal(1, inQueue.GetProperty("open_reports").GetInt32());
@@ -204,6 +242,18 @@ public sealed class PhotoTests(ContributorsFixture fixture) : IClassFixture<Cont
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"upload answered {(int)response.StatusCode}: {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>A body whose length is not known before it is sent (a stream, as from a camera): the client sends it chunked.</summary>
+    private sealed class UnknownLength(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     private static Task<HttpResponseMessage> PostAsync(Account account, Guid facility, byte[] file, string type, string name)

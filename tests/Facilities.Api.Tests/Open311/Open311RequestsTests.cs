@@ -151,7 +151,7 @@ public sealed class Open311RequestsTests(ContributorsFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task Service_code_status_and_dates_filter_the_requests()
+    public async Task Service_code_status_and_dates_filter_the_requests_and_service_request_id_overrides_them()
     {
         using var world = await WorldAsync();
         // One report of the partner's made long ago: outside the default window of 90 days, inside an explicit range.
@@ -172,6 +172,10 @@ public sealed class Open311RequestsTests(ContributorsFixture fixture) : IClassFi
         Assert.Equal([world.BrokenReport, world.DirtyReport, old], Ids(await RequestsAsync(world, "&start_date=2026-01-10T08:00:00%2B00:00")));
         Assert.Empty(await RequestsAsync(world, $"&start_date={DateTime.UtcNow.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}"));
         Assert.Equal([old], Ids(await RequestsAsync(world, "&service_code=unsafe&start_date=2026-01-01T00:00:00Z")));
+        // The spec's service_request_id: the requests a CRM tracks, whatever their age, code or status; within the jurisdiction still.
+        Assert.Equal([old], Ids(await RequestsAsync(world, $"&service_request_id={old}")));
+        Assert.Equal([world.DirtyReport, old], Ids(await RequestsAsync(world, $"&service_request_id={old},{world.DirtyReport}&service_code=out_of_order&status=closed")));
+        Assert.Empty(await RequestsAsync(world, $"&service_request_id={world.OtherPartnersReport},{world.CommunityReport}"));
     }
 
     [Fact]
@@ -211,6 +215,8 @@ public sealed class Open311RequestsTests(ContributorsFixture fixture) : IClassFi
     [InlineData("/open311/v2/requests.xml?jurisdiction_id={partner}&end_date=2026-13-01T00:00:00Z", HttpStatusCode.BadRequest, "end_date")]
     [InlineData("/open311/v2/requests.json?jurisdiction_id={partner}&start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z",
         HttpStatusCode.BadRequest, "start_date")]
+    [InlineData("/open311/v2/requests.json?jurisdiction_id={partner}&service_request_id=12,abc", HttpStatusCode.BadRequest, "service_request_id")]
+    [InlineData("/open311/v2/requests.xml?jurisdiction_id={partner}&service_request_id=", HttpStatusCode.BadRequest, "service_request_id")]
     [InlineData("/open311/v2/requests/abc.json?jurisdiction_id={partner}", HttpStatusCode.NotFound, "service request")]
     [InlineData("/open311/v2/requests/99999999999.xml?jurisdiction_id={partner}", HttpStatusCode.NotFound, "service request")]
     [InlineData("/open311/v2/requests/-1.json?jurisdiction_id={partner}", HttpStatusCode.NotFound, "service request")]

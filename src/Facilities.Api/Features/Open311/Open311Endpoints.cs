@@ -34,12 +34,13 @@ public static class Open311Endpoints
                     [FromQuery(Name = "service_code")] string? serviceCode,
                     [FromQuery(Name = "status")] string? status,
                     [FromQuery(Name = "start_date")] string? startDate,
-                    [FromQuery(Name = "end_date")] string? endDate, CancellationToken ct) =>
-                    Answer(format, await mediator.Send(new RequestsQuery(jurisdictionId, serviceCode, status, startDate, endDate), ct)))
+                    [FromQuery(Name = "end_date")] string? endDate,
+                    [FromQuery(Name = "service_request_id")] string? serviceRequestId, CancellationToken ct) =>
+                    Answer(format, await mediator.Send(new RequestsQuery(jurisdictionId, serviceCode, status, startDate, endDate, serviceRequestId), ct)))
                 .WithName($"Open311Requests{(format == "json" ? "Json" : "Xml")}")
                 .WithSummary($"The community's reports on the partner's facilities as Open311 service requests, newest first ({format.ToUpperInvariant()}).")
                 .WithDescription($"jurisdiction_id is the partner's id. Without start_date, the {RequestsQuery.DefaultDays} days before end_date " +
-                                 $"(default now); at most {RequestsQuery.MaxRequests} requests.")
+                                 $"(default now); at most {RequestsQuery.MaxRequests} requests. service_request_id (comma-separated ids) overrides the other filters.")
                 .Produces<IReadOnlyList<Open311Request>>(StatusCodes.Status200OK, format == "json" ? "application/json" : "text/xml")
                 .ProducesValidationProblem()
                 .ProducesProblem(StatusCodes.Status404NotFound);

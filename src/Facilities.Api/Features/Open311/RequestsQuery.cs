@@ -29,9 +29,11 @@ public enum Open311Status
 /// <summary>
 /// GET /open311/v2/requests.json|.xml: the community's reports on the facilities the partner (jurisdiction_id) holds,
 /// newest first. service_code and status are comma-separated lists; start_date and end_date bound requested_datetime.
+/// service_request_id, a comma-separated list of ids, overrides the other filters, as the spec says: a CRM asks for
+/// the requests it tracks, however old.
 /// </summary>
-public sealed record RequestsQuery(string? JurisdictionId, string? ServiceCode, string? Status, string? StartDate, string? EndDate)
-    : IRequest<IReadOnlyList<Open311Request>>
+public sealed record RequestsQuery(string? JurisdictionId, string? ServiceCode, string? Status, string? StartDate, string? EndDate,
+    string? ServiceRequestId) : IRequest<IReadOnlyList<Open311Request>>
 {
     /// <summary>The spec's defaults: without start_date, the 90 days before end_date; at most 1000 requests.</summary>
     public const int DefaultDays = 90;
@@ -53,6 +55,28 @@ internal static class Open311Rules
 
     public const string InstantMessage = "Must be an RFC 3339 time such as 2026-11-24T08:00:00Z.";
 
+    public static readonly string IdsMessage =
+        $"Must be one or more service request ids (whole numbers, comma-separated), at most {RequestsQuery.MaxRequests.ToString(CultureInfo.InvariantCulture)}.";
+
+    /// <summary>The ids of a service_request_id list; null when the list is absent, empty, too long or names a non-id.</summary>
+    public static long[]? ParseIds(string? list)
+    {
+        var values = QueryValues.SplitList(list);
+        if (values.Length is 0 or > RequestsQuery.MaxRequests)
+        {
+            return null;
+        }
+        var ids = new long[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!long.TryParse(values[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
+            {
+                return null;
+            }
+        }
+        return ids;
+    }
+
     public static bool AllOf<T>(string? list) where T : struct, Enum =>
         list is null || (QueryValues.SplitList(list) is { Length: > 0 } values && values.All(v => WireName.Parse<T>(v) is not null));
 
@@ -71,6 +95,7 @@ public sealed class RequestsQueryValidator : AbstractValidator<RequestsQuery>
         RuleFor(q => q.Status).Must(Open311Rules.AllOf<Open311Status>).WithMessage(Open311Rules.StatusMessage);
         RuleFor(q => q.StartDate).Must(Open311Rules.Instant).WithMessage(Open311Rules.InstantMessage);
         RuleFor(q => q.EndDate).Must(Open311Rules.Instant).WithMessage(Open311Rules.InstantMessage);
+        RuleFor(q => q.ServiceRequestId).Must(ids => ids is null || Open311Rules.ParseIds(ids) is not null).WithMessage(Open311Rules.IdsMessage);
         RuleFor(q => q.StartDate)
             .Must((q, start) => Open311Rules.ParseInstant(start) is not { } from || Open311Rules.ParseInstant(q.EndDate) is not { } to || from <= to)
             .WithMessage("Must not be later than end_date.");
@@ -97,7 +122,7 @@ public sealed class RequestsHandler(ReadSource dataSource, TimeProvider clock)
                       where s.facility_id = r.facility_id and s.removed_at is null and d.partner_id = $1)
           and ($2::text[] is null or r.reason = any($2))
           and r.created_at >= $3 and r.created_at <= $4
-          and ($5::bigint is null or r.id = $5)
+          and ($5::bigint[] is null or r.id = any($5))
           and ($7::text[] is null or coalesce(a.response, '') = any($7))
         order by r.created_at desc, r.id desc
         limit $6
@@ -105,6 +130,10 @@ public sealed class RequestsHandler(ReadSource dataSource, TimeProvider clock)
 
     public async ValueTask<IReadOnlyList<Open311Request>> Handle(RequestsQuery request, CancellationToken cancellationToken)
     {
+        if (Open311Rules.ParseIds(request.ServiceRequestId) is { } ids)
+        {
+            return await ReadAsync(request.JurisdictionId!, null, DateTime.MinValue, DateTime.MaxValue, ids, null, cancellationToken);
+        }
         // A status is the answers that map to it ('' for none yet), so that the filter runs before the limit.
         var statuses = request.Status is null ? null : QueryValues.SplitList(request.Status).Select(s => WireName.Parse<Open311Status>(s)!.Value).ToHashSet();
         var responses = statuses is null ? null : Enum.GetValues<ReportResponse>().Select(r => (ReportResponse?)r).Append(null)
@@ -118,11 +147,11 @@ public sealed class RequestsHandler(ReadSource dataSource, TimeProvider clock)
     public async ValueTask<IReadOnlyList<Open311Request>> Handle(RequestQuery request, CancellationToken cancellationToken)
     {
         var id = long.TryParse(request.Id, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new NotFoundException("service request", request.Id);
-        var found = await ReadAsync(request.JurisdictionId!, null, DateTime.MinValue, DateTime.MaxValue, id, null, cancellationToken);
+        var found = await ReadAsync(request.JurisdictionId!, null, DateTime.MinValue, DateTime.MaxValue, [id], null, cancellationToken);
         return found.Count == 1 ? found : throw new NotFoundException("service request", request.Id);
     }
 
-    private async Task<IReadOnlyList<Open311Request>> ReadAsync(string jurisdictionId, string[]? codes, DateTime from, DateTime to, long? id,
+    private async Task<IReadOnlyList<Open311Request>> ReadAsync(string jurisdictionId, string[]? codes, DateTime from, DateTime to, long[]? ids,
         string[]? responses, CancellationToken ct)
     {
         var partnerId = Guid.TryParse(jurisdictionId, out var guid) ? guid : throw new NotFoundException("jurisdiction", jurisdictionId);
@@ -138,7 +167,7 @@ public sealed class RequestsHandler(ReadSource dataSource, TimeProvider clock)
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)codes ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)ids ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = RequestsQuery.MaxRequests });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)responses ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -248,21 +248,29 @@ public sealed class PhotoCommandHandlers(UnitOfWork unitOfWork, ReputationRules 
             throw new NotFoundException("photo", request.PhotoId);
         }
         var reason = request.ReasonValue!.Value;
-        bool already;
+        // The same reporter's open report for the same reason is the report: a repeat counts once and adds no line to
+        // what moderators read (the photo row's lock above serialises two repeats).
+        long? earlier;
         await using (var find = new NpgsqlCommand(
-                         "select exists (select from photo_reports where photo_id = $1 and user_id = $2 and reason = $3 and resolved_at is null)",
+                         "select id from photo_reports where photo_id = $1 and user_id = $2 and reason = $3 and resolved_at is null order by id limit 1",
                          connection, transaction))
         {
             find.Parameters.AddWithValue(photo.Id);
             find.Parameters.AddWithValue(user.Id);
             find.Parameters.AddWithValue(reason.Name());
-            already = (bool)(await find.ExecuteScalarAsync(cancellationToken))!;
+            earlier = await find.ExecuteScalarAsync(cancellationToken) as long?;
         }
+        var already = earlier is not null;
         long id;
-        await using (var insert = new NpgsqlCommand(
-                         "insert into photo_reports (photo_id, user_id, reason, comment, created_at) values ($1, $2, $3, $4, $5) returning id",
-                         connection, transaction))
+        if (earlier is { } existing)
         {
+            id = existing;
+        }
+        else
+        {
+            await using var insert = new NpgsqlCommand(
+                "insert into photo_reports (photo_id, user_id, reason, comment, created_at) values ($1, $2, $3, $4, $5) returning id",
+                connection, transaction);
             foreach (var value in (object[])[photo.Id, user.Id, reason.Name(), PhotoText.Value(request.Comment), clock.GetUtcNow().UtcDateTime])
             {
                 insert.Parameters.AddWithValue(value);

@@ -16,6 +16,9 @@ public static class PhotosEndpoints
 
     private const long SmallBodyBytes = 64 * 1024;
 
+    /// <summary>A too large photo's refusal, whichever check meets it first (the body's declared length or the file's bytes read).</summary>
+    public static readonly string TooLargeMessage = $"A photo may be at most {PhotoImages.MaxBytes / (1024 * 1024)} MB.";
+
     public sealed record PhotoNoteBody(JsonNode? Note);
 
     public sealed record PhotoReportBody(JsonNode? Reason, JsonNode? Comment);
@@ -31,7 +34,7 @@ public static class PhotosEndpoints
             })
             .RequireAuthorization()
             .DisableAntiforgery()
-            .WithMetadata(new ContributionBudget(RateLimitSettings.ProposalsAction), new BodyLimit(MaxBodyBytes))
+            .WithMetadata(new ContributionBudget(RateLimitSettings.ProposalsAction), new BodyLimit(MaxBodyBytes, TooLargeMessage))
             .WithName("UploadPhoto")
             .WithSummary("Add a photo (multipart, part 'file': JPEG, PNG or WebP, at most 15 MB), published under CC BY-SA 4.0 with your name.")
             .WithDescription("The photo is decoded and re-encoded: metadata (EXIF position, camera serials) is dropped and the orientation applied. " +
@@ -153,5 +156,5 @@ public static class PhotosEndpoints
     }
 
     private static DomainException TooLarge() =>
-        new(StatusCodes.Status413PayloadTooLarge, "File too large", $"A photo may be at most {PhotoImages.MaxBytes} bytes.");
+        new(StatusCodes.Status413PayloadTooLarge, "File too large", TooLargeMessage);
 }
