@@ -45,6 +45,39 @@ public sealed class SelectedFacilityTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task Each_facility_opened_from_the_list_is_clear_of_the_sheet_the_map_buttons_and_the_note()
+    {
+        var phone = await fixture.NewPhonePageAsync("en-GB", Home);
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        // The tiles fail here, so the note "No base map." is over the map's top: one more thing the ring must be clear of.
+        Assert.False(string.IsNullOrEmpty(await page.InnerTextAsync("#note")));
+        var rows = await page.Locator("#nearest-list .facility-row").CountAsync();
+        Assert.True(rows >= 5, "the resident's list should hold facilities all around them");
+
+        // Each row in turn: facilities east of the resident land by the zoom buttons, west ones by the note. Back on the
+        // list the map stays where the last one moved it, so each opening starts from another view.
+        for (var i = 0; i < rows; i++)
+        {
+            var row = page.Locator("#nearest-list .facility-row").Nth(i);
+            var id = (await row.GetAttributeAsync("data-id"))!;
+            await row.ClickAsync();
+            await OpenedAsync(phone, id);
+            await AssertInSightAsync(page, $"row {i}");
+            if (i == rows - 1)
+            {
+                await phone.ScreenshotAsync("selected-facility-clear-of-the-buttons");
+            }
+            await page.ClickAsync("#detail-back");
+            await page.WaitForSelectorAsync("#nearest:not([hidden])");
+            await phone.SettledAsync();
+        }
+        await phone.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_shared_link_opens_the_facility_centred_and_without_a_share_sheet_the_link_is_copied()
     {
         var phone = await fixture.NewPhonePageAsync("zh-CN");
@@ -158,6 +191,37 @@ public sealed class SelectedFacilityTests(BrowserFixture fixture)
         await phone.SettledAsync();
         await phone.Page.WaitForSelectorAsync("path.selected-ring", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
         Assert.EndsWith("/f/" + id, await phone.Page.EvaluateAsync<string>("() => location.hash"), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The selected facility's ring is inside the part of the map the sheet leaves uncovered, and no map button, the
+    /// attribution or the note over the map covers any of it.
+    /// </summary>
+    private static async Task AssertInSightAsync(IPage page, string which)
+    {
+        const string InSight = """
+            () => {
+              const ring = document.querySelector('path.selected-ring').getBoundingClientRect();
+              const map = document.getElementById('map').getBoundingClientRect();
+              const sheet = document.getElementById('sheet').getBoundingClientRect();
+              const covers = r => r.width > 0 && r.height > 0 && ring.left < r.right && ring.right > r.left && ring.top < r.bottom && ring.bottom > r.top;
+              const covered = [...document.querySelectorAll('#map .leaflet-control, #note')].some(e => covers(e.getBoundingClientRect()));
+              return ring.width > 0 && ring.top >= map.top && ring.bottom <= Math.min(map.bottom, sheet.top) && ring.left >= map.left
+                && ring.right <= map.right && !covered;
+            }
+            """;
+        try
+        {
+            await page.WaitForFunctionAsync(InSight, null, new PageWaitForFunctionOptions { Timeout = 5000 });
+        }
+        catch (TimeoutException)
+        {
+            var boxes = await page.EvaluateAsync<string>("""
+                () => JSON.stringify([...document.querySelectorAll('path.selected-ring, #map, #sheet, #note, #map .leaflet-control')]
+                  .map(e => { const r = e.getBoundingClientRect(); return [e.id || e.getAttribute('class'), r.left, r.top, r.right, r.bottom]; }))
+                """);
+            Assert.Fail($"the selected facility ({which}) is covered or out of sight: " + boxes);
+        }
     }
 
     /// <summary>The selected facility's ring is wholly inside the part of the map the sheet leaves uncovered.</summary>

@@ -507,12 +507,20 @@
 
   // On a phone the details sheet takes the lower part of the screen and the map shrinks above it; Leaflet keeps the
   // top-left corner where it was, so a facility low in the old view would now be under the sheet. Once the layout
-  // has settled, pan just enough that it sits inside what is left of the map, clear of its edges and controls.
+  // has settled, pan just enough that it sits inside what is left of the map, clear of its edges, the buttons down
+  // its right side and the note over its top.
   var VISIBLE_MARGIN_PX = 56;
+  var RING_PX = 30;                  // the ring's radius and stroke, and a gap
   function keepInView(at) {
     requestAnimationFrame(function () {
       map.invalidateSize({ pan: false });
-      map.panInside(at, { padding: [VISIBLE_MARGIN_PX, VISIBLE_MARGIN_PX], animate: !reducedMotion() });
+      var box = el.map.getBoundingClientRect(), m = VISIBLE_MARGIN_PX;
+      var buttons = el.map.querySelector('.leaflet-top.leaflet-right').getBoundingClientRect();
+      map.panInside(at, {
+        paddingTopLeft: [m, Math.max(m, el.note.getBoundingClientRect().bottom - box.top + RING_PX)],
+        paddingBottomRight: [Math.max(m, box.right - buttons.left + RING_PX), m],
+        animate: !reducedMotion()
+      });
     });
   }
 
