@@ -60,7 +60,7 @@
     tiles: { loaded: 0, failed: 0 }
   };
 
-  // ---- The API -------------------------------------------------------------------------------------------------
+  // ---- The API ----
   // URLs are relative to the page, so the service also works behind a proxy under a path (https://host/facilities/).
 
   function problemOf(response) {
@@ -87,7 +87,7 @@
     } catch (e) { return null; }
   }
 
-  // ---- Filters -------------------------------------------------------------------------------------------------
+  // ---- Filters ----
 
   var ATTRIBUTE_FILTERS = {
     open_now: 'open_now=true',
@@ -110,7 +110,7 @@
 
   function activeFilterCount() { return filterQuery().length; }
 
-  // ---- The map -------------------------------------------------------------------------------------------------
+  // ---- The map ----
 
   var map = L.map('map', { zoomControl: false, minZoom: 2, maxZoom: 19, worldCopyJump: true });
   window.facilitiesMap = map; // for the browser tests and for anyone poking at the page from the console
@@ -314,7 +314,7 @@
     }
   }
 
-  // ---- Notes over the map ----------------------------------------------------------------------------------------
+  // ---- Notes over the map ----
 
   function setNote(key, args) {
     if (args) { state.notes[key] = args; } else { delete state.notes[key]; }
@@ -325,7 +325,7 @@
     el.note.textContent = Object.keys(state.notes).map(function (k) { return t(k, state.notes[k]); }).join(' ');
   }
 
-  // ---- Refreshing without stutter: one debounced, cancellable request per part of the page ---------------------
+  // ---- Refreshing without stutter: one debounced, cancellable request per part of the page ----
 
   function task(busyElement, run, delay) {
     return { timer: null, controller: null, busy: busyElement, run: run, delay: delay };
@@ -361,7 +361,7 @@
     schedule(listTask, now);
   }
 
-  // ---- The nearest list ----------------------------------------------------------------------------------------
+  // ---- The nearest list ----
 
   // Nearest to the resident while they are in view; once they pan elsewhere, nearest to the map centre; right after a
   // tap on a cluster that cannot split further, what is at that cluster.
@@ -451,7 +451,7 @@
     return p.open_now === true ? t('openState').open : p.open_now === false ? t('openState').closed : null;
   }
 
-  // ---- The detail panel ----------------------------------------------------------------------------------------
+  // ---- The detail panel ----
 
   var detailController = null;
 
@@ -573,7 +573,7 @@
     if (detailsPart) { detailsPart.renderFacts(f); }
   }
 
-  // ---- The details (facts, directions, share, "still here", reports), loaded after the first answers ---------
+  // ---- The details (facts, directions, share, "still here", reports), loaded after the first answers ----
 
   var detailsPart = null;      // the module, once loaded; until then (or offline) the details say open or closed only
   var detailsLoading = null;
@@ -585,7 +585,7 @@
     return detailsLoading;
   }
 
-  // ---- Contributors and search: their parts of the page are loaded the first time they are used ---------------
+  // ---- Contributors and search: their parts of the page are loaded the first time they are used ----
 
   var parts = {};
   function contribute(action, file) {
@@ -597,7 +597,7 @@
     });
   }
 
-  // ---- Language ------------------------------------------------------------------------------------------------
+  // ---- Language ----
 
   function fillCategories() {
     var selected = el.category.value;
@@ -651,7 +651,7 @@
     document.dispatchEvent(new Event('facilities:language'));
   }
 
-  // ---- Wiring --------------------------------------------------------------------------------------------------
+  // ---- Wiring ----
 
   function filtersChanged() {
     renderFiltersButton();
@@ -726,7 +726,7 @@
     return link.at || link.facility ? link : null;
   }
 
-  // ---- Start: configuration, labels and the resident's location, in parallel ----------------------------------
+  // ---- Start: configuration, labels and the resident's location, in parallel ----
 
   function requestLocation(waitMs) {
     return new Promise(function (resolve) {
