@@ -114,6 +114,16 @@
 
   var map = L.map('map', { zoomControl: false, minZoom: 2, maxZoom: 19, worldCopyJump: true });
   window.facilitiesMap = map; // for the browser tests and for anyone poking at the page from the console
+  // Leaflet measures the map on window resizes only, and the sheet under it grows with the list: keep the centre,
+  // and the spot the list shows, as a resize is no move away from it.
+  new ResizeObserver(function () {
+    var size = map.getSize(), centre, here = state.here;
+    if (!map._loaded || (size.x === el.map.clientWidth && size.y === el.map.clientHeight)) { return; }
+    centre = map.getCenter();
+    map.invalidateSize({ pan: false });
+    map.setView(centre, map.getZoom(), { reset: true }); // not a pan: Leaflet pans by whole pixels
+    state.here = here;
+  }).observe(el.map);
   var zoomControl = null;
   var facilityLayer = L.layerGroup().addTo(map);
   // The resident's dot and the selected facility's ring stay above the markers.
@@ -507,8 +517,7 @@
 
   // On a phone the details sheet takes the lower part of the screen and the map shrinks above it; Leaflet keeps the
   // top-left corner where it was, so a facility low in the old view would now be under the sheet. Once the layout
-  // has settled, pan just enough that it sits inside what is left of the map, clear of its edges, the buttons down
-  // its right side and the note over its top.
+  // has settled, pan just enough that it sits inside what is left of the map, clear of its edges, buttons and note.
   var VISIBLE_MARGIN_PX = 56;
   var RING_PX = 30;                  // the ring's radius and stroke, and a gap
   function keepInView(at) {
