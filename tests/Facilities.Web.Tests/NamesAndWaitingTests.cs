@@ -79,6 +79,26 @@ public sealed class NamesAndWaitingTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task While_the_location_prompt_is_unanswered_the_Chinese_page_says_so_in_Chinese_and_can_go_on_without_it()
+    {
+        var phone = await fixture.NewPhonePageAsync("zh-CN");
+        var page = phone.Page;
+        await page.AddInitScriptAsync("navigator.geolocation.getCurrentPosition = () => {};");
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        var waiting = page.Locator("#locating");
+        await waiting.WaitForAsync();
+        Assert.Equal("正在等待你的位置…", await waiting.Locator("p").InnerTextAsync());
+        Assert.Equal("不用位置，直接看地图", await page.InnerTextAsync("#skip-location"));
+        await phone.ScreenshotAsync("waiting-for-location-zh");
+        await page.ClickAsync("#skip-location");
+        await page.WaitForSelectorAsync("body[data-start='demo-city']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        Assert.True(await waiting.IsHiddenAsync());
+        await phone.SettledAsync();
+        Assert.Contains("南京", await page.InnerTextAsync("#note"), StringComparison.Ordinal);
+        await phone.CloseAsync();
+    }
+
+    [Fact]
     public async Task Long_names_in_the_list_are_shown_whole()
     {
         // Near Leadenhall Market, whose demo toilets have long names that share their beginnings.

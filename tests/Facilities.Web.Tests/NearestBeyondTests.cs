@@ -85,6 +85,83 @@ public sealed class NearestBeyondTests(BrowserFixture fixture)
         await phone.CloseAsync();
     }
 
+    [Fact]
+    public async Task Filters_the_map_cannot_cluster_by_with_every_match_outside_the_view_zoom_the_map_out_to_the_lists_first()
+    {
+        // The issue's case: toilet and attribute filters in Nanjing, the list showing a match that the map does not.
+        // Attribute filters take the map off the clusters endpoint onto the filtered bbox list, grouped in the page.
+        var home = new Geolocation { Latitude = 32.045f, Longitude = 118.79f };
+        var phone = await fixture.NewPhonePageAsync("en-GB", home);
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        var zoom = await page.EvaluateAsync<int>("() => window.facilitiesMap.getZoom()");
+
+        var origin = string.Create(CultureInfo.InvariantCulture, $"lat={home.Latitude:0.000000}&lon={home.Longitude:0.000000}");
+        using var matches = JsonDocument.Parse(await fixture.Api.GetStringAsync(
+            $"/api/v1/facilities/nearby?{origin}&radius_m=2000&limit=10&category=toilet&wheelchair=yes&changing_table=true"));
+        var first = matches.RootElement.GetProperty("features")[0];
+        var at = first.GetProperty("geometry").GetProperty("coordinates");
+        Assert.False(await page.EvaluateAsync<bool>("([lat, lon]) => window.facilitiesMap.getBounds().contains([lat, lon])",
+            new object[] { at[1].GetDouble(), at[0].GetDouble() }), "the nearest match should start outside the view");
+
+        await page.ClickAsync("#filters-toggle");
+        await page.SelectOptionAsync("#category", "toilet");
+        await page.Locator("input[name='wheelchair']").CheckAsync();
+        await page.Locator("input[name='changing_table']").CheckAsync();
+        await page.ClickAsync("#filters-done");
+        await page.WaitForFunctionAsync($"() => window.facilitiesMap.getZoom() < {zoom}");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#map [data-count]').length > 0");
+        await phone.SettledAsync();
+
+        Assert.Equal("Filters (3)", (await page.InnerTextAsync("#filters-toggle")).Trim());
+        Assert.Equal(first.GetProperty("id").GetString(), await page.Locator("#nearest-list .facility-row").First.GetAttributeAsync("data-id"));
+        await AssertInViewAsync(page, first);
+        // What the map draws is the filtered list's, not every toilet's: the first match is a marker of its own, on
+        // the part of the map the resident sees.
+        Assert.True(await page.EvaluateAsync<bool>("""
+            id => {
+              const marker = document.querySelector(`#map .facility-marker[data-id="${id}"]`);
+              if (!marker) { return false; }
+              const r = marker.getBoundingClientRect(), map = document.getElementById('map').getBoundingClientRect();
+              return r.top >= map.top && r.bottom <= Math.min(map.bottom, document.getElementById('sheet').getBoundingClientRect().top)
+                && r.left >= map.left && r.right <= map.right;
+            }
+            """, first.GetProperty("id").GetString()), "the first match should be a marker on the visible map");
+        Assert.DoesNotContain("Zoom in to filter", await page.InnerTextAsync("#note"), StringComparison.Ordinal);
+        await phone.ScreenshotAsync("attribute-filtered-map-zoomed-out-to-the-first");
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task What_the_map_counts_as_in_view_is_what_the_resident_sees_above_the_list()
+    {
+        // The map opens on the resident before the list has filled the sheet under it, which then takes some of the
+        // map's height: the map must know, or "in view" (the zoom-out above, the list's "nearest to you") counts what
+        // the sheet covers.
+        var phone = await fixture.NewPhonePageAsync("en-GB", new Geolocation { Latitude = 32.045f, Longitude = 118.79f });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        Assert.True(await page.Locator("#nearest-list .facility-row").CountAsync() > 3);
+        var size = await page.EvaluateAsync<double[]>("""
+            () => {
+              const known = window.facilitiesMap.getSize(), map = document.getElementById('map');
+              const you = window.facilitiesMap.latLngToContainerPoint(window.FacilitiesPage.state.user);
+              return [known.x, known.y, map.clientWidth, map.clientHeight, you.x, you.y];
+            }
+            """);
+        Assert.Equal(size[2], size[0]);
+        Assert.Equal(size[3], size[1]);
+        // Opened on the resident, the map has them in the middle of what they see.
+        Assert.Equal(size[2] / 2, size[4], 2.0);
+        Assert.Equal(size[3] / 2, size[5], 2.0);
+        await phone.ScreenshotAsync("located-in-the-middle");
+        await phone.CloseAsync();
+    }
+
     private static async Task AssertInViewAsync(IPage page, JsonElement feature)
     {
         var at = feature.GetProperty("geometry").GetProperty("coordinates");

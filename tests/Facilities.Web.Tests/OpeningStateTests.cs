@@ -26,13 +26,16 @@ public sealed class OpeningStateTests(BrowserFixture fixture)
         var id = await FacilityWithHoursAsync(lat, lon, hours);
         var phone = await fixture.NewPhonePageAsync(locale);
         var page = phone.Page;
-        await page.Clock.SetFixedTimeAsync(DateTime.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal));
+        // The clock starts at the instant and runs on: a clock held still (SetFixedTime) also holds Leaflet's pan
+        // animation at its first frame, and the map never shows the facility opened.
+        await page.Clock.InstallAsync(new ClockInstallOptions { TimeDate = DateTime.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal) });
         await page.RouteAsync($"**/api/v1/facilities/{id}", route =>
             route.ContinueAsync(new RouteContinueOptions { Url = route.Request.Url + "?at=" + Uri.EscapeDataString(at) }));
         await page.GotoAsync(fixture.BaseUrl + "/#/f/" + id);
         await page.WaitForSelectorAsync("#detail:not([hidden])");
         await phone.SettledAsync();
         Assert.Equal(expected, await page.InnerTextAsync("#detail-open"));
+        await page.WaitForFunctionAsync("() => { const r = document.querySelector('path.selected-ring'); return r && r.getBoundingClientRect().width > 0; }");
         await phone.ScreenshotAsync($"opening-state-{locale}-{hours.Replace(' ', '_').Replace('/', '_').Replace(':', '_')}-{at[..13].Replace(':', '_')}");
         await phone.CloseAsync();
     }

@@ -60,7 +60,7 @@
     tiles: { loaded: 0, failed: 0 }
   };
 
-  // ---- The API -------------------------------------------------------------------------------------------------
+  // ---- The API ----
   // URLs are relative to the page, so the service also works behind a proxy under a path (https://host/facilities/).
 
   function problemOf(response) {
@@ -87,7 +87,7 @@
     } catch (e) { return null; }
   }
 
-  // ---- Filters -------------------------------------------------------------------------------------------------
+  // ---- Filters ----
 
   var ATTRIBUTE_FILTERS = {
     open_now: 'open_now=true',
@@ -110,10 +110,20 @@
 
   function activeFilterCount() { return filterQuery().length; }
 
-  // ---- The map -------------------------------------------------------------------------------------------------
+  // ---- The map ----
 
   var map = L.map('map', { zoomControl: false, minZoom: 2, maxZoom: 19, worldCopyJump: true });
   window.facilitiesMap = map; // for the browser tests and for anyone poking at the page from the console
+  // Leaflet measures the map on window resizes only, and the sheet under it grows with the list: keep the centre,
+  // and the spot the list shows, as a resize is no move away from it.
+  new ResizeObserver(function () {
+    var size = map.getSize(), centre, here = state.here;
+    if (!map._loaded || (size.x === el.map.clientWidth && size.y === el.map.clientHeight)) { return; }
+    centre = map.getCenter();
+    map.invalidateSize({ pan: false });
+    map.setView(centre, map.getZoom(), { reset: true }); // not a pan: Leaflet pans by whole pixels
+    state.here = here;
+  }).observe(el.map);
   var zoomControl = null;
   var facilityLayer = L.layerGroup().addTo(map);
   // The resident's dot and the selected facility's ring stay above the markers.
@@ -314,7 +324,7 @@
     }
   }
 
-  // ---- Notes over the map ----------------------------------------------------------------------------------------
+  // ---- Notes over the map ----
 
   function setNote(key, args) {
     if (args) { state.notes[key] = args; } else { delete state.notes[key]; }
@@ -325,7 +335,7 @@
     el.note.textContent = Object.keys(state.notes).map(function (k) { return t(k, state.notes[k]); }).join(' ');
   }
 
-  // ---- Refreshing without stutter: one debounced, cancellable request per part of the page ---------------------
+  // ---- Refreshing without stutter: one debounced, cancellable request per part of the page ----
 
   function task(busyElement, run, delay) {
     return { timer: null, controller: null, busy: busyElement, run: run, delay: delay };
@@ -361,7 +371,7 @@
     schedule(listTask, now);
   }
 
-  // ---- The nearest list ----------------------------------------------------------------------------------------
+  // ---- The nearest list ----
 
   // Nearest to the resident while they are in view; once they pan elsewhere, nearest to the map centre; right after a
   // tap on a cluster that cannot split further, what is at that cluster.
@@ -451,7 +461,7 @@
     return p.open_now === true ? t('openState').open : p.open_now === false ? t('openState').closed : null;
   }
 
-  // ---- The detail panel ----------------------------------------------------------------------------------------
+  // ---- The detail panel ----
 
   var detailController = null;
 
@@ -507,12 +517,19 @@
 
   // On a phone the details sheet takes the lower part of the screen and the map shrinks above it; Leaflet keeps the
   // top-left corner where it was, so a facility low in the old view would now be under the sheet. Once the layout
-  // has settled, pan just enough that it sits inside what is left of the map, clear of its edges and controls.
+  // has settled, pan just enough that it sits inside what is left of the map, clear of its edges, buttons and note.
   var VISIBLE_MARGIN_PX = 56;
+  var RING_PX = 30;                  // the ring's radius and stroke, and a gap
   function keepInView(at) {
     requestAnimationFrame(function () {
       map.invalidateSize({ pan: false });
-      map.panInside(at, { padding: [VISIBLE_MARGIN_PX, VISIBLE_MARGIN_PX], animate: !reducedMotion() });
+      var box = el.map.getBoundingClientRect(), m = VISIBLE_MARGIN_PX;
+      var buttons = el.map.querySelector('.leaflet-top.leaflet-right').getBoundingClientRect();
+      map.panInside(at, {
+        paddingTopLeft: [m, Math.max(m, el.note.getBoundingClientRect().bottom - box.top + RING_PX)],
+        paddingBottomRight: [Math.max(m, box.right - buttons.left + RING_PX), m],
+        animate: !reducedMotion()
+      });
     });
   }
 
@@ -565,7 +582,7 @@
     if (detailsPart) { detailsPart.renderFacts(f); }
   }
 
-  // ---- The details (facts, directions, share, "still here", reports), loaded after the first answers ---------
+  // ---- The details (facts, directions, share, "still here", reports), loaded after the first answers ----
 
   var detailsPart = null;      // the module, once loaded; until then (or offline) the details say open or closed only
   var detailsLoading = null;
@@ -577,7 +594,7 @@
     return detailsLoading;
   }
 
-  // ---- Contributors and search: their parts of the page are loaded the first time they are used ---------------
+  // ---- Contributors and search: their parts of the page are loaded the first time they are used ----
 
   var parts = {};
   function contribute(action, file) {
@@ -589,7 +606,7 @@
     });
   }
 
-  // ---- Language ------------------------------------------------------------------------------------------------
+  // ---- Language ----
 
   function fillCategories() {
     var selected = el.category.value;
@@ -643,7 +660,7 @@
     document.dispatchEvent(new Event('facilities:language'));
   }
 
-  // ---- Wiring --------------------------------------------------------------------------------------------------
+  // ---- Wiring ----
 
   function filtersChanged() {
     renderFiltersButton();
@@ -718,7 +735,7 @@
     return link.at || link.facility ? link : null;
   }
 
-  // ---- Start: configuration, labels and the resident's location, in parallel ----------------------------------
+  // ---- Start: configuration, labels and the resident's location, in parallel ----
 
   function requestLocation(waitMs) {
     return new Promise(function (resolve) {
