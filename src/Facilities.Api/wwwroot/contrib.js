@@ -848,7 +848,7 @@ async function review(body, title) {
     });
     // And operators' claims, from everywhere (facility-actions.js).
     await import('./facility-actions.js').then(function (m) {
-      return m.claimQueue(body, { P: P, t: t, I: I, make: make, input: input, linkButton: linkButton });
+      return m.claimQueue(body, { P: P, t: t, I: I, make: make, api: api, input: input, linkButton: linkButton });
     }).catch(function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
   }
   body.setAttribute('aria-busy', 'false');

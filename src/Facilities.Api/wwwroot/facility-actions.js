@@ -4,7 +4,6 @@
 // Operators' claims too, opened from the details' "Claim this facility" and "You manage this facility" (details.js):
 // the claim form, the form of the attributes the operator owns (its edits of them apply at once), and the moderators'
 // queue of claims in the review page.
-import * as auth from './auth.js';
 
 const words = {
   en: {
@@ -252,19 +251,9 @@ export async function closure(body, title, id, c) {
 
 // ---- Operators: claiming a facility, managing what one owns, the moderators' queue -------------------------------
 
-async function json(method, url, body) {
-  const r = await auth.send(method, url, body);
-  const answer = await r.json().catch(function () { return {}; });
-  if (r.ok) { return answer; }
-  const e = new Error(answer.detail || answer.title || String(r.status));
-  e.status = r.status;
-  e.problem = answer;
-  throw e;
-}
-
 /** The caller's open claim (pending or approved) on the facility, or null. */
-async function claimOn(id) {
-  const mine = await json('GET', 'api/v1/me/claims');
+async function claimOn(c, id) {
+  const mine = await c.api('GET', 'api/v1/me/claims');
   return (mine.claims || []).find(function (x) { return x.facility_id === id && (x.state === 'approved' || x.state === 'pending'); }) || null;
 }
 
@@ -325,7 +314,7 @@ export async function operate(body, title, id, c) {
   const t = c.t, make = c.make;
   const p = facility.properties;
   let owned;
-  try { owned = await claimOn(id); } catch (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); return; }
+  try { owned = await claimOn(c, id); } catch (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); return; }
   title.textContent = t('operateTitle', { name: nameOf(c, p) });
   if (!owned || owned.state !== 'approved') { body.appendChild(make('p', 'empty', owned ? t('claimPending') : t('claimHint'))); return; }
   body.appendChild(make('p', 'hint', t('operateHint')));
@@ -358,7 +347,7 @@ export async function operate(body, title, id, c) {
 export async function claimQueue(body, c) {
   withWords(c);
   const t = c.t, make = c.make;
-  const queue = await json('GET', 'api/v1/claims?status=pending');
+  const queue = await c.api('GET', 'api/v1/claims?status=pending');
   const section = make('section', 'claim-queue-part');
   section.appendChild(make('h3', null, t('claimQueueTitle')));
   const ol = make('ol', 'claim-queue');
@@ -381,7 +370,7 @@ export async function claimQueue(body, c) {
     const decide = function (action) {
       if (action === 'reject' && !reason.value.trim()) { message.textContent = t('claimReasonNeeded'); message.className = 'action-message error'; reason.focus(); return; }
       row.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
-      json('POST', 'api/v1/claims/' + encodeURIComponent(x.id) + '/' + action, action === 'reject' ? { reason: reason.value.trim() } : {}).then(function (done) {
+      c.api('POST', 'api/v1/claims/' + encodeURIComponent(x.id) + '/' + action, action === 'reject' ? { reason: reason.value.trim() } : {}).then(function (done) {
         li.dataset.state = done.state;
         message.textContent = t('claimDecided')[done.state] || done.state;
         message.className = 'action-message done';
