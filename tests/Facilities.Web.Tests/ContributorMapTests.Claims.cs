@@ -95,11 +95,25 @@ public sealed partial class ContributorMapTests
         await page.Locator("#detail-attributes [data-attribute='opening_hours']").ScrollIntoViewIfNeededAsync();
         await phone.ScreenshotAsync("claim-hours-shown-at-once");
 
-        // The account view lists the claim as approved.
+        // A resident reports a problem; the account view lists the claim as approved, with the reports on the facility.
+        var residentEmail = $"resident-{Guid.NewGuid():N}@facilities.test";
+        using (await RegisterAsync(residentEmail, "Resident Zhou"))
+        using (var resident = await SignInAsync(residentEmail, Password))
+        using (var reported = await resident.PostAsJsonAsync($"/api/v1/facilities/{id}/reports", new { reason = "dirty", comment = "No soap at the sink" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, reported.StatusCode);
+        }
         await page.ClickAsync("#contribute");
         var approvedRow = page.Locator("#my-claims li[data-state='approved']");
         await approvedRow.WaitForAsync();
         Assert.Contains("Approved: you manage it", await approvedRow.InnerTextAsync(), StringComparison.Ordinal);
+        await approvedRow.Locator("button[data-claim-reports]").ClickAsync();
+        var report = approvedRow.Locator(".claim-reports li");
+        await report.WaitForAsync();
+        Assert.EndsWith("No soap at the sink", await report.InnerTextAsync(), StringComparison.Ordinal);
+        await report.ScrollIntoViewIfNeededAsync();
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("claim-reports-for-the-operator");
         await phone.CloseAsync();
     }
 

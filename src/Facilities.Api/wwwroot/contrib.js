@@ -466,6 +466,7 @@ async function account(body, title) {
     li.appendChild(make('span', 'row-meta', [t('claimStates')[x.state] || x.state, I.date(x.created_at)].join(' · ')));
     if (x.decision_note && x.state !== 'approved') { li.appendChild(make('span', 'row-meta', x.decision_note)); }
     if (x.facility_id) { linkButton(li, t('showOnMap'), function () { close(false); P.openDetail(x.facility_id, null); }); }
+    if (x.state === 'approved') { linkButton(li, t('claimReportsOpen'), function () { claimReports(li, x, this); }).dataset.claimReports = x.id; }
     claimList.appendChild(li);
   });
   body.appendChild(claimList);
@@ -474,6 +475,30 @@ async function account(body, title) {
   linkButton(body, t('signOut'), function () { auth.forget(); show('signin'); }, 'link-button sign-out').id = 'sign-out';
   body.setAttribute('aria-busy', 'false');
   return undefined;
+}
+
+// What residents report about a facility the account manages, with a partner's answer if one gave it.
+async function claimReports(row, claim, button) {
+  button.disabled = true;
+  let answer;
+  try {
+    answer = await api('GET', 'api/v1/me/claims/' + enc(claim.id) + '/reports');
+  } catch (e) {
+    row.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
+    button.disabled = false;
+    return;
+  }
+  button.remove();
+  const list = make('ul', 'claim-reports');
+  (answer.reports || []).forEach(function (r) {
+    const li = make('li', 'row-meta');
+    li.dataset.reportId = r.id;
+    li.textContent = [t('reasons')[r.reason] || r.reason, I.date(r.created_at), r.comment, r.response ? answers.answerLine(t, r.response) : null]
+      .filter(Boolean).join(' · ');
+    list.appendChild(li);
+  });
+  row.appendChild(list);
+  if (!(answer.reports || []).length) { row.appendChild(make('p', 'empty', t('claimNoReports'))); }
 }
 
 function loadRules() {
