@@ -3,6 +3,7 @@ using Facilities.Api.Data;
 using Facilities.Api.Features;
 using Facilities.Api.Features.ApiDefinition;
 using Facilities.Api.Features.Categories;
+using Facilities.Api.Features.Claims;
 using Facilities.Api.Features.Confidence;
 using Facilities.Api.Features.Facilities;
 using Facilities.Api.Features.Health;
@@ -120,6 +121,7 @@ app.UseContributors();
 // After the body limits (UseContributors): U+0000 and unpaired surrogates in any request string are a 400 (Web/StorableText.cs).
 app.UseStorableText();
 app.MapContributors();
+app.MapClaims();
 app.MapMapConfig();
 app.MapDatasets();
 app.MapPartners();

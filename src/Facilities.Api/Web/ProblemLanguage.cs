@@ -221,6 +221,26 @@ public static partial class ProblemMessages
         ("This facility is removed: it takes no photos.", "此设施已被移除：不能再添加照片。"),
         ("A photo that is {state} cannot be given the decision {decision}.", "状态为 {state} 的照片不能作出 {decision} 的决定。"),
 
+        // Operator claims.
+        ("Say who you are and why you run this facility, in 10 to 2000 characters.", "请说明你是谁、为什么由你管理此设施，10 到 2000 个字符。"),
+        ("Must be an e-mail address such as name@example.org or a phone number of 6 to 15 digits (spaces, dashes, brackets and a leading + allowed).",
+            "必须是电子邮件地址（例如 name@example.org）或 6 到 15 位数字的电话号码（可含空格、连字符、括号，开头可用 +）。"),
+        ("Must be a list of the attributes to own, one or more of: status, status_until, opening_hours, access, fee, charge, wheelchair.",
+            "必须是要管理的属性列表，取以下一个或多个：status、status_until、opening_hours、access、fee、charge、wheelchair。"),
+        ("When given, a note of 1 to 2000 characters.", "如果填写，备注须为 1 到 2000 个字符。"),
+        ("This facility is removed: it cannot be claimed.", "此设施已被移除：不能认领。"),
+        ("Claimed already", "已经认领"),
+        ("You have a claim on this facility that is {state} already: revoke it before you claim again.",
+            "你对此设施已有一个状态为 {state} 的认领：请先撤销它，再重新认领。"),
+        ("This claim waits for its facility: the create proposal it came with is not accepted yet.",
+            "此认领还在等待它的设施：随它提交的新建提议尚未被接受。"),
+        ("Owned already", "已有管理方"),
+        ("An approved operator owns {attributes} of this facility already.", "此设施的 {attributes} 已由一位经批准的管理方管理。"),
+        ("A partner's dataset owns {attributes} of this facility: the partner's data is its official source.",
+            "此设施的 {attributes} 由合作方的数据集管理：合作方的数据是它的官方来源。"),
+        ("A claim that is {state} cannot be {decision}.", "状态为 {state} 的认领不能改为 {decision}。"),
+        ("Reports on a facility are for its approved operator: this claim is {state}.", "设施的反馈只提供给经批准的管理方：此认领的状态是 {state}。"),
+
         // Proposals.
         ("A create names no facility.", "新建提议不指定设施。"),
         ("A create has no base version.", "新建提议没有基础版本。"),

@@ -70,6 +70,18 @@ export function history(page) {
   return show('history', facility ? facility.properties.id : null);
 }
 
+/** The facility's claim form ("I run this place") and, for its approved operator, what it manages (facility-actions.js). */
+export function claim(page) { return facilityView(page, 'claim'); }
+
+export function operate(page) { return facilityView(page, 'operate'); }
+
+function facilityView(page, name) {
+  setup(page);
+  const facility = P.state.detail;
+  const id = facility ? facility.properties.id : null;
+  return show(auth.load() ? name : 'signin', id, false, auth.load() ? null : { name: name, arg: id });
+}
+
 /** The partner's part (partner.js, loaded on first use) in the same panel, with the same form helpers. */
 export function partner(page) {
   setup(page);
@@ -154,7 +166,8 @@ function close(refocus) {
 function resized() { P.map.invalidateSize({ animate: false }); }
 
 const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit: editForm, review: review, quests: quests, team: team,
-  history: later('facility-history.js', 'history'), partners: later('admin-partners.js', 'partners'), move: later('facility-actions.js', 'move'), closure: later('facility-actions.js', 'closure') };
+  history: later('facility-history.js', 'history'), partners: later('admin-partners.js', 'partners'), move: later('facility-actions.js', 'move'), closure: later('facility-actions.js', 'closure'),
+  claim: later('facility-actions.js', 'claim'), operate: later('facility-actions.js', 'operate') };
 
 // A facility's history, moving it and closing or reopening it: their scripts load the first time one is opened, and
 // get the panel's helpers.
@@ -165,6 +178,7 @@ function later(file, name) {
       return m[name](body, title, arg, { P: P, t: t, I: I, make: make, api: api, show: show, field: field, input: input, form: form,
         submitRow: submitRow, linkButton: linkButton, showErrors: showErrors, clearErrors: clearErrors, say: say, commentField: commentField,
         sent: sent, shown: shown, attributeName: attributeName, onLeave: function (undo) { leave = undo; },
+        attributeFields: attributeFields, note: note, openFacility: function (id) { close(false); return P.openDetail(id, null); },
         edit: function (id) { return auth.load() ? show('edit', id) : show('signin', null, false, { name: 'edit', arg: id }); } });
     }, function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
   };
@@ -174,10 +188,15 @@ function later(file, name) {
 async function sent(proposal) {
   if (proposal.state === 'accepted') { P.refresh(); }
   await show('account');
-  const note = make('p', 'action-message done', proposal.state === 'accepted' ? t('sentAccepted') : t('sentPending'));
-  note.id = 'sent-message';
-  note.setAttribute('role', 'status');
-  panel.querySelector('.contrib-body').prepend(note);
+  note(proposal.state === 'accepted' ? t('sentAccepted') : t('sentPending'));
+}
+
+/** What became of the last thing sent, on top of the panel. */
+function note(text) {
+  const line = make('p', 'action-message done', text);
+  line.id = 'sent-message';
+  line.setAttribute('role', 'status');
+  panel.querySelector('.contrib-body').prepend(line);
 }
 
 // ---- Talking to the API --------------------------------------------------------------------------------------------
@@ -360,10 +379,10 @@ function signedIn() {
 async function account(body, title) {
   title.textContent = t('accountTitle');
   body.setAttribute('aria-busy', 'true');
-  let me, pending, reports;
+  let me, pending, reports, claims;
   try {
-    [me, pending, reports] = await Promise.all([api('GET', 'api/v1/me'), api('GET', 'api/v1/proposals?state=pending&limit=200'),
-      api('GET', 'api/v1/me/reports'), loadRules()]);
+    [me, pending, reports, claims] = await Promise.all([api('GET', 'api/v1/me'), api('GET', 'api/v1/proposals?state=pending&limit=200'),
+      api('GET', 'api/v1/me/reports'), api('GET', 'api/v1/me/claims'), loadRules()]);
   } catch (e) {
     body.setAttribute('aria-busy', 'false');
     if (e.status === 401) { return show('signin', null, false).then(function () { say(panel.querySelector('form'), t('sessionEnded'), 'error'); }); }
@@ -435,15 +454,57 @@ async function account(body, title) {
     li.appendChild(make('strong', null, r.facility_name || P.categoryName(r.category)));
     li.appendChild(make('span', 'row-meta', [t('reasons')[r.reason] || r.reason, I.date(r.created_at)].join(' · ')));
     li.appendChild(make('span', 'row-meta report-answer', r.response ? answers.answerLine(t, r.response) : t('notAnswered')));
-    linkButton(li, t('showOnMap'), function () { close(false); P.openDetail(r.facility_id); });
+    linkButton(li, t('showOnMap'), function () { close(false); P.openDetail(r.facility_id, null); });
     reportList.appendChild(li);
   });
   body.appendChild(reportList);
   if (!(reports.reports || []).length) { body.appendChild(make('p', 'empty', t('noReports'))); }
 
+  // The facilities the account claimed as their operator, each with where its claim is.
+  body.appendChild(make('h3', null, t('myClaims')));
+  const claimList = make('ul', 'proposal-list');
+  claimList.id = 'my-claims';
+  (claims.claims || []).forEach(function (x) {
+    const li = make('li', 'proposal-row');
+    li.dataset.claimId = x.id;
+    li.dataset.state = x.state;
+    li.appendChild(make('strong', null, x.facility_name || t('claimNoFacilityYet')));
+    li.appendChild(make('span', 'row-meta', [t('claimStates')[x.state] || x.state, I.date(x.created_at)].join(' · ')));
+    if (x.decision_note && x.state !== 'approved') { li.appendChild(make('span', 'row-meta', x.decision_note)); }
+    if (x.facility_id) { linkButton(li, t('showOnMap'), function () { close(false); P.openDetail(x.facility_id, null); }); }
+    if (x.state === 'approved') { linkButton(li, t('claimReportsOpen'), function () { claimReports(li, x, this); }).dataset.claimReports = x.id; }
+    claimList.appendChild(li);
+  });
+  body.appendChild(claimList);
+  if (!(claims.claims || []).length) { body.appendChild(make('p', 'empty', t('noClaims'))); }
+
   linkButton(body, t('signOut'), function () { auth.forget(); show('signin'); }, 'link-button sign-out').id = 'sign-out';
   body.setAttribute('aria-busy', 'false');
   return undefined;
+}
+
+// What residents report about a facility the account manages, with a partner's answer if one gave it.
+async function claimReports(row, claim, button) {
+  button.disabled = true;
+  let answer;
+  try {
+    answer = await api('GET', 'api/v1/me/claims/' + enc(claim.id) + '/reports');
+  } catch (e) {
+    row.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
+    button.disabled = false;
+    return;
+  }
+  button.remove();
+  const list = make('ul', 'claim-reports');
+  (answer.reports || []).forEach(function (r) {
+    const li = make('li', 'row-meta');
+    li.dataset.reportId = r.id;
+    li.textContent = [t('reasons')[r.reason] || r.reason, I.date(r.created_at), r.comment, r.response ? answers.answerLine(t, r.response) : null]
+      .filter(Boolean).join(' · ');
+    list.appendChild(li);
+  });
+  row.appendChild(list);
+  if (!(answer.reports || []).length) { row.appendChild(make('p', 'empty', t('claimNoReports'))); }
 }
 
 function loadRules() {
@@ -560,9 +621,9 @@ function same(a, b) {
 }
 
 /** The attribute controls of a category into a container; answers a function that reads the changed values. */
-function attributeFields(container, category, properties) {
+function attributeFields(container, category, properties, only) {
   container.textContent = '';
-  const controls = attributesOf(category).map(function (attr) {
+  const controls = attributesOf(category).filter(function (attr) { return !only || only.indexOf(attr.name) >= 0; }).map(function (attr) {
     return { attr: attr, control: attributeControl(container, attr, currentValue(properties, attr)) };
   });
   return function changes() {
@@ -816,6 +877,10 @@ async function review(body, title) {
     await import('./photos.js').then(function (m) { return m.queues(body, { P: P, linkButton: linkButton }); }).catch(function (e) {
       body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message })));
     });
+    // And operators' claims, from everywhere (facility-actions.js).
+    await import('./facility-actions.js').then(function (m) {
+      return m.claimQueue(body, { P: P, t: t, I: I, make: make, api: api, input: input, linkButton: linkButton });
+    }).catch(function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
   }
   body.setAttribute('aria-busy', 'false');
   return undefined;

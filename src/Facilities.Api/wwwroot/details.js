@@ -35,7 +35,11 @@ const words = {
     signInToConfirm: 'Sign in to confirm that this facility is still here.',
     signInToReport: 'Sign in to report a problem.',
     confirmed: 'Thank you: your confirmation was recorded.',
-    reported: 'Thank you: your report was sent.'
+    reported: 'Thank you: your report was sent.',
+    claimOpen: 'Claim this facility',
+    claimPending: 'Your claim on this facility is waiting for a moderator.',
+    managed: 'You manage this facility: {what}.',
+    operateOpen: 'Edit what you manage'
   },
   'zh-Hans': {
     directions: '导航 · {app}',
@@ -69,7 +73,11 @@ const words = {
     signInToConfirm: '登录后才能确认此设施仍在。',
     signInToReport: '登录后才能报告问题。',
     confirmed: '谢谢：已记录你的确认。',
-    reported: '谢谢：你的报告已提交。'
+    reported: '谢谢：你的报告已提交。',
+    claimOpen: '我是管理方：认领此设施',
+    claimPending: '你对此设施的认领正在等待管理员审核。',
+    managed: '此设施由你管理：{what}。',
+    operateOpen: '修改你管理的内容'
   }
 };
 
@@ -261,6 +269,49 @@ export function renderFacts(f) {
   });
   historyButton(list);
   photos(f);
+  claimLine(f);
+}
+
+// Who runs the facility, for anyone signed in: "Claim this facility", the claim waiting, or for its approved operator
+// "You manage this facility" with the way to edit what it manages. The forms are facility-actions.js's, loaded when
+// opened. Under the actions; nothing when signed out or offline.
+function claimLine(f) {
+  let line = $('detail-claim');
+  if (!P.accessToken()) { if (line) { line.remove(); } return; }
+  if (!line) {
+    line = P.make('div', 'claim-line');
+    line.id = 'detail-claim';
+    $('detail-attributes').previousElementSibling.insertAdjacentElement('beforebegin', line);
+  }
+  line.hidden = true;
+  const id = f.properties.id;
+  import('./auth.js').then(function (auth) { return auth.send('GET', 'api/v1/me/claims'); })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (mine) {
+      if (!mine || P.state.detail !== f) { return; }
+      const claim = (mine.claims || []).find(function (x) { return x.facility_id === id && (x.state === 'approved' || x.state === 'pending'); });
+      line.textContent = '';
+      line.hidden = false;
+      line.dataset.claim = claim ? claim.state : 'none';
+      if (claim && claim.state === 'approved') {
+        const what = claim.attributes.filter(function (a) { return P.state.core[a] && a !== 'status_until' && a !== 'charge'; })
+          .map(function (a) { return I.label(P.state.core[a].labels, a); }).join(I.lang === 'zh-Hans' ? '、' : ', ');
+        line.appendChild(P.make('p', 'claim-state managed', t('managed', { what: what }))).id = 'claim-managed';
+        claimButton(line, 'operateOpen', 'operate-open', 'operate');
+      } else if (claim) {
+        line.appendChild(P.make('p', 'claim-state', t('claimPending'))).id = 'claim-pending';
+      } else {
+        claimButton(line, 'claimOpen', 'claim-open', 'claim');
+      }
+    }, function () { /* offline: the details without it */ });
+}
+
+function claimButton(line, key, id, view) {
+  const b = P.make('button', 'link-button', t(key));
+  b.type = 'button';
+  b.id = id;
+  b.addEventListener('click', function () { P.contribute(view); });
+  line.appendChild(b);
 }
 
 // The facility's photos (photos.js, loaded then), and "Add a photo" for everyone: signed out, it asks to sign in first.

@@ -1,6 +1,9 @@
 // Moving a facility and closing or reopening it, loaded the first time a contributor opens one of them from
 // "Suggest an edit" (contrib.js). Each is a proposal like an edit (kind move, close or reopen, at the facility's
 // version), decided by the same votes; a temporary closure carries the day the facility reopens.
+// Operators' claims too, opened from the details' "Claim this facility" and "You manage this facility" (details.js):
+// the claim form, the form of the attributes the operator owns (its edits of them apply at once), and the moderators'
+// queue of claims in the review page.
 
 const words = {
   en: {
@@ -21,7 +24,31 @@ const words = {
     closureRemoved: 'It is gone for good',
     closureUntil: 'It reopens on',
     closureUntilHint: 'The closure ends at the start of that day.',
-    closureUntilNeeded: 'Choose the day it reopens.'
+    closureUntilNeeded: 'Choose the day it reopens.',
+    claimHint: 'You run this place? Claim it: once a moderator checks who you are, your changes to what you manage apply at once.',
+    claimTitle: 'Claim: {name}',
+    claimEvidence: 'Who you are and why this facility is yours',
+    claimEvidenceHint: 'Your business or institution, and what shows it runs this place (a registration, the sign at the door). Only moderators read it.',
+    claimContact: 'How a moderator reaches you',
+    claimContactHint: 'An e-mail address or a phone number. Never shown publicly.',
+    claimAttributes: 'What you manage',
+    claimGroups: { status: 'Open or closed, temporary closures', opening_hours: 'Opening hours', access: 'Who may use it', fee: 'Fee and charge', wheelchair: 'Wheelchair access' },
+    claimSend: 'Send the claim',
+    claimSent: 'Sent: a moderator checks your claim.',
+    operateTitle: 'You manage: {name}',
+    operateHint: 'Your changes to these apply at once.',
+    operateClosure: 'Open or closed',
+    operateSave: 'Save',
+    operateSaved: 'Saved: everyone sees it now.',
+    claimQueueTitle: 'Claims waiting for review',
+    claimQueueEmpty: 'No claim is waiting for review.',
+    claimBy: '{name} · {date}',
+    claimWants: 'Wants to manage: {what}',
+    claimApprove: 'Approve',
+    claimReject: 'Reject',
+    claimRejectReason: 'Why not (the operator reads this)',
+    claimReasonNeeded: 'Say why.',
+    claimDecided: { approved: 'Approved: the operator manages it now.', rejected: 'Rejected.' }
   },
   'zh-Hans': {
     moveTitle: '移动位置：{name}',
@@ -41,9 +68,36 @@ const words = {
     closureRemoved: '已永久关闭',
     closureUntil: '重新开放日期',
     closureUntilHint: '关闭在当天开始时结束。',
-    closureUntilNeeded: '请选择重新开放的日期。'
+    closureUntilNeeded: '请选择重新开放的日期。',
+    claimHint: '这里由你管理？认领它：管理员核实你的身份后，你对所管理内容的修改会立即生效。',
+    claimTitle: '认领：{name}',
+    claimEvidence: '你是谁，为什么此设施由你管理',
+    claimEvidenceHint: '你的企业或机构，以及能证明由你管理此处的信息（登记信息、门口的标牌）。只有管理员能看到。',
+    claimContact: '管理员如何联系你',
+    claimContactHint: '电子邮件地址或电话号码。不会公开显示。',
+    claimAttributes: '你管理的内容',
+    claimGroups: { status: '开放或关闭、暂停开放', opening_hours: '开放时间', access: '谁可以使用', fee: '收费及费用', wheelchair: '无障碍通行' },
+    claimSend: '提交认领',
+    claimSent: '已提交：管理员会核实你的认领。',
+    operateTitle: '由你管理：{name}',
+    operateHint: '你对这些内容的修改会立即生效。',
+    operateClosure: '开放或关闭',
+    operateSave: '保存',
+    operateSaved: '已保存：所有人现在都能看到。',
+    claimQueueTitle: '等待审核的认领',
+    claimQueueEmpty: '没有等待审核的认领。',
+    claimBy: '{name} · {date}',
+    claimWants: '申请管理：{what}',
+    claimApprove: '批准',
+    claimReject: '拒绝',
+    claimRejectReason: '拒绝理由（管理方会看到）',
+    claimReasonNeeded: '请说明理由。',
+    claimDecided: { approved: '已批准：现在由该管理方管理。', rejected: '已拒绝。' }
   }
 };
+
+// The claimable attributes as the claim form offers them: each group is owned whole (the API adds the companions).
+const CLAIM_GROUPS = ['status', 'opening_hours', 'access', 'fee', 'wheelchair'];
 
 const TWO_YEARS_DAYS = 729; // the API takes a closure's end within two years
 
@@ -193,4 +247,147 @@ export async function closure(body, title, id, c) {
   chosen();
   c.commentField(f);
   c.submitRow(f, t('send'));
+}
+
+// ---- Operators: claiming a facility, managing what one owns, the moderators' queue -------------------------------
+
+/** The caller's open claim (pending or approved) on the facility, or null. */
+async function claimOn(c, id) {
+  const mine = await c.api('GET', 'api/v1/me/claims');
+  return (mine.claims || []).find(function (x) { return x.facility_id === id && (x.state === 'approved' || x.state === 'pending'); }) || null;
+}
+
+function groupsOf(c, attributes) {
+  return CLAIM_GROUPS.filter(function (g) { return attributes.indexOf(g) >= 0; }).map(function (g) { return c.t('claimGroups')[g]; })
+    .join(c.I.lang === 'zh-Hans' ? '、' : ', ');
+}
+
+/** The claim form: evidence, a contact, what the operator manages. */
+export async function claim(body, title, id, c) {
+  const facility = await facilityOf(body, c, id);
+  if (!facility) { title.textContent = c.t('claimOpen'); return; }
+  const t = c.t, make = c.make;
+  const p = facility.properties;
+  title.textContent = t('claimTitle', { name: nameOf(c, p) });
+  body.appendChild(make('p', 'hint', t('claimHint')));
+  const f = c.form(body, async function () {
+    c.clearErrors(f);
+    const attributes = Array.prototype.filter.call(f.querySelectorAll('input[name="attributes"]'), function (b) { return b.checked; })
+      .map(function (b) { return b.value; });
+    await c.api('POST', 'api/v1/facilities/' + encodeURIComponent(id) + '/claims', {
+      evidence: f.elements.evidence.value, contact: f.elements.contact.value, attributes: attributes
+    });
+    await c.show('account');
+    c.note(t('claimSent'));
+  });
+  const evidence = make('textarea');
+  evidence.name = 'evidence';
+  evidence.rows = 3;
+  evidence.maxLength = 2000;
+  c.field(f, 'evidence', t('claimEvidence'), evidence, t('claimEvidenceHint'));
+  const contact = c.input('text', 'contact');
+  contact.autocomplete = 'email';
+  c.field(f, 'contact', t('claimContact'), contact, t('claimContactHint'));
+  const set = make('fieldset', 'cfield checks claim-attributes');
+  set.dataset.field = 'attributes';
+  set.appendChild(make('legend', null, t('claimAttributes')));
+  CLAIM_GROUPS.forEach(function (g) {
+    const label = make('label', 'check');
+    const box = c.input('checkbox', 'attributes');
+    box.value = g;
+    box.checked = g === 'opening_hours';
+    label.appendChild(box);
+    label.appendChild(document.createTextNode(' ' + t('claimGroups')[g]));
+    set.appendChild(label);
+  });
+  const error = make('p', 'field-error');
+  error.dataset.errorFor = 'attributes';
+  set.appendChild(error);
+  f.appendChild(set);
+  c.submitRow(f, t('claimSend'));
+}
+
+/** "You manage this facility": the attributes the operator owns, to change at once. */
+export async function operate(body, title, id, c) {
+  const facility = await facilityOf(body, c, id);
+  if (!facility) { title.textContent = c.t('operateOpen'); return; }
+  const t = c.t, make = c.make;
+  const p = facility.properties;
+  let owned;
+  try { owned = await claimOn(c, id); } catch (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); return; }
+  title.textContent = t('operateTitle', { name: nameOf(c, p) });
+  if (!owned || owned.state !== 'approved') { body.appendChild(make('p', 'empty', owned ? t('claimPending') : t('claimHint'))); return; }
+  body.appendChild(make('p', 'hint', t('operateHint')));
+  if (owned.attributes.indexOf('status') >= 0) {
+    const more = make('div', 'actions facility-actions');
+    c.linkButton(more, t('operateClosure'), function () { c.show('closure', id); }).id = 'operate-closure';
+    body.appendChild(more);
+  }
+  const f = c.form(body, async function () {
+    const changed = changes();
+    c.clearErrors(f);
+    if (!Object.keys(changed).length) { c.say(f, t('nothingChanged'), 'error'); return; }
+    const proposal = await c.api('POST', 'api/v1/proposals', {
+      kind: 'update', facility_id: id, base_version: p.version, changes: changed, comment: t('operateTitle', { name: nameOf(c, p) })
+    });
+    if (proposal.state !== 'accepted') { await c.sent(proposal); return; }
+    // Applied: the details show the new values now, where the operator looks.
+    await c.openFacility(id);
+    c.P.el.message.textContent = t('operateSaved');
+    c.P.el.message.className = 'action-message done';
+  });
+  f.dataset.version = String(p.version);
+  const fields = make('div', 'attribute-fields');
+  f.appendChild(fields);
+  const changes = c.attributeFields(fields, p.category, p, owned.attributes);
+  c.submitRow(f, t('operateSave'));
+}
+
+/** The moderators' queue of pending claims, in the review page, each with approve and reject (with a reason). */
+export async function claimQueue(body, c) {
+  withWords(c);
+  const t = c.t, make = c.make;
+  const queue = await c.api('GET', 'api/v1/claims?status=pending');
+  const section = make('section', 'claim-queue-part');
+  section.appendChild(make('h3', null, t('claimQueueTitle')));
+  const ol = make('ol', 'claim-queue');
+  ol.id = 'claim-queue';
+  (queue.claims || []).forEach(function (x) {
+    const li = make('li', 'claim-card');
+    li.dataset.claimId = x.id;
+    li.appendChild(make('strong', null, x.facility_name || ''));
+    li.appendChild(make('span', 'row-meta', t('claimBy', { name: x.account_name, date: c.I.date(x.created_at) })));
+    li.appendChild(make('p', 'claim-wants', t('claimWants', { what: groupsOf(c, x.attributes) })));
+    li.appendChild(make('p', 'claim-evidence', x.evidence));
+    li.appendChild(make('p', 'row-meta claim-contact', x.contact));
+    const reason = c.input('text', 'reason');
+    reason.placeholder = t('claimRejectReason');
+    reason.setAttribute('aria-label', t('claimRejectReason'));
+    reason.maxLength = 2000;
+    const message = make('p', 'action-message');
+    message.setAttribute('role', 'status');
+    const row = make('div', 'actions');
+    const decide = function (action) {
+      if (action === 'reject' && !reason.value.trim()) { message.textContent = t('claimReasonNeeded'); message.className = 'action-message error'; reason.focus(); return; }
+      row.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
+      c.api('POST', 'api/v1/claims/' + encodeURIComponent(x.id) + '/' + action, action === 'reject' ? { reason: reason.value.trim() } : {}).then(function (done) {
+        li.dataset.state = done.state;
+        message.textContent = t('claimDecided')[done.state] || done.state;
+        message.className = 'action-message done';
+      }, function (e) {
+        row.querySelectorAll('button').forEach(function (b) { b.disabled = false; });
+        message.textContent = t('failed', { reason: e.message });
+        message.className = 'action-message error';
+      });
+    };
+    c.linkButton(row, t('claimApprove'), function () { decide('approve'); }, 'primary').dataset.decision = 'approve';
+    c.linkButton(row, t('claimReject'), function () { decide('reject'); }).dataset.decision = 'reject';
+    li.appendChild(reason);
+    li.appendChild(row);
+    li.appendChild(message);
+    ol.appendChild(li);
+  });
+  section.appendChild(ol);
+  if (!(queue.claims || []).length) { section.appendChild(make('p', 'empty', t('claimQueueEmpty'))); }
+  body.appendChild(section);
 }

@@ -71,6 +71,22 @@ public static class BodyProperties
             UniqueItems = true,
             Items = OneOf("A role.", [Contributor.ModeratorRole, Contributor.AdminRole]),
         },
+        [("ClaimBody", "evidence")] = ClaimEvidence,
+        [("ClaimBody", "contact")] = ClaimContact,
+        [("ClaimBody", "attributes")] = ClaimAttributes,
+        [("ClaimNoteBody", "note")] = () => Text("Kept with the approval, for the operator.", 1, CommentLength),
+        [("ClaimReasonBody", "reason")] = () => Text("Why, for the operator and the moderators.", 1, CommentLength),
+        [("SharedFacilityBody", "location")] = () => Position("Where the facility is."),
+        [("SharedFacilityBody", "changes")] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "The facility's attributes, at least the category (access is public unless given); see /api/v1/categories.",
+            AdditionalPropertiesAllowed = true,
+        },
+        [("SharedFacilityBody", "comment")] = () => Text("About the facility, for the reviewers.", 1, CommentLength),
+        [("SharedFacilityBody", "evidence")] = ClaimEvidence,
+        [("SharedFacilityBody", "contact")] = ClaimContact,
+        [("SharedFacilityBody", "attributes")] = ClaimAttributes,
         [("CreateDatasetBody", "mapping")] = () => Mapping(),
         [("UpdateDatasetBody", "mapping")] = () => Mapping(),
     };
@@ -103,6 +119,24 @@ public static class BodyProperties
             ["first_name"] = Text("The resident's, for the partner only.", 0, Open311.FileServiceRequestValidator.NameLength),
             ["last_name"] = Text("The resident's, for the partner only.", 0, Open311.FileServiceRequestValidator.NameLength),
         },
+    };
+
+    private static OpenApiSchema ClaimEvidence() => Text("Who you are and why you run this facility, for the moderator who checks it.", 10, 2000);
+
+    private static OpenApiSchema ClaimContact() => new()
+    {
+        Type = JsonSchemaType.String,
+        MaxLength = 254,
+        Description = "How a moderator reaches you: an e-mail address or a phone number (6 to 15 digits). Never shown publicly.",
+    };
+
+    private static OpenApiSchema ClaimAttributes() => new()
+    {
+        Type = JsonSchemaType.Array,
+        Description = "The attributes to own (status comes with status_until, fee with charge).",
+        MinItems = 1,
+        UniqueItems = true,
+        Items = OneOf("An attribute.", Claims.ClaimableAttributes.All),
     };
 
     private static OpenApiSchema Text(string description, int minLength, int maxLength) =>

@@ -4,7 +4,7 @@ namespace Facilities.Api.Features.Moderation;
 
 /// <summary>An open review item as the resolution code reads it.</summary>
 public sealed record ReviewItem(Guid Id, ReviewKind Kind, ReviewState State, Guid? FacilityId, Guid? DatasetId, long? SourceRecordId, Guid? ProposalId,
-    JsonObject Details);
+    JsonObject Details, Guid? ClaimId);
 
 /// <summary>A moderator's decision on a review item: merge (into facility_id), create, dismiss, keep_partner, keep_community.</summary>
 public sealed record ReviewResolution(ReviewAction Action, Guid? FacilityId, string? Comment);

@@ -20,12 +20,13 @@ public sealed record ListReviewsQuery(Guid ModeratorId, string? State, string? K
 }
 
 public sealed record ReviewView(Guid Id, string Kind, string State, Guid? FacilityId, Guid? DatasetId, long? SourceRecordId, Guid? ProposalId,
-    RawJson Details, DateTime CreatedAt, DateTime? ResolvedAt, Guid? ResolvedBy, RawJson? Resolution);
+    RawJson Details, DateTime CreatedAt, DateTime? ResolvedAt, Guid? ResolvedBy, RawJson? Resolution, Guid? ClaimId);
 
 public sealed record ReviewPage(IReadOnlyList<ReviewView> Items, string? NextCursor);
 
-/// <summary>POST /api/v1/reviews/{id}/resolve. Disputes: keep_partner (the partner's value goes back) or
-/// keep_community (the accepted change stays); ambiguous matches: merge (with facility_id), create or dismiss.</summary>
+/// <summary>POST /api/v1/reviews/{id}/resolve. Disputes: keep_partner (the owner's value goes back: the partner's, or
+/// the operator's when the dispute names a claim) or keep_community (the community's value is written); ambiguous
+/// matches: merge (with facility_id), create or dismiss.</summary>
 public sealed record ResolveReviewCommand(Guid ModeratorId, string Id, JsonNode? Action, JsonNode? FacilityId, JsonNode? Comment)
     : IRequest<ReviewView>, IWriteCommand
 {
@@ -68,7 +69,8 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, UnitOfWork unitO
     private static readonly ReviewAction[] AmbiguousMatchActions = [ReviewAction.Merge, ReviewAction.Create, ReviewAction.Dismiss];
 
     private const string Columns =
-        "id, kind, state, facility_id, dataset_id, source_record_id, proposal_id, details::text, created_at, resolved_at, resolved_by, resolution::text";
+        "id, kind, state, facility_id, dataset_id, source_record_id, proposal_id, details::text, created_at, resolved_at, resolved_by, resolution::text, " +
+        "claim_id";
 
     public async ValueTask<ReviewPage> Handle(ListReviewsQuery request, CancellationToken cancellationToken)
     {
@@ -107,7 +109,7 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, UnitOfWork unitO
         await unitOfWork.Facilities.LockFeedAsync(ct);
         ReviewItem item;
         await using (var read = new NpgsqlCommand(
-            "select id, kind, state, facility_id, dataset_id, source_record_id, proposal_id, details::text from review_items where id = $1 for update",
+            "select id, kind, state, facility_id, dataset_id, source_record_id, proposal_id, details::text, claim_id from review_items where id = $1 for update",
             connection, transaction))
         {
             read.Parameters.AddWithValue(id);
@@ -119,7 +121,8 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, UnitOfWork unitO
             item = new ReviewItem(reader.GetGuid(0), WireName.Parse<ReviewKind>(reader.GetString(1))!.Value,
                 WireName.Parse<ReviewState>(reader.GetString(2))!.Value, reader.IsDBNull(3) ? null : reader.GetGuid(3),
                 reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetGuid(6), JsonNode.Parse(reader.GetString(7))?.AsObject() ?? []);
+                reader.IsDBNull(6) ? null : reader.GetGuid(6), JsonNode.Parse(reader.GetString(7))?.AsObject() ?? [],
+                reader.IsDBNull(8) ? null : reader.GetGuid(8));
         }
         if (item.State != ReviewState.Open)
         {
@@ -138,13 +141,14 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, UnitOfWork unitO
         JsonObject? result = null;
         if (action == ReviewAction.KeepPartner)
         {
-            result = await WriteDisputedValueAsync(item, moderator, "partner_value",
-                $"the partner's value kept (dataset {item.DatasetId}, record {item.SourceRecordId})", ct);
+            result = await WriteDisputedValueAsync(item, moderator, "partner_value", item.ClaimId is { } claim
+                ? $"the operator's value kept (claim {claim})"
+                : $"the partner's value kept (dataset {item.DatasetId}, record {item.SourceRecordId})", ct);
         }
         else if (action == ReviewAction.KeepCommunity)
         {
             result = await WriteDisputedValueAsync(item, moderator, "community_value",
-                $"the community's value chosen over the partner's (proposal {item.ProposalId})", ct);
+                $"the community's value chosen over the {(item.ClaimId is null ? "partner" : "operator")}'s (proposal {item.ProposalId})", ct);
         }
         else if (action is ReviewAction.Merge or ReviewAction.Create)
         {
@@ -205,5 +209,5 @@ public sealed class ReviewHandlers(NpgsqlDataSource dataSource, UnitOfWork unitO
     private static ReviewView Read(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetGuid(3),
         r.IsDBNull(4) ? null : r.GetGuid(4), r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetGuid(6), new RawJson(r.GetString(7)),
         r.GetDateTime(8), r.IsDBNull(9) ? null : r.GetDateTime(9), r.IsDBNull(10) ? null : r.GetGuid(10),
-        r.IsDBNull(11) ? null : new RawJson(r.GetString(11)));
+        r.IsDBNull(11) ? null : new RawJson(r.GetString(11)), r.IsDBNull(12) ? null : r.GetGuid(12));
 }

@@ -162,8 +162,9 @@ public sealed class ConfirmationAndReportHandlers(UnitOfWork unitOfWork, Reputat
             total = await ScalarAsync(connection, transaction,
                 "select coalesce(sum(w), 0) from (select max(weight) w from reports where facility_id = $1 and reason = 'out_of_order' " +
                 "and created_at >= $2 group by user_id) r", cancellationToken, id, updatedAt);
-            var partnerOwned = (await OwnedAttributes.ListAsync(connection, transaction, id, ["status"], cancellationToken)).Length > 0;
-            if (!partnerOwned && (user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || total >= rules.OutOfOrderThreshold - 1e-9)
+            // A status a partner or an operator owns is the owner's to close: the reports reach it instead.
+            var statusOwned = (await OwnedAttributes.ListAsync(connection, transaction, id, ["status"], cancellationToken)).Length > 0;
+            if (!statusOwned && (user.IsReviewer || user.Reputation >= rules.ApplyUpdatesAtOnce || total >= rules.OutOfOrderThreshold - 1e-9)
                 && await CloseTemporarilyAsync(id, user, now, cancellationToken))
             {
                 effect = ReportEffect.TemporarilyClosed;

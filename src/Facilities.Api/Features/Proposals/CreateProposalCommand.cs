@@ -157,6 +157,8 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
 
         int? baseVersion = null;
         var disputed = Array.Empty<string>();
+        // Every attribute the change touches is one the author owns as the facility's approved operator.
+        var operated = false;
         if (facility is not null)
         {
             baseVersion = (int?)Json.Integer(request.BaseVersion) ?? facility.Version;
@@ -172,7 +174,9 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
                 throw new StaleEditException(facility.Version,
                     new JsonObject(changedSince.Select(name => KeyValuePair.Create(name, current.GetValueOrDefault(name)?.DeepClone()))));
             }
-            disputed = await OwnedAttributes.ListAsync(connection, transaction, facility.Id, touched, ct);
+            disputed = await OwnedAttributes.ListAsync(connection, transaction, facility.Id, touched, ct, author: author.Id);
+            operated = disputed.Length == 0 && touched.Length > 0
+                && (await OwnedAttributes.ListAsync(connection, transaction, facility.Id, touched, ct)).Length == touched.Length;
         }
 
         var duplicates = kind == ProposalKind.Create
@@ -180,13 +184,14 @@ public sealed class CreateProposalHandler(UnitOfWork unitOfWork, CategoryCatalog
                 rules.DuplicateRadiusMetres, ct))[0]
             : [];
 
-        // The author's weight counts as support, except on partner-owned attributes: those need others' votes.
+        // The author's weight counts as support, except on attributes others own (a partner, an operator): those need others' votes.
         var authorWeight = disputed.Length > 0 ? 0 : rules.Weight(author.Reputation);
 
-        // Privileged authors' changes apply at once, unless a partner owns an attribute they touch or the create may
-        // duplicate a facility (then others look first); moderators' always do, partner-owned attributes aside.
+        // Privileged authors' changes apply at once, unless a partner or another operator owns an attribute they touch
+        // or the create may duplicate a facility (then others look first); moderators' always do, owned attributes
+        // aside. An operator's change of only what it owns applies at once, whatever its reputation.
         var atOnce = disputed.Length == 0
-            && (author.IsReviewer || (author.Reputation >= rules.AtOnceThreshold(kind) && duplicates.Count == 0));
+            && (author.IsReviewer || operated || (author.Reputation >= rules.AtOnceThreshold(kind) && duplicates.Count == 0));
         if (atOnce)
         {
             // The feed lock before the proposal row references the facility (a key-share lock): every facility writer

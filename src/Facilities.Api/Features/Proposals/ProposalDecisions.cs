@@ -46,6 +46,10 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
             // id, so the record is renamed once the id is known).
             await Execute(connection, transaction, "update source_records set external_id = $1 where dataset_id = $2 and external_id = $3", ct,
                 facilityId.ToString(), CommunityDataset, recordId);
+            // An operator that registered the facility itself ("share a toilet", Features/Claims) claimed it with the
+            // proposal: the claim is on the facility from now on.
+            await Execute(connection, transaction, "update operator_claims set facility_id = $1 where proposal_id = $2 and facility_id is null", ct,
+                facilityId, proposal.Id);
             version = 1;
         }
         else
@@ -57,10 +61,11 @@ public sealed class ProposalDecisions(UnitOfWork unitOfWork, ReputationRules rul
                 await Execute(connection, transaction, "update proposals set state = 'superseded', decided_at = $2 where id = $1", ct, proposal.Id, now);
                 return false;
             }
-            // Attributes a partner owns keep the partner's value: an accepted community change to one opens a dispute
-            // (the partner sees it in its feedback, a moderator settles it) and the rest of the change applies.
+            // Attributes a partner or an operator owns keep the owner's value: an accepted community change to one opens
+            // a dispute (the owner sees it, a moderator settles it) and the rest of the change applies. What the author
+            // owns itself is its to change.
             var changes = await OwnedAttributes.SplitAsync(connection, transaction, facilityId,
-                proposal.Changes.ToDictionary(c => c.Key, c => c.Value?.DeepClone()), proposal.Id, ct);
+                proposal.Changes.ToDictionary(c => c.Key, c => c.Value?.DeepClone()), proposal.Id, ct, author: proposal.AuthorId);
             var update = await facilities.UpdateAsync(facilityId, changes,
                 new VersionSource(CommunityDataset, facilityId.ToString(), now, confidence, proposal.Comment, proposal.AuthorId, author, proposal.Id), ct)
                 ?? throw new InvalidOperationException($"Facility {facilityId} of proposal {proposal.Id} does not exist.");

@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Facilities.Web.Tests;
+
+/// <summary>Operator claims on the page: a signed-in account claims a facility from its details, a moderator approves
+/// it, and the operator then sees "You manage this facility" and changes the hours, which the details show at once; the
+/// account view lists the claim with its state, and moderators decide claims on the review page.</summary>
+public sealed partial class ContributorMapTests
+{
+    private static readonly (double Lat, double Lon)[] ClaimPlaces = [(31.70, 118.50), (31.68, 118.54), (31.66, 118.48), (31.64, 118.52)];
+
+    [Fact]
+    public async Task An_operator_claims_a_facility_a_moderator_approves_and_its_new_hours_show_in_the_details_at_once()
+    {
+        var spot = await QuietPlaceAsync(ClaimPlaces);
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        var id = await AdminAddsAsync(admin, (spot.Lat, spot.Lon), new { category = "toilet", name = "Teahouse toilet", opening_hours = "Mo-Fr 08:00-18:00" });
+        var email = $"operator-{Guid.NewGuid():N}@facilities.test";
+        using var registered = await RegisterAsync(email, "Teahouse Lin");
+
+        // The operator (reputation 1: its edits would wait for votes) claims the facility from its details.
+        var phone = await LocatedPhoneAsync(spot);
+        var page = phone.Page;
+        await SignInOnPageAsync(page, email, Password);
+        await OpenDetailsFromListAsync(phone, id);
+        var offer = page.Locator("#claim-open");
+        await offer.WaitForAsync();
+        Assert.Equal("Claim this facility", await offer.InnerTextAsync());
+        await offer.ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("claim-offered-in-the-details");
+        await offer.ClickAsync();
+        await page.WaitForSelectorAsync("#contrib [data-field='evidence']");
+        Assert.Equal("Claim: Teahouse toilet", await page.InnerTextAsync("#contrib-title"));
+        // Too short to be evidence: the API's words, next to the field.
+        await page.FillAsync("#contrib [data-field='evidence']", "mine");
+        await page.FillAsync("#contrib [data-field='contact']", "lin@teahouse.example");
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#contrib [data-error-for='evidence']:not(:empty)");
+        Assert.Equal("Say who you are and why you run this facility, in 10 to 2000 characters.",
+            await page.InnerTextAsync("#contrib [data-error-for='evidence']"));
+        await page.FillAsync("#contrib [data-field='evidence']", "Lin's Teahouse, 12 Riverside Road: the toilet is at the back of our shop.");
+        Assert.True(await page.IsCheckedAsync("#contrib input[name='attributes'][value='opening_hours']"));
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("claim-form");
+        var sent = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#contrib button[type='submit']"),
+            r => r.Request.Method == "POST" && r.Url.EndsWith($"/api/v1/facilities/{id}/claims", StringComparison.Ordinal));
+        Assert.Equal((int)HttpStatusCode.Created, sent.Status);
+        await page.WaitForSelectorAsync("#sent-message");
+        Assert.Equal("Sent: a moderator checks your claim.", await page.InnerTextAsync("#sent-message"));
+        var listed = page.Locator("#my-claims li[data-state='pending']");
+        Assert.Contains("Teahouse toilet", await listed.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Waiting for a moderator", await listed.InnerTextAsync(), StringComparison.Ordinal);
+        await listed.ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("claim-listed-pending");
+
+        // A moderator approves it.
+        using (var queue = JsonDocument.Parse(await admin.GetStringAsync("/api/v1/claims?status=pending")))
+        {
+            var claim = queue.RootElement.GetProperty("claims").EnumerateArray().Single(c => c.GetProperty("facility_id").GetString() == id);
+            using var approved = await admin.PostAsJsonAsync($"/api/v1/claims/{claim.GetProperty("id").GetString()}/approve", new { note = "Called the teahouse" });
+            Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        }
+
+        // The details now say who manages it, and the operator changes the hours directly.
+        await page.ClickAsync($"#my-claims li[data-state='pending'] button");
+        await page.WaitForSelectorAsync("#claim-managed");
+        Assert.Equal("You manage this facility: Opening hours.", await page.InnerTextAsync("#claim-managed"));
+        await page.Locator("#detail-claim").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("claim-you-manage");
+        await page.ClickAsync("#operate-open");
+        var hours = page.Locator("#contrib [data-field='changes.opening_hours']");
+        await hours.WaitForAsync();
+        Assert.Equal("You manage: Teahouse toilet", await page.InnerTextAsync("#contrib-title"));
+        // Only what it manages is offered.
+        Assert.Equal(0, await page.Locator("#contrib [data-field='changes.name']").CountAsync());
+        await hours.FillAsync("Mo-Su 07:00-21:00");
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("claim-operator-edits-hours");
+        var edit = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#contrib button[type='submit']"),
+            r => r.Request.Method == "POST" && r.Url.EndsWith("/api/v1/proposals", StringComparison.Ordinal));
+        using (var proposal = JsonDocument.Parse(await edit.TextAsync()))
+        {
+            Assert.Equal("accepted", proposal.RootElement.GetProperty("state").GetString());
+        }
+        await page.WaitForSelectorAsync("#action-message.done");
+        Assert.Equal("Saved: everyone sees it now.", await page.InnerTextAsync("#action-message"));
+        await page.WaitForFunctionAsync("() => (document.querySelector(\"#detail-attributes [data-attribute='opening_hours'] .value\") || {}).textContent?.includes('07:00')");
+        using (var facility = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/{id}")))
+        {
+            Assert.Equal("Mo-Su 07:00-21:00", facility.RootElement.GetProperty("properties").GetProperty("opening_hours").GetString());
+        }
+        await page.Locator("#detail-attributes [data-attribute='opening_hours']").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("claim-hours-shown-at-once");
+
+        // A resident reports a problem; the account view lists the claim as approved, with the reports on the facility.
+        var residentEmail = $"resident-{Guid.NewGuid():N}@facilities.test";
+        using (await RegisterAsync(residentEmail, "Resident Zhou"))
+        using (var resident = await SignInAsync(residentEmail, Password))
+        using (var reported = await resident.PostAsJsonAsync($"/api/v1/facilities/{id}/reports", new { reason = "dirty", comment = "No soap at the sink" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, reported.StatusCode);
+        }
+        await page.ClickAsync("#contribute");
+        var approvedRow = page.Locator("#my-claims li[data-state='approved']");
+        await approvedRow.WaitForAsync();
+        Assert.Contains("Approved: you manage it", await approvedRow.InnerTextAsync(), StringComparison.Ordinal);
+        await approvedRow.Locator("button[data-claim-reports]").ClickAsync();
+        var report = approvedRow.Locator(".claim-reports li");
+        await report.WaitForAsync();
+        Assert.EndsWith("No soap at the sink", await report.InnerTextAsync(), StringComparison.Ordinal);
+        await report.ScrollIntoViewIfNeededAsync();
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("claim-reports-for-the-operator");
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_moderator_approves_a_claim_on_the_review_page_in_chinese()
+    {
+        var spot = await QuietPlaceAsync(ClaimPlaces);
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        var id = await AdminAddsAsync(admin, (spot.Lat, spot.Lon), new { category = "toilet", name = "图书馆厕所" });
+        var email = $"library-{Guid.NewGuid():N}@facilities.test";
+        using var registered = await RegisterAsync(email, "市图书馆");
+        using var claimant = await SignInAsync(email, Password);
+        string claimId;
+        using (var claimed = await claimant.PostAsJsonAsync($"/api/v1/facilities/{id}/claims",
+                   new { evidence = "我们是市图书馆，此厕所在图书馆一楼。", contact = "+86 25 8888 0000", attributes = LibraryAttributes }))
+        {
+            Assert.Equal(HttpStatusCode.Created, claimed.StatusCode);
+            using var body = JsonDocument.Parse(await claimed.Content.ReadAsStringAsync());
+            claimId = body.RootElement.GetProperty("id").GetString()!;
+        }
+        var moderatorEmail = await ModeratorAsync(admin);
+
+        var phone = await LocatedPhoneAsync(spot, "zh-CN");
+        var page = phone.Page;
+        await SignInOnPageAsync(page, moderatorEmail, Password);
+        await page.ClickAsync("#review-nearby");
+        var card = page.Locator($"#claim-queue li[data-claim-id='{claimId}']");
+        await card.WaitForAsync();
+        var text = await card.InnerTextAsync();
+        Assert.Contains("图书馆厕所", text, StringComparison.Ordinal);
+        Assert.Contains("申请管理：开放时间、无障碍通行", text, StringComparison.Ordinal);
+        Assert.Contains("+86 25 8888 0000", text, StringComparison.Ordinal);
+        // Rejecting needs a reason.
+        await card.Locator("button[data-decision='reject']").ClickAsync();
+        Assert.Equal("请说明理由。", await card.Locator(".action-message").InnerTextAsync());
+        await card.Locator("input[name='reason']").ScrollIntoViewIfNeededAsync();
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("claim-review-queue-zh");
+        await card.Locator("button[data-decision='approve']").ClickAsync();
+        await page.WaitForSelectorAsync($"#claim-queue li[data-claim-id='{claimId}'][data-state='approved']");
+        Assert.Equal("已批准：现在由该管理方管理。", await card.Locator(".action-message").InnerTextAsync());
+        using (var mine = JsonDocument.Parse(await claimant.GetStringAsync("/api/v1/me/claims")))
+        {
+            Assert.Equal("approved", mine.RootElement.GetProperty("claims")[0].GetProperty("state").GetString());
+        }
+        await phone.CloseAsync();
+    }
+
+    private static readonly string[] LibraryAttributes = ["opening_hours", "wheelchair"];
+}
