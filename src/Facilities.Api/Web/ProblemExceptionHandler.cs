@@ -16,7 +16,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problemDetail
         ProblemDetails? problem = exception switch
         {
             ValidationException validation => ProblemResponses.ToValidationProblem("The request has invalid parameters", validation.Errors),
-            // A multipart body's text found unstorable while the endpoint streamed it (Web/MultipartText.cs).
+            // A multipart body's text found unstorable while the endpoint read its sections (Web/StorableParts.cs).
             UnstorableTextException unstorable => ProblemResponses.ToValidationProblem("The request has invalid parameters", [unstorable.Failure]),
             DomainException refusal => new ProblemDetails
             {

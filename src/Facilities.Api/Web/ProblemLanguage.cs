@@ -341,6 +341,7 @@ public static partial class ProblemMessages
             "文件前没有 definition 部分：请把数据集定义（POST /api/v1/partner/datasets 的正文）放在名为 'definition' 的部分中发送"),
         ("is not a dataset definition in JSON: {reason}", "不是 JSON 格式的数据集定义：{reason}"),
         ("is longer than {n} characters", "超过 {n} 个字符"),
+        ("is longer than {n} bytes", "超过 {n} 字节"),
         ("Partner endpoints need the {header} header.", "合作方接口需要 {header} 请求头。"),
         ("The API key is unknown or revoked.", "API 密钥未知或已被撤销。"),
         ("Already resolved", "已经处理过了"),

@@ -15,9 +15,9 @@ namespace Facilities.Api.Web;
 /// database and fail there as a 500. This one check covers every string a request carries — JSON bodies (whatever
 /// type the endpoint binds them to, strings or JSON nodes), url-encoded forms, the part names, file names and text
 /// parts of multipart bodies, query values and route values — and refuses the request as a 400 naming the field.
-/// Bodies are checked before anything binds them, except multipart ones, which are checked as the endpoint streams
-/// them (<see cref="MultipartText"/>) so that files are never held in memory. A form's or a part's bytes must be
-/// UTF-8 as well: the framework's decoders would turn anything else into U+FFFD without a word.
+/// Bodies are checked before anything binds them, except multipart ones, whose sections the endpoint reads through
+/// <see cref="StorableParts"/> so that files are never held in memory. A form's or a part's bytes must be UTF-8 as
+/// well: the framework's decoders would turn anything else into U+FFFD without a word.
 /// </summary>
 public static class StorableText
 {
@@ -40,11 +40,6 @@ public static class StorableText
             else if (media?.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
             {
                 failure = UnstorableForm(await WholeBodyAsync(http));
-            }
-            else if (media?.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true
-                     && HeaderUtilities.RemoveQuotes(media.Boundary).Value is { Length: > 0 } boundary)
-            {
-                http.Request.Body = new MultipartText(http.Request.Body, boundary);
             }
         }
         if (failure is not null)
@@ -109,32 +104,6 @@ public static class StorableText
 
     /// <summary>Bytes that are not UTF-8 (a surrogate's CESU-8 form included): the fault; null for UTF-8.</summary>
     internal static string? Utf8Fault(ReadOnlySpan<byte> bytes) => Utf8.IsValid(bytes) ? null : SurrogateMessage;
-
-    /// <summary>
-    /// How many bytes at the start are whole UTF-8 sequences, leaving out one at the end that the next bytes may
-    /// complete; a fault when a sequence is not UTF-8.
-    /// </summary>
-    internal static int CompleteUtf8(ReadOnlySpan<byte> bytes, out string? fault)
-    {
-        fault = null;
-        var done = 0;
-        while (bytes[done..].IndexOfAnyExceptInRange((byte)0, (byte)0x7F) is var at and >= 0)
-        {
-            done += at;
-            var status = Rune.DecodeFromUtf8(bytes[done..], out _, out var used);
-            if (status == OperationStatus.NeedMoreData)
-            {
-                return done;
-            }
-            if (status != OperationStatus.Done)
-            {
-                fault = SurrogateMessage;
-                return done;
-            }
-            done += used;
-        }
-        return bytes.Length;
-    }
 
     private static ValidationFailure? Unstorable(IEnumerable<(string Name, string? Value)> values)
     {

@@ -52,6 +52,9 @@ public static partial class QueryParameters
         ["status"] = QueryParameter.ListOf("open, closed or both, comma-separated; both by default.", WireName.All<Open311.Open311Status>()),
         ["start_date"] = QueryParameter.Instant($"Reports made at or after this instant; the {Open311.RequestsQuery.DefaultDays} days before end_date by default."),
         ["end_date"] = QueryParameter.Instant("Reports made at or before this instant; now by default."),
+        ["service_request_id"] = QueryParameter.ListOf(
+            $"Service request ids, comma-separated (at most {Open311.RequestsQuery.MaxRequests}): these requests, however old; overrides the other filters.",
+            pattern: @"^\d+$"),
     };
 
     // Before ByRoute, which reads them as it is built.

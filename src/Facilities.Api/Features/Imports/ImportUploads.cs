@@ -45,7 +45,7 @@ public static class ImportUploads
         var reader = new MultipartReader(boundary, http.Request.Body);
         try
         {
-            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            while (await reader.ReadNextStorableSectionAsync(ct) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
                 {

@@ -120,9 +120,9 @@ public static class Open311Endpoints
         }
         try
         {
-            return await http.Request.ReadFormAsync(ct);
+            return await http.Request.ReadStorableFormAsync(ct);
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or IOException && e is not BadHttpRequestException)
         {
             throw new DomainException(StatusCodes.Status400BadRequest, "Bad request", "The form is malformed or one of its fields is too long.");
         }

@@ -121,7 +121,7 @@ public static class PhotosEndpoints
         var reader = new MultipartReader(boundary, http.Request.Body);
         try
         {
-            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            while (await reader.ReadNextStorableSectionAsync(ct) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition()
                     || HeaderUtilities.RemoveQuotes(disposition.Name).Value != "file")
