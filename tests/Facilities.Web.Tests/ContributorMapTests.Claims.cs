@@ -159,8 +159,102 @@ public sealed partial class ContributorMapTests
         {
             Assert.Equal("approved", mine.RootElement.GetProperty("claims")[0].GetProperty("state").GetString());
         }
+
+        // It turns out false: the moderator revokes it from the approved claims, with a reason, in two taps.
+        await page.ClickAsync("#review-refresh");
+        var held = page.Locator($"#claims-approved li[data-claim-id='{claimId}']");
+        await held.WaitForAsync();
+        var revoke = held.Locator("button[data-decision='revoke']");
+        await revoke.ClickAsync();
+        await revoke.ClickAsync();
+        Assert.Equal("请说明理由。", await held.Locator(".action-message").InnerTextAsync());
+        await held.Locator("input[name='reason']").FillAsync("图书馆说不是他们提交的。");
+        await revoke.ClickAsync();
+        Assert.Equal("从现在起该管理方不再管理此设施。再点一次以撤销。", await held.Locator(".action-message").InnerTextAsync());
+        await held.ScrollIntoViewIfNeededAsync();
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("claim-moderator-revokes-zh");
+        await revoke.ClickAsync();
+        await page.WaitForSelectorAsync($"#claims-approved li[data-claim-id='{claimId}'][data-state='revoked']");
+        Assert.Equal("已撤销：该管理方不再管理此设施。", await held.Locator(".action-message").InnerTextAsync());
+        using (var mine = JsonDocument.Parse(await claimant.GetStringAsync("/api/v1/me/claims")))
+        {
+            var claim = mine.RootElement.GetProperty("claims")[0];
+            Assert.Equal("revoked", claim.GetProperty("state").GetString());
+            Assert.Equal("图书馆说不是他们提交的。", claim.GetProperty("decision_note").GetString());
+        }
         await phone.CloseAsync();
     }
+
+    [Fact]
+    public async Task An_approved_operator_stops_managing_and_the_details_no_longer_offer_the_direct_edit()
+    {
+        var spot = await QuietPlaceAsync(ClaimPlaces);
+        using var admin = await SignInAsync(BrowserFixture.AdminEmail, BrowserFixture.AdminPassword);
+        var id = await AdminAddsAsync(admin, (spot.Lat, spot.Lon), new { category = "toilet", name = "Bakery toilet", opening_hours = "Mo-Sa 07:00-19:00" });
+        var email = $"bakery-{Guid.NewGuid():N}@facilities.test";
+        using var registered = await RegisterAsync(email, "Bakery Wu");
+        using var operatorApi = await SignInAsync(email, Password);
+        string claimId;
+        using (var claimed = await operatorApi.PostAsJsonAsync($"/api/v1/facilities/{id}/claims",
+                   new { evidence = "Wu's Bakery, 3 Market Street: the toilet is behind our counter.", contact = "wu@bakery.example", attributes = HoursOnly }))
+        {
+            Assert.Equal(HttpStatusCode.Created, claimed.StatusCode);
+            using var body = JsonDocument.Parse(await claimed.Content.ReadAsStringAsync());
+            claimId = body.RootElement.GetProperty("id").GetString()!;
+        }
+        using (var approved = await admin.PostAsJsonAsync($"/api/v1/claims/{claimId}/approve", new { }))
+        {
+            Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        }
+
+        var phone = await LocatedPhoneAsync(spot);
+        var page = phone.Page;
+        await SignInOnPageAsync(page, email, Password);
+        await OpenDetailsFromListAsync(phone, id);
+        await page.WaitForSelectorAsync("#operate-open");
+        await page.ClickAsync("#contribute");
+        var row = page.Locator($"#my-claims li[data-claim-id='{claimId}']");
+        await row.WaitForAsync();
+        Assert.Equal("approved", await row.GetAttributeAsync("data-state"));
+        var stop = row.Locator($"button[data-claim-end='{claimId}']");
+        Assert.Equal("Stop managing", await stop.InnerTextAsync());
+        // The first tap only warns; nothing is sent yet.
+        await stop.ClickAsync();
+        Assert.Equal("Your changes to it will wait for review again, like anyone's. Tap again to stop managing it.",
+            await row.Locator(".action-message").InnerTextAsync());
+        using (var mine = JsonDocument.Parse(await operatorApi.GetStringAsync("/api/v1/me/claims")))
+        {
+            Assert.Equal("approved", mine.RootElement.GetProperty("claims")[0].GetProperty("state").GetString());
+        }
+        await row.ScrollIntoViewIfNeededAsync();
+        await AssertFitsThePhoneAsync(page);
+        await phone.ScreenshotAsync("claim-stop-managing-armed");
+        var revoked = await page.RunAndWaitForResponseAsync(() => stop.ClickAsync(),
+            r => r.Request.Method == "POST" && r.Url.EndsWith($"/api/v1/claims/{claimId}/revoke", StringComparison.Ordinal));
+        Assert.Equal((int)HttpStatusCode.OK, revoked.Status);
+        await page.WaitForSelectorAsync($"#my-claims li[data-claim-id='{claimId}'][data-state='revoked']");
+        Assert.Contains("Ended", await row.Locator(".claim-state").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("Ended: you no longer manage it.", await row.Locator(".action-message").InnerTextAsync());
+        Assert.Equal(0, await row.Locator("[data-claim-end], [data-claim-reports]").CountAsync());
+        await phone.ScreenshotAsync("claim-stopped");
+        using (var mine = JsonDocument.Parse(await operatorApi.GetStringAsync("/api/v1/me/claims")))
+        {
+            var claim = mine.RootElement.GetProperty("claims")[0];
+            Assert.Equal("revoked", claim.GetProperty("state").GetString());
+            Assert.Equal("The operator stopped managing this facility.", claim.GetProperty("decision_note").GetString());
+        }
+
+        // The details offer a claim again, and no direct edit.
+        await row.Locator("button").First.ClickAsync();
+        await page.WaitForSelectorAsync("#claim-open");
+        Assert.Equal(0, await page.Locator("#operate-open, #claim-managed").CountAsync());
+        await page.Locator("#detail-claim").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("claim-details-after-stop");
+        await phone.CloseAsync();
+    }
+
+    private static readonly string[] HoursOnly = ["opening_hours"];
 
     private static readonly string[] LibraryAttributes = ["opening_hours", "wheelchair"];
 }
