@@ -173,14 +173,18 @@ const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit
 function later(file, name) {
   return function (body, title, arg) {
     left(); // a redraw (the language switched) draws the view afresh, its pin included
-    return import('./' + file).then(function (m) {
-      return m[name](body, title, arg, { P: P, t: t, I: I, make: make, api: api, show: show, field: field, input: input, form: form,
-        submitRow: submitRow, linkButton: linkButton, showErrors: showErrors, clearErrors: clearErrors, say: say, commentField: commentField,
-        sent: sent, shown: shown, attributeName: attributeName, onLeave: function (undo) { leave = undo; },
-        attributeFields: attributeFields, note: note, twice: twice, openFacility: function (id) { close(false); return P.openDetail(id, null); },
-        edit: function (id) { return auth.load() ? show('edit', id) : show('signin', null, false, { name: 'edit', arg: id }); } });
-    }, function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
+    return import('./' + file).then(function (m) { return m[name](body, title, arg, helpers()); },
+      function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
   };
+}
+
+/** The panel's helpers, as the scripts loaded on first use get them. */
+function helpers() {
+  return { P: P, t: t, I: I, make: make, api: api, show: show, field: field, input: input, form: form,
+    submitRow: submitRow, linkButton: linkButton, showErrors: showErrors, clearErrors: clearErrors, say: say, commentField: commentField,
+    sent: sent, shown: shown, attributeName: attributeName, onLeave: function (undo) { leave = undo; },
+    attributeFields: attributeFields, note: note, twice: twice, openFacility: function (id) { close(false); return P.openDetail(id, null); },
+    edit: function (id) { return auth.load() ? show('edit', id) : show('signin', null, false, { name: 'edit', arg: id }); } };
 }
 
 /** After a proposal is sent: the account view, with what became of it on top. */
@@ -464,6 +468,9 @@ async function account(body, title) {
     li.dataset.state = x.state;
     li.appendChild(make('strong', null, x.facility_name || t('claimNoFacilityYet')));
     li.appendChild(make('span', 'row-meta claim-state', [t('claimStates')[x.state] || x.state, I.date(x.created_at)].join(' · ')));
+    if (!x.facility_id && x.proposal_id) {
+      li.appendChild(make('span', 'row-meta claim-proposal', t('claimProposal', { state: t('states')[x.proposal_state] || x.proposal_state })));
+    }
     if (x.decision_note && x.state !== 'approved') { li.appendChild(make('span', 'row-meta', x.decision_note)); }
     if (x.facility_id) { linkButton(li, t('showOnMap'), function () { close(false); P.openDetail(x.facility_id, null); }); }
     if (x.state === 'approved') { linkButton(li, t('claimReportsOpen'), function () { claimReports(li, x, this); }).dataset.claimReports = x.id; }
@@ -706,17 +713,22 @@ function add(body, title) {
   body.appendChild(dup);
 
   let changes = null;
+  let claimed = null;
   const f = form(body, async function () {
     clearErrors(f);
     const at = pin.getLatLng().wrap();
-    const proposal = await api('POST', 'api/v1/proposals', {
-      kind: 'create',
+    const create = {
       location: { lat: round(at.lat), lon: round(at.lng) },
       changes: Object.assign({ category: f.elements.category.value }, changes()),
       comment: f.elements.comment.value
-    });
+    };
+    // Shared with the public: the same create, with the operator's claim on the facility it makes.
+    const proposal = share.checked
+      ? (await api('POST', 'api/v1/shared-facilities', Object.assign(create, (await claimed)()))).proposal
+      : await api('POST', 'api/v1/proposals', Object.assign({ kind: 'create' }, create));
     const message = proposal.state === 'accepted' ? t('sentAccepted')
-      : proposal.possible_duplicates && proposal.possible_duplicates.length ? t('sentDuplicates', { n: proposal.possible_duplicates.length }) : t('sentPending');
+      : proposal.possible_duplicates && proposal.possible_duplicates.length ? t('sentDuplicates', { n: proposal.possible_duplicates.length })
+        : t(share.checked ? 'shareSent' : 'sentPending');
     if (proposal.state === 'accepted') { P.refresh(); }
     await show('account');
     const note = make('p', 'action-message done', message);
@@ -738,6 +750,28 @@ function add(body, title) {
     checkDuplicates();
   });
   commentField(f);
+
+  // "Share a toilet" (共享公厕): the operator of the place opens it to the public and claims it in the same step; the
+  // claim's fields are facility-actions.js's, loaded when the box is ticked.
+  const sharing = make('div', 'cfield share-choice');
+  const shareLabel = make('label', 'check');
+  const share = input('checkbox', 'share');
+  share.id = 'add-share';
+  shareLabel.appendChild(share);
+  shareLabel.appendChild(document.createTextNode(' ' + t('shareOption')));
+  sharing.appendChild(shareLabel);
+  const shareFields = make('div', 'share-fields');
+  shareFields.hidden = true;
+  shareFields.appendChild(make('p', 'hint', t('shareHint')));
+  sharing.appendChild(shareFields);
+  f.appendChild(sharing);
+  share.addEventListener('change', function () {
+    shareFields.hidden = !share.checked;
+    if (share.checked && !claimed) {
+      claimed = import('./facility-actions.js').then(function (m) { return m.claimFields(shareFields, helpers()); });
+      claimed.catch(function (e) { say(f, t('failed', { reason: e.message }), 'error'); claimed = null; });
+    }
+  });
   submitRow(f, t('send'));
 
   // Close enough in to place the pin to a few metres (a pixel is about half a metre at zoom 18).

@@ -282,14 +282,19 @@ export async function claim(body, title, id, c) {
   body.appendChild(make('p', 'hint', t('claimHint')));
   const f = c.form(body, async function () {
     c.clearErrors(f);
-    const attributes = Array.prototype.filter.call(f.querySelectorAll('input[name="attributes"]'), function (b) { return b.checked; })
-      .map(function (b) { return b.value; });
-    await c.api('POST', 'api/v1/facilities/' + encodeURIComponent(id) + '/claims', {
-      evidence: f.elements.evidence.value, contact: f.elements.contact.value, attributes: attributes
-    });
+    await c.api('POST', 'api/v1/facilities/' + encodeURIComponent(id) + '/claims', claimed());
     await c.show('account');
     c.note(t('claimSent'));
   });
+  const claimed = claimFields(f, c);
+  c.submitRow(f, t('claimSend'));
+}
+
+/** A claim's fields into a form (the claim form's, and "share a toilet" in the add form): evidence, a contact and what
+ * the operator manages, opening hours ticked; answers a function that reads them as the API takes them. */
+export function claimFields(f, c) {
+  withWords(c);
+  const t = c.t, make = c.make;
   const evidence = make('textarea');
   evidence.name = 'evidence';
   evidence.rows = 3;
@@ -314,7 +319,11 @@ export async function claim(body, title, id, c) {
   error.dataset.errorFor = 'attributes';
   set.appendChild(error);
   f.appendChild(set);
-  c.submitRow(f, t('claimSend'));
+  return function () {
+    const attributes = Array.prototype.filter.call(set.querySelectorAll('input[name="attributes"]'), function (b) { return b.checked; })
+      .map(function (b) { return b.value; });
+    return { evidence: evidence.value, contact: contact.value, attributes: attributes };
+  };
 }
 
 /** "You manage this facility": the attributes the operator owns, to change at once. */
