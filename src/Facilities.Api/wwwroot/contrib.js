@@ -174,14 +174,18 @@ const VIEWS = { signin: signIn, signup: signUp, account: account, add: add, edit
 function later(file, name) {
   return function (body, title, arg) {
     left(); // a redraw (the language switched) draws the view afresh, its pin included
-    return import('./' + file).then(function (m) {
-      return m[name](body, title, arg, { P: P, t: t, I: I, make: make, api: api, show: show, field: field, input: input, form: form,
-        submitRow: submitRow, linkButton: linkButton, showErrors: showErrors, clearErrors: clearErrors, say: say, commentField: commentField,
-        sent: sent, shown: shown, attributeName: attributeName, onLeave: function (undo) { leave = undo; },
-        attributeFields: attributeFields, note: note, openFacility: function (id) { close(false); return P.openDetail(id, null); },
-        edit: function (id) { return auth.load() ? show('edit', id) : show('signin', null, false, { name: 'edit', arg: id }); } });
-    }, function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
+    return import('./' + file).then(function (m) { return m[name](body, title, arg, helpers()); },
+      function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
   };
+}
+
+/** The panel's helpers, as the scripts loaded on first use get them. */
+function helpers() {
+  return { P: P, t: t, I: I, make: make, api: api, show: show, field: field, input: input, form: form,
+    submitRow: submitRow, linkButton: linkButton, showErrors: showErrors, clearErrors: clearErrors, say: say, commentField: commentField,
+    sent: sent, shown: shown, attributeName: attributeName, onLeave: function (undo) { leave = undo; },
+    attributeFields: attributeFields, note: note, twice: twice, openFacility: function (id) { close(false); return P.openDetail(id, null); },
+    edit: function (id) { return auth.load() ? show('edit', id) : show('signin', null, false, { name: 'edit', arg: id }); } };
 }
 
 /** After a proposal is sent: the account view, with what became of it on top. */
@@ -469,10 +473,14 @@ async function account(body, title) {
     li.dataset.claimId = x.id;
     li.dataset.state = x.state;
     li.appendChild(make('strong', null, x.facility_name || t('claimNoFacilityYet')));
-    li.appendChild(make('span', 'row-meta', [t('claimStates')[x.state] || x.state, I.date(x.created_at)].join(' · ')));
+    li.appendChild(make('span', 'row-meta claim-state', [t('claimStates')[x.state] || x.state, I.date(x.created_at)].join(' · ')));
+    if (!x.facility_id && x.proposal_id) {
+      li.appendChild(make('span', 'row-meta claim-proposal', t('claimProposal', { state: t('states')[x.proposal_state] || x.proposal_state })));
+    }
     if (x.decision_note && x.state !== 'approved') { li.appendChild(make('span', 'row-meta', x.decision_note)); }
     if (x.facility_id) { linkButton(li, t('showOnMap'), function () { close(false); P.openDetail(x.facility_id, null); }); }
     if (x.state === 'approved') { linkButton(li, t('claimReportsOpen'), function () { claimReports(li, x, this); }).dataset.claimReports = x.id; }
+    if (x.state === 'approved' || x.state === 'pending') { claimEnd(li, x); }
     claimList.appendChild(li);
   });
   body.appendChild(claimList);
@@ -481,6 +489,52 @@ async function account(body, title) {
   linkButton(body, t('signOut'), function () { auth.forget(); show('signin'); }, 'link-button sign-out').id = 'sign-out';
   body.setAttribute('aria-busy', 'false');
   return undefined;
+}
+
+// The operator ends its claim: withdraws a pending one or stops managing an approved one. Ownership ends at once, so it
+// takes a second tap; the reason the moderators read says which of the two it was.
+function claimEnd(row, claim) {
+  const approved = claim.state === 'approved';
+  const message = make('p', 'action-message');
+  message.setAttribute('role', 'status');
+  const actions = make('div', 'actions');
+  twice(actions, message, t(approved ? 'claimStop' : 'claimWithdraw'), t(approved ? 'claimStopConfirm' : 'claimWithdrawConfirm'), function () {
+    return api('POST', 'api/v1/claims/' + enc(claim.id) + '/revoke', { reason: t(approved ? 'claimStopReason' : 'claimWithdrawReason') }).then(function (done) {
+      row.dataset.state = done.state;
+      row.querySelector('.claim-state').textContent = [t('claimStates')[done.state] || done.state, I.date(done.decided_at)].join(' · ');
+      row.querySelectorAll('[data-claim-reports], .claim-reports').forEach(function (n) { n.remove(); });
+      actions.remove();
+      message.textContent = t('claimEnded');
+      message.className = 'action-message done';
+    }, function (e) {
+      message.textContent = t('failed', { reason: e.message });
+      message.className = 'action-message error';
+    });
+  }).dataset.claimEnd = claim.id;
+  row.appendChild(actions);
+  row.appendChild(message);
+}
+
+/** A destructive button: the first tap says what it will do and arms it, the second runs it; Cancel disarms it. */
+function twice(actions, message, text, warning, run) {
+  const button = linkButton(actions, text, function () {
+    if (button.dataset.armed !== 'true') {
+      button.dataset.armed = 'true';
+      button.classList.add('danger');
+      message.textContent = warning;
+      message.className = 'action-message';
+      cancel.hidden = false;
+      return;
+    }
+    button.disabled = true;
+    cancel.hidden = true;
+    Promise.resolve(run()).then(function () { button.disabled = false; disarm(); });
+  });
+  const disarm = function () { button.dataset.armed = 'false'; button.classList.remove('danger'); cancel.hidden = true; };
+  const cancel = linkButton(actions, t('cancel'), function () { disarm(); message.textContent = ''; });
+  cancel.hidden = true;
+  cancel.dataset.cancel = 'true';
+  return button;
 }
 
 // What residents report about a facility the account manages, with a partner's answer if one gave it.
@@ -665,17 +719,22 @@ function add(body, title) {
   body.appendChild(dup);
 
   let changes = null;
+  let claimed = null;
   const f = form(body, async function () {
     clearErrors(f);
     const at = pin.getLatLng().wrap();
-    const proposal = await api('POST', 'api/v1/proposals', {
-      kind: 'create',
+    const create = {
       location: { lat: round(at.lat), lon: round(at.lng) },
       changes: Object.assign({ category: f.elements.category.value }, changes()),
       comment: f.elements.comment.value
-    });
+    };
+    // Shared with the public: the same create, with the operator's claim on the facility it makes.
+    const proposal = share.checked
+      ? (await api('POST', 'api/v1/shared-facilities', Object.assign(create, (await claimed)()))).proposal
+      : await api('POST', 'api/v1/proposals', Object.assign({ kind: 'create' }, create));
     const message = proposal.state === 'accepted' ? t('sentAccepted')
-      : proposal.possible_duplicates && proposal.possible_duplicates.length ? t('sentDuplicates', { n: proposal.possible_duplicates.length }) : t('sentPending');
+      : proposal.possible_duplicates && proposal.possible_duplicates.length ? t('sentDuplicates', { n: proposal.possible_duplicates.length })
+        : t(share.checked ? 'shareSent' : 'sentPending');
     if (proposal.state === 'accepted') { P.refresh(); }
     await show('account');
     const note = make('p', 'action-message done', message);
@@ -697,6 +756,28 @@ function add(body, title) {
     checkDuplicates();
   });
   commentField(f);
+
+  // "Share a toilet" (共享公厕): the operator of the place opens it to the public and claims it in the same step; the
+  // claim's fields are facility-actions.js's, loaded when the box is ticked.
+  const sharing = make('div', 'cfield share-choice');
+  const shareLabel = make('label', 'check');
+  const share = input('checkbox', 'share');
+  share.id = 'add-share';
+  shareLabel.appendChild(share);
+  shareLabel.appendChild(document.createTextNode(' ' + t('shareOption')));
+  sharing.appendChild(shareLabel);
+  const shareFields = make('div', 'share-fields');
+  shareFields.hidden = true;
+  shareFields.appendChild(make('p', 'hint', t('shareHint')));
+  sharing.appendChild(shareFields);
+  f.appendChild(sharing);
+  share.addEventListener('change', function () {
+    shareFields.hidden = !share.checked;
+    if (share.checked && !claimed) {
+      claimed = import('./facility-actions.js').then(function (m) { return m.claimFields(shareFields, helpers()); });
+      claimed.catch(function (e) { say(f, t('failed', { reason: e.message }), 'error'); claimed = null; });
+    }
+  });
   submitRow(f, t('send'));
 
   // Close enough in to place the pin to a few metres (a pixel is about half a metre at zoom 18).
@@ -879,7 +960,7 @@ async function review(body, title) {
     });
     // And operators' claims, from everywhere (facility-actions.js).
     await import('./facility-actions.js').then(function (m) {
-      return m.claimQueue(body, { P: P, t: t, I: I, make: make, api: api, input: input, linkButton: linkButton });
+      return m.claimQueue(body, { P: P, t: t, I: I, make: make, api: api, input: input, linkButton: linkButton, twice: twice });
     }).catch(function (e) { body.appendChild(make('p', 'action-message error', t('failed', { reason: e.message }))); });
   }
   body.setAttribute('aria-busy', 'false');

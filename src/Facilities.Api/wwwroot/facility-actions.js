@@ -48,7 +48,12 @@ const words = {
     claimReject: 'Reject',
     claimRejectReason: 'Why not (the operator reads this)',
     claimReasonNeeded: 'Say why.',
-    claimDecided: { approved: 'Approved: the operator manages it now.', rejected: 'Rejected.' }
+    claimDecided: { approved: 'Approved: the operator manages it now.', rejected: 'Rejected.', revoked: 'Revoked: the operator no longer manages it.' },
+    claimApprovedTitle: 'Approved claims',
+    claimApprovedEmpty: 'No approved claim.',
+    claimRevoke: 'Revoke',
+    claimRevokeReason: 'Why (the operator reads this)',
+    claimRevokeConfirm: 'The operator no longer manages this facility from now on. Tap again to revoke.'
   },
   'zh-Hans': {
     moveTitle: '移动位置：{name}',
@@ -92,7 +97,12 @@ const words = {
     claimReject: '拒绝',
     claimRejectReason: '拒绝理由（管理方会看到）',
     claimReasonNeeded: '请说明理由。',
-    claimDecided: { approved: '已批准：现在由该管理方管理。', rejected: '已拒绝。' }
+    claimDecided: { approved: '已批准：现在由该管理方管理。', rejected: '已拒绝。', revoked: '已撤销：该管理方不再管理此设施。' },
+    claimApprovedTitle: '已批准的认领',
+    claimApprovedEmpty: '没有已批准的认领。',
+    claimRevoke: '撤销',
+    claimRevokeReason: '理由（管理方会看到）',
+    claimRevokeConfirm: '从现在起该管理方不再管理此设施。再点一次以撤销。'
   }
 };
 
@@ -272,14 +282,19 @@ export async function claim(body, title, id, c) {
   body.appendChild(make('p', 'hint', t('claimHint')));
   const f = c.form(body, async function () {
     c.clearErrors(f);
-    const attributes = Array.prototype.filter.call(f.querySelectorAll('input[name="attributes"]'), function (b) { return b.checked; })
-      .map(function (b) { return b.value; });
-    await c.api('POST', 'api/v1/facilities/' + encodeURIComponent(id) + '/claims', {
-      evidence: f.elements.evidence.value, contact: f.elements.contact.value, attributes: attributes
-    });
+    await c.api('POST', 'api/v1/facilities/' + encodeURIComponent(id) + '/claims', claimed());
     await c.show('account');
     c.note(t('claimSent'));
   });
+  const claimed = claimFields(f, c);
+  c.submitRow(f, t('claimSend'));
+}
+
+/** A claim's fields into a form (the claim form's, and "share a toilet" in the add form): evidence, a contact and what
+ * the operator manages, opening hours ticked; answers a function that reads them as the API takes them. */
+export function claimFields(f, c) {
+  withWords(c);
+  const t = c.t, make = c.make;
   const evidence = make('textarea');
   evidence.name = 'evidence';
   evidence.rows = 3;
@@ -304,7 +319,11 @@ export async function claim(body, title, id, c) {
   error.dataset.errorFor = 'attributes';
   set.appendChild(error);
   f.appendChild(set);
-  c.submitRow(f, t('claimSend'));
+  return function () {
+    const attributes = Array.prototype.filter.call(set.querySelectorAll('input[name="attributes"]'), function (b) { return b.checked; })
+      .map(function (b) { return b.value; });
+    return { evidence: evidence.value, contact: contact.value, attributes: attributes };
+  };
 }
 
 /** "You manage this facility": the attributes the operator owns, to change at once. */
@@ -353,17 +372,8 @@ export async function claimQueue(body, c) {
   const ol = make('ol', 'claim-queue');
   ol.id = 'claim-queue';
   (queue.claims || []).forEach(function (x) {
-    const li = make('li', 'claim-card');
-    li.dataset.claimId = x.id;
-    li.appendChild(make('strong', null, x.facility_name || ''));
-    li.appendChild(make('span', 'row-meta', t('claimBy', { name: x.account_name, date: c.I.date(x.created_at) })));
-    li.appendChild(make('p', 'claim-wants', t('claimWants', { what: groupsOf(c, x.attributes) })));
-    li.appendChild(make('p', 'claim-evidence', x.evidence));
-    li.appendChild(make('p', 'row-meta claim-contact', x.contact));
-    const reason = c.input('text', 'reason');
-    reason.placeholder = t('claimRejectReason');
-    reason.setAttribute('aria-label', t('claimRejectReason'));
-    reason.maxLength = 2000;
+    const li = claimCard(c, x);
+    const reason = reasonInput(c, t('claimRejectReason'));
     const message = make('p', 'action-message');
     message.setAttribute('role', 'status');
     const row = make('div', 'actions');
@@ -390,4 +400,65 @@ export async function claimQueue(body, c) {
   section.appendChild(ol);
   if (!(queue.claims || []).length) { section.appendChild(make('p', 'empty', t('claimQueueEmpty'))); }
   body.appendChild(section);
+  await approvedClaims(body, c);
+}
+
+// The approved claims, each revocable with a reason (the claim turned out false, the operator left): ownership ends at
+// once, so it takes a second tap.
+async function approvedClaims(body, c) {
+  const t = c.t, make = c.make;
+  const approved = await c.api('GET', 'api/v1/claims?status=approved');
+  const section = make('section', 'claim-queue-part');
+  section.appendChild(make('h3', null, t('claimApprovedTitle')));
+  const ol = make('ol', 'claim-queue');
+  ol.id = 'claims-approved';
+  (approved.claims || []).forEach(function (x) {
+    const li = claimCard(c, x);
+    const reason = reasonInput(c, t('claimRevokeReason'));
+    const message = make('p', 'action-message');
+    message.setAttribute('role', 'status');
+    const row = make('div', 'actions');
+    c.twice(row, message, t('claimRevoke'), t('claimRevokeConfirm'), function () {
+      if (!reason.value.trim()) { message.textContent = t('claimReasonNeeded'); message.className = 'action-message error'; reason.focus(); return null; }
+      return c.api('POST', 'api/v1/claims/' + encodeURIComponent(x.id) + '/revoke', { reason: reason.value.trim() }).then(function (done) {
+        li.dataset.state = done.state;
+        row.remove();
+        reason.remove();
+        message.textContent = t('claimDecided')[done.state] || done.state;
+        message.className = 'action-message done';
+      }, function (e) {
+        message.textContent = t('failed', { reason: e.message });
+        message.className = 'action-message error';
+      });
+    }).dataset.decision = 'revoke';
+    li.appendChild(reason);
+    li.appendChild(row);
+    li.appendChild(message);
+    ol.appendChild(li);
+  });
+  section.appendChild(ol);
+  if (!(approved.claims || []).length) { section.appendChild(make('p', 'empty', t('claimApprovedEmpty'))); }
+  body.appendChild(section);
+}
+
+/** What a moderator reads of a claim: the facility, who claims it and when, what it manages, the evidence, the contact. */
+function claimCard(c, x) {
+  const make = c.make, t = c.t;
+  const li = make('li', 'claim-card');
+  li.dataset.claimId = x.id;
+  li.dataset.state = x.state;
+  li.appendChild(make('strong', null, x.facility_name || ''));
+  li.appendChild(make('span', 'row-meta', t('claimBy', { name: x.account_name, date: c.I.date(x.created_at) })));
+  li.appendChild(make('p', 'claim-wants', t('claimWants', { what: groupsOf(c, x.attributes) })));
+  li.appendChild(make('p', 'claim-evidence', x.evidence));
+  li.appendChild(make('p', 'row-meta claim-contact', x.contact));
+  return li;
+}
+
+function reasonInput(c, label) {
+  const reason = c.input('text', 'reason');
+  reason.placeholder = label;
+  reason.setAttribute('aria-label', label);
+  reason.maxLength = 2000;
+  return reason;
 }
