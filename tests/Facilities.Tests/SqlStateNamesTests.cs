@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Facilities.Api.Data;
+using Facilities.Api.Features.Claims;
 using Facilities.Api.Features.Conflation;
 using Facilities.Api.Features.Imports;
 using Facilities.Api.Features.Moderation;
@@ -23,7 +24,8 @@ public sealed partial class SqlStateNamesTests
     /// <summary>A column name as statements write it, and the enums of the tables that have such a column.</summary>
     private static readonly Dictionary<string, HashSet<string>> NamesByColumn = new()
     {
-        ["state"] = [.. WireName.All<ProposalState>(), .. WireName.All<ReviewState>(), .. WireName.All<ImportState>(), .. WireName.All<PhotoState>()],
+        ["state"] = [.. WireName.All<ProposalState>(), .. WireName.All<ReviewState>(), .. WireName.All<ImportState>(), .. WireName.All<PhotoState>(),
+            .. WireName.All<ClaimState>()],
         ["status"] = [.. WireName.All<FacilityStatus>()],
         ["kind"] = [.. WireName.All<ProposalKind>(), .. WireName.All<ReviewKind>(), .. WireName.All<DatasetKind>(),
             .. WireName.All<FacilityChangeKind>()],
