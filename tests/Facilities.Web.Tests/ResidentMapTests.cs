@@ -40,13 +40,14 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
                 "Thank you: your report was sent.",
                 "Official", "Community", "No base map.", "Nanjing", "Zoom in to filter the map");
 
-        /// <summary>"120 m · 2 min walk": the straight-line distance, and minutes at 80 m a minute rounded up.</summary>
+        /// <summary>"120 m · 2 min walk": the straight-line distance, and minutes at 80 m a minute rounded up, up to an hour.</summary>
         public string Walk(double metres)
         {
             var minutes = Math.Max(1, (int)Math.Ceiling(metres / 80));
             var distance = metres < 1000
                 ? Math.Round(metres, MidpointRounding.AwayFromZero).ToString(CultureInfo.InvariantCulture) + (Lang == "en" ? " m" : " 米")
                 : (metres / 1000).ToString("0.0", CultureInfo.InvariantCulture) + (Lang == "en" ? " km" : " 公里");
+            if (minutes > 60) { return distance; }
             return Lang == "en" ? $"{distance} · {minutes} min walk" : $"{distance} · 步行 {minutes} 分钟";
         }
     }
