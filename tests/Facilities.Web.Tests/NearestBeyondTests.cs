@@ -125,7 +125,7 @@ public sealed class NearestBeyondTests(BrowserFixture fixture)
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#map [data-count]').length > 0");
         await phone.SettledAsync();
 
-        Assert.Equal("Filters (3)", (await page.InnerTextAsync("#filters-toggle")).Trim());
+        Assert.Equal("Filters (3)", await page.GetAttributeAsync("#filters-toggle", "aria-label"));
         Assert.Equal(first.GetProperty("id").GetString(), await page.Locator("#nearest-list .facility-row").First.GetAttributeAsync("data-id"));
         await AssertInViewAsync(page, first);
         // What the map draws is the filtered list's, not every toilet's: the first match is a marker of its own, on

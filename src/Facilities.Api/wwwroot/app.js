@@ -628,7 +628,9 @@
 
   function renderFiltersButton() {
     var n = activeFilterCount();
-    el.filtersToggle.textContent = n ? t('filtersActive', { n: I.number(n) }) : t('filters');
+    // An icon and the count, so the title keeps its room on a phone; the words are the button's name.
+    el.filtersToggle.setAttribute('aria-label', n ? t('filtersActive', { n: I.number(n) }) : t('filters'));
+    $('filters-count').textContent = n ? I.number(n) : '';
     el.filtersToggle.classList.toggle('active', n > 0);
   }
 
