@@ -18,7 +18,7 @@ public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOut
     /// each on their first use) and partners.</summary>
     private static readonly string[] OnDemandFiles = ["details.js", "report-answers.js", "auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js",
         "partner-reports.js", "hours-editor.js", "facility-history.js", "facility-actions.js", "photos.js", "photos.css", "search.js", "base-map.js", "offline.js",
-        "outbox.js", "sw.js"];
+        "outbox.js", "first-answer.js", "sw.js"];
     private static readonly string WebRoot = Path.Combine(RepositoryPaths.Root, "src", "Facilities.Api", "wwwroot");
 
     [Fact]

@@ -99,6 +99,38 @@ public sealed class NamesAndWaitingTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task At_1280_px_the_Westminster_Abbey_rows_show_their_whole_names_not_the_same_cut_off_text()
+    {
+        // The issue's case: on a 1,280 px screen three rows read "Westminster Abbe…". A desktop browser, not the phone.
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            Locale = "en-GB",
+            Geolocation = new Geolocation { Latitude = 51.4960f, Longitude = -0.1296f },
+            Permissions = ["geolocation"],
+            ServiceWorkers = ServiceWorkerPolicy.Block,
+        });
+        var page = await context.NewPageAsync();
+        var phone = new PhonePage(page);
+        page.PageError += (_, error) => phone.Errors.Add(error);
+        await page.RouteAsync("https://tiles.example.invalid/**", route => route.AbortAsync());
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        using var list = JsonDocument.Parse(await page.Locator("#nearest-list .row-name").EvaluateAllAsync<string>(
+            "ns => JSON.stringify(ns.map(n => ({ text: n.textContent, cut: n.scrollWidth > n.clientWidth || getComputedStyle(n).textOverflow === 'ellipsis' })))"));
+        await phone.ScreenshotAsync("long-names-whole-1280");
+        var names = list.RootElement.EnumerateArray().ToArray();
+        Assert.All(names, n => Assert.False(n.GetProperty("cut").GetBoolean(), n.GetProperty("text").GetString() + " is cut off"));
+        var abbey = names.Select(n => n.GetProperty("text").GetString()!).Where(n => n.StartsWith("Westminster Abbe", StringComparison.Ordinal)).ToList();
+        // Two demo toilets there share the name "Westminster Abbey shop Toilets": shown whole, with hours and distance under it.
+        Assert.True(abbey.Count >= 2, "the rows near the Abbey should hold its toilets: " + string.Join(" | ", names.Select(n => n.GetProperty("text").GetString())));
+        Assert.All(abbey, n => Assert.True(n.Length > "Westminster Abbe".Length));
+        Assert.Empty(phone.Errors);
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Long_names_in_the_list_are_shown_whole()
     {
         // Near Leadenhall Market, whose demo toilets have long names that share their beginnings.

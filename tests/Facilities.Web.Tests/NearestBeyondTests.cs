@@ -12,9 +12,10 @@ namespace Facilities.Web.Tests;
 public sealed class NearestBeyondTests(BrowserFixture fixture)
 {
     [Theory]
-    [InlineData("en-GB", "Nothing within 2 km. Nearest matching: {0} km")]
-    [InlineData("zh-CN", "2 公里内没有。最近的符合条件的设施：{0} 公里")]
-    public async Task With_no_match_within_2_km_the_nearest_beyond_is_listed_with_its_distance_and_brought_into_view(string locale, string expected)
+    [InlineData("en-GB", "Nothing within 2 km. Nearest matching: {0} km", "{0} km", "{0} · {1} min walk")]
+    [InlineData("zh-CN", "2 公里内没有。最近的符合条件的设施：{0} 公里", "{0} 公里", "{0} · 步行 {1} 分钟")]
+    public async Task With_no_match_within_2_km_the_nearest_beyond_is_listed_with_its_distance_and_brought_into_view(
+        string locale, string expected, string kilometres, string walk)
     {
         // Farmland north-west of Nanjing, some 20 km from the nearest demo toilet.
         const double Lat = 32.25, Lon = 118.60;
@@ -47,6 +48,28 @@ public sealed class NearestBeyondTests(BrowserFixture fixture)
             await page.Locator("#nearest-list .facility-row").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.id)"));
         Assert.Equal(string.Format(CultureInfo.InvariantCulture, expected, (distance / 1000).ToString("0.0", CultureInfo.InvariantCulture)),
             await page.InnerTextAsync("#nearest-empty"));
+        // Twenty-odd kilometres is no walk: the row gives the distance alone, and so does the opened facility.
+        var km = (distance / 1000).ToString("0.0", CultureInfo.InvariantCulture);
+        Assert.Equal(string.Format(CultureInfo.InvariantCulture, kilometres, km),
+            await page.InnerTextAsync("#nearest-list .facility-row .row-distance"));
+        // Either side of the bound, an hour's walk at 80 m a minute, through the page's own formatting.
+        Assert.Equal(string.Format(CultureInfo.InvariantCulture, walk, string.Format(CultureInfo.InvariantCulture, kilometres, "4.8"), 60),
+            await page.EvaluateAsync<string>("() => FacilitiesI18n.walk(4800)"));
+        Assert.Equal(string.Format(CultureInfo.InvariantCulture, kilometres, "4.8"),
+            await page.EvaluateAsync<string>("() => FacilitiesI18n.walk(4801)"));
+        await AssertInViewAsync(page, nearest);
+        // Zoomed out that far, the answer is at the city's edge among its other toilets: the map goes on zooming in
+        // around it until it is a marker of its own, on the part of the map above the list.
+        await page.WaitForFunctionAsync("""
+            id => {
+              const marker = document.querySelector(`#map .facility-marker[data-id="${id}"]`);
+              if (!marker) { return false; }
+              const r = marker.getBoundingClientRect(), map = document.getElementById('map').getBoundingClientRect();
+              return r.top >= map.top && r.bottom <= Math.min(map.bottom, document.getElementById('sheet').getBoundingClientRect().top)
+                && r.left >= map.left && r.right <= map.right;
+            }
+            """, nearest.GetProperty("id").GetString());
+        await phone.SettledAsync();
         await AssertInViewAsync(page, nearest);
         await phone.ScreenshotAsync($"nearest-beyond-{locale}");
         await phone.CloseAsync();
@@ -115,7 +138,7 @@ public sealed class NearestBeyondTests(BrowserFixture fixture)
         await page.WaitForFunctionAsync("() => document.querySelectorAll('#map [data-count]').length > 0");
         await phone.SettledAsync();
 
-        Assert.Equal("Filters (3)", (await page.InnerTextAsync("#filters-toggle")).Trim());
+        Assert.Equal("Filters (3)", await page.GetAttributeAsync("#filters-toggle", "aria-label"));
         Assert.Equal(first.GetProperty("id").GetString(), await page.Locator("#nearest-list .facility-row").First.GetAttributeAsync("data-id"));
         await AssertInViewAsync(page, first);
         // What the map draws is the filtered list's, not every toilet's: the first match is a marker of its own, on

@@ -40,13 +40,14 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
                 "Thank you: your report was sent.",
                 "Official", "Community", "No base map.", "Nanjing", "Zoom in to filter the map");
 
-        /// <summary>"120 m · 2 min walk": the straight-line distance, and minutes at 80 m a minute rounded up.</summary>
+        /// <summary>"120 m · 2 min walk": the straight-line distance, and minutes at 80 m a minute rounded up, up to an hour.</summary>
         public string Walk(double metres)
         {
             var minutes = Math.Max(1, (int)Math.Ceiling(metres / 80));
             var distance = metres < 1000
                 ? Math.Round(metres, MidpointRounding.AwayFromZero).ToString(CultureInfo.InvariantCulture) + (Lang == "en" ? " m" : " 米")
                 : (metres / 1000).ToString("0.0", CultureInfo.InvariantCulture) + (Lang == "en" ? " km" : " 公里");
+            if (minutes > 60) { return distance; }
             return Lang == "en" ? $"{distance} · {minutes} min walk" : $"{distance} · 步行 {minutes} 分钟";
         }
     }
@@ -68,7 +69,7 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         var centre = await page.EvaluateAsync<JsonElement>("() => window.facilitiesMap.getCenter()");
         Assert.Equal(Home.Lat, centre.GetProperty("lat").GetDouble(), 5);
         Assert.Equal(Home.Lon, centre.GetProperty("lng").GetDouble(), 5);
-        Assert.Equal(words.Filters, (await page.InnerTextAsync("#filters-toggle")).Trim());
+        Assert.Equal(words.Filters, await page.GetAttributeAsync("#filters-toggle", "aria-label"));
         Assert.Equal(words.NearestToYou, await page.InnerTextAsync("#nearest-title"));
 
         // The nearest list is the API's answer for the resident's position: nearest first, with walking distances.
@@ -94,7 +95,8 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         var accessibleWater = await CountOnMapAsync(page);
         Assert.InRange(accessibleWater, 1, water - 1);
         Assert.Equal(await CountInViewAsync(page, "&category=drinking_water&wheelchair=yes"), accessibleWater);
-        Assert.Equal(words.FiltersTwo, (await page.InnerTextAsync("#filters-toggle")).Trim());
+        Assert.Equal(words.FiltersTwo, await page.GetAttributeAsync("#filters-toggle", "aria-label"));
+        Assert.Equal("2", (await page.InnerTextAsync("#filters-toggle")).Trim());
         await AssertFitsThePhoneAndEveryControlIsNamedAsync(page);
         await phone.ScreenshotAsync($"resident-{locale}-filters");
         await page.ClickAsync("#filters-done");
@@ -207,7 +209,7 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
         var zh = Words.For("zh-CN");
         await page.ClickAsync("#language");
         Assert.Equal("zh-Hans", await page.GetAttributeAsync("html", "lang"));
-        Assert.Equal(zh.Filters, (await page.InnerTextAsync("#filters-toggle")).Trim());
+        Assert.Equal(zh.Filters, await page.GetAttributeAsync("#filters-toggle", "aria-label"));
         Assert.Equal(zh.NearestToCentre, await page.InnerTextAsync("#nearest-title"));
         Assert.Contains(zh.DrinkingWater, await page.Locator("#category option").AllInnerTextsAsync());
         note = await page.InnerTextAsync("#note");
@@ -257,6 +259,37 @@ public sealed class ResidentMapTests(BrowserFixture fixture)
 
         await AssertFitsThePhoneAndEveryControlIsNamedAsync(page);
         await phone.ScreenshotAsync("resident-refused-location-switched-to-zh");
+        await phone.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("en-GB", "Facilities", "Filters (3)")]
+    [InlineData("zh-CN", "设施地图", "筛选（3）")]
+    public async Task The_header_title_is_whole_on_the_phone_with_three_filters_set(string locale, string title, string filtersName)
+    {
+        var phone = await fixture.NewPhonePageAsync(locale, new Geolocation { Latitude = (float)Home.Lat, Longitude = (float)Home.Lon });
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + "/");
+        await page.WaitForSelectorAsync("body[data-start='located']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await phone.SettledAsync();
+        await page.ClickAsync("#filters-toggle");
+        await page.SelectOptionAsync("#category", "toilet");
+        await page.Locator("input[name='wheelchair']").CheckAsync();
+        await page.Locator("input[name='changing_table']").CheckAsync();
+        await page.ClickAsync("#filters-done");
+        await phone.SettledAsync();
+
+        // The filter button is an icon and the count; its name, what a screen reader says, keeps the words.
+        Assert.Equal(filtersName, await page.GetAttributeAsync("#filters-toggle", "aria-label"));
+        Assert.Equal("3", (await page.InnerTextAsync("#filters-toggle")).Trim());
+        Assert.Equal(title, await page.InnerTextAsync(".bar h1"));
+        var size = await page.EvaluateAsync<int[]>("() => { const h = document.querySelector('.bar h1'); return [h.scrollWidth, h.clientWidth]; }");
+        Assert.True(size[0] <= size[1], $"the title is clipped: {size[0]} px of text in {size[1]} px");
+        // Every header button is on the screen and none is squeezed under a finger's width.
+        var buttons = await page.EvaluateAsync<double[][]>("() => [...document.querySelectorAll('.bar .bar-button')].map(b => { const r = b.getBoundingClientRect(); return [r.left, r.right, r.width]; })");
+        Assert.All(buttons, b => Assert.True(b[0] >= 0 && b[1] <= 390 && b[2] >= 44, $"a header button spans {b[0]}–{b[1]} px"));
+        await AssertFitsThePhoneAndEveryControlIsNamedAsync(page);
+        await phone.ScreenshotAsync($"resident-{locale}-header-three-filters");
         await phone.CloseAsync();
     }
 

@@ -405,15 +405,16 @@
 
   // A filtered list with answers beside an empty map: once per list, zoom out (never in) until its first answer is in
   // view. Without filters an empty view is what the resident chose to look at, and stays.
+  // The zoom (first-answer.js) then goes on, each time the map has drawn, until that answer is a marker of its own.
   function showFirstIfNoneInView() {
     var n = state.nearest;
-    if (!n || !n.features.length || n.shown || !activeFilterCount() || busy(mapTask) || busy(listTask) || !el.detail.hidden) { return; }
+    if (!n || !n.features.length || busy(mapTask) || busy(listTask) || !el.detail.hidden) { return; }
+    if (state.split) { return state.split(); }
+    if (n.shown || !activeFilterCount()) { return; }
     n.shown = true;
     var bounds = map.getBounds();
     if (state.drawn.some(function (d) { return bounds.contains([d.lat, d.lon]); })) { return; }
-    var c = n.features[0].geometry.coordinates;
-    map.fitBounds(L.latLngBounds([L.latLng(n.lat, n.lon), L.latLng(c[1], c[0])]),
-      { padding: [VISIBLE_MARGIN_PX, VISIBLE_MARGIN_PX], maxZoom: map.getZoom() });
+    contribute('showFirst', './first-answer.js');
   }
 
   function busy(job) { return job.timer !== null || job.controller !== null; }
@@ -628,7 +629,9 @@
 
   function renderFiltersButton() {
     var n = activeFilterCount();
-    el.filtersToggle.textContent = n ? t('filtersActive', { n: I.number(n) }) : t('filters');
+    // An icon and the count, so the title keeps its room on a phone; the words are the button's name.
+    el.filtersToggle.setAttribute('aria-label', n ? t('filtersActive', { n: I.number(n) }) : t('filters'));
+    $('filters-count').textContent = n ? I.number(n) : '';
     el.filtersToggle.classList.toggle('active', n > 0);
   }
 
@@ -787,7 +790,8 @@
   window.FacilitiesPage = {
     map: map, state: state, t: t, I: I, make: make, colors: COLORS, getJson: getJson, problemOf: problemOf,
     categoryName: categoryName, facilityLink: facilityLink, accessToken: accessToken, el: el, openDetail: openDetail, closeDetail: closeDetail, showSheet: showSheet, resized: resized,
-    refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null, contribute: contribute, setNote: setNote
+    refresh: function () { state.nearest = null; refreshAll(true); }, labelled: null, contribute: contribute, setNote: setNote,
+    margin: VISIBLE_MARGIN_PX
   };
 
   applyLanguage();

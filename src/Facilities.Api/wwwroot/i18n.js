@@ -205,14 +205,16 @@
     return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits || 0, minimumFractionDigits: digits || 0 }).format(n);
   }
 
-  // Walking time from the straight-line distance the API measures, at 4.8 km/h (80 m a minute), rounded up: a
-  // street detour makes the real walk longer, so the estimate never promises less than it is.
   function distance(metres) {
     return metres < 1000 ? t('metres', { n: number(Math.round(metres)) }) : t('kilometres', { n: number(metres / 1000, 1) });
   }
 
+  // Walking time from the straight-line distance the API measures, at 4.8 km/h (80 m a minute), rounded up: a
+  // street detour makes the real walk longer, so the estimate never promises less than it is. Past an hour's walk
+  // people ride or drive, so the distance stands alone.
   function walk(metres) {
-    return t('distance', { d: distance(metres), min: number(Math.max(1, Math.ceil(metres / 80))) });
+    var min = Math.max(1, Math.ceil(metres / 80));
+    return min > 60 ? distance(metres) : t('distance', { d: distance(metres), min: number(min) });
   }
 
   function date(iso) {

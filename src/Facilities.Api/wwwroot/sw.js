@@ -26,7 +26,7 @@ const api = (path) => new URL(`api/v1/${path}`, scope).pathname;
 const LAST_NEARBY = new URL('api/v1/facilities/nearby?last', scope).href;
 
 // What a first visit has loaded before this worker took over, and what a later offline visit needs.
-const SHELL = ['./', 'index.html', 'app.js', 'i18n.js', 'app.css', 'details.js', 'report-answers.js', 'search.js', 'offline.js', 'outbox.js',
+const SHELL = ['./', 'index.html', 'app.js', 'i18n.js', 'app.css', 'details.js', 'report-answers.js', 'first-answer.js', 'search.js', 'offline.js', 'outbox.js',
   'auth.js', 'manifest.webmanifest', 'icons/icon-192.png', 'icons/icon-512.png', 'lib/leaflet/dist/leaflet.js?v=1.9.4',
   'lib/leaflet/dist/leaflet.css?v=1.9.4'];
 
