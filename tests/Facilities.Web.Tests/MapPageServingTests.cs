@@ -17,7 +17,7 @@ public sealed partial class MapPageServingTests(BrowserFixture fixture, ITestOut
     /// (the first tap on "Contribute" or "Suggest an edit"; the hours editor, a facility's history and its move and closure
     /// each on their first use) and partners.</summary>
     private static readonly string[] OnDemandFiles = ["details.js", "report-answers.js", "auth.js", "contrib.js", "contrib-i18n.js", "contrib.css", "partner.js",
-        "partner-reports.js", "hours-editor.js", "facility-history.js", "facility-actions.js", "photos.js", "photos.css", "search.js", "base-map.js", "offline.js",
+        "partner-reports.js", "hours-editor.js", "facility-history.js", "facility-actions.js", "photos.js", "photos.css", "claims.css", "search.js", "base-map.js", "offline.js",
         "outbox.js", "first-answer.js", "sw.js"];
     private static readonly string WebRoot = Path.Combine(RepositoryPaths.Root, "src", "Facilities.Api", "wwwroot");
 

@@ -279,6 +279,13 @@ function claimLine(f) {
   let line = $('detail-claim');
   if (!P.accessToken()) { if (line) { line.remove(); } return; }
   if (!line) {
+    if (!document.getElementById('claims-css')) {
+      const css = P.make('link');
+      css.id = 'claims-css';
+      css.rel = 'stylesheet';
+      css.href = new URL('claims.css', import.meta.url).href;
+      document.head.appendChild(css);
+    }
     line = P.make('div', 'claim-line');
     line.id = 'detail-claim';
     $('detail-attributes').previousElementSibling.insertAdjacentElement('beforebegin', line);
