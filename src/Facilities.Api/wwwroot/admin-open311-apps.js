@@ -3,7 +3,7 @@
 // key is shown once, with a copy button (the API keeps only its SHA-256); every app is listed with its key's hash
 // prefix, when it was made and how many reports it filed. Revoking stops the key at once and cannot be undone (a new
 // key is a new app), so it asks to be tapped a second time; the reports the app filed stay.
-import { fill, keptOnSwitch, twice, shownOnce } from './admin-partners.js';
+import { fill, keptOnSwitch, shownOnce } from './admin-partners.js';
 
 const words = {
   en: {
@@ -88,14 +88,14 @@ function card(app, list, c) {
   message.setAttribute('role', 'status');
   if (app.active) {
     const actions = make('div', 'actions');
-    twice(actions, message, t('appsRevoke'), t('appsRevokeConfirm', { name: app.name }), 'revoke', c, function () {
+    c.twice(actions, message, t('appsRevoke'), t('appsRevokeConfirm', { name: app.name }), function () {
       return c.api('DELETE', 'api/v1/admin/open311-apps/' + encodeURIComponent(app.id)).then(function () {
         return draw(list, c).then(function () {
           const m = list.querySelector('li[data-app-id="' + app.id + '"] .action-message');
           if (m) { m.textContent = t('appsRevoked', { name: app.name }); m.className = 'action-message done'; }
         });
       }, function (e) { message.textContent = t('failed', { reason: e.message }); message.className = 'action-message error'; });
-    });
+    }, 'revoke');
     li.appendChild(actions);
   }
   li.appendChild(message);

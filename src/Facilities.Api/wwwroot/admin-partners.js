@@ -26,7 +26,6 @@ const words = {
     partnersRevoke: 'Revoke keys',
     partnersRotateConfirm: 'A new key for {name}; the current one stops working now. Tap again to rotate.',
     partnersRevokeConfirm: '{name} is locked out until its key is rotated. Tap again to revoke.',
-    partnersCancel: 'Cancel',
     partnersRevoked: 'Every key of {name} is revoked.',
     partnersToApps: 'Open311 apps'
   },
@@ -50,7 +49,6 @@ const words = {
     partnersRevoke: '撤销密钥',
     partnersRotateConfirm: '为 {name} 生成新密钥；当前密钥立即失效。再点一次以更换。',
     partnersRevokeConfirm: '{name} 将被停用，直到更换密钥。再点一次以撤销。',
-    partnersCancel: '取消',
     partnersRevoked: '{name} 的所有密钥已撤销。',
     partnersToApps: 'Open311 应用'
   }
@@ -142,50 +140,24 @@ function card(p, list, c) {
   const failed = function (e) { message.textContent = t('failed', { reason: e.message }); message.className = 'action-message error'; };
   const actions = make('div', 'actions');
   const redrawn = function () { return draw(list, c).then(function () { return list.querySelector('li[data-partner-id="' + p.id + '"]'); }); };
-  twice(actions, message, t('partnersRotate'), t('partnersRotateConfirm', { name: p.name }), 'rotate', c, function () {
+  c.twice(actions, message, t('partnersRotate'), t('partnersRotateConfirm', { name: p.name }), function () {
     return c.api('POST', 'api/v1/admin/partners/' + encodeURIComponent(p.id) + '/key').then(function (rotated) {
       return redrawn().then(function (fresh) { shownOnce(fresh, rotated, c); });
     }, failed);
-  });
+  }, 'rotate');
   if (p.active) {
-    twice(actions, message, t('partnersRevoke'), t('partnersRevokeConfirm', { name: p.name }), 'revoke', c, function () {
+    c.twice(actions, message, t('partnersRevoke'), t('partnersRevokeConfirm', { name: p.name }), function () {
       return c.api('DELETE', 'api/v1/admin/partners/' + encodeURIComponent(p.id) + '/key').then(function () {
         return redrawn().then(function (fresh) {
           const m = fresh && fresh.querySelector('.action-message');
           if (m) { m.textContent = t('partnersRevoked', { name: p.name }); m.className = 'action-message done'; }
         });
       }, failed);
-    });
+    }, 'revoke');
   }
   li.appendChild(actions);
   li.appendChild(message);
   return li;
-}
-
-/** A button whose first tap says what it will do and turns into the confirmation; Cancel puts it back. */
-export function twice(actions, message, text, warning, action, c, run) {
-  const button = c.linkButton(actions, text, function () {
-    if (button.dataset.armed !== 'true') {
-      button.dataset.armed = 'true';
-      button.classList.add('danger');
-      message.textContent = warning;
-      message.className = 'action-message';
-      cancel.hidden = false;
-      return;
-    }
-    button.disabled = true;
-    cancel.hidden = true;
-    Promise.resolve(run()).then(function () { button.disabled = false; });
-  });
-  button.dataset.action = action;
-  const cancel = c.linkButton(actions, c.t('partnersCancel'), function () {
-    button.dataset.armed = 'false';
-    button.classList.remove('danger');
-    message.textContent = '';
-    cancel.hidden = true;
-  });
-  cancel.hidden = true;
-  cancel.dataset.action = action + '-cancel';
 }
 
 const PARTNER_KEY = { prefix: 'partner', card: 'data-partner-id', once: 'partnersKeyOnce', label: 'partnersKeyLabel' };

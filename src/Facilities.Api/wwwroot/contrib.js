@@ -515,8 +515,11 @@ function claimEnd(row, claim) {
   row.appendChild(message);
 }
 
-/** A destructive button: the first tap says what it will do and arms it, the second runs it; Cancel disarms it. */
-function twice(actions, message, text, warning, run) {
+/**
+ * A destructive button: the first tap says what it will do and arms it, the second runs it; Cancel disarms it. With
+ * an action name the two buttons carry it as data-action (name and name-cancel), as the admin screens' tests find them.
+ */
+function twice(actions, message, text, warning, run, action) {
   const button = linkButton(actions, text, function () {
     if (button.dataset.armed !== 'true') {
       button.dataset.armed = 'true';
@@ -533,6 +536,10 @@ function twice(actions, message, text, warning, run) {
   const disarm = function () { button.dataset.armed = 'false'; button.classList.remove('danger'); cancel.hidden = true; };
   const cancel = linkButton(actions, t('cancel'), function () { disarm(); message.textContent = ''; });
   cancel.hidden = true;
+  if (action) {
+    button.dataset.action = action;
+    cancel.dataset.action = action + '-cancel';
+  }
   cancel.dataset.cancel = 'true';
   return button;
 }
