@@ -409,6 +409,9 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
     /// numberMatched of a whole collection from the cluster grid: zoom 0 counts every facility that is not removed,
     /// kept exact by the trigger on facilities, instead of counting a million rows (90 ms) for every first page.
     /// </summary>
+    /// <summary>The most matches a first page counts in its own scan; see the page statement.</summary>
+    private const int CountedInPageScan = 10_000;
+
     private const string GridCountSql = "select coalesce(sum(n), 0)::bigint from cluster_cells where zoom = 0";
 
     public async ValueTask<OgcItemsPage> Handle(OgcItemsQuery request, CancellationToken cancellationToken)
@@ -477,16 +480,9 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        long numberMatched;
-        if (cursor is { } c)
-        {
-            numberMatched = c.NumberMatched;
-        }
-        else if (sortCursor is not null)
-        {
-            numberMatched = sortCursor.NumberMatched;
-        }
-        else if (boxes is null && polygon is null && from is null && to is null && request.PropertyFilters.Count == 0 && request.Filter is null)
+        long? numberMatched = cursor?.NumberMatched ?? sortCursor?.NumberMatched;
+        if (numberMatched is null
+            && boxes is null && polygon is null && from is null && to is null && request.PropertyFilters.Count == 0 && request.Filter is null)
         {
             await using var count = new NpgsqlCommand(
                 GridCountSql + (request.CollectionId == Ogc.AllFacilities ? "" : " and category = $1"), connection);
@@ -496,11 +492,10 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
             }
             numberMatched = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         }
-        else
-        {
-            await using var count = where.Command($"select count(*) from facilities f where {where.Conditions}", connection);
-            numberMatched = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
-        }
+        // Made now, before the page's own parameters are added: it takes the filters' parameters only.
+        await using var countCommand = numberMatched is null
+            ? where.Command($"select count(*) from facilities f where {where.Conditions}", connection)
+            : null;
 
         if (cursor is { } after)
         {
@@ -512,29 +507,35 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         }
         // One row beyond the page says whether a next page exists. Without sortby, the order is the primary key's;
         // with it, the keys' values of each row are read as text too, for the next page's cursor.
-        var sql = sortKeys is null
-            ? $"select {FacilityRow.Columns}, {OpenDataFeatureJson.SourcesColumn} from facilities f where {where.Conditions} order by f.id " +
-              $"offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}"
-            : $"select {FacilityRow.Columns}, {OpenDataFeatureJson.SourcesColumn}{OgcSortBy.KeyColumns(sortKeys)} from facilities f " +
-              $"where {where.Conditions} order by {OgcSortBy.OrderBy(sortKeys)} offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}";
-        var rows = new List<FacilityRow>(Math.Min(limit + 1, 1024));
-        string?[]? lastKeys = null;
-        await using (var command = where.Command(sql, connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var selectList = $"{FacilityRow.Columns}, {OpenDataFeatureJson.SourcesColumn}{(sortKeys is null ? "" : OgcSortBy.KeyColumns(sortKeys))}";
+        var page = $"order by {(sortKeys is null ? "f.id" : OgcSortBy.OrderBy(sortKeys))} " +
+                   $"offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}";
+        var pageSql = $"select {selectList} from facilities f where {where.Conditions} {page}";
+        // A filtered first page counts numberMatched in its own scan: the window counts what the filters matched
+        // before the sort and limit keep the page, and the select list's sources subquery runs only for the rows kept.
+        // The scan stops after CountedInPageScan + 1 rows: a window must hold every row it counts, so a larger match (a
+        // country's box, a filter on most of the layer) is counted by its own statement, and its page is read by the
+        // plan that stops at the limit.
+        var countedPageSql = $"select {selectList}, count(*) over () from " +
+                             $"(select * from facilities f where {where.Conditions} limit {CountedInPageScan + 1}) f {page}";
+        List<FacilityRow> rows;
+        string?[]? lastKeys;
+        long matched;
+        if (numberMatched is { } known)
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(FacilityRow.ReadWithSources(reader));
-                if (sortKeys is not null && rows.Count == limit)
-                {
-                    lastKeys = new string?[sortKeys.Count];
-                    for (var k = 0; k < sortKeys.Count; k++)
-                    {
-                        var ordinal = FacilityRow.ColumnCount + 1 + k;
-                        lastKeys[k] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-                    }
-                }
-            }
+            (rows, lastKeys, _) = await ReadPageAsync(pageSql, counted: false);
+            matched = known;
+        }
+        else if (offset <= CountedInPageScan
+                 && await ReadPageAsync(countedPageSql, counted: true) is { Rows.Count: > 0, Counted: <= CountedInPageScan } one)
+        {
+            (rows, lastKeys, matched) = one;
+        }
+        else
+        {
+            // An offset past the end leaves no row to read the count from; a larger match stopped the scan at its bound.
+            matched = (long)(await countCommand!.ExecuteScalarAsync(cancellationToken))!;
+            (rows, lastKeys, _) = await ReadPageAsync(pageSql, counted: false);
         }
         var hasNext = rows.Count > limit;
         if (hasNext)
@@ -574,8 +575,8 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
                 { "limit", limit.ToString(CultureInfo.InvariantCulture) },
                 {
                     "cursor", sortKeys is null
-                        ? OgcCursor.Encode(cursors, rows[^1].Id, numberMatched)
-                        : new OgcSortCursor(OgcSortBy.Normalised(sortKeys), lastKeys!, rows[^1].Id, numberMatched).Encode(cursors)
+                        ? OgcCursor.Encode(cursors, rows[^1].Id, matched)
+                        : new OgcSortCursor(OgcSortBy.Normalised(sortKeys), lastKeys!, rows[^1].Id, matched).Encode(cursors)
                 },
                 { "f", format == OgcFormat.Html ? "html" : "json" },
             };
@@ -583,7 +584,35 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
                 format == OgcFormat.Html ? Ogc.HtmlType : Ogc.GeoJsonType, "The next page"));
         }
         links.Add(new OgcLink(Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}"), "collection", Ogc.JsonType, collection.Title));
-        return new OgcItemsPage(collection, rows, numberMatched, links, format, crs, schema, propertySelection);
+        return new OgcItemsPage(collection, rows, matched, links, format, crs, schema, propertySelection);
+
+        // The page's rows, the sort keys of its last row (for the next cursor), and the window's count when counted.
+        async Task<(List<FacilityRow> Rows, string?[]? LastKeys, long Counted)> ReadPageAsync(string sql, bool counted)
+        {
+            var rows = new List<FacilityRow>(Math.Min(limit + 1, 1024));
+            string?[]? lastKeys = null;
+            long count = 0;
+            await using var command = where.Command(sql, connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(FacilityRow.ReadWithSources(reader));
+                if (sortKeys is not null && rows.Count == limit)
+                {
+                    lastKeys = new string?[sortKeys.Count];
+                    for (var k = 0; k < sortKeys.Count; k++)
+                    {
+                        var ordinal = FacilityRow.ColumnCount + 1 + k;
+                        lastKeys[k] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+                    }
+                }
+                if (counted && rows.Count == 1)
+                {
+                    count = reader.GetInt64(FacilityRow.ColumnCount + 1 + (sortKeys?.Count ?? 0));
+                }
+            }
+            return (rows, lastKeys, count);
+        }
     }
 }
 

@@ -34,11 +34,14 @@ public static class OpenDataFeatureJson
     /// each with its dataset's license, so a feature copied out of the layer still says under which terms it came.
     /// A correlated subquery on the source_records_facility index: one or two index entries per facility (and the
     /// datasets' primary key, a handful of rows), and the export keeps its single ordered scan of facilities instead
-    /// of a join it would have to group.
+    /// of a join it would have to group. The JSON is put together as text, in the very bytes json_agg of
+    /// json_build_object writes (<c>[{"dataset_id" : "…", …}, {…}]</c>, each string escaped by to_json): cheaper
+    /// per facility than json_build_object, which works out how to write each of its arguments on every call.
+    /// None of the three columns is null, so no element drops out of the concatenation.
     /// </summary>
     public const string SourcesColumn =
-        "coalesce((select json_agg(json_build_object('dataset_id', s.dataset_id, 'record_id', s.external_id, 'license', d.license) " +
-        "order by s.id)::text from source_records s join datasets d on d.id = s.dataset_id " +
+        "coalesce((select '[' || string_agg('{\"dataset_id\" : \"' || s.dataset_id || '\", \"record_id\" : ' || to_json(s.external_id) || " +
+        "', \"license\" : ' || to_json(d.license) || '}', ', ' order by s.id) || ']' from source_records s join datasets d on d.id = s.dataset_id " +
         "where s.facility_id = f.id and s.removed_at is null), '[]')";
 
     /// <summary>
