@@ -270,7 +270,7 @@ public static class OpenDataEndpoints
     /// </summary>
     private static IResult ItemsJson(HttpContext http, OgcItemsPage page, DateTimeOffset now)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024 + (page.Rows.Count * 800));
+        var buffer = ResponseBuffer.For(http, 1024 + (page.Rows.Count * 800));
         EntityTagHeaderValue etag;
         using (var w = new Utf8JsonWriter(buffer, OpenDataFeatureJson.WriterOptions))
         {
