@@ -507,12 +507,12 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         }
         // One row beyond the page says whether a next page exists. Without sortby, the order is the primary key's;
         // with it, the keys' values of each row are read as text too, for the next page's cursor.
-        var selectList = $"{FacilityRow.Columns}, {OpenDataFeatureJson.SourcesColumn}{(sortKeys is null ? "" : OgcSortBy.KeyColumns(sortKeys))}";
+        var selectList = $"{FacilityRow.Columns}{(sortKeys is null ? "" : OgcSortBy.KeyColumns(sortKeys))}";
         var page = $"order by {(sortKeys is null ? "f.id" : OgcSortBy.OrderBy(sortKeys))} " +
                    $"offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}";
         var pageSql = $"select {selectList} from facilities f where {where.Conditions} {page}";
         // A filtered first page counts numberMatched in its own scan: the window counts what the filters matched
-        // before the sort and limit keep the page, and the select list's sources subquery runs only for the rows kept.
+        // before the sort and limit keep the page.
         // The scan stops after CountedInPageScan + 1 rows: a window must hold every row it counts, so a larger match (a
         // country's box, a filter on most of the layer) is counted by its own statement, and its page is read by the
         // plan that stops at the limit.
@@ -542,8 +542,17 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         {
             rows.RemoveAt(rows.Count - 1);
         }
-
         var format = request.Format();
+        // The sources of the page's facilities in one more statement (the HTML table does not show them).
+        if (format == OgcFormat.Json && propertySelection?.Sources != false && rows.Count > 0)
+        {
+            var sources = await OpenDataFeatureJson.SourcesOfAsync(connection, [.. rows.Select(r => r.Id)], cancellationToken);
+            for (var i = 0; i < rows.Count; i++)
+            {
+                rows[i] = rows[i] with { SourcesJson = sources[rows[i].Id] };
+            }
+        }
+
         var itemsUrl = Ogc.Url(request.BaseUrl, $"/ogc/collections/{collection.Id}/items");
         // What selects the features goes on into the next link; the page position (offset, cursor) is replaced.
         List<(string Name, string Value)> selection = [];
@@ -596,19 +605,19 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(FacilityRow.ReadWithSources(reader));
+                rows.Add(FacilityRow.Read(reader));
                 if (sortKeys is not null && rows.Count == limit)
                 {
                     lastKeys = new string?[sortKeys.Count];
                     for (var k = 0; k < sortKeys.Count; k++)
                     {
-                        var ordinal = FacilityRow.ColumnCount + 1 + k;
+                        var ordinal = FacilityRow.ColumnCount + k;
                         lastKeys[k] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
                     }
                 }
                 if (counted && rows.Count == 1)
                 {
-                    count = reader.GetInt64(FacilityRow.ColumnCount + 1 + (sortKeys?.Count ?? 0));
+                    count = reader.GetInt64(FacilityRow.ColumnCount + (sortKeys?.Count ?? 0));
                 }
             }
             return (rows, lastKeys, count);

@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 using Facilities.Api.Data;
+using Npgsql;
 
 namespace Facilities.Api.Features.OpenData;
 
@@ -43,6 +45,83 @@ public static class OpenDataFeatureJson
         "coalesce((select '[' || string_agg('{\"dataset_id\" : \"' || s.dataset_id || '\", \"record_id\" : ' || to_json(s.external_id) || " +
         "', \"license\" : ' || to_json(d.license) || '}', ', ' order by s.id) || ']' from source_records s join datasets d on d.id = s.dataset_id " +
         "where s.facility_id = f.id and s.removed_at is null), '[]')";
+
+    /// <summary>
+    /// The same source records for a page of facilities in one statement, for <see cref="SourcesOfAsync"/>: one index
+    /// scan over the page's ids and one sort, where <see cref="SourcesColumn"/> costs a subquery and a sort of its
+    /// aggregate for every facility. Ordered by facility, then as first linked.
+    /// </summary>
+    public const string SourcesOfSql =
+        "select s.facility_id, s.dataset_id, s.external_id, d.license from source_records s join datasets d on d.id = s.dataset_id " +
+        "where s.facility_id = any($1) and s.removed_at is null order by s.facility_id, s.id";
+
+    /// <summary>
+    /// The text <see cref="SourcesColumn"/> gives for each of <paramref name="ids"/> ("[]" for a facility without one),
+    /// byte for byte, so that a page and an export or a single item write the same sources.
+    /// </summary>
+    public static async Task<Dictionary<Guid, string>> SourcesOfAsync(NpgsqlConnection connection, Guid[] ids, CancellationToken cancellationToken)
+    {
+        var sources = new Dictionary<Guid, string>(ids.Length);
+        await using var command = new NpgsqlCommand(SourcesOfSql, connection);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var text = new StringBuilder();
+        Guid? facility = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetGuid(0);
+            if (id != facility)
+            {
+                if (facility is { } previous)
+                {
+                    sources[previous] = text.Append(']').ToString();
+                }
+                facility = id;
+                text.Clear().Append('[');
+            }
+            else
+            {
+                text.Append(", ");
+            }
+            text.Append("{\"dataset_id\" : \"").Append(reader.GetGuid(1).ToString()).Append("\", \"record_id\" : ");
+            AppendJsonString(text, reader.GetString(2));
+            text.Append(", \"license\" : ");
+            AppendJsonString(text, reader.GetString(3));
+            text.Append('}');
+        }
+        if (facility is { } last)
+        {
+            sources[last] = text.Append(']').ToString();
+        }
+        foreach (var id in ids)
+        {
+            sources.TryAdd(id, "[]");
+        }
+        return sources;
+    }
+
+    /// <summary>A JSON string escaped as PostgreSQL's to_json escapes it: the two-letter escapes, \u00xx in lower case for
+    /// the other control characters, everything else as it is.</summary>
+    private static void AppendJsonString(StringBuilder text, string value)
+    {
+        text.Append('"');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '"' => text.Append("\\\""),
+                '\\' => text.Append("\\\\"),
+                '\b' => text.Append("\\b"),
+                '\f' => text.Append("\\f"),
+                '\n' => text.Append("\\n"),
+                '\r' => text.Append("\\r"),
+                '\t' => text.Append("\\t"),
+                < ' ' => text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
+                _ => text.Append(c),
+            };
+        }
+        text.Append('"');
+    }
 
     /// <summary>
     /// Chinese and other non-ASCII letters are written as UTF-8, not as \uXXXX escapes that triple the size of a
