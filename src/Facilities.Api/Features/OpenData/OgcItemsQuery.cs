@@ -409,10 +409,10 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
     /// numberMatched of a whole collection from the cluster grid: zoom 0 counts every facility that is not removed,
     /// kept exact by the trigger on facilities, instead of counting a million rows (90 ms) for every first page.
     /// </summary>
-    /// <summary>The most matches a first page counts in its own scan; see the page statement.</summary>
-    private const int CountedInPageScan = 10_000;
-
     private const string GridCountSql = "select coalesce(sum(n), 0)::bigint from cluster_cells where zoom = 0";
+
+    /// <summary>The most matches a filtered first page counts in its own scan (see the page statement).</summary>
+    private const int CountedInPageScan = 10_000;
 
     public async ValueTask<OgcItemsPage> Handle(OgcItemsQuery request, CancellationToken cancellationToken)
     {
@@ -512,8 +512,8 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
                    $"offset {where.Parameter(offset)} limit {where.Parameter(limit + 1)}";
         var pageSql = $"select {selectList} from facilities f where {where.Conditions} {page}";
         // A filtered first page counts numberMatched in its own scan: the window counts what the filters matched
-        // before the sort and limit keep the page.
-        // The scan stops after CountedInPageScan + 1 rows: a window must hold every row it counts, so a larger match (a
+        // before the sort and limit keep the page, so a city's box is scanned once, not once more for a count. The
+        // scan stops after CountedInPageScan + 1 rows: a window must hold every row it counts, so a larger match (a
         // country's box, a filter on most of the layer) is counted by its own statement, and its page is read by the
         // plan that stops at the limit.
         var countedPageSql = $"select {selectList}, count(*) over () from " +
@@ -527,9 +527,9 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
             matched = known;
         }
         else if (offset <= CountedInPageScan
-                 && await ReadPageAsync(countedPageSql, counted: true) is { Rows.Count: > 0, Counted: <= CountedInPageScan } one)
+                 && await ReadPageAsync(countedPageSql, counted: true) is { Rows.Count: > 0, Counted: <= CountedInPageScan } countedPage)
         {
-            (rows, lastKeys, matched) = one;
+            (rows, lastKeys, matched) = countedPage;
         }
         else
         {
@@ -598,29 +598,29 @@ public sealed class OgcItemsHandler(ReadSource dataSource, CategoryCatalog categ
         // The page's rows, the sort keys of its last row (for the next cursor), and the window's count when counted.
         async Task<(List<FacilityRow> Rows, string?[]? LastKeys, long Counted)> ReadPageAsync(string sql, bool counted)
         {
-            var rows = new List<FacilityRow>(Math.Min(limit + 1, 1024));
-            string?[]? lastKeys = null;
+            var read = new List<FacilityRow>(Math.Min(limit + 1, 1024));
+            string?[]? keys = null;
             long count = 0;
             await using var command = where.Command(sql, connection);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(FacilityRow.Read(reader));
-                if (sortKeys is not null && rows.Count == limit)
+                read.Add(FacilityRow.Read(reader));
+                if (sortKeys is not null && read.Count == limit)
                 {
-                    lastKeys = new string?[sortKeys.Count];
+                    keys = new string?[sortKeys.Count];
                     for (var k = 0; k < sortKeys.Count; k++)
                     {
                         var ordinal = FacilityRow.ColumnCount + k;
-                        lastKeys[k] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+                        keys[k] = reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
                     }
                 }
-                if (counted && rows.Count == 1)
+                if (counted && read.Count == 1)
                 {
                     count = reader.GetInt64(FacilityRow.ColumnCount + (sortKeys?.Count ?? 0));
                 }
             }
-            return (rows, lastKeys, count);
+            return (read, keys, count);
         }
     }
 }
