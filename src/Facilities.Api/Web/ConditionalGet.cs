@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using Microsoft.Net.Http.Headers;
 
 namespace Facilities.Api.Web;
@@ -13,12 +13,16 @@ public static class ConditionalGet
     /// <summary>A weak tag from a value that changes whenever the content does (an id and a version).</summary>
     public static EntityTagHeaderValue WeakTag(string value) => new($"\"{value}\"", isWeak: true);
 
-    /// <summary>A weak tag from the content itself: the first 128 bits of its SHA-256, base64url.</summary>
+    /// <summary>
+    /// A weak tag from the content itself: its 128-bit XXH3 hash, base64url. A validator needs no resistance to a
+    /// forger (whoever could choose the content could serve it), only to chance collisions, and XXH3 is about ten
+    /// times cheaper than SHA-256 over a 1,000-feature page.
+    /// </summary>
     public static EntityTagHeaderValue HashTag(ReadOnlySpan<byte> content)
     {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(content, hash);
-        return WeakTag(System.Buffers.Text.Base64Url.EncodeToString(hash[..16]));
+        Span<byte> hash = stackalloc byte[16];
+        XxHash128.Hash(content, hash);
+        return WeakTag(System.Buffers.Text.Base64Url.EncodeToString(hash));
     }
 
     /// <summary>
