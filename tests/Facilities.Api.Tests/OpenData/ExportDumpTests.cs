@@ -208,6 +208,46 @@ public sealed class ExportDumpTests(ExportDumpFixture fixture) : IClassFixture<E
         Assert.Equal(dumps, DumpFiles("facilities", "csv").ToList());
     }
 
+    [Fact]
+    public async Task A_configured_folder_serves_its_dumps_after_a_restart_but_never_a_dump_of_another_database()
+    {
+        await EditAsync($"Bench {Guid.NewGuid():N}");
+        const string url = "/api/v1/export/bench.geojson";
+        byte[] written;
+        await using (var before = Restarted())
+        {
+            using var client = before.CreateClient();
+            written = await client.GetByteArrayAsync(url);
+            await DumpAsync("bench", "geojson", written);
+        }
+
+        await using (var after = Restarted())
+        {
+            using var client = after.CreateClient();
+            using var response = await client.GetAsync(url);
+            Assert.Contains("bytes", response.Headers.AcceptRanges);
+            Assert.Equal(written, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        // The sidecar of a dump that another database wrote into the same folder.
+        var sidecar = Path.Combine(fixture.DumpFolder, "bench.geojson.json");
+        var record = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(sidecar))!;
+        record["stamp"]!["database"] = "7000000000000000000:1";
+        await File.WriteAllTextAsync(sidecar, record.ToJsonString());
+        await using (var other = Restarted())
+        {
+            using var client = other.CreateClient();
+            using var response = await client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Empty(response.Headers.AcceptRanges);
+        }
+    }
+
+    /// <summary>Another API process over the same database and dump folder, as after a restart.</summary>
+    private Facilities.Testing.FacilitiesApp Restarted() =>
+        new(fixture.Database, null, new Dictionary<string, string> { ["Exports:DumpFolder"] = fixture.DumpFolder },
+            services => services.AddSingleton<TimeProvider>(fixture.ManualClock));
+
     private async Task EditAsync(string name)
     {
         await using var dataSource = fixture.Database.CreateDataSource();

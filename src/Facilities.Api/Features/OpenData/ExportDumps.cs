@@ -157,12 +157,32 @@ public sealed partial class ExportDumps : IDisposable
         var (collection, format) = writer.Key;
         var generation = string.Create(CultureInfo.InvariantCulture, $"{snapshotAt.UtcTicks:x}{RandomNumberGenerator.GetHexString(6, lowercase: true)}");
         var fileName = $"{collection}.{Extension(format)}.{generation}";
-        File.Move(writer.TemporaryPath, Path.Combine(Folder, fileName));
-        var dump = new ExportDump(collection, format, generation, fileName, new FileInfo(Path.Combine(Folder, fileName)).Length, stamp, variant, snapshotAt);
+        var path = Path.Combine(Folder, fileName);
+        var dump = new ExportDump(collection, format, generation, fileName, new FileInfo(writer.TemporaryPath).Length, stamp, variant, snapshotAt);
         var sidecar = SidecarPath(collection, format);
-        var sidecarTemp = sidecar + $".{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(sidecarTemp, JsonSerializer.SerializeToUtf8Bytes(dump, SidecarJson));
-        File.Move(sidecarTemp, sidecar, overwrite: true);
+        var sidecarTemp = $"{Path.Combine(Folder, "." + Path.GetFileName(sidecar))}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            File.WriteAllBytes(sidecarTemp, JsonSerializer.SerializeToUtf8Bytes(dump, SidecarJson));
+            File.Move(writer.TemporaryPath, path);
+            try
+            {
+                File.Move(sidecarTemp, sidecar, overwrite: true);
+            }
+            catch
+            {
+                // Back where the writer deletes it (or a GeoPackage download sends it from).
+                File.Move(path, writer.TemporaryPath);
+                throw;
+            }
+        }
+        finally
+        {
+            if (File.Exists(sidecarTemp))
+            {
+                File.Delete(sidecarTemp);
+            }
+        }
         ExportDump? superseded = null;
         _dumps.AddOrUpdate(writer.Key, dump, (_, previous) =>
         {
@@ -175,6 +195,9 @@ public sealed partial class ExportDumps : IDisposable
         }
         return dump;
     }
+
+    internal void Refused(ExportDumpWriter writer, Exception e) =>
+        _log.LogWarning(e, "Cannot keep the dump of {Collection}.{Format} in {Folder}", writer.Key.Collection, writer.Key.Format, Folder);
 
     internal void Release(ExportDumpWriter writer) => _writers.TryRemove(KeyValuePair.Create(writer.Key, writer));
 
@@ -275,13 +298,24 @@ public sealed class ExportDumpWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>The temporary file holds the whole export: it becomes the dump.</summary>
-    public async ValueTask<ExportDump> CommitAsync(ExportStamp stamp, string variant, DateTimeOffset snapshotAt)
+    /// <summary>
+    /// The temporary file holds the whole export: it becomes the dump. Null if the folder refused it (a full disk): the
+    /// download it came from is whole all the same, and the next one is live again.
+    /// </summary>
+    public async ValueTask<ExportDump?> CommitAsync(ExportStamp stamp, string variant, DateTimeOffset snapshotAt)
     {
-        await CloseFileAsync();
-        var dump = _dumps.Commit(this, stamp, variant, snapshotAt);
-        _committed = true;
-        return dump;
+        try
+        {
+            await CloseFileAsync();
+            var dump = _dumps.Commit(this, stamp, variant, snapshotAt);
+            _committed = true;
+            return dump;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _dumps.Refused(this, e);
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -334,18 +368,17 @@ public sealed class TeePipeWriter(PipeWriter body, FileStream file) : PipeWriter
 
     public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (!FileFailed)
-        {
-            try
-            {
-                await file.FlushAsync(cancellationToken);
-            }
-            catch (IOException)
-            {
-                FileFailed = true;
-            }
-        }
+        // The bytes are already copied out of the pipe's memory: the disk and the client are written at the same time.
+        var toFile = FileFailed ? Task.CompletedTask : file.FlushAsync(cancellationToken);
         var result = await body.FlushAsync(cancellationToken);
+        try
+        {
+            await toFile;
+        }
+        catch (IOException)
+        {
+            FileFailed = true;
+        }
         ClientLeft |= result.IsCompleted || result.IsCanceled;
         return result;
     }

@@ -70,10 +70,16 @@ public static class ExportResponses
         {
             await writer.CloseFileAsync();
             await build(writer.TemporaryPath);
-            var dump = await writer.CommitAsync(snapshot.Stamp, variant, snapshot.TakenAt);
             await snapshot.DisposeAsync();
-            // The slot is still held, so no later dump has replaced this one yet: its file is there.
-            await SendFileAsync(http, dump, Open(dumps, dump) ?? throw new FileNotFoundException("The dump just written is gone", dump.FileName));
+            if (await writer.CommitAsync(snapshot.Stamp, variant, snapshot.TakenAt) is { } dump)
+            {
+                // The slot is still held, so no later dump has replaced this one yet: its file is there.
+                await SendFileAsync(http, dump, Open(dumps, dump) ?? throw new FileNotFoundException("The dump just written is gone", dump.FileName));
+            }
+            else
+            {
+                await SendThrowawayAsync(http, writer.TemporaryPath, cancellationToken);
+            }
             return;
         }
         var path = Path.Combine(throwawayFolder, $"facilities-export-{Guid.NewGuid():N}.gpkg");
@@ -81,15 +87,21 @@ public static class ExportResponses
         {
             await build(path);
             await snapshot.DisposeAsync();
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024,
-                FileOptions.DeleteOnClose | FileOptions.SequentialScan | FileOptions.Asynchronous);
-            http.Response.ContentLength = file.Length;
-            await file.CopyToAsync(http.Response.Body, cancellationToken);
+            await SendThrowawayAsync(http, path, cancellationToken);
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>A built GeoPackage that is no dump: sent with its length, deleted when the response ends.</summary>
+    private static async Task SendThrowawayAsync(HttpContext http, string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024,
+            FileOptions.DeleteOnClose | FileOptions.SequentialScan | FileOptions.Asynchronous);
+        http.Response.ContentLength = file.Length;
+        await file.CopyToAsync(http.Response.Body, cancellationToken);
     }
 
     private static async Task<bool> TrySendDumpAsync(
