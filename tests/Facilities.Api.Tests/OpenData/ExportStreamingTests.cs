@@ -164,6 +164,39 @@ public sealed class ExportStreamingTests(LargeLayerFixture fixture) : IClassFixt
         Assert.Empty(TemporaryFiles());
     }
 
+    [Fact]
+    public async Task Two_concurrent_first_geopackage_downloads_both_succeed_and_leave_one_dump()
+    {
+        // Started together, both build a file: one where the dumps are kept, the other a throwaway deleted after sending.
+        var downloads = await Task.WhenAll(
+            fixture.Client.GetByteArrayAsync("/api/v1/export/bench.gpkg"), fixture.Client.GetByteArrayAsync("/api/v1/export/bench.gpkg"));
+        var work = Directory.CreateTempSubdirectory("facilities-gpkg-").FullName;
+        try
+        {
+            foreach (var (download, i) in downloads.Select((d, i) => (d, i)))
+            {
+                var path = Path.Combine(work, $"bench-{i}.gpkg");
+                await File.WriteAllBytesAsync(path, download);
+                var info = await Processes.RunAsync("ogrinfo", "-ro", "-so", path, "bench");
+                Assert.True(info.ExitCode == 0, info.ToString());
+                Assert.Contains($"Feature Count: {(LargeLayerFixture.Count / 2) + 1}", info.Stdout, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        Assert.Single(Directory.EnumerateFiles(fixture.DumpFolder, "bench.gpkg.*"), f => !f.EndsWith(".json", StringComparison.Ordinal));
+        // The throwaway goes when its response has ended, which may be a moment after the client read its last byte.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.EnumerateFileSystemEntries(fixture.ExportFolder).Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(fixture.ExportFolder));
+        Assert.Empty(TemporaryFiles());
+    }
+
     private IEnumerable<string> GeoPackageDumps() =>
         Directory.EnumerateFiles(fixture.DumpFolder, "facilities.gpkg.*").Where(f => !f.EndsWith(".json", StringComparison.Ordinal));
 
