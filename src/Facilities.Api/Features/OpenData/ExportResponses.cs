@@ -18,7 +18,8 @@ public static class ExportResponses
 
     /// <summary>
     /// A text export (GeoJSON, CSV). Live, the bytes go to the client as they are written and to a temporary file
-    /// beside; the file becomes the dump only if the export was written to its end and the client took all of it.
+    /// beside; the file becomes the dump only if the export was written to its end, nothing failed and the client
+    /// did not leave on the way.
     /// A second download while one is writing the dump streams live without a copy.
     /// </summary>
     public static async Task SendAsync(
