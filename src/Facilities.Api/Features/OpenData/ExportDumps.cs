@@ -193,6 +193,8 @@ public sealed partial class ExportDumps : IDisposable
         {
             Delete(Path.Combine(Folder, superseded.FileName));
         }
+        _log.LogInformation("The dump of {Collection}.{Extension} is {Bytes} bytes as of feed position {FeedPosition}",
+            collection, Extension(format), dump.Length, stamp.FeedPosition);
         return dump;
     }
 
