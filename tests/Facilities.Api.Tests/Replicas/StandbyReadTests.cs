@@ -40,6 +40,19 @@ public sealed class StandbyReadTests : IAsyncLifetime
         ["RateLimits:Enabled"] = "false",
     });
 
+    /// <summary>A client of a contributor who has just registered: their reads go to the primary.</summary>
+    private static async Task<HttpClient> SignedInAsync(FacilitiesApp app)
+    {
+        using var anonymous = app.CreateClient();
+        using var register = await anonymous.PostAsJsonAsync("/api/v1/auth/register",
+            new { email = $"standby-{Guid.NewGuid():N}@facilities.test", password = "a long enough password", name = "Reader" });
+        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+        var signedIn = app.CreateClient();
+        signedIn.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            (await register.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+        return signedIn;
+    }
+
     [Fact]
     public async Task Anonymous_reads_go_to_the_standby_and_a_signed_in_contributor_reads_the_primary()
     {
@@ -50,12 +63,7 @@ public sealed class StandbyReadTests : IAsyncLifetime
         var near = await anonymous.GetFromJsonAsync<JsonElement>("/api/v1/facilities/nearby?lat=51.5&lon=-0.12&radius_m=50");
         Assert.Equal(_onStandby, Assert.Single(near.GetProperty("features").EnumerateArray()).GetProperty("id").GetGuid());
 
-        using var register = await anonymous.PostAsJsonAsync("/api/v1/auth/register",
-            new { email = $"standby-{Guid.NewGuid():N}@facilities.test", password = "a long enough password", name = "Reader" });
-        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-        using var signedIn = app.CreateClient();
-        signedIn.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            (await register.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+        using var signedIn = await SignedInAsync(app);
         Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync($"/api/v1/facilities/{_onPrimary}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await signedIn.GetAsync($"/api/v1/facilities/{_onStandby}")).StatusCode);
         near = await signedIn.GetFromJsonAsync<JsonElement>("/api/v1/facilities/nearby?lat=51.5&lon=-0.12&radius_m=50");
@@ -96,12 +104,7 @@ public sealed class StandbyReadTests : IAsyncLifetime
             Assert.Equal(body, await again.Content.ReadAsStringAsync());
         }
 
-        using var register = await anonymous.PostAsJsonAsync("/api/v1/auth/register",
-            new { email = $"standby-{Guid.NewGuid():N}@facilities.test", password = "a long enough password", name = "Reader" });
-        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-        using var signedIn = app.CreateClient();
-        signedIn.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            (await register.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+        using var signedIn = await SignedInAsync(app);
         using var primary = await signedIn.GetAsync(url);
         var primaryBody = await primary.Content.ReadAsStringAsync();
         Assert.Empty(primary.Headers.AcceptRanges);
