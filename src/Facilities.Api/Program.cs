@@ -27,6 +27,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSharedDataProtection(builder.Configuration);
 builder.Services.AddSingleton<Cursors>();
 builder.Services.AddSingleton<CategoryCatalog>();
+// The exports' dumps (Features/OpenData/ExportDumps.cs).
+builder.Services.AddSingleton<ExportDumps>();
 builder.Services.AddSingleton<SeedLoader>();
 // Nearby searches of concurrent requests share round trips to PostgreSQL (Features/Nearby/NearbyCandidates.cs).
 builder.Services.AddSingleton(services => new NearbyCandidates(
@@ -93,6 +95,8 @@ app.Services.GetRequiredService<Cursors>();
 
 app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(app.Services.GetRequiredService<ShutdownDrain>().Begin);
 
+// The dump folder is made at start-up, not by the first download.
+app.Services.GetRequiredService<ExportDumps>();
 app.UseForwardedClientAddress(app.Configuration);
 app.UseRequestLogs();
 // Before the exception handler, which writes refusals in the language this chooses (Web/ProblemLanguage.cs).

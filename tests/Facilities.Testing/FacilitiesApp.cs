@@ -1,13 +1,18 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Facilities.Testing;
 
 /// <summary>
 /// The API in-process against a test database; <see cref="WebApplicationFactory{T}.CreateClient()"/> talks to it.
-/// <paramref name="settings"/> are configuration keys the test needs set (e.g. "Nearby:Fetchers").
+/// <paramref name="settings"/> are configuration keys the test needs set (e.g. "Nearby:Fetchers"); <paramref name="services"/>
+/// replaces services after the API registered its own (e.g. a TimeProvider the test moves on).
 /// </summary>
-public sealed class FacilitiesApp(TestDatabase database, string? seedDirectory = null, IReadOnlyDictionary<string, string>? settings = null)
+public sealed class FacilitiesApp(
+    TestDatabase database, string? seedDirectory = null, IReadOnlyDictionary<string, string>? settings = null,
+    Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     public TestDatabase Database { get; } = database;
@@ -20,6 +25,10 @@ public sealed class FacilitiesApp(TestDatabase database, string? seedDirectory =
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);
+        }
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
         }
     }
 }

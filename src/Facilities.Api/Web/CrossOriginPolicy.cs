@@ -13,7 +13,8 @@ public static class CrossOriginPolicy
     public const string WriteOriginsSetting = "Cors:WriteOrigins";
 
     /// <summary>What a page on another origin may read of a response: caching, paging, licence links, output CRS.</summary>
-    private static readonly string[] ExposedHeaders = ["ETag", "Link", "Location", "Content-Crs", "Content-Disposition", "Retry-After"];
+    private static readonly string[] ExposedHeaders = ["ETag", "Link", "Location", "Content-Crs", "Content-Disposition", "Retry-After",
+        "Content-Range", "Facilities-Feed-Position"];
 
     private static readonly string[] ReadMethods = ["GET", "HEAD"];
 

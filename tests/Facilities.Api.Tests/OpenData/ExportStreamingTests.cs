@@ -68,23 +68,27 @@ public sealed class ExportStreamingTests(LargeLayerFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public async Task A_large_geopackage_is_built_on_disk_sent_with_its_length_and_deleted_even_when_the_client_leaves()
+    public async Task A_large_geopackage_is_built_on_disk_sent_with_its_length_and_kept_whole_as_the_dump_even_when_the_client_leaves()
     {
-        // A client that leaves after the first block: the server's file goes with the response.
+        // A client that leaves after the first block. The file was whole before the first byte went out: it stays, as the dump.
+        long length;
         using (var response = await fixture.Client.GetAsync("/api/v1/export/facilities.gpkg", HttpCompletionOption.ResponseHeadersRead))
         {
             response.EnsureSuccessStatusCode();
-            Assert.True(response.Content.Headers.ContentLength > LargeLayerFixture.Count * 1000L, "the names alone are 1,000 bytes each");
+            length = response.Content.Headers.ContentLength ?? 0;
+            Assert.True(length > LargeLayerFixture.Count * 1000L, "the names alone are 1,000 bytes each");
             await using var body = await response.Content.ReadAsStreamAsync();
             await body.ReadExactlyAsync(new byte[4096]);
-            Assert.Single(Directory.EnumerateFiles(fixture.ExportFolder, "*.gpkg"));
+            Assert.Equal(length, new FileInfo(Assert.Single(GeoPackageDumps())).Length);
         }
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (Directory.EnumerateFileSystemEntries(fixture.ExportFolder).Any() && DateTime.UtcNow < deadline)
+        while ((Directory.EnumerateFileSystemEntries(fixture.ExportFolder).Any() || TemporaryFiles().Any()) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
         Assert.Empty(Directory.EnumerateFileSystemEntries(fixture.ExportFolder));
+        Assert.Empty(TemporaryFiles());
+        Assert.Equal(length, new FileInfo(Assert.Single(GeoPackageDumps())).Length);
 
         var work = Directory.CreateTempSubdirectory("facilities-gpkg-").FullName;
         try
@@ -101,4 +105,100 @@ public sealed class ExportStreamingTests(LargeLayerFixture fixture) : IClassFixt
             Directory.Delete(work, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("toilet.geojson")]
+    [InlineData("toilet.csv")]
+    public async Task A_client_that_leaves_mid_stream_leaves_no_dump_and_no_temporary_file(string file)
+    {
+        using (var response = await fixture.Client.GetAsync($"/api/v1/export/{file}", HttpCompletionOption.ResponseHeadersRead))
+        {
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync();
+            await body.ReadExactlyAsync(new byte[4096]);
+            // The copy is being written beside the download.
+            Assert.Single(TemporaryFiles(), f => Path.GetFileName(f).StartsWith($".{file}.", StringComparison.Ordinal));
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (TemporaryFiles().Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Empty(TemporaryFiles());
+        Assert.Empty(Directory.EnumerateFiles(fixture.DumpFolder, $"{file}*"));
+    }
+
+    [Fact]
+    public async Task Two_concurrent_first_downloads_both_succeed_with_equal_bodies_and_one_dump()
+    {
+        const string url = "/api/v1/export/bench.csv";
+        using var first = await fixture.Client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+        using var second = await fixture.Client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+        first.EnsureSuccessStatusCode();
+        second.EnsureSuccessStatusCode();
+        // Both are live and under way at once (neither has been read to its end): one of them writes the dump.
+        Assert.Empty(first.Headers.AcceptRanges);
+        Assert.Empty(second.Headers.AcceptRanges);
+        await using var firstBody = await first.Content.ReadAsStreamAsync();
+        await using var secondBody = await second.Content.ReadAsStreamAsync();
+        using var firstCopy = new MemoryStream();
+        using var secondCopy = new MemoryStream();
+        var start = new byte[4096];
+        await firstBody.ReadExactlyAsync(start);
+        firstCopy.Write(start);
+        await secondBody.ReadExactlyAsync(start);
+        secondCopy.Write(start);
+        Assert.Single(TemporaryFiles(), f => Path.GetFileName(f).StartsWith(".bench.csv.", StringComparison.Ordinal));
+
+        await Task.WhenAll(firstBody.CopyToAsync(firstCopy), secondBody.CopyToAsync(secondCopy));
+        Assert.True(firstCopy.Length > LargeLayerFixture.Count / 2 * 1000L, "half the layer are benches with 1,000-byte names");
+        Assert.Equal(firstCopy.ToArray(), secondCopy.ToArray());
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (TemporaryFiles().Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        var dump = Assert.Single(Directory.EnumerateFiles(fixture.DumpFolder, "bench.csv.*"), f => !f.EndsWith(".json", StringComparison.Ordinal));
+        Assert.Equal(firstCopy.Length, new FileInfo(dump).Length);
+        Assert.Empty(TemporaryFiles());
+    }
+
+    [Fact]
+    public async Task Two_concurrent_first_geopackage_downloads_both_succeed_and_leave_one_dump()
+    {
+        // Started together, both build a file: one where the dumps are kept, the other a throwaway deleted after sending.
+        var downloads = await Task.WhenAll(
+            fixture.Client.GetByteArrayAsync("/api/v1/export/bench.gpkg"), fixture.Client.GetByteArrayAsync("/api/v1/export/bench.gpkg"));
+        var work = Directory.CreateTempSubdirectory("facilities-gpkg-").FullName;
+        try
+        {
+            foreach (var (download, i) in downloads.Select((d, i) => (d, i)))
+            {
+                var path = Path.Combine(work, $"bench-{i}.gpkg");
+                await File.WriteAllBytesAsync(path, download);
+                var info = await Processes.RunAsync("ogrinfo", "-ro", "-so", path, "bench");
+                Assert.True(info.ExitCode == 0, info.ToString());
+                Assert.Contains($"Feature Count: {(LargeLayerFixture.Count / 2) + 1}", info.Stdout, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        Assert.Single(Directory.EnumerateFiles(fixture.DumpFolder, "bench.gpkg.*"), f => !f.EndsWith(".json", StringComparison.Ordinal));
+        // The throwaway goes when its response has ended, which may be a moment after the client read its last byte.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.EnumerateFileSystemEntries(fixture.ExportFolder).Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(fixture.ExportFolder));
+        Assert.Empty(TemporaryFiles());
+    }
+
+    private IEnumerable<string> GeoPackageDumps() =>
+        Directory.EnumerateFiles(fixture.DumpFolder, "facilities.gpkg.*").Where(f => !f.EndsWith(".json", StringComparison.Ordinal));
+
+    private IEnumerable<string> TemporaryFiles() => Directory.EnumerateFiles(fixture.DumpFolder, "*.tmp");
 }

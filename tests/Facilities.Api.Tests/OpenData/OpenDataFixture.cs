@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Facilities.Api.Data;
 using Facilities.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Facilities.Api.Tests.OpenData;
@@ -23,8 +24,14 @@ public class OpenDataFixture : IAsyncLifetime
     public HttpClient Client { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
 
-    /// <summary>Where this API builds its GeoPackage exports, so a test can see that none is left behind.</summary>
+    /// <summary>Where this API builds the GeoPackage exports that do not become dumps, so a test can see that none is left behind.</summary>
     public string ExportFolder { get; } = Directory.CreateTempSubdirectory("facilities-exports-").FullName;
+
+    /// <summary>Where this API keeps the exports' dumps, so a test can read them.</summary>
+    public string DumpFolder { get; } = Directory.CreateTempSubdirectory("facilities-dumps-").FullName;
+
+    /// <summary>The API's clock: the system's unless a fixture moves time itself.</summary>
+    protected virtual TimeProvider? Clock => null;
 
     /// <summary>Names a spreadsheet would run as formulas, and one that needs every kind of CSV quoting.</summary>
     public Guid FormulaId { get; private set; }
@@ -79,7 +86,10 @@ public class OpenDataFixture : IAsyncLifetime
             }
             await SeedAsync(Database);
             var port = FreePort();
-            App = new FacilitiesApp(Database, SeedDirectory, new Dictionary<string, string> { ["Exports:TemporaryFolder"] = ExportFolder });
+            var clock = Clock;
+            App = new FacilitiesApp(Database, SeedDirectory,
+                new Dictionary<string, string> { ["Exports:TemporaryFolder"] = ExportFolder, ["Exports:DumpFolder"] = DumpFolder },
+                clock is null ? null : services => services.AddSingleton(clock));
             App.UseKestrel(port);
             App.StartServer();
             BaseUrl = $"http://127.0.0.1:{port}";
@@ -105,6 +115,7 @@ public class OpenDataFixture : IAsyncLifetime
         await App.DisposeAsync();
         await Database.DisposeAsync();
         Directory.Delete(ExportFolder, recursive: true);
+        Directory.Delete(DumpFolder, recursive: true);
     }
 
     /// <summary>A new facility through the service's one write path, in its own transaction.</summary>

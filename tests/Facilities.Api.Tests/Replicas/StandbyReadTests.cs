@@ -40,6 +40,19 @@ public sealed class StandbyReadTests : IAsyncLifetime
         ["RateLimits:Enabled"] = "false",
     });
 
+    /// <summary>A client of a contributor who has just registered: their reads go to the primary.</summary>
+    private static async Task<HttpClient> SignedInAsync(FacilitiesApp app)
+    {
+        using var anonymous = app.CreateClient();
+        using var register = await anonymous.PostAsJsonAsync("/api/v1/auth/register",
+            new { email = $"standby-{Guid.NewGuid():N}@facilities.test", password = "a long enough password", name = "Reader" });
+        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
+        var signedIn = app.CreateClient();
+        signedIn.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            (await register.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+        return signedIn;
+    }
+
     [Fact]
     public async Task Anonymous_reads_go_to_the_standby_and_a_signed_in_contributor_reads_the_primary()
     {
@@ -50,16 +63,54 @@ public sealed class StandbyReadTests : IAsyncLifetime
         var near = await anonymous.GetFromJsonAsync<JsonElement>("/api/v1/facilities/nearby?lat=51.5&lon=-0.12&radius_m=50");
         Assert.Equal(_onStandby, Assert.Single(near.GetProperty("features").EnumerateArray()).GetProperty("id").GetGuid());
 
-        using var register = await anonymous.PostAsJsonAsync("/api/v1/auth/register",
-            new { email = $"standby-{Guid.NewGuid():N}@facilities.test", password = "a long enough password", name = "Reader" });
-        Assert.Equal(HttpStatusCode.Created, register.StatusCode);
-        using var signedIn = app.CreateClient();
-        signedIn.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            (await register.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+        using var signedIn = await SignedInAsync(app);
         Assert.Equal(HttpStatusCode.OK, (await signedIn.GetAsync($"/api/v1/facilities/{_onPrimary}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await signedIn.GetAsync($"/api/v1/facilities/{_onStandby}")).StatusCode);
         near = await signedIn.GetFromJsonAsync<JsonElement>("/api/v1/facilities/nearby?lat=51.5&lon=-0.12&radius_m=50");
         Assert.Equal(_onPrimary, Assert.Single(near.GetProperty("features").EnumerateArray()).GetProperty("id").GetGuid());
+    }
+
+    [Fact]
+    public async Task An_export_read_on_the_standby_is_as_of_the_standbys_feed_and_its_dump_never_answers_a_read_of_the_primary()
+    {
+        await using var app = App(_standby.ConnectionString);
+        using var anonymous = app.CreateClient();
+        // The standby's feed is ahead of the primary's here: one facility more went through it.
+        await using (var dataSource = _standby.CreateDataSource())
+        {
+            await Facilities.Api.Tests.OpenData.FeedEdits.UpdateAsync(dataSource, _onStandby, "Standby's, renamed");
+        }
+        const string url = "/api/v1/export/facilities.csv";
+        using var live = await anonymous.GetAsync(url);
+        var body = await live.Content.ReadAsStringAsync();
+        Assert.Contains(_onStandby.ToString(), body, StringComparison.Ordinal);
+        Assert.Equal("1", Assert.Single(live.Headers.GetValues("Facilities-Feed-Position")));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpResponseMessage again;
+        while (true)
+        {
+            // The dump is renamed into place a moment after the last byte has gone out.
+            again = await anonymous.GetAsync(url);
+            if (again.Headers.AcceptRanges.Contains("bytes") || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+            again.Dispose();
+            await Task.Delay(50);
+        }
+        using (again)
+        {
+            Assert.Contains("bytes", again.Headers.AcceptRanges);
+            Assert.Equal(body, await again.Content.ReadAsStringAsync());
+        }
+
+        using var signedIn = await SignedInAsync(app);
+        using var primary = await signedIn.GetAsync(url);
+        var primaryBody = await primary.Content.ReadAsStringAsync();
+        Assert.Empty(primary.Headers.AcceptRanges);
+        Assert.Contains(_onPrimary.ToString(), primaryBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(_onStandby.ToString(), primaryBody, StringComparison.Ordinal);
+        Assert.Equal("0", Assert.Single(primary.Headers.GetValues("Facilities-Feed-Position")));
     }
 
     [Fact]

@@ -9,14 +9,17 @@ namespace Facilities.Api.Features.OpenData;
 /// The GeoPackage export (OGC 12-128r18, GeoPackage 1.3): an SQLite file with one point layer named after the
 /// collection and a <c>source_datasets</c> attributes table naming each dataset with its license. SQLite must be able to seek
 /// in the file it writes, so the file is built on disk first, row by row from the database reader inside one
-/// transaction, and then streamed to the client and deleted: memory stays SQLite's page cache and one row, however
-/// large the layer; the disk holds the file (about the size of the CSV export) while it is built and sent.
+/// transaction, and then sent (and kept as the dump, <see cref="ExportResponses"/>): memory stays SQLite's page cache
+/// and one row, however large the layer; the disk holds the file (about the size of the CSV export).
 /// </summary>
 public static class GeoPackageFormat
 {
     public const string ContentType = "application/geopackage+sqlite3";
 
-    /// <summary>Where the files are built: a folder with room for the largest export; the system's temporary folder by default.</summary>
+    /// <summary>
+    /// Where a GeoPackage is built when it will not become the dump (another download is building that one): a folder
+    /// with room for the largest export; the system's temporary folder by default.
+    /// </summary>
     public const string FolderSetting = "Exports:TemporaryFolder";
 
     /// <summary>WGS 84 in GeoPackage's own table. GeoPackage points are always x = longitude, y = latitude.</summary>
@@ -57,23 +60,18 @@ public static class GeoPackageFormat
     ];
 
     /// <summary>
-    /// Writes <paramref name="rows"/> into a new GeoPackage in <paramref name="folder"/> and returns it open for reading,
-    /// deleted when the stream is closed (and at once if writing fails).
+    /// Writes <paramref name="rows"/> into a new GeoPackage at <paramref name="path"/> (an empty or absent file), and
+    /// deletes it if writing fails.
     /// </summary>
-    public static async Task<FileStream> WriteAsync(
-        string folder, string layer, ExportSources sources, DateTimeOffset now, IAsyncEnumerable<FacilityRow> rows, CancellationToken cancellationToken)
+    public static async Task WriteFileAsync(
+        string path, string layer, ExportSources sources, DateTimeOffset now, IAsyncEnumerable<FacilityRow> rows, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(folder, $"facilities-export-{Guid.NewGuid():N}.gpkg");
         try
         {
             // No pooling: the connection and its file handle close with the using, before the file is read back.
-            await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
-            {
-                await connection.OpenAsync(cancellationToken);
-                await WriteAsync(connection, layer, sources, now, rows, cancellationToken);
-            }
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024,
-                FileOptions.DeleteOnClose | FileOptions.SequentialScan | FileOptions.Asynchronous);
+            await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+            await connection.OpenAsync(cancellationToken);
+            await WriteAsync(connection, layer, sources, now, rows, cancellationToken);
         }
         catch
         {

@@ -144,56 +144,41 @@ public static class OpenDataEndpoints
         var export = app.MapGroup("/api/v1/export").WithTags("Open data");
 
         // {collection}: facilities (the whole layer) or a category id, as the OGC collections; an unknown one is a 404.
-        export.MapGet("/{collection}.geojson", async Task (
-                IMediator mediator, HttpContext http, TimeProvider clock, CategoryCatalog categories, [Description(ExportCollection)] string collection,
-                CancellationToken ct) =>
-            {
-                var sources = await mediator.Send(new ExportSourcesQuery(collection), ct);
-                ExportHeaders(http, collection, "geojson", FacilityFeatures.GeoJsonContentType);
-                await ExportFormats.WriteGeoJsonAsync(http.Response.BodyWriter, collection, sources, OpenDataSchema.Of(categories),
-                    AttributionUrl(http, collection), clock.GetUtcNow(),
-                    mediator.CreateStream(new ExportFacilitiesQuery(collection), ct), ct);
-            })
+        // Each is served from its dump while one holds the layer, else streamed live (ExportResponses); HEAD too.
+        export.MapGet("/{collection}.geojson", GeoJsonExport)
             .WithName("ExportGeoJson")
-            .WithSummary("A collection of the merged layer (not removed facilities) as one GeoJSON FeatureCollection, streamed.")
+            .WithSummary("A collection of the merged layer (not removed facilities) as one GeoJSON FeatureCollection.")
             .WithDescription("Foreign members before the features: license (SPDX expression), attribution and sources " +
-                             "(every dataset with its name, license and attribution). Each feature's sources: dataset_id, record_id, license.")
+                             "(every dataset with its name, license and attribution). Each feature's sources: dataset_id, record_id, license. " +
+                             ExportDescription)
             .Produces(StatusCodes.Status200OK, contentType: FacilityFeatures.GeoJsonContentType)
+            .Produces(StatusCodes.Status206PartialContent, contentType: FacilityFeatures.GeoJsonContentType)
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        export.MapMethods("/{collection}.geojson", [HttpMethods.Head], GeoJsonExport).ExcludeFromDescription();
 
-        export.MapGet("/{collection}.csv", async Task (
-                IMediator mediator, HttpContext http, [Description(ExportCollection)] string collection, CancellationToken ct) =>
-            {
-                await mediator.Send(new ExportSourcesQuery(collection), ct);
-                ExportHeaders(http, collection, "csv", ExportFormats.CsvContentType);
-                await ExportFormats.WriteCsvAsync(http.Response.BodyWriter, mediator.CreateStream(new ExportFacilitiesQuery(collection), ct), ct);
-            })
+        export.MapGet("/{collection}.csv", CsvExport)
             .WithName("ExportCsv")
-            .WithSummary("A collection of the merged layer as RFC 4180 CSV (id, category, lon, lat, the properties, sources), streamed.")
+            .WithSummary("A collection of the merged layer as RFC 4180 CSV (id, category, lon, lat, the properties, sources).")
             .WithDescription("Licenses and attribution: GET /api/v1/export/attribution, also named by the Link header (rel=license). " +
-                             "Text cells a spreadsheet would run as a formula (= + - @ tab CR) start with an apostrophe.")
+                             "Text cells a spreadsheet would run as a formula (= + - @ tab CR) start with an apostrophe. " + ExportDescription)
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .Produces(StatusCodes.Status206PartialContent, contentType: "text/csv")
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        export.MapMethods("/{collection}.csv", [HttpMethods.Head], CsvExport).ExcludeFromDescription();
 
-        export.MapGet("/{collection}.gpkg", async Task (
-                IMediator mediator, HttpContext http, TimeProvider clock, IConfiguration configuration,
-                [Description(ExportCollection)] string collection, CancellationToken ct) =>
-            {
-                var sources = await mediator.Send(new ExportSourcesQuery(collection), ct);
-                var folder = configuration[GeoPackageFormat.FolderSetting] is { Length: > 0 } configured ? configured : Path.GetTempPath();
-                await using var file = await GeoPackageFormat.WriteAsync(folder, collection, sources, clock.GetUtcNow(),
-                    mediator.CreateStream(new ExportFacilitiesQuery(collection), ct), ct);
-                ExportHeaders(http, collection, "gpkg", GeoPackageFormat.ContentType);
-                http.Response.ContentLength = file.Length;
-                await file.CopyToAsync(http.Response.Body, ct);
-            })
+        export.MapGet("/{collection}.gpkg", GeoPackageExport)
             .WithName("ExportGeoPackage")
             .WithSummary("A collection of the merged layer as a GeoPackage: one point layer named after the collection, typed columns, " +
                          "each feature's sources, and the source_datasets table with their licenses.")
-            .WithDescription("Built in a temporary file, then sent with its Content-Length and deleted: the first byte comes " +
-                             "once the whole file is written.")
+            .WithDescription("Built in a file, then sent with its Content-Length: live, the first byte comes once the whole file is written. " +
+                             ExportDescription)
             .Produces(StatusCodes.Status200OK, contentType: GeoPackageFormat.ContentType)
+            .Produces(StatusCodes.Status206PartialContent, contentType: GeoPackageFormat.ContentType)
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        export.MapMethods("/{collection}.gpkg", [HttpMethods.Head], GeoPackageExport).ExcludeFromDescription();
 
         export.MapGet("/attribution", async (
                 IMediator mediator, HttpContext http, [FromQuery(Name = "collection")] string? collection, CancellationToken ct) =>
@@ -237,6 +222,46 @@ public static class OpenDataEndpoints
     private static Dictionary<string, IReadOnlyList<string>> PropertyFilters(HttpContext http) =>
         http.Request.Query.Where(q => !Ogc.ItemsParameters.Contains(q.Key, StringComparer.Ordinal))
             .ToDictionary(q => q.Key, q => (IReadOnlyList<string>)[.. q.Value.Select(v => v ?? "")], StringComparer.Ordinal);
+
+    private const string ExportDescription =
+        "Facilities-Feed-Position names the change-feed seq the download is as of (continue with /api/v1/changes?since=it). " +
+        "While no facility changed and no import finished, for at most Exports:DumpMaxAgeSeconds, the download is the file a " +
+        "previous one wrote: with Content-Length, Last-Modified, a strong ETag (If-None-Match gives 304) and Range requests.";
+
+    private static async Task GeoJsonExport(
+        IMediator mediator, HttpContext http, ExportDumps dumps, CategoryCatalog categories, [Description(ExportCollection)] string collection,
+        CancellationToken ct)
+    {
+        var sources = await mediator.Send(new ExportSourcesQuery(collection), ct);
+        var attribution = AttributionUrl(http, collection);
+        ExportHeaders(http, collection, "geojson", FacilityFeatures.GeoJsonContentType);
+        await using var snapshot = await mediator.Send(new ExportSnapshotQuery(collection), ct);
+        await ExportResponses.SendAsync(http, dumps, snapshot, collection, ExportFormat.GeoJson, ExportDumps.VariantOf(sources, attribution),
+            (body, token) => ExportFormats.WriteGeoJsonAsync(body, collection, sources, OpenDataSchema.Of(categories), attribution,
+                snapshot.TakenAt, snapshot.Rows(token), token), ct);
+    }
+
+    private static async Task CsvExport(
+        IMediator mediator, HttpContext http, ExportDumps dumps, [Description(ExportCollection)] string collection, CancellationToken ct)
+    {
+        var sources = await mediator.Send(new ExportSourcesQuery(collection), ct);
+        ExportHeaders(http, collection, "csv", ExportFormats.CsvContentType);
+        await using var snapshot = await mediator.Send(new ExportSnapshotQuery(collection), ct);
+        await ExportResponses.SendAsync(http, dumps, snapshot, collection, ExportFormat.Csv, ExportDumps.VariantOf(sources, AttributionUrl(http, collection)),
+            (body, token) => ExportFormats.WriteCsvAsync(body, snapshot.Rows(token), token), ct);
+    }
+
+    private static async Task GeoPackageExport(
+        IMediator mediator, HttpContext http, ExportDumps dumps, IConfiguration configuration, [Description(ExportCollection)] string collection,
+        CancellationToken ct)
+    {
+        var sources = await mediator.Send(new ExportSourcesQuery(collection), ct);
+        ExportHeaders(http, collection, "gpkg", GeoPackageFormat.ContentType);
+        await using var snapshot = await mediator.Send(new ExportSnapshotQuery(collection), ct);
+        var folder = configuration[GeoPackageFormat.FolderSetting] is { Length: > 0 } configured ? configured : Path.GetTempPath();
+        await ExportResponses.SendGeoPackageAsync(http, dumps, snapshot, collection, ExportDumps.VariantOf(sources, AttributionUrl(http, collection)),
+            folder, path => GeoPackageFormat.WriteFileAsync(path, collection, sources, snapshot.TakenAt, snapshot.Rows(ct), ct), ct);
+    }
 
     private const string ExportCollection = "facilities for the whole layer, or a category id (the OGC API's collections).";
 

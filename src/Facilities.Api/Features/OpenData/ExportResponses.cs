@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.IO.Pipelines;
+using Microsoft.Net.Http.Headers;
+
+namespace Facilities.Api.Features.OpenData;
+
+/// <summary>
+/// How an export answers: from its dump when one still holds the layer (<see cref="ExportDumps"/>), else live from
+/// the snapshot, keeping a copy as the next dump. Either way the answer says which feed position it is as of.
+/// </summary>
+public static class ExportResponses
+{
+    /// <summary>The change-feed seq the download is as of: a mirror continues with /api/v1/changes?since=that.</summary>
+    public const string FeedPositionHeader = "Facilities-Feed-Position";
+
+    /// <summary>Writes a whole export of the snapshot into a body: GeoJSON or CSV.</summary>
+    public delegate Task ExportWriter(PipeWriter body, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A text export (GeoJSON, CSV). Live, the bytes go to the client as they are written and to a temporary file
+    /// beside; the file becomes the dump only if the export was written to its end, nothing failed and the client
+    /// did not leave on the way.
+    /// A second download while one is writing the dump streams live without a copy.
+    /// </summary>
+    public static async Task SendAsync(
+        HttpContext http, ExportDumps dumps, ExportSnapshot snapshot, string collection, ExportFormat format, string variant,
+        ExportWriter write, CancellationToken cancellationToken)
+    {
+        http.Response.Headers[FeedPositionHeader] = snapshot.Stamp.FeedPosition.ToString(CultureInfo.InvariantCulture);
+        if (await TrySendDumpAsync(http, dumps, snapshot, collection, format, variant))
+        {
+            return;
+        }
+        if (HttpMethods.IsHead(http.Request.Method))
+        {
+            return;
+        }
+        await using var writer = dumps.TryBeginWrite(collection, format);
+        if (writer is null)
+        {
+            await write(http.Response.BodyWriter, cancellationToken);
+            return;
+        }
+        var tee = writer.Tee(http.Response.BodyWriter);
+        await write(tee, cancellationToken);
+        if (tee.Whole && !cancellationToken.IsCancellationRequested)
+        {
+            await writer.CommitAsync(snapshot.Stamp, variant, snapshot.TakenAt);
+        }
+    }
+
+    /// <summary>
+    /// The GeoPackage export, which SQLite builds in a file before the first byte is sent: built where the dump goes,
+    /// it becomes the dump and is sent as one. While another download builds it, this one builds its own throwaway file.
+    /// </summary>
+    public static async Task SendGeoPackageAsync(
+        HttpContext http, ExportDumps dumps, ExportSnapshot snapshot, string collection, string variant, string throwawayFolder,
+        Func<string, Task> build, CancellationToken cancellationToken)
+    {
+        http.Response.Headers[FeedPositionHeader] = snapshot.Stamp.FeedPosition.ToString(CultureInfo.InvariantCulture);
+        if (await TrySendDumpAsync(http, dumps, snapshot, collection, ExportFormat.GeoPackage, variant))
+        {
+            return;
+        }
+        if (HttpMethods.IsHead(http.Request.Method))
+        {
+            return;
+        }
+        await using var writer = dumps.TryBeginWrite(collection, ExportFormat.GeoPackage);
+        if (writer is not null)
+        {
+            await writer.CloseFileAsync();
+            await build(writer.TemporaryPath);
+            await snapshot.DisposeAsync();
+            if (await writer.CommitAsync(snapshot.Stamp, variant, snapshot.TakenAt) is { } dump)
+            {
+                // The slot is still held, so no later dump has replaced this one yet: its file is there.
+                await SendFileAsync(http, dump, Open(dumps, dump) ?? throw new FileNotFoundException("The dump just written is gone", dump.FileName));
+            }
+            else
+            {
+                await SendThrowawayAsync(http, writer.TemporaryPath, cancellationToken);
+            }
+            return;
+        }
+        var path = Path.Combine(throwawayFolder, $"facilities-export-{Guid.NewGuid():N}.gpkg");
+        try
+        {
+            await build(path);
+            await snapshot.DisposeAsync();
+            await SendThrowawayAsync(http, path, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>A built GeoPackage that is no dump: sent with its length, deleted when the response ends.</summary>
+    private static async Task SendThrowawayAsync(HttpContext http, string path, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024,
+            FileOptions.DeleteOnClose | FileOptions.SequentialScan | FileOptions.Asynchronous);
+        http.Response.ContentLength = file.Length;
+        await file.CopyToAsync(http.Response.Body, cancellationToken);
+    }
+
+    private static async Task<bool> TrySendDumpAsync(
+        HttpContext http, ExportDumps dumps, ExportSnapshot snapshot, string collection, ExportFormat format, string variant)
+    {
+        if (dumps.Usable(collection, format, snapshot.Stamp, variant) is not { } dump || Open(dumps, dump) is not { } file)
+        {
+            return false;
+        }
+        // The rows are not needed: end the transaction now rather than hold it while the file goes out.
+        await snapshot.DisposeAsync();
+        await SendFileAsync(http, dump, file);
+        return true;
+    }
+
+    /// <summary>
+    /// The dump's file, opened before it is sent: a dump replaced meanwhile is removed from the folder, but an open
+    /// file reads to its end. Null if it has gone already.
+    /// </summary>
+    private static FileStream? Open(ExportDumps dumps, ExportDump dump)
+    {
+        try
+        {
+            return new FileStream(dumps.PathOf(dump), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024,
+                FileOptions.SequentialScan | FileOptions.Asynchronous);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The dump file as a file result: Content-Length, Last-Modified, the strong ETag, 304 for a client whose copy is
+    /// current, 206 for a Range (a mirror resuming a large download), HEAD.
+    /// </summary>
+    private static Task SendFileAsync(HttpContext http, ExportDump dump, FileStream file)
+    {
+        http.Response.Headers[FeedPositionHeader] = dump.Stamp.FeedPosition.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.File(file, http.Response.ContentType, fileDownloadName: null, lastModified: dump.SnapshotAt,
+            entityTag: EntityTagHeaderValue.Parse(dump.ETag), enableRangeProcessing: true).ExecuteAsync(http);
+    }
+}
