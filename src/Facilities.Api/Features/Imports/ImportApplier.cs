@@ -148,7 +148,8 @@ public static class ImportApplier
         Lap("lock");
         await Matching.PlanAsync(connection, transaction, dataset.Id, dataset.Category, dataset.MatchDistanceM, ct);
         Lap("match");
-        await WritePlanAsync(connection, transaction, changes, dataset, observedAt, reason, report, ct);
+        // The confidence phase below names every facility this write gives a version (merged, or linked and updated).
+        await WritePlanAsync(connection, transaction, changes, dataset, observedAt, reason, report, ct, touchedByQuery: true);
         if (report.Created + report.Merged + report.Updated >= StatisticsRefreshRows)
         {
             // The statements after the write probe source_records by facility for every touched facility. After a
@@ -240,9 +241,11 @@ public static class ImportApplier
         }
     }
 
-    /// <summary>Reads the plan a chunk at a time, decides each row's record and version, and writes them.</summary>
+    /// <summary>Reads the plan a chunk at a time, decides each row's record and version, and writes them. With
+    /// <paramref name="touchedByQuery"/> the caller names the facilities given a version for their confidence itself
+    /// (see <see cref="FacilityChanges.WriteAsync"/>).</summary>
     public static async Task WritePlanAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FacilityChanges changes,
-        DatasetInfo dataset, DateTime observedAt, string reason, ImportReport report, CancellationToken ct)
+        DatasetInfo dataset, DateTime observedAt, string reason, ImportReport report, CancellationToken ct, bool touchedByQuery = false)
     {
         long last = -1;
         while (true)
@@ -292,7 +295,7 @@ public static class ImportApplier
                 return;
             }
             await changes.WriteAsync(dataset.Id, observedAt, dataset.Confidence, reason, records, versions, ct,
-                deferClusterCells: true);
+                deferClusterCells: true, touchedByQuery);
         }
     }
 
