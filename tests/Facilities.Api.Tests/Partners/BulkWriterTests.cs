@@ -103,7 +103,9 @@ public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         var kept = (string)(await read.ExecuteScalarAsync())!;
         await using (var orphans = new NpgsqlCommand(
             "select count(*) from cluster_cells c left join facilities f on f.id = c.any_id " +
-            "where f.id is null or f.status = 'removed' or floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int <> c.cx", connection, tx))
+            "where f.id is null or f.status = 'removed' or f.category <> c.category " +
+            "   or floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int <> c.cx " +
+            "   or floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int <> c.cy", connection, tx))
         {
             Assert.Equal(0L, (long)(await orphans.ExecuteScalarAsync())!);
         }
