@@ -7,7 +7,11 @@ namespace Facilities.Api.Data;
 
 /// <summary>A dataset's record as it is kept: linked to a facility (or not yet: an ambiguous match), never overwritten
 /// by the merge. <see cref="Attributes"/> is what the source said, by public attribute name.</summary>
-public sealed record BulkSourceRecord(string ExternalId, Guid? FacilityId, double Lon, double Lat, JsonObject Attributes);
+public sealed record BulkSourceRecord(string ExternalId, Guid? FacilityId, double Lon, double Lat, JsonObject Attributes)
+{
+    /// <summary><see cref="Attributes"/> serialised where the record is made (see <see cref="FacilityVersionChange.ChangesJson"/>).</summary>
+    public string AttributesJson { get; } = Attributes.ToJsonString();
+}
 
 /// <summary>
 /// The set-based twin of <see cref="FacilityWriter"/> for imports: the same rows (facility, source record, provenance,
@@ -56,7 +60,7 @@ public static class FacilityBulkWriter
                     WriteNullable(copy, r.FacilityId, NpgsqlDbType.Uuid);
                     copy.Write(r.Lon, NpgsqlDbType.Double);
                     copy.Write(r.Lat, NpgsqlDbType.Double);
-                    copy.Write(r.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write(r.AttributesJson, NpgsqlDbType.Jsonb);
                 }
             });
             await copy.CompleteAsync(cancellationToken);
@@ -77,11 +81,11 @@ public static class FacilityBulkWriter
                     copy.Write(v.Version, NpgsqlDbType.Integer);
                     copy.Write(s.Lon, NpgsqlDbType.Double);
                     copy.Write(s.Lat, NpgsqlDbType.Double);
-                    copy.Write(s.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write(v.AttributesJson, NpgsqlDbType.Jsonb);
                     copy.Write((float)s.Confidence, NpgsqlDbType.Real);
                     WriteNullable(copy, s.LastVerifiedAt, NpgsqlDbType.TimestampTz);
-                    copy.Write(v.Changes.ToJsonString(), NpgsqlDbType.Jsonb);
-                    copy.Write(v.Snapshot.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write(v.ChangesJson, NpgsqlDbType.Jsonb);
+                    copy.Write(v.SnapshotJson, NpgsqlDbType.Jsonb);
                     copy.Write(v.SetAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
                     copy.Write(v.ClearedAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
                     copy.Write(v.Kind.Name(), NpgsqlDbType.Text);
