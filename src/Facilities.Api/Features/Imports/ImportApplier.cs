@@ -246,7 +246,7 @@ public static class ImportApplier
     /// <paramref name="touchedByQuery"/> the caller names the facilities given a version for their confidence itself
     /// (see <see cref="FacilityChanges.WriteAsync"/>).
     /// <para>The plan is read one chunk ahead, so that the next chunk is decided (C#, on a core of its own) while
-    /// PostgreSQL writes this one; taking turns, each waited for the other, a third of the write phase. The next chunk
+    /// PostgreSQL writes this one, instead of each waiting while the other works. The next chunk
     /// was read before this one was written, so it is read again when this one wrote a facility it names: its rows
     /// then see the versions, provenance and records just written, exactly as a read after the write would.</para>
     /// </summary>
