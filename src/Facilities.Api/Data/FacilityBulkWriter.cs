@@ -29,10 +29,13 @@ public static class FacilityBulkWriter
     /// With <paramref name="deferClusterCells"/>, the cluster-grid moves of these versions wait in the transaction
     /// for a later call (or <see cref="ApplyClusterCellsAsync"/>), so an import written a chunk at a time updates
     /// each grid cell once instead of once per chunk; the caller must apply them before it commits.
+    /// <paramref name="staged"/> is called once the rows are copied in, as the statements that apply them start: the
+    /// part of the write that is PostgreSQL's alone, which a caller may use for work of its own.
     /// </summary>
     public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid datasetId,
         DateTime observedAt, double confidence, string? reason, IReadOnlyList<BulkSourceRecord> records,
-        IReadOnlyList<FacilityVersionChange> versions, CancellationToken cancellationToken, bool deferClusterCells = false)
+        IReadOnlyList<FacilityVersionChange> versions, CancellationToken cancellationToken, bool deferClusterCells = false,
+        Action? staged = null)
     {
         await ExecuteAsync(connection, transaction, cancellationToken,
             "create temp table if not exists bulk_records (ord int, external_id text, facility_id uuid, lon float8, lat float8, attributes jsonb) on commit drop",
@@ -99,6 +102,7 @@ public static class FacilityBulkWriter
             await copy.CompleteAsync(cancellationToken);
         }
 
+        staged?.Invoke();
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(
             "insert into bulk_old select f.id, f.category, f.geom, f.status from facilities f join bulk_versions v on v.id = f.id and not v.created"));

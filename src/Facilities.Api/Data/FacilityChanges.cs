@@ -87,13 +87,15 @@ public sealed class FacilityChanges
     /// With <paramref name="touchedByQuery"/>, the caller names every facility these versions change in a
     /// <see cref="Touch(string, DateTime, object?)"/> query of its own, so they are not also remembered one by one:
     /// both would recompute each of them, and the set's value (computed last) is the one that stays.
+    /// <paramref name="staged"/>: see <see cref="FacilityBulkWriter.WriteAsync"/>.
     /// </summary>
     public async Task WriteAsync(Guid datasetId, DateTime observedAt, double confidence, string? reason, IReadOnlyList<BulkSourceRecord> records,
-        IReadOnlyList<FacilityVersionChange> versions, CancellationToken ct, bool deferClusterCells = false, bool touchedByQuery = false)
+        IReadOnlyList<FacilityVersionChange> versions, CancellationToken ct, bool deferClusterCells = false, bool touchedByQuery = false,
+        Action? staged = null)
     {
         await LockFeedAsync(ct);
         await FacilityBulkWriter.WriteAsync(_connection, _transaction, datasetId, observedAt, confidence, reason, records, versions, ct,
-            deferClusterCells);
+            deferClusterCells, staged);
         if (!touchedByQuery)
         {
             _touched.UnionWith(versions.Where(v => !v.Created).Select(v => v.FacilityId));

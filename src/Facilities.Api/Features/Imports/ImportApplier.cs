@@ -258,14 +258,26 @@ public static class ImportApplier
         while (decided.Records.Count > 0)
         {
             var following = await ReadChunkAsync(connection, transaction, dataset, chunk[^1].Row, ct);
+            // Deciding starts once the chunk is copied in: during the COPY, C# serialises the rows and PostgreSQL parses
+            // them, and a third busy thread on two cores would slow the COPY, which the statements after it wait for.
+            Task<DecidedChunk>? deciding = null;
             var write = changes.WriteAsync(dataset.Id, observedAt, dataset.Confidence, reason, decided.Records, decided.Versions, ct,
-                deferClusterCells: true, touchedByQuery);
-            var deciding = Task.Factory.StartNew(() => DecidedChunk.Of(dataset, observedAt, following), CancellationToken.None,
-                TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            // Both end before either's failure is seen: the connection is the write's until it is done.
-            await Task.WhenAll(write, deciding);
+                deferClusterCells: true, touchedByQuery, staged: () => deciding = Task.Factory.StartNew(
+                    () => DecidedChunk.Of(dataset, observedAt, following), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            try
+            {
+                await write;
+            }
+            finally
+            {
+                // Its failure, or the write's, ends the import; either way it is not left running.
+                if (deciding is not null)
+                {
+                    await Task.WhenAny(deciding);
+                }
+            }
             decided.AddTo(report);
-            var decidedFollowing = deciding.Result;
+            var decidedFollowing = deciding is null ? DecidedChunk.Of(dataset, observedAt, following) : await deciding;
             var written = decided.Versions.Select(v => v.FacilityId).ToHashSet();
             if (following.Any(row => row.Current is { } facility && written.Contains(facility.Id)))
             {
