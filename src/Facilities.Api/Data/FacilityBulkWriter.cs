@@ -7,7 +7,11 @@ namespace Facilities.Api.Data;
 
 /// <summary>A dataset's record as it is kept: linked to a facility (or not yet: an ambiguous match), never overwritten
 /// by the merge. <see cref="Attributes"/> is what the source said, by public attribute name.</summary>
-public sealed record BulkSourceRecord(string ExternalId, Guid? FacilityId, double Lon, double Lat, JsonObject Attributes);
+public sealed record BulkSourceRecord(string ExternalId, Guid? FacilityId, double Lon, double Lat, JsonObject Attributes)
+{
+    /// <summary><see cref="Attributes"/> serialised where the record is made (see <see cref="FacilityVersionChange.ChangesJson"/>).</summary>
+    public string AttributesJson { get; } = Attributes.ToJsonString();
+}
 
 /// <summary>
 /// The set-based twin of <see cref="FacilityWriter"/> for imports: the same rows (facility, source record, provenance,
@@ -25,10 +29,13 @@ public static class FacilityBulkWriter
     /// With <paramref name="deferClusterCells"/>, the cluster-grid moves of these versions wait in the transaction
     /// for a later call (or <see cref="ApplyClusterCellsAsync"/>), so an import written a chunk at a time updates
     /// each grid cell once instead of once per chunk; the caller must apply them before it commits.
+    /// <paramref name="staged"/> is called once the rows are copied in, as the statements that apply them start: the
+    /// part of the write that is PostgreSQL's alone, which a caller may use for work of its own.
     /// </summary>
     public static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid datasetId,
         DateTime observedAt, double confidence, string? reason, IReadOnlyList<BulkSourceRecord> records,
-        IReadOnlyList<FacilityVersionChange> versions, CancellationToken cancellationToken, bool deferClusterCells = false)
+        IReadOnlyList<FacilityVersionChange> versions, CancellationToken cancellationToken, bool deferClusterCells = false,
+        Action? staged = null)
     {
         await ExecuteAsync(connection, transaction, cancellationToken,
             "create temp table if not exists bulk_records (ord int, external_id text, facility_id uuid, lon float8, lat float8, attributes jsonb) on commit drop",
@@ -56,7 +63,7 @@ public static class FacilityBulkWriter
                     WriteNullable(copy, r.FacilityId, NpgsqlDbType.Uuid);
                     copy.Write(r.Lon, NpgsqlDbType.Double);
                     copy.Write(r.Lat, NpgsqlDbType.Double);
-                    copy.Write(r.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write(r.AttributesJson, NpgsqlDbType.Jsonb);
                 }
             });
             await copy.CompleteAsync(cancellationToken);
@@ -77,11 +84,11 @@ public static class FacilityBulkWriter
                     copy.Write(v.Version, NpgsqlDbType.Integer);
                     copy.Write(s.Lon, NpgsqlDbType.Double);
                     copy.Write(s.Lat, NpgsqlDbType.Double);
-                    copy.Write(s.Attributes.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write(v.AttributesJson, NpgsqlDbType.Jsonb);
                     copy.Write((float)s.Confidence, NpgsqlDbType.Real);
                     WriteNullable(copy, s.LastVerifiedAt, NpgsqlDbType.TimestampTz);
-                    copy.Write(v.Changes.ToJsonString(), NpgsqlDbType.Jsonb);
-                    copy.Write(v.Snapshot.ToJsonString(), NpgsqlDbType.Jsonb);
+                    copy.Write(v.ChangesJson, NpgsqlDbType.Jsonb);
+                    copy.Write(v.SnapshotJson, NpgsqlDbType.Jsonb);
                     copy.Write(v.SetAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
                     copy.Write(v.ClearedAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
                     copy.Write(v.Kind.Name(), NpgsqlDbType.Text);
@@ -95,6 +102,7 @@ public static class FacilityBulkWriter
             await copy.CompleteAsync(cancellationToken);
         }
 
+        staged?.Invoke();
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(
             "insert into bulk_old select f.id, f.category, f.geom, f.status from facilities f join bulk_versions v on v.id = f.id and not v.created"));
@@ -228,16 +236,34 @@ public static class FacilityBulkWriter
         }
         // Temporary tables have no statistics until analysed; without them the joins below were planned blind.
         batch.BatchCommands.Add(Command("analyze bulk_cells"));
+        // The upsert answers each cell's count and representative after it, so the two statements that follow read
+        // them here and go to cluster_cells only for the cells they change (the few emptied, the few whose
+        // representative left), not once more by primary key for each of the hundreds of thousands of cells moved.
+        batch.BatchCommands.Add(Command("drop table if exists bulk_cell_totals"));
         batch.BatchCommands.Add(Command(
-            "insert into cluster_cells as c (zoom, category, cx, cy, n, sum_lon, sum_lat, any_id) " +
-            "select zoom, category, cx, cy, dn, dlon, dlat, coalesce(entered_id, moved_id) from bulk_cells order by zoom, cx, cy, category " +
-            "on conflict (zoom, cx, cy, category) do update " +
-            "   set n = c.n + excluded.n, sum_lon = c.sum_lon + excluded.sum_lon, sum_lat = c.sum_lat + excluded.sum_lat"));
+            "create temp table bulk_cell_totals (zoom smallint, category text, cx int, cy int, n int, any_id uuid) on commit drop"));
         batch.BatchCommands.Add(Command(
-            "delete from cluster_cells c using bulk_cells t " +
-            "where c.zoom = t.zoom and c.cx = t.cx and c.cy = t.cy and c.category = t.category and c.n <= 0"));
-        // A cell whose representative left it gets another facility still in it.
+            "with written as ( " +
+            "  insert into cluster_cells as c (zoom, category, cx, cy, n, sum_lon, sum_lat, any_id) " +
+            "  select zoom, category, cx, cy, dn, dlon, dlat, coalesce(entered_id, moved_id) from bulk_cells order by zoom, cx, cy, category " +
+            "  on conflict (zoom, cx, cy, category) do update " +
+            "     set n = c.n + excluded.n, sum_lon = c.sum_lon + excluded.sum_lon, sum_lat = c.sum_lat + excluded.sum_lat " +
+            "  returning c.zoom, c.category, c.cx, c.cy, c.n, c.any_id) " +
+            "insert into bulk_cell_totals select * from written"));
         batch.BatchCommands.Add(Command(
+            "delete from cluster_cells c using bulk_cell_totals t " +
+            "where t.n <= 0 and c.zoom = t.zoom and c.cx = t.cx and c.cy = t.cy and c.category = t.category"));
+        // A cell whose representative left it gets another facility still in it. The cells are found first from the
+        // temporary tables and the facilities by id (materialized, so the planner does not probe cluster_cells for
+        // every candidate before it knows the representative is gone), then updated by primary key.
+        batch.BatchCommands.Add(Command(
+            "with left_by_representative as materialized ( " +
+            "  select t.zoom, t.category, t.cx, t.cy from bulk_cell_totals t " +
+            "  join bulk_cells b on b.zoom = t.zoom and b.cx = t.cx and b.cy = t.cy and b.category = t.category " +
+            "  where b.lost and t.n > 0 and t.any_id in (select id from bulk_cell_moves where sign < 0) " +
+            "    and not exists (select 1 from facilities f where f.id = t.any_id and f.category = t.category and f.status <> 'removed' " +
+            "                      and floor((ST_X(f.geom) + 180) / cluster_cell_size(t.zoom))::int = t.cx " +
+            "                      and floor((ST_Y(f.geom) + 90) / cluster_cell_size(t.zoom))::int = t.cy)) " +
             "update cluster_cells c " +
             "   set any_id = coalesce((select f.id from facilities f " +
             "          where f.category = c.category and f.status <> 'removed' " +
@@ -245,12 +271,7 @@ public static class FacilityBulkWriter
             "                                          (c.cx + 1) * cluster_cell_size(c.zoom) - 180, (c.cy + 1) * cluster_cell_size(c.zoom) - 90, 4326) " +
             "            and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
             "            and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy limit 1), c.any_id) " +
-            "from bulk_cells t " +
-            "where t.lost and c.zoom = t.zoom and c.cx = t.cx and c.cy = t.cy and c.category = t.category " +
-            "  and c.any_id in (select id from bulk_cell_moves where sign < 0) " +
-            "  and not exists (select 1 from facilities f where f.id = c.any_id and f.category = c.category and f.status <> 'removed' " +
-            "                    and floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int = c.cx " +
-            "                    and floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int = c.cy)"));
+            "from left_by_representative l where c.zoom = l.zoom and c.cx = l.cx and c.cy = l.cy and c.category = l.category"));
         batch.BatchCommands.Add(Command("truncate bulk_cell_moves"));
     }
 

@@ -84,14 +84,22 @@ public sealed class FacilityChanges
     /// Writes one dataset's records and versions set-based (see <see cref="FacilityBulkWriter.WriteAsync"/>). The
     /// facilities it changed are refreshed; one it created is not: its record is its one input, and the version was
     /// written with that dataset's confidence, which is the definition's value for it.
+    /// With <paramref name="touchedByQuery"/>, the caller names every facility these versions change in a
+    /// <see cref="Touch(string, DateTime, object?)"/> query of its own, so they are not also remembered one by one:
+    /// both would recompute each of them, and the set's value (computed last) is the one that stays.
+    /// <paramref name="staged"/>: see <see cref="FacilityBulkWriter.WriteAsync"/>.
     /// </summary>
     public async Task WriteAsync(Guid datasetId, DateTime observedAt, double confidence, string? reason, IReadOnlyList<BulkSourceRecord> records,
-        IReadOnlyList<FacilityVersionChange> versions, CancellationToken ct, bool deferClusterCells = false)
+        IReadOnlyList<FacilityVersionChange> versions, CancellationToken ct, bool deferClusterCells = false, bool touchedByQuery = false,
+        Action? staged = null)
     {
         await LockFeedAsync(ct);
         await FacilityBulkWriter.WriteAsync(_connection, _transaction, datasetId, observedAt, confidence, reason, records, versions, ct,
-            deferClusterCells);
-        _touched.UnionWith(versions.Where(v => !v.Created).Select(v => v.FacilityId));
+            deferClusterCells, staged);
+        if (!touchedByQuery)
+        {
+            _touched.UnionWith(versions.Where(v => !v.Created).Select(v => v.FacilityId));
+        }
     }
 
     /// <summary>Records that the facility was verified at <paramref name="at"/> (not an attribute: no version).</summary>

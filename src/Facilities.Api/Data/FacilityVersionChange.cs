@@ -11,6 +11,12 @@ namespace Facilities.Api.Data;
 public sealed record FacilityVersionChange(Guid FacilityId, bool Created, int Version, FacilityState After, JsonObject Changes,
     JsonObject Snapshot, string[] SetAttributes, string[] ClearedAttributes, FacilityChangeKind Kind, string ExternalId)
 {
+    // As the writers store them, serialised where the version is computed: an import computes the next chunk's
+    // versions on a thread of its own while the current chunk is written, so its COPY only copies these strings.
+    public string ChangesJson { get; } = Changes.ToJsonString();
+    public string SnapshotJson { get; } = Snapshot.ToJsonString();
+    public string AttributesJson { get; } = After.Attributes.ToJsonString();
+
     /// <summary>Version 1 of a new facility: every value it has is a change from nothing.</summary>
     public static FacilityVersionChange First(Guid id, FacilityState state, string externalId)
     {

@@ -57,14 +57,14 @@ public static class FacilityWriter
             "           values ($1, $2, $3, $4, $5::jsonb, $6) returning id) " +
             "insert into facility_provenance (facility_id, attribute, source_record_id, proposal_id, updated_at, confidence) " +
             "select $3, a, s.id, $7::uuid, $6, $8 from s, unnest($9::text[]) a",
-            source.DatasetId, source.RecordId, id, point, first.Snapshot.ToJsonString(), source.ObservedAt, source.ProposalId,
+            source.DatasetId, source.RecordId, id, point, first.SnapshotJson, source.ObservedAt, source.ProposalId,
             (float)source.Confidence, first.SetAttributes));
 
         batch.BatchCommands.Add(Command(
             "insert into facility_versions (facility_id, version, created_at, author_user_id, author_name, source_dataset_id, " +
             "proposal_id, reason, changes, snapshot) values ($1, 1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)",
             id, source.ObservedAt, source.AuthorUserId, source.AuthorName, source.DatasetId, source.ProposalId, source.Reason,
-            first.Changes.ToJsonString(), first.Snapshot.ToJsonString()));
+            first.ChangesJson, first.SnapshotJson));
 
         batch.BatchCommands.Add(Command(
             "insert into change_feed (seq, facility_id, version, kind) " +
@@ -141,7 +141,7 @@ public static class FacilityWriter
             "insert into facility_versions (facility_id, version, created_at, author_user_id, author_name, source_dataset_id, " +
             "proposal_id, reason, changes, snapshot) values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb)",
             facilityId, next.Version, source.ObservedAt, source.AuthorUserId, source.AuthorName, source.DatasetId, source.ProposalId,
-            source.Reason, next.Changes.ToJsonString(), next.Snapshot.ToJsonString()));
+            source.Reason, next.ChangesJson, next.SnapshotJson));
 
         batch.BatchCommands.Add(Command(
             "insert into change_feed (seq, facility_id, version, kind) " +

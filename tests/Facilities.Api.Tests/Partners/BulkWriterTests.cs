@@ -103,7 +103,9 @@ public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         var kept = (string)(await read.ExecuteScalarAsync())!;
         await using (var orphans = new NpgsqlCommand(
             "select count(*) from cluster_cells c left join facilities f on f.id = c.any_id " +
-            "where f.id is null or f.status = 'removed' or floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int <> c.cx", connection, tx))
+            "where f.id is null or f.status = 'removed' or f.category <> c.category " +
+            "   or floor((ST_X(f.geom) + 180) / cluster_cell_size(c.zoom))::int <> c.cx " +
+            "   or floor((ST_Y(f.geom) + 90) / cluster_cell_size(c.zoom))::int <> c.cy", connection, tx))
         {
             Assert.Equal(0L, (long)(await orphans.ExecuteScalarAsync())!);
         }
@@ -114,6 +116,46 @@ public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         var rebuilt = (string)(await read.ExecuteScalarAsync())!;
         await tx.RollbackAsync();
         Assert.Equal(rebuilt, kept);
+        await Integrity.AssertReferencesHoldAsync(fixture.Database);
+    }
+    [Fact]
+    public async Task A_facility_two_records_name_a_chunk_apart_gets_one_version_after_the_other()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Chunks");
+        var dataset = await partner.CreateDatasetAsync(new
+        {
+            name = "Chunk test",
+            license = "CC0-1.0",
+            attribution = "test",
+            category = "toilet",
+            mapping = new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name" },
+        });
+        // One row more than the write's chunk of 10,000, about a kilometre apart: none matches another.
+        const int rows = 10_001;
+        string File(string edition) => "id,lon,lat,name\n" + string.Join("\n", Enumerable.Range(0, rows).Select(i =>
+            FormattableString.Invariant($"k{i},{-60 + i % 100 * 0.01},{-40 - i / 100 * 0.01},Toilet {i} {edition}")));
+        var first = await partner.ImportTextAsync(dataset, "a.csv", File("first"));
+        Assert.Equal(rows, (int)first["report"]!["created"]!);
+
+        // The first and the last record name one facility (as a person resolving a review may leave it), so the second
+        // import changes it in its first chunk and again in its second, which the writer read before the first was written.
+        await Db.ExecuteAsync(fixture.Database,
+            $"update source_records set facility_id = (select facility_id from source_records where dataset_id = '{dataset}' and external_id = 'k0') " +
+            $"where dataset_id = '{dataset}' and external_id = 'k{rows - 1}'");
+        Guid facility;
+        await using (var dataSource = fixture.Database.CreateDataSource())
+        await using (var command = dataSource.CreateCommand(
+            $"select facility_id from source_records where dataset_id = '{dataset}' and external_id = 'k0'"))
+        {
+            facility = (Guid)(await command.ExecuteScalarAsync())!;
+        }
+
+        var second = await partner.ImportTextAsync(dataset, "a.csv", File("second"));
+        Assert.Equal("succeeded", (string?)second["state"]);
+        Assert.Equal(rows, (int)second["report"]!["updated"]!);
+        var history = (await Read(facility, "/history"))["versions"]!.AsArray()
+            .Select(v => ((int)v!["version"]!, (string?)v["changes"]!["name"]!["to"])).ToList();
+        Assert.Equal([(1, "Toilet 0 first"), (2, "Toilet 0 second"), (3, $"Toilet {rows - 1} second")], history);
         await Integrity.AssertReferencesHoldAsync(fixture.Database);
     }
 }

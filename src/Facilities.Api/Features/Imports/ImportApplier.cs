@@ -148,7 +148,8 @@ public static class ImportApplier
         Lap("lock");
         await Matching.PlanAsync(connection, transaction, dataset.Id, dataset.Category, dataset.MatchDistanceM, ct);
         Lap("match");
-        await WritePlanAsync(connection, transaction, changes, dataset, observedAt, reason, report, ct);
+        // The confidence phase below names every facility this write gives a version (merged, or linked and updated).
+        await WritePlanAsync(connection, transaction, changes, dataset, observedAt, reason, report, ct, touchedByQuery: true);
         if (report.Created + report.Merged + report.Updated >= StatisticsRefreshRows)
         {
             // The statements after the write probe source_records by facility for every touched facility. After a
@@ -240,122 +241,181 @@ public static class ImportApplier
         }
     }
 
-    /// <summary>Reads the plan a chunk at a time, decides each row's record and version, and writes them.</summary>
+    /// <summary>
+    /// Reads the plan a chunk at a time, decides each row's record and version, and writes them. With
+    /// <paramref name="touchedByQuery"/> the caller names the facilities given a version for their confidence itself
+    /// (see <see cref="FacilityChanges.WriteAsync"/>).
+    /// <para>The plan is read one chunk ahead, so that the next chunk is decided (C#, on a core of its own) while
+    /// PostgreSQL writes this one, instead of each waiting while the other works. The next chunk
+    /// was read before this one was written, so it is read again when this one wrote a facility it names: its rows
+    /// then see the versions, provenance and records just written, exactly as a read after the write would.</para>
+    /// </summary>
     public static async Task WritePlanAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FacilityChanges changes,
-        DatasetInfo dataset, DateTime observedAt, string reason, ImportReport report, CancellationToken ct)
+        DatasetInfo dataset, DateTime observedAt, string reason, ImportReport report, CancellationToken ct, bool touchedByQuery = false)
     {
-        long last = -1;
-        while (true)
+        var chunk = await ReadChunkAsync(connection, transaction, dataset, -1, ct);
+        var decided = DecidedChunk.Of(dataset, observedAt, chunk);
+        while (decided.Records.Count > 0)
         {
-            var records = new List<BulkSourceRecord>();
-            var versions = new List<FacilityVersionChange>();
-
-            await using (var command = new NpgsqlCommand(
-                "select " + FacilityRow.Columns + ", p.row_no, p.outcome, r.external_id, r.lon, r.lat, r.attributes::text, p.previous::text, " +
-                "       (select jsonb_object_agg(pv.attribute, jsonb_build_object('c', pv.confidence, 'd', s.dataset_id, " +
-                "               'o', coalesce(pv.attribute = any(d.owned_attributes), false)))::text " +
-                "          from facility_provenance pv left join source_records s on s.id = pv.source_record_id " +
-                "          left join datasets d on d.id = s.dataset_id where pv.facility_id = f.id), " +
-                // Removed by this record's removal at source (its status provenance names the record), and back: the
-                // cheap tests first, so only removed facilities look the record up.
-                "       p.outcome = 'linked' and f.status = 'removed' and exists (select 1 from source_records s " +
-                "          join facility_provenance pv on pv.source_record_id = s.id and pv.facility_id = f.id and pv.attribute = 'status' " +
-                "          where s.dataset_id = $3 and s.external_id = r.external_id and s.removed_at is not null) " +
-                "from import_plan p join import_rows r using (row_no) left join facilities f on f.id = p.facility_id " +
-                "where p.row_no > $1 order by p.row_no limit $2", connection, transaction))
+            var following = await ReadChunkAsync(connection, transaction, dataset, chunk[^1].Row, ct);
+            // Deciding starts once the chunk is copied in: during the COPY, C# serialises the rows and PostgreSQL parses
+            // them, and a third busy thread on two cores would slow the COPY, which the statements after it wait for.
+            Task<DecidedChunk>? deciding = null;
+            var write = changes.WriteAsync(dataset.Id, observedAt, dataset.Confidence, reason, decided.Records, decided.Versions, ct,
+                deferClusterCells: true, touchedByQuery, staged: () => deciding = Task.Factory.StartNew(
+                    () => DecidedChunk.Of(dataset, observedAt, following), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            try
             {
-                command.Parameters.Add(new NpgsqlParameter { Value = last });
-                command.Parameters.Add(new NpgsqlParameter { Value = ChunkSize });
-                command.Parameters.Add(new NpgsqlParameter { Value = dataset.Id });
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                var c = FacilityRow.ColumnCount;
-                while (await reader.ReadAsync(ct))
+                await write;
+            }
+            finally
+            {
+                // Its failure, or the write's, ends the import; either way it is not left running.
+                if (deciding is not null)
                 {
-                    last = reader.GetInt64(c);
-                    var outcome = WireName.Parse<MatchOutcome>(reader.GetString(c + 1))!.Value;
-                    var externalId = reader.GetString(c + 2);
-                    var lon = reader.GetDouble(c + 3);
-                    var lat = reader.GetDouble(c + 4);
-                    var incoming = JsonNode.Parse(reader.GetString(c + 5))!.AsObject();
-                    var previous = reader.IsDBNull(c + 6) ? null : JsonNode.Parse(reader.GetString(c + 6))?.AsObject();
-                    var provenance = reader.IsDBNull(c + 7) ? [] : ParseProvenance(reader.GetString(c + 7));
-                    var returnsAfterRemoval = !reader.IsDBNull(c + 8) && reader.GetBoolean(c + 8);
-                    var current = reader.IsDBNull(0) ? null : FacilityRow.Read(reader);
-                    Decide(dataset, observedAt, report, outcome, externalId, lon, lat, incoming, previous, provenance, returnsAfterRemoval, current,
-                        records, versions);
+                    await Task.WhenAny(deciding);
                 }
             }
-            if (records.Count == 0)
+            decided.AddTo(report);
+            var decidedFollowing = deciding is null ? DecidedChunk.Of(dataset, observedAt, following) : await deciding;
+            var written = decided.Versions.Select(v => v.FacilityId).ToHashSet();
+            if (following.Any(row => row.Current is { } facility && written.Contains(facility.Id)))
             {
-                // The grid cells once for the whole file: chunk by chunk, the busy cells of a city were rewritten ten times.
-                await changes.ApplyClusterCellsAsync(ct);
-                return;
+                following = await ReadChunkAsync(connection, transaction, dataset, chunk[^1].Row, ct);
+                decidedFollowing = DecidedChunk.Of(dataset, observedAt, following);
             }
-            await changes.WriteAsync(dataset.Id, observedAt, dataset.Confidence, reason, records, versions, ct,
-                deferClusterCells: true);
+            (chunk, decided) = (following, decidedFollowing);
         }
+        // The grid cells once for the whole file: chunk by chunk, the busy cells of a city were rewritten ten times.
+        await changes.ApplyClusterCellsAsync(ct);
     }
 
-    private static void Decide(DatasetInfo dataset, DateTime observedAt, ImportReport report, MatchOutcome outcome, string externalId,
-        double lon, double lat, JsonObject incoming, JsonObject? previous, Dictionary<string, AttributeSource> provenance,
-        bool returnsAfterRemoval, FacilityRow? current, List<BulkSourceRecord> records, List<FacilityVersionChange> versions)
+    /// <summary>One row of the plan as read, its JSON still text: parsed where the row is decided.</summary>
+    private sealed record PlanRow(long Row, MatchOutcome Outcome, string ExternalId, double Lon, double Lat, string Incoming, string? Previous,
+        string? Provenance, bool ReturnsAfterRemoval, FacilityRow? Current);
+
+    /// <summary>The plan's rows after <paramref name="after"/>, a chunk of them, in row order.</summary>
+    private static async Task<List<PlanRow>> ReadChunkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DatasetInfo dataset,
+        long after, CancellationToken ct)
     {
-        switch (outcome)
+        var rows = new List<PlanRow>();
+        await using var command = new NpgsqlCommand(
+            "select " + FacilityRow.Columns + ", p.row_no, p.outcome, r.external_id, r.lon, r.lat, r.attributes::text, p.previous::text, " +
+            "       (select jsonb_object_agg(pv.attribute, jsonb_build_object('c', pv.confidence, 'd', s.dataset_id, " +
+            "               'o', coalesce(pv.attribute = any(d.owned_attributes), false)))::text " +
+            "          from facility_provenance pv left join source_records s on s.id = pv.source_record_id " +
+            "          left join datasets d on d.id = s.dataset_id where pv.facility_id = f.id), " +
+            // Removed by this record's removal at source (its status provenance names the record), and back: the
+            // cheap tests first, so only removed facilities look the record up.
+            "       p.outcome = 'linked' and f.status = 'removed' and exists (select 1 from source_records s " +
+            "          join facility_provenance pv on pv.source_record_id = s.id and pv.facility_id = f.id and pv.attribute = 'status' " +
+            "          where s.dataset_id = $3 and s.external_id = r.external_id and s.removed_at is not null) " +
+            "from import_plan p join import_rows r using (row_no) left join facilities f on f.id = p.facility_id " +
+            "where p.row_no > $1 order by p.row_no limit $2", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        command.Parameters.Add(new NpgsqlParameter { Value = ChunkSize });
+        command.Parameters.Add(new NpgsqlParameter { Value = dataset.Id });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var c = FacilityRow.ColumnCount;
+        while (await reader.ReadAsync(ct))
         {
-            case MatchOutcome.Create:
-                {
-                    var state = new FacilityState
+            rows.Add(new PlanRow(reader.GetInt64(c), WireName.Parse<MatchOutcome>(reader.GetString(c + 1))!.Value, reader.GetString(c + 2),
+                reader.GetDouble(c + 3), reader.GetDouble(c + 4), reader.GetString(c + 5), reader.IsDBNull(c + 6) ? null : reader.GetString(c + 6),
+                reader.IsDBNull(c + 7) ? null : reader.GetString(c + 7), !reader.IsDBNull(c + 8) && reader.GetBoolean(c + 8),
+                reader.IsDBNull(0) ? null : FacilityRow.Read(reader)));
+        }
+        return rows;
+    }
+
+    /// <summary>What a chunk's rows became: the records and versions to write, and the counts the report adds once
+    /// they are written.</summary>
+    private sealed class DecidedChunk
+    {
+        public List<BulkSourceRecord> Records { get; } = [];
+        public List<FacilityVersionChange> Versions { get; } = [];
+        private long _created, _merged, _updated, _unchanged, _needingReview;
+
+        public static DecidedChunk Of(DatasetInfo dataset, DateTime observedAt, IReadOnlyList<PlanRow> rows)
+        {
+            var decided = new DecidedChunk();
+            foreach (var row in rows)
+            {
+                decided.Decide(dataset, observedAt, row);
+            }
+            return decided;
+        }
+
+        public void AddTo(ImportReport report)
+        {
+            report.Created += _created;
+            report.Merged += _merged;
+            report.Updated += _updated;
+            report.Unchanged += _unchanged;
+            report.NeedingReview += _needingReview;
+        }
+
+        private void Decide(DatasetInfo dataset, DateTime observedAt, PlanRow row)
+        {
+            var incoming = JsonNode.Parse(row.Incoming)!.AsObject();
+            switch (row.Outcome)
+            {
+                case MatchOutcome.Create:
                     {
-                        Category = dataset.Category,
-                        Lon = lon,
-                        Lat = lat,
-                        Confidence = dataset.Confidence,
-                        LastVerifiedAt = dataset.Kind == DatasetKind.Official ? observedAt : null,
-                    };
-                    foreach (var (attribute, value) in incoming)
-                    {
-                        if (attribute is not ("location" or "category") && value is not null)
+                        var state = new FacilityState
                         {
-                            state = state.With(attribute, value);
+                            Category = dataset.Category,
+                            Lon = row.Lon,
+                            Lat = row.Lat,
+                            Confidence = dataset.Confidence,
+                            LastVerifiedAt = dataset.Kind == DatasetKind.Official ? observedAt : null,
+                        };
+                        foreach (var (attribute, value) in incoming)
+                        {
+                            if (attribute is not ("location" or "category") && value is not null)
+                            {
+                                state = state.With(attribute, value);
+                            }
                         }
+                        var id = Guid.CreateVersion7();
+                        Records.Add(new BulkSourceRecord(row.ExternalId, id, row.Lon, row.Lat, incoming));
+                        Versions.Add(FacilityVersionChange.First(id, state, row.ExternalId));
+                        _created++;
+                        break;
                     }
-                    var id = Guid.CreateVersion7();
-                    records.Add(new BulkSourceRecord(externalId, id, lon, lat, incoming));
-                    versions.Add(FacilityVersionChange.First(id, state, externalId));
-                    report.Created++;
+                case MatchOutcome.Ambiguous or MatchOutcome.Pending:
+                    Records.Add(new BulkSourceRecord(row.ExternalId, null, row.Lon, row.Lat, incoming));
+                    _needingReview++;
                     break;
-                }
-            case MatchOutcome.Ambiguous or MatchOutcome.Pending:
-                records.Add(new BulkSourceRecord(externalId, null, lon, lat, incoming));
-                report.NeedingReview++;
-                break;
-            default:
-                {
-                    var facility = current!;
-                    var changes = Resolution.Changes(incoming, previous, provenance, dataset.Id, dataset.OwnedAttributes, dataset.Confidence,
-                        returnsAfterRemoval);
-                    // A record's changes clear a value only where it owns the attribute and emptied it.
-                    var version = FacilityVersionChange.Next(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, externalId,
-                        [.. changes.Where(c => c.Value is null).Select(c => c.Key)]);
-                    records.Add(new BulkSourceRecord(externalId, facility.Id, lon, lat, incoming));
-                    if (version is not null)
+                default:
                     {
-                        versions.Add(version);
+                        var facility = row.Current!;
+                        var previous = row.Previous is null ? null : JsonNode.Parse(row.Previous)?.AsObject();
+                        var provenance = row.Provenance is null ? [] : ParseProvenance(row.Provenance);
+                        var changes = Resolution.Changes(incoming, previous, provenance, dataset.Id, dataset.OwnedAttributes, dataset.Confidence,
+                            row.ReturnsAfterRemoval);
+                        // A record's changes clear a value only where it owns the attribute and emptied it.
+                        var version = FacilityVersionChange.Next(facility.Id, facility.Version, FacilityState.FromRow(facility), changes, row.ExternalId,
+                            [.. changes.Where(c => c.Value is null).Select(c => c.Key)]);
+                        Records.Add(new BulkSourceRecord(row.ExternalId, facility.Id, row.Lon, row.Lat, incoming));
+                        if (version is not null)
+                        {
+                            Versions.Add(version);
+                        }
+                        if (row.Outcome == MatchOutcome.Merge)
+                        {
+                            _merged++;
+                        }
+                        else if (version is null)
+                        {
+                            _unchanged++;
+                        }
+                        else
+                        {
+                            _updated++;
+                        }
+                        break;
                     }
-                    if (outcome == MatchOutcome.Merge)
-                    {
-                        report.Merged++;
-                    }
-                    else if (version is null)
-                    {
-                        report.Unchanged++;
-                    }
-                    else
-                    {
-                        report.Updated++;
-                    }
-                    break;
-                }
+            }
         }
     }
 
