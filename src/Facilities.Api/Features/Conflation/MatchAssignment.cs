@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Facilities.Api.Features.Conflation;
@@ -91,11 +92,35 @@ public static class MatchAssignment
     /// creates a facility.</summary>
     public static List<MatchDecision> Decide(IReadOnlyList<MatchCandidate> candidates, double matchDistanceM)
     {
-        var pairs = candidates.Select(c => (Candidate: c, Score: Score(c, matchDistanceM))).ToList();
-        var byRow = pairs.GroupBy(p => p.Candidate.Row).ToDictionary(g => g.Key, g => g.ToList());
+        // Sized up front and filled in one pass: a 1,000,000-row file has about as many candidates, and GroupBy's
+        // groupings or the doubling of a dictionary grown from empty are garbage of the size of everything here,
+        // which peaked the import's memory at the assignment.
+        var pairs = new List<(MatchCandidate Candidate, double Score)>(candidates.Count);
+        var byRow = new Dictionary<long, List<(MatchCandidate Candidate, double Score)>>();
+        var scored = 0;
+        foreach (var candidate in candidates)
+        {
+            var pair = (Candidate: candidate, Score: Score(candidate, matchDistanceM));
+            pairs.Add(pair);
+            scored += pair.Score >= MinimumScore ? 1 : 0;
+        }
+        byRow.EnsureCapacity(pairs.Count);
+        foreach (var pair in pairs)
+        {
+            ref var rowPairs = ref CollectionsMarshal.GetValueRefOrAddDefault(byRow, pair.Candidate.Row, out _);
+            (rowPairs ??= new List<(MatchCandidate Candidate, double Score)>(2)).Add(pair);
+        }
 
         // Best first; ties by distance, then by row and facility so that the same file always assigns the same way.
-        var order = pairs.Where(p => p.Score >= MinimumScore).ToList();
+        var order = new List<(MatchCandidate Candidate, double Score)>(scored);
+        foreach (var pair in pairs)
+        {
+            if (pair.Score >= MinimumScore)
+            {
+                order.Add(pair);
+            }
+        }
+        pairs = null;
         order.Sort((a, b) =>
         {
             var c = b.Score.CompareTo(a.Score);
@@ -103,8 +128,8 @@ public static class MatchAssignment
             if (c == 0) c = a.Candidate.Row.CompareTo(b.Candidate.Row);
             return c != 0 ? c : a.Candidate.FacilityId.CompareTo(b.Candidate.FacilityId);
         });
-        var assigned = new Dictionary<long, (MatchCandidate Candidate, double Score)>();
-        var takenBy = new Dictionary<Guid, long>();
+        var assigned = new Dictionary<long, (MatchCandidate Candidate, double Score)>(byRow.Count);
+        var takenBy = new Dictionary<Guid, long>(byRow.Count);
         foreach (var pair in order)
         {
             if (!assigned.ContainsKey(pair.Candidate.Row) && takenBy.TryAdd(pair.Candidate.FacilityId, pair.Candidate.Row))
@@ -112,7 +137,11 @@ public static class MatchAssignment
                 assigned[pair.Candidate.Row] = pair;
             }
         }
-        var scoreOf = order.ToDictionary(p => (p.Candidate.Row, p.Candidate.FacilityId), p => p.Score);
+        var scoreOf = new Dictionary<(long, Guid), double>(order.Count);
+        foreach (var pair in order)
+        {
+            scoreOf[(pair.Candidate.Row, pair.Candidate.FacilityId)] = pair.Score;
+        }
         Exchange(assigned, takenBy, byRow, scoreOf);
         var exchangeMargin = ExchangeMarginM * ClosenessWeight / matchDistanceM;
         var typicalError = TypicalErrorM([.. assigned.Values.Select(a => a.Candidate.DistanceM)], matchDistanceM);
