@@ -26,12 +26,7 @@ public static class ExportResponses
         HttpContext http, ExportDumps dumps, ExportSnapshot snapshot, string collection, ExportFormat format, string variant,
         ExportWriter write, CancellationToken cancellationToken)
     {
-        http.Response.Headers[FeedPositionHeader] = snapshot.Stamp.FeedPosition.ToString(CultureInfo.InvariantCulture);
-        if (await TrySendDumpAsync(http, dumps, snapshot, collection, format, variant))
-        {
-            return;
-        }
-        if (HttpMethods.IsHead(http.Request.Method))
+        if (await AnsweredWithoutRowsAsync(http, dumps, snapshot, collection, format, variant))
         {
             return;
         }
@@ -57,12 +52,7 @@ public static class ExportResponses
         HttpContext http, ExportDumps dumps, ExportSnapshot snapshot, string collection, string variant, string throwawayFolder,
         Func<string, Task> build, CancellationToken cancellationToken)
     {
-        http.Response.Headers[FeedPositionHeader] = snapshot.Stamp.FeedPosition.ToString(CultureInfo.InvariantCulture);
-        if (await TrySendDumpAsync(http, dumps, snapshot, collection, ExportFormat.GeoPackage, variant))
-        {
-            return;
-        }
-        if (HttpMethods.IsHead(http.Request.Method))
+        if (await AnsweredWithoutRowsAsync(http, dumps, snapshot, collection, ExportFormat.GeoPackage, variant))
         {
             return;
         }
@@ -105,12 +95,17 @@ public static class ExportResponses
         await file.CopyToAsync(http.Response.Body, cancellationToken);
     }
 
-    private static async Task<bool> TrySendDumpAsync(
+    /// <summary>
+    /// What every export does before it reads a row: names the feed position it is as of, and answers from a usable
+    /// dump, or with the headers alone for a HEAD. False when the rows must be read.
+    /// </summary>
+    private static async Task<bool> AnsweredWithoutRowsAsync(
         HttpContext http, ExportDumps dumps, ExportSnapshot snapshot, string collection, ExportFormat format, string variant)
     {
+        http.Response.Headers[FeedPositionHeader] = snapshot.Stamp.FeedPosition.ToString(CultureInfo.InvariantCulture);
         if (dumps.Usable(collection, format, snapshot.Stamp, variant) is not { } dump || Open(dumps, dump) is not { } file)
         {
-            return false;
+            return HttpMethods.IsHead(http.Request.Method);
         }
         // The rows are not needed: end the transaction now rather than hold it while the file goes out.
         await snapshot.DisposeAsync();
