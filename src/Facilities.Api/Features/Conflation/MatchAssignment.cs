@@ -13,15 +13,16 @@ public readonly record struct MatchCandidate(long Row, Guid FacilityId, double D
 public readonly record struct ScoredCandidate(Guid FacilityId, double Score, double DistanceM, double? NameSimilarity);
 
 /// <summary>What the assignment decided for a row that had candidates: merge into <see cref="FacilityId"/>, a person
-/// decides between <see cref="Candidates"/> (ambiguous; the row holds its best one meanwhile), or create.</summary>
+/// decides between <see cref="Candidates"/> (ambiguous; the row holds its best one meanwhile), or create. Only an
+/// ambiguous row lists candidates.</summary>
 public sealed record MatchDecision(long Row, MatchOutcome Outcome, Guid? FacilityId, IReadOnlyList<ScoredCandidate> Candidates);
 
 /// <summary>
 /// Assigns an import's rows to facilities as a whole. Every (row, facility) pair is scored; the pairs are taken best
 /// first, and a pair whose row or facility is already taken is passed over, so a row that loses its best facility to
 /// a better-scoring row falls back to its next candidate rather than creating a duplicate, and a facility goes to the
-/// row that describes it best. This is the greedy assignment: components of rows and candidates that share no
-/// facility do not affect each other, so one sort over the whole file assigns every neighbourhood at once. Greedy
+/// row that describes it best. This is the greedy assignment, done per neighbourhood: rows and candidates that share
+/// no facility do not affect each other, so each connected group is sorted and assigned on its own. Greedy
 /// rather than Hungarian: neighbourhoods are a handful of rows, where the two rarely differ, and a maximum-total
 /// assignment would happily give a row a worse facility to let a weaker row in.
 /// Greedy can still pair two rows each with the other's facility where facilities stand a few metres apart, so
@@ -88,173 +89,398 @@ public static class MatchAssignment
         return Math.Min(Math.Max(3 * median, MinimumTypicalErrorM), matchDistanceM);
     }
 
-    /// <summary>Decides every row that has a candidate; a row without one (not in <paramref name="candidates"/>)
-    /// creates a facility.</summary>
+    /// <summary>Decides every row that has a candidate, in row order; a row without one (not in
+    /// <paramref name="candidates"/>) creates a facility.</summary>
     public static List<MatchDecision> Decide(IReadOnlyList<MatchCandidate> candidates, double matchDistanceM)
     {
-        // Sized up front and filled in one pass: a 1,000,000-row file has about as many candidates, and GroupBy's
-        // groupings or the doubling of a dictionary grown from empty are garbage of the size of everything here,
-        // which peaked the import's memory at the assignment.
-        var pairs = new List<(MatchCandidate Candidate, double Score)>(candidates.Count);
-        var byRow = new Dictionary<long, List<(MatchCandidate Candidate, double Score)>>();
-        var scored = 0;
-        foreach (var candidate in candidates)
+        var graph = new CandidateGraph(candidates, matchDistanceM);
+        // Every neighbourhood is assigned before any is decided: the decisions need the file's typical error, which is
+        // the distances of all of them.
+        for (var n = 0; n < graph.NeighbourhoodCount; n++)
         {
-            var pair = (Candidate: candidate, Score: Score(candidate, matchDistanceM));
-            pairs.Add(pair);
-            scored += pair.Score >= MinimumScore ? 1 : 0;
+            graph.Assign(n);
         }
-        byRow.EnsureCapacity(pairs.Count);
-        foreach (var pair in pairs)
+        var typicalError = TypicalErrorM(graph.AssignedDistances(), matchDistanceM);
+        var decisions = new List<MatchDecision>(graph.RowCount);
+        for (var n = 0; n < graph.NeighbourhoodCount; n++)
         {
-            ref var rowPairs = ref CollectionsMarshal.GetValueRefOrAddDefault(byRow, pair.Candidate.Row, out _);
-            (rowPairs ??= new List<(MatchCandidate Candidate, double Score)>(2)).Add(pair);
-        }
-
-        // Best first; ties by distance, then by row and facility so that the same file always assigns the same way.
-        var order = new List<(MatchCandidate Candidate, double Score)>(scored);
-        foreach (var pair in pairs)
-        {
-            if (pair.Score >= MinimumScore)
-            {
-                order.Add(pair);
-            }
-        }
-        pairs = null;
-        order.Sort((a, b) =>
-        {
-            var c = b.Score.CompareTo(a.Score);
-            if (c == 0) c = a.Candidate.DistanceM.CompareTo(b.Candidate.DistanceM);
-            if (c == 0) c = a.Candidate.Row.CompareTo(b.Candidate.Row);
-            return c != 0 ? c : a.Candidate.FacilityId.CompareTo(b.Candidate.FacilityId);
-        });
-        var assigned = new Dictionary<long, (MatchCandidate Candidate, double Score)>(byRow.Count);
-        var takenBy = new Dictionary<Guid, long>(byRow.Count);
-        foreach (var pair in order)
-        {
-            if (!assigned.ContainsKey(pair.Candidate.Row) && takenBy.TryAdd(pair.Candidate.FacilityId, pair.Candidate.Row))
-            {
-                assigned[pair.Candidate.Row] = pair;
-            }
-        }
-        var scoreOf = new Dictionary<(long, Guid), double>(order.Count);
-        foreach (var pair in order)
-        {
-            scoreOf[(pair.Candidate.Row, pair.Candidate.FacilityId)] = pair.Score;
-        }
-        Exchange(assigned, takenBy, byRow, scoreOf);
-        var exchangeMargin = ExchangeMarginM * ClosenessWeight / matchDistanceM;
-        var typicalError = TypicalErrorM([.. assigned.Values.Select(a => a.Candidate.DistanceM)], matchDistanceM);
-        var nameless = byRow.Values.Count(p => p.Any(c => c.Candidate.NameSimilarity is not null)) < NamedShare * byRow.Count;
-
-        var decisions = new List<MatchDecision>(byRow.Count);
-        var unassigned = new List<long>();
-        foreach (var (row, rowPairs) in byRow)
-        {
-            if (!assigned.TryGetValue(row, out var best))
-            {
-                unassigned.Add(row);
-                continue;
-            }
-            var strict = nameless && best.Candidate.DistanceM > typicalError;
-            var lead = strict ? NamelessLead : ClearLead;
-            // What a person could still choose: the assigned facility, the candidates no other row took, and the
-            // facilities of rows this one could exchange with at no visible cost (those rows are ambiguous too).
-            var exchangeable = rowPairs
-                .Where(p => p.Candidate.FacilityId != best.Candidate.FacilityId && p.Score >= MinimumScore
-                            && takenBy.TryGetValue(p.Candidate.FacilityId, out var other) && other != row
-                            && ExchangeLoss(row, other, assigned, scoreOf) is { } loss && loss < exchangeMargin)
-                .Select(p => p.Candidate.FacilityId)
-                .ToHashSet();
-            var open = rowPairs
-                .Where(p => p.Score >= MinimumScore && (!takenBy.TryGetValue(p.Candidate.FacilityId, out var holder) || holder == row
-                                                        || exchangeable.Contains(p.Candidate.FacilityId)))
-                .OrderByDescending(p => p.Score).ThenBy(p => p.Candidate.DistanceM)
-                .Select(p => new ScoredCandidate(p.Candidate.FacilityId, p.Score, p.Candidate.DistanceM, p.Candidate.NameSimilarity))
-                .ToList();
-            var rivals = open.Count(c => c.FacilityId != best.Candidate.FacilityId
-                                         && (exchangeable.Contains(c.FacilityId) || c.Score >= best.Score - lead));
-            var clear = rivals == 0 && (!strict || best.Candidate.Agreement == 1);
-            decisions.Add(clear
-                ? new MatchDecision(row, MatchOutcome.Merge, best.Candidate.FacilityId, open)
-                : new MatchDecision(row, MatchOutcome.Ambiguous, best.Candidate.FacilityId, open));
-        }
-        // A row left without a facility creates one, unless a facility it could be waits for a person: the row that
-        // holds it is ambiguous, and if the person says that row is a different facility, this one may be the copy
-        // (a far copy beside a nearer facility next door). Created now, it would stay a duplicate; it waits too, with
-        // the facilities it waits for as its candidates.
-        var heldInReview = decisions.Where(d => d.Outcome == MatchOutcome.Ambiguous).Select(d => d.FacilityId!.Value).ToHashSet();
-        foreach (var row in unassigned)
-        {
-            var waitingFor = byRow[row]
-                .Where(p => p.Score >= MinimumScore && heldInReview.Contains(p.Candidate.FacilityId))
-                .OrderByDescending(p => p.Score).ThenBy(p => p.Candidate.DistanceM)
-                .Select(p => new ScoredCandidate(p.Candidate.FacilityId, p.Score, p.Candidate.DistanceM, p.Candidate.NameSimilarity))
-                .ToList();
-            decisions.Add(waitingFor.Count == 0
-                ? new MatchDecision(row, MatchOutcome.Create, null, [])
-                : new MatchDecision(row, MatchOutcome.Ambiguous, waitingFor[0].FacilityId, waitingFor));
+            graph.Decide(n, typicalError, decisions);
         }
         decisions.Sort((a, b) => a.Row.CompareTo(b.Row));
         return decisions;
     }
 
     /// <summary>
-    /// Improves the greedy assignment by exchanges: two assigned rows swap facilities when each is a candidate of the
-    /// other and the swap raises their summed score. Greedy takes the single best pair first, which in a cluster of
-    /// facilities a few metres apart can leave both rows on the other's facility; an exchange changes no row's fate
-    /// (merged rows stay merged, the same facilities stay taken), only which is which. Repeated until none helps.
+    /// An import's rows and their candidate facilities as a graph, held as arrays of indices rather than objects per
+    /// row: a 1,000,000-row file has hundreds of thousands of candidates, and a list, a dictionary entry and a
+    /// decision's candidate list per row were what peaked the import's memory. A neighbourhood is a connected group
+    /// of rows and the facilities they could be (a pair scoring at least <see cref="MinimumScore"/> connects them);
+    /// what one row gets can only change what rows of its own neighbourhood get, so each is assigned and decided on
+    /// its own, with scratch lists the size of a neighbourhood.
     /// </summary>
-    private static void Exchange(Dictionary<long, (MatchCandidate Candidate, double Score)> assigned, Dictionary<Guid, long> takenBy,
-        Dictionary<long, List<(MatchCandidate Candidate, double Score)>> byRow, Dictionary<(long, Guid), double> scoreOf)
+    private sealed class CandidateGraph
     {
-        // Each exchange raises the total score, so this ends; the bound only guards against rounding ping-pong.
-        for (var pass = 0; pass < 20; pass++)
+        private readonly IReadOnlyList<MatchCandidate> candidates;
+        private readonly double[] score;
+        private readonly int[] rowOf;
+        private readonly int[] facilityOf;
+        private readonly long[] rowKey;
+        // A row's candidates, in the order they came: rowCandidates[rowStart[r] .. rowStart[r + 1]).
+        private readonly int[] rowStart;
+        private readonly int[] rowCandidates;
+        // A neighbourhood's rows, in row order: neighbourhoodRows[neighbourhoodStart[n] .. neighbourhoodStart[n + 1]).
+        private readonly int[] neighbourhoodStart;
+        private readonly int[] neighbourhoodRows;
+        // The candidate a row is assigned (-1: none), the row holding a facility (-1: none), and the facilities held by
+        // a row a person decides on.
+        private readonly int[] assigned;
+        private readonly int[] holder;
+        private readonly bool[] heldInReview;
+        private readonly bool nameless;
+        private readonly double exchangeMargin;
+        private readonly List<int> pairs = [];
+        private readonly List<int> exchangeable = [];
+        private readonly List<int> open = [];
+        private readonly Comparison<int> bestFirst;
+        private readonly Comparison<int> forAPerson;
+
+        public CandidateGraph(IReadOnlyList<MatchCandidate> candidates, double matchDistanceM)
         {
-            var changed = false;
-            foreach (var row in assigned.Keys.Order().ToList())
+            this.candidates = candidates;
+            var count = candidates.Count;
+            score = new double[count];
+            rowOf = new int[count];
+            facilityOf = new int[count];
+            var rows = new Dictionary<long, int>();
+            var facilities = new Dictionary<Guid, int>();
+            for (var i = 0; i < count; i++)
             {
-                var mine = assigned[row];
-                foreach (var (candidate, score) in byRow[row])
+                var candidate = candidates[i];
+                score[i] = Score(candidate, matchDistanceM);
+                ref var row = ref CollectionsMarshal.GetValueRefOrAddDefault(rows, candidate.Row, out var known);
+                rowOf[i] = known ? row : row = rows.Count - 1;
+                ref var facility = ref CollectionsMarshal.GetValueRefOrAddDefault(facilities, candidate.FacilityId, out known);
+                facilityOf[i] = known ? facility : facility = facilities.Count - 1;
+            }
+            RowCount = rows.Count;
+            var facilityCount = facilities.Count;
+            rows = null;
+            facilities = null;
+
+            rowKey = new long[RowCount];
+            rowStart = new int[RowCount + 1];
+            var named = new bool[RowCount];
+            for (var i = 0; i < count; i++)
+            {
+                rowKey[rowOf[i]] = candidates[i].Row;
+                rowStart[rowOf[i] + 1]++;
+                named[rowOf[i]] |= candidates[i].NameSimilarity is not null;
+            }
+            for (var r = 0; r < RowCount; r++)
+            {
+                rowStart[r + 1] += rowStart[r];
+            }
+            rowCandidates = new int[count];
+            var filled = rowStart[..^1];
+            for (var i = 0; i < count; i++)
+            {
+                rowCandidates[filled[rowOf[i]]++] = i;
+            }
+            nameless = named.Count(n => n) < NamedShare * RowCount;
+
+            // Neighbourhoods: rows joined through every facility they could both be (union–find).
+            var parent = new int[RowCount];
+            for (var r = 0; r < RowCount; r++)
+            {
+                parent[r] = r;
+            }
+            var firstRow = new int[facilityCount];
+            Array.Fill(firstRow, -1);
+            for (var i = 0; i < count; i++)
+            {
+                if (score[i] < MinimumScore)
                 {
-                    if (candidate.FacilityId == mine.Candidate.FacilityId
-                        || !takenBy.TryGetValue(candidate.FacilityId, out var other) || other == row
-                        || !scoreOf.ContainsKey((row, candidate.FacilityId))
-                        || !scoreOf.TryGetValue((other, mine.Candidate.FacilityId), out var otherOnMine))
-                    {
-                        continue;
-                    }
-                    var theirs = assigned[other];
-                    if (score + otherOnMine <= mine.Score + theirs.Score + 1e-12)
-                    {
-                        continue;
-                    }
-                    var otherCandidate = byRow[other].First(p => p.Candidate.FacilityId == mine.Candidate.FacilityId).Candidate;
-                    assigned[row] = (candidate, score);
-                    assigned[other] = (otherCandidate, otherOnMine);
-                    takenBy[candidate.FacilityId] = row;
-                    takenBy[mine.Candidate.FacilityId] = other;
-                    mine = assigned[row];
-                    changed = true;
+                    continue;
+                }
+                ref var first = ref firstRow[facilityOf[i]];
+                if (first < 0)
+                {
+                    first = rowOf[i];
+                }
+                else
+                {
+                    var (a, b) = (Root(parent, rowOf[i]), Root(parent, first));
+                    parent[Math.Max(a, b)] = Math.Min(a, b);
                 }
             }
-            if (!changed)
+            var inRowOrder = new int[RowCount];
+            for (var r = 0; r < RowCount; r++)
             {
-                return;
+                inRowOrder[r] = r;
+            }
+            Array.Sort((long[])rowKey.Clone(), inRowOrder);
+            var neighbourhoodOf = new int[RowCount];
+            Array.Fill(neighbourhoodOf, -1);
+            var sizes = new List<int>();
+            foreach (var r in inRowOrder)
+            {
+                ref var n = ref neighbourhoodOf[Root(parent, r)];
+                if (n < 0)
+                {
+                    n = sizes.Count;
+                    sizes.Add(0);
+                }
+                sizes[n]++;
+            }
+            NeighbourhoodCount = sizes.Count;
+            neighbourhoodStart = new int[NeighbourhoodCount + 1];
+            for (var n = 0; n < NeighbourhoodCount; n++)
+            {
+                neighbourhoodStart[n + 1] = neighbourhoodStart[n] + sizes[n];
+            }
+            neighbourhoodRows = new int[RowCount];
+            var next = neighbourhoodStart[..^1];
+            foreach (var r in inRowOrder)
+            {
+                neighbourhoodRows[next[neighbourhoodOf[Root(parent, r)]]++] = r;
+            }
+
+            assigned = new int[RowCount];
+            Array.Fill(assigned, -1);
+            holder = new int[facilityCount];
+            Array.Fill(holder, -1);
+            heldInReview = new bool[facilityCount];
+            exchangeMargin = ExchangeMarginM * ClosenessWeight / matchDistanceM;
+            // Best first; ties by distance, then by row and facility so that the same file always assigns the same way.
+            bestFirst = (a, b) =>
+            {
+                var c = score[b].CompareTo(score[a]);
+                if (c == 0) c = candidates[a].DistanceM.CompareTo(candidates[b].DistanceM);
+                if (c == 0) c = candidates[a].Row.CompareTo(candidates[b].Row);
+                return c != 0 ? c : candidates[a].FacilityId.CompareTo(candidates[b].FacilityId);
+            };
+            // As a person sees them: best first, ties by distance, then in the order they came.
+            forAPerson = (a, b) =>
+            {
+                var c = score[b].CompareTo(score[a]);
+                if (c == 0) c = candidates[a].DistanceM.CompareTo(candidates[b].DistanceM);
+                return c != 0 ? c : a.CompareTo(b);
+            };
+        }
+
+        public int RowCount { get; }
+
+        public int NeighbourhoodCount { get; }
+
+        private static int Root(int[] parent, int r)
+        {
+            while (parent[r] != r)
+            {
+                r = parent[r] = parent[parent[r]];
+            }
+            return r;
+        }
+
+        private ReadOnlySpan<int> CandidatesOf(int row) => rowCandidates.AsSpan(rowStart[row], rowStart[row + 1] - rowStart[row]);
+
+        private ReadOnlySpan<int> RowsOf(int neighbourhood) =>
+            neighbourhoodRows.AsSpan(neighbourhoodStart[neighbourhood], neighbourhoodStart[neighbourhood + 1] - neighbourhoodStart[neighbourhood]);
+
+        /// <summary>The row's candidate pair with the facility, if it scores at least the minimum (-1: none).</summary>
+        private int PairOf(int row, int facility)
+        {
+            foreach (var c in CandidatesOf(row))
+            {
+                if (facilityOf[c] == facility && score[c] >= MinimumScore)
+                {
+                    return c;
+                }
+            }
+            return -1;
+        }
+
+        /// <summary>The greedy assignment of one neighbourhood, then its exchanges.</summary>
+        public void Assign(int neighbourhood)
+        {
+            pairs.Clear();
+            foreach (var row in RowsOf(neighbourhood))
+            {
+                foreach (var c in CandidatesOf(row))
+                {
+                    if (score[c] >= MinimumScore)
+                    {
+                        pairs.Add(c);
+                    }
+                }
+            }
+            pairs.Sort(bestFirst);
+            foreach (var c in pairs)
+            {
+                if (assigned[rowOf[c]] < 0 && holder[facilityOf[c]] < 0)
+                {
+                    holder[facilityOf[c]] = rowOf[c];
+                    assigned[rowOf[c]] = c;
+                }
+            }
+            Exchange(neighbourhood);
+        }
+
+        /// <summary>
+        /// Improves the greedy assignment by exchanges: two assigned rows swap facilities when each is a candidate of
+        /// the other and the swap raises their summed score. Greedy takes the single best pair first, which in a
+        /// cluster of facilities a few metres apart can leave both rows on the other's facility; an exchange changes no
+        /// row's fate (merged rows stay merged, the same facilities stay taken), only which is which. Repeated until
+        /// none helps.
+        /// </summary>
+        private void Exchange(int neighbourhood)
+        {
+            // Each exchange raises the total score, so this ends; the bound only guards against rounding ping-pong.
+            for (var pass = 0; pass < 20; pass++)
+            {
+                var changed = false;
+                foreach (var row in RowsOf(neighbourhood))
+                {
+                    var mine = assigned[row];
+                    if (mine < 0)
+                    {
+                        continue;
+                    }
+                    foreach (var c in CandidatesOf(row))
+                    {
+                        var facility = facilityOf[c];
+                        var other = holder[facility];
+                        if (facility == facilityOf[mine] || other < 0 || other == row || score[c] < MinimumScore)
+                        {
+                            continue;
+                        }
+                        var otherOnMine = PairOf(other, facilityOf[mine]);
+                        if (otherOnMine < 0 || score[c] + score[otherOnMine] <= score[mine] + score[assigned[other]] + 1e-12)
+                        {
+                            continue;
+                        }
+                        holder[facilityOf[mine]] = other;
+                        holder[facility] = row;
+                        assigned[other] = otherOnMine;
+                        assigned[row] = mine = c;
+                        changed = true;
+                    }
+                }
+                if (!changed)
+                {
+                    return;
+                }
             }
         }
-    }
 
-    /// <summary>What exchanging the facilities of two assigned rows would cost in summed score (null when they cannot
-    /// exchange: one facility is not a candidate of the other row).</summary>
-    private static double? ExchangeLoss(long row, long other, Dictionary<long, (MatchCandidate Candidate, double Score)> assigned,
-        Dictionary<(long, Guid), double> scoreOf)
-    {
-        var (mine, theirs) = (assigned[row], assigned[other]);
-        return scoreOf.TryGetValue((row, theirs.Candidate.FacilityId), out var rowOnTheirs)
-               && scoreOf.TryGetValue((other, mine.Candidate.FacilityId), out var otherOnMine)
-            ? mine.Score + theirs.Score - rowOnTheirs - otherOnMine
-            : null;
+        public List<double> AssignedDistances()
+        {
+            var distances = new List<double>(RowCount);
+            foreach (var c in assigned)
+            {
+                if (c >= 0)
+                {
+                    distances.Add(candidates[c].DistanceM);
+                }
+            }
+            return distances;
+        }
+
+        /// <summary>What exchanging the facilities of two assigned rows would cost in summed score (null when they
+        /// cannot exchange: one facility is not a candidate of the other row).</summary>
+        private double? ExchangeLoss(int row, int other)
+        {
+            var (mine, theirs) = (assigned[row], assigned[other]);
+            var (rowOnTheirs, otherOnMine) = (PairOf(row, facilityOf[theirs]), PairOf(other, facilityOf[mine]));
+            return rowOnTheirs >= 0 && otherOnMine >= 0 ? score[mine] + score[theirs] - score[rowOnTheirs] - score[otherOnMine] : null;
+        }
+
+        /// <summary>
+        /// Each assigned row must be clearly its facility's: a free candidate (not taken by another row) scoring within
+        /// the lead of the assigned one, or another row it could exchange facilities with at no visible cost, makes it
+        /// ambiguous. Then the rows left without a facility.
+        /// </summary>
+        public void Decide(int neighbourhood, double typicalErrorM, List<MatchDecision> decisions)
+        {
+            foreach (var row in RowsOf(neighbourhood))
+            {
+                var best = assigned[row];
+                if (best < 0)
+                {
+                    continue;
+                }
+                var bestFacility = facilityOf[best];
+                var strict = nameless && candidates[best].DistanceM > typicalErrorM;
+                var lead = strict ? NamelessLead : ClearLead;
+                // What a person could still choose: the assigned facility, the candidates no other row took, and the
+                // facilities of rows this one could exchange with at no visible cost (those rows are ambiguous too).
+                exchangeable.Clear();
+                foreach (var c in CandidatesOf(row))
+                {
+                    var other = holder[facilityOf[c]];
+                    if (facilityOf[c] != bestFacility && score[c] >= MinimumScore && other >= 0 && other != row
+                        && ExchangeLoss(row, other) is { } loss && loss < exchangeMargin)
+                    {
+                        exchangeable.Add(facilityOf[c]);
+                    }
+                }
+                open.Clear();
+                var rivals = 0;
+                foreach (var c in CandidatesOf(row))
+                {
+                    var facility = facilityOf[c];
+                    if (score[c] < MinimumScore || (holder[facility] >= 0 && holder[facility] != row && !exchangeable.Contains(facility)))
+                    {
+                        continue;
+                    }
+                    open.Add(c);
+                    rivals += facility != bestFacility && (exchangeable.Contains(facility) || score[c] >= score[best] - lead) ? 1 : 0;
+                }
+                if (rivals == 0 && (!strict || candidates[best].Agreement == 1))
+                {
+                    decisions.Add(new MatchDecision(rowKey[row], MatchOutcome.Merge, candidates[best].FacilityId, []));
+                }
+                else
+                {
+                    heldInReview[bestFacility] = true;
+                    decisions.Add(new MatchDecision(rowKey[row], MatchOutcome.Ambiguous, candidates[best].FacilityId, ForAPerson(open)));
+                }
+            }
+            // A row left without a facility creates one, unless a facility it could be waits for a person: the row that
+            // holds it is ambiguous, and if the person says that row is a different facility, this one may be the copy
+            // (a far copy beside a nearer facility next door). Created now, it would stay a duplicate; it waits too,
+            // with the facilities it waits for as its candidates.
+            foreach (var row in RowsOf(neighbourhood))
+            {
+                if (assigned[row] >= 0)
+                {
+                    continue;
+                }
+                open.Clear();
+                foreach (var c in CandidatesOf(row))
+                {
+                    if (score[c] >= MinimumScore && heldInReview[facilityOf[c]])
+                    {
+                        open.Add(c);
+                    }
+                }
+                var waitingFor = ForAPerson(open);
+                decisions.Add(waitingFor.Length == 0
+                    ? new MatchDecision(rowKey[row], MatchOutcome.Create, null, [])
+                    : new MatchDecision(rowKey[row], MatchOutcome.Ambiguous, waitingFor[0].FacilityId, waitingFor));
+            }
+        }
+
+        private ScoredCandidate[] ForAPerson(List<int> pairsOfARow)
+        {
+            pairsOfARow.Sort(forAPerson);
+            var scored = new ScoredCandidate[pairsOfARow.Count];
+            for (var i = 0; i < scored.Length; i++)
+            {
+                var candidate = candidates[pairsOfARow[i]];
+                scored[i] = new ScoredCandidate(candidate.FacilityId, score[pairsOfARow[i]], candidate.DistanceM, candidate.NameSimilarity);
+            }
+            return scored;
+        }
     }
 
     /// <summary>The candidates as a review item keeps them: facility id, score, distance and name similarity, rounded.</summary>
