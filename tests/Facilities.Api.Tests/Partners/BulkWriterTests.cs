@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Facilities.Api.Data;
+using Facilities.Api.Features.Imports;
 using Npgsql;
 
 namespace Facilities.Api.Tests.Partners;
@@ -130,8 +131,8 @@ public sealed class BulkWriterTests(ApiFixture fixture) : IClassFixture<ApiFixtu
             category = "toilet",
             mapping = new JsonObject { ["id"] = "id", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name" },
         });
-        // One row more than the write's chunk of 10,000, about a kilometre apart: none matches another.
-        const int rows = 10_001;
+        // One row more than the write's chunk, about a kilometre apart: none matches another.
+        const int rows = ImportApplier.ChunkSize + 1;
         string File(string edition) => "id,lon,lat,name\n" + string.Join("\n", Enumerable.Range(0, rows).Select(i =>
             FormattableString.Invariant($"k{i},{-60 + i % 100 * 0.01},{-40 - i / 100 * 0.01},Toilet {i} {edition}")));
         var first = await partner.ImportTextAsync(dataset, "a.csv", File("first"));

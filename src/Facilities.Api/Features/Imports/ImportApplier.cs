@@ -55,7 +55,7 @@ public static class ImportApplier
     // Two chunks are in memory at once (one written, the next decided), each row with its versions' JSON as objects
     // and as text: at 10,000 rows the write phase of a 1,000,000-row file held ~400 MB of RSS, at 5,000 ~280 MB, with
     // the same time per row (docs/benchmarks.md).
-    private const int ChunkSize = 5000;
+    internal const int ChunkSize = 5000;
     // Above this many written facilities the import refreshes source_records' statistics before reading it back.
     private const int StatisticsRefreshRows = 5000;
 
