@@ -155,7 +155,7 @@ public static partial class ProblemMessages
         ("Must be one of: {values}.", "必须是以下之一：{values}。"),
         ("Must be one or more of: {values}.", "必须是以下的一个或多个：{values}。"),
         ("Must be true or false.", "必须是 true 或 false。"),
-        ("Must be an RFC 3339 time such as 2026-11-24T08:00:00Z.", "必须是 RFC 3339 时间，例如 2026-11-24T08:00:00Z。"),
+        ("Must be an RFC 3339 time in the years 1900 to 2199, such as 2026-11-24T08:00:00Z.", "必须是 1900 年至 2199 年之间的 RFC 3339 时间，例如 2026-11-24T08:00:00Z。"),
         ("Is not a cursor this service issued: use the next link of the previous page as it is.", "不是本服务给出的游标：请原样使用上一页的 next 链接。"),
         ("Not a cursor this service issued.", "不是本服务给出的游标。"),
         ("No {what} has the id '{id}'.", "没有 id 为 '{id}' 的 {what}。"),
@@ -292,7 +292,7 @@ public static partial class ProblemMessages
         // Hours, maps and open data.
         ("Give the opening_hours value to read.", "请给出要读取的 opening_hours 值。"),
         ("Not readable as opening hours: {error}.", "无法识别为营业时间：{error}。"),
-        ("Must be a date, yyyy-MM-dd.", "必须是日期，格式 yyyy-MM-dd。"),
+        ("Must be a date, yyyy-MM-dd, in the years 1900 to 2199.", "必须是 1900 年至 2199 年之间的日期，格式 yyyy-MM-dd。"),
         ("Is required: the map's zoom level, 0 to 22.", "必填：地图的缩放级别，0 到 22。"),
         ("Must be a number of metres above 0, at most {max}.", "必须是大于 0、最多 {max} 的米数。"),
         ("Must be mvt, the one tile format served.", "必须是 mvt，这是唯一提供的瓦片格式。"),

@@ -34,8 +34,21 @@ public static class QueryValues
         }
     }
 
+    /// <summary>
+    /// The years a date or time in a query may fall in. Handlers add days and time-zone offsets to it (a week of opening
+    /// hours, the 90 days before an Open311 end_date, the local time at a facility), which near the ends of
+    /// <see cref="DateTime"/> (years 1 and 9999) would overflow; no map data lies outside these years.
+    /// </summary>
+    public const int EarliestYear = 1900, LatestYear = 2199;
+
+    public static bool IsQueryYear(int year) => year is >= EarliestYear and <= LatestYear;
+
     public static bool TryParseInstant(string? text, out DateTimeOffset value) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value)
+        && IsQueryYear(value.Year);
+
+    /// <summary>The refusal of a time <see cref="TryParseInstant"/> does not read.</summary>
+    public const string InstantMessage = "Must be an RFC 3339 time in the years 1900 to 2199, such as 2026-11-24T08:00:00Z.";
 
     /// <summary>Comma-separated values, trimmed, empty items dropped.</summary>
     public static string[] SplitList(string? text) =>

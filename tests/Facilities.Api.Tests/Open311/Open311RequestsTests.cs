@@ -213,6 +213,8 @@ public sealed class Open311RequestsTests(ContributorsFixture fixture) : IClassFi
     [InlineData("/open311/v2/requests.json?jurisdiction_id={partner}&status=pending", HttpStatusCode.BadRequest, "status")]
     [InlineData("/open311/v2/requests.json?jurisdiction_id={partner}&start_date=yesterday", HttpStatusCode.BadRequest, "start_date")]
     [InlineData("/open311/v2/requests.xml?jurisdiction_id={partner}&end_date=2026-13-01T00:00:00Z", HttpStatusCode.BadRequest, "end_date")]
+    [InlineData("/open311/v2/requests.json?jurisdiction_id={partner}&end_date=0001-01-01T00:00:00Z", HttpStatusCode.BadRequest, "end_date")] // 90 days before it overflow
+    [InlineData("/open311/v2/requests.json?jurisdiction_id={partner}&start_date=9999-12-31T23:59:59Z", HttpStatusCode.BadRequest, "start_date")]
     [InlineData("/open311/v2/requests.json?jurisdiction_id={partner}&start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z",
         HttpStatusCode.BadRequest, "start_date")]
     [InlineData("/open311/v2/requests.json?jurisdiction_id={partner}&service_request_id=12,abc", HttpStatusCode.BadRequest, "service_request_id")]

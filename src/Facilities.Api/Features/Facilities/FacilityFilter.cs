@@ -38,7 +38,7 @@ public abstract class FacilityFilterValidator<T> : AbstractValidator<T> where T 
         RuleFor(x => x.Access).Must(v => BeListOf(v, CoreAttributes.Accesses))
             .WithMessage($"Must be one or more of: {string.Join(", ", CoreAttributes.Accesses)}.");
         RuleFor(x => x.At).Must(v => v is null || QueryValues.TryParseInstant(v, out _))
-            .WithMessage("Must be an RFC 3339 time such as 2026-11-24T08:00:00Z.");
+            .WithMessage(QueryValues.InstantMessage);
     }
 
     private static bool BeBoolean(string? value) => value is null || QueryValues.TryParseBool(value, out _);

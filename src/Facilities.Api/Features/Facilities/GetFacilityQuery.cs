@@ -17,7 +17,7 @@ public sealed class GetFacilityQueryValidator : AbstractValidator<GetFacilityQue
     public GetFacilityQueryValidator()
     {
         RuleFor(x => x.At).Must(v => v is null || QueryValues.TryParseInstant(v, out _))
-            .WithMessage("Must be an RFC 3339 time such as 2026-11-24T08:00:00Z.");
+            .WithMessage(QueryValues.InstantMessage);
     }
 }
 

@@ -40,8 +40,9 @@ public sealed class OpeningHoursWeekValidator : AbstractValidator<OpeningHoursWe
         RuleFor(q => q.Lon).Must(v => v is null || (QueryValues.TryParseDouble(v, out var lon) && lon is >= -180 and <= 180))
             .WithMessage("Must be a longitude from -180 to 180.");
         RuleFor(q => q.Lat).Must((q, v) => (v is null) == (q.Lon is null)).WithMessage("Give lat and lon together, or neither.");
-        RuleFor(q => q.From).Must(v => v is null || DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
-            .WithMessage("Must be a date, yyyy-MM-dd.");
+        RuleFor(q => q.From).Must(v => v is null
+                || (DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var from) && QueryValues.IsQueryYear(from.Year)))
+            .WithMessage("Must be a date, yyyy-MM-dd, in the years 1900 to 2199.");
     }
 }
 

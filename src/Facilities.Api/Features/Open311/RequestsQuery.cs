@@ -53,7 +53,7 @@ internal static class Open311Rules
 
     public static readonly string StatusMessage = $"Must be one or more of: {string.Join(", ", WireName.All<Open311Status>())}.";
 
-    public const string InstantMessage = "Must be an RFC 3339 time such as 2026-11-24T08:00:00Z.";
+    public const string InstantMessage = QueryValues.InstantMessage;
 
     public static readonly string IdsMessage =
         $"Must be one or more service request ids (whole numbers, comma-separated), at most {RequestsQuery.MaxRequests.ToString(CultureInfo.InvariantCulture)}.";
