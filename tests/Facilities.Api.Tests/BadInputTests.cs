@@ -87,6 +87,27 @@ public sealed class BadInputTests(ApiFixture fixture) : IClassFixture<ApiFixture
     }
 
     [Theory]
+    [InlineData("/api/v1/facilities/0190b5d2-0000-7000-8000-000000000000", "text/html", 404)]
+    [InlineData("/api/v1/facilities/0190b5d2-0000-7000-8000-000000000000", "image/png", 404)]
+    [InlineData("/api/v1/facilities/nearby?lat=abc", "text/html,application/xhtml+xml,application/xml;q=0.9", 400)]
+    [InlineData("/api/v1/facilities/nearby?lat=abc", "application/problem+json;q=0", 400)]
+    [InlineData("/ogc/collections/nosuch", "application/xml", 404)]
+    [InlineData("/no/such/route", "text/plain", 404)]
+    public async Task A_refusal_is_problem_json_whatever_accept_lists(string url, string accept, int status)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.TryAddWithoutValidation("Accept", accept);
+        using var response = await fixture.Client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True((int)response.StatusCode == status, $"{url} with Accept: {accept} answered {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+    }
+
+    [Theory]
     [InlineData("/api/v1/facilities/0190b5d2-0000-7000-8000-000000000000")]
     [InlineData("/api/v1/facilities/not-a-uuid")]
     [InlineData("/api/v1/facilities/0190b5d2-0000-7000-8000-000000000000/history")]

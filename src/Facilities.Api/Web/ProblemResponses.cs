@@ -18,10 +18,34 @@ public static class ProblemResponses
             // Last, so that the default detail is translated too (Web/ProblemLanguage.cs).
             ProblemLanguage.Localise(context.HttpContext, context.ProblemDetails);
         });
+        AlwaysProblemJson.Replace(services);
         // Without this, a body that does not bind (wrong JSON type, truncated, the wrong content type) is an empty 400
         // or 415 that only the log explains; thrown, ProblemExceptionHandler says what is wrong with it.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return services;
+    }
+
+    /// <summary>
+    /// ASP.NET Core's problem writer only writes when Accept lists JSON (or nothing, or */*); a refusal to a client that
+    /// asked for text/html or image/png was then an empty 4xx, and an exception the handler could not write became a
+    /// 500. A refusal is problem+json whatever was asked for (RFC 9110 §12.1 lets a server answer an error in a type the
+    /// client did not list), so this wraps that writer and lets it write every time.
+    /// </summary>
+    private sealed class AlwaysProblemJson(IProblemDetailsWriter inner) : IProblemDetailsWriter
+    {
+        public static void Replace(IServiceCollection services)
+        {
+            var framework = services.Single(d => d.ServiceType == typeof(IProblemDetailsWriter));
+            var type = framework.ImplementationType
+                ?? throw new InvalidOperationException("AddProblemDetails registered its writer without a type.");
+            services.Remove(framework);
+            services.AddSingleton<IProblemDetailsWriter>(provider =>
+                new AlwaysProblemJson((IProblemDetailsWriter)ActivatorUtilities.CreateInstance(provider, type)));
+        }
+
+        public bool CanWrite(ProblemDetailsContext context) => true;
+
+        public ValueTask WriteAsync(ProblemDetailsContext context) => inner.WriteAsync(context);
     }
 
     /// <summary>The detail of a status that framework code set without saying why.</summary>

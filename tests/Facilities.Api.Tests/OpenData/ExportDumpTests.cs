@@ -116,6 +116,28 @@ public sealed class ExportDumpTests(ExportDumpFixture fixture) : IClassFixture<E
         Assert.Single(DumpFiles(collection, extension));
     }
 
+    [Theory]
+    [InlineData("csv", "bytes=99999999999-")]
+    [InlineData("gpkg", "bytes=-0")]
+    public async Task A_range_outside_the_dump_is_a_416_problem(string extension, string range)
+    {
+        await EditAsync($"Bench {Guid.NewGuid():N}");
+        var url = $"/api/v1/export/facilities.{extension}";
+        var body = await fixture.Client.GetByteArrayAsync(url);
+        await DumpAsync("facilities", extension, body);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.TryAddWithoutValidation("Range", range);
+        using var response = await fixture.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(new ContentRangeHeaderValue(body.Length), response.Content.Headers.ContentRange);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(416, problem.GetProperty("status").GetInt32());
+        Assert.Contains($"{body.Length} bytes long", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task An_edit_between_two_downloads_shows_in_the_second()
     {

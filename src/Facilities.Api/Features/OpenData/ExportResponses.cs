@@ -134,10 +134,31 @@ public static class ExportResponses
     /// The dump file as a file result: Content-Length, Last-Modified, the strong ETag, 304 for a client whose copy is
     /// current, 206 for a Range (a mirror resuming a large download), HEAD.
     /// </summary>
-    private static Task SendFileAsync(HttpContext http, ExportDump dump, FileStream file)
+    private static async Task SendFileAsync(HttpContext http, ExportDump dump, FileStream file)
     {
         http.Response.Headers[FeedPositionHeader] = dump.Stamp.FeedPosition.ToString(CultureInfo.InvariantCulture);
-        return TypedResults.File(file, http.Response.ContentType, fileDownloadName: null, lastModified: dump.SnapshotAt,
+        var length = file.Length;
+        await TypedResults.File(file, http.Response.ContentType, fileDownloadName: null, lastModified: dump.SnapshotAt,
             entityTag: EntityTagHeaderValue.Parse(dump.ETag), enableRangeProcessing: true).ExecuteAsync(http);
+        // A Range wholly outside the file is a 416 with Content-Range: bytes */length and, from the file result, no body
+        // under the export's content type; like every refusal it says why in problem+json.
+        if (http.Response.StatusCode == StatusCodes.Status416RangeNotSatisfiable && !http.Response.HasStarted)
+        {
+            http.Response.ContentType = null;
+            http.Response.ContentLength = null;
+            http.Response.Headers.ETag = default;
+            http.Response.Headers.LastModified = default;
+            await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = StatusCodes.Status416RangeNotSatisfiable,
+                    Title = "Range not satisfiable",
+                    Detail = string.Create(CultureInfo.InvariantCulture,
+                        $"The Range header asks for bytes outside the file, which is {length} bytes long; ask for bytes 0 to {length - 1}."),
+                },
+            });
+        }
     }
 }
