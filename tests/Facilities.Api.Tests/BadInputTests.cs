@@ -93,6 +93,8 @@ public sealed class BadInputTests(ApiFixture fixture) : IClassFixture<ApiFixture
     [InlineData("/api/v1/facilities/nearby?lat=abc", "application/problem+json;q=0", 400)]
     [InlineData("/ogc/collections/nosuch", "application/xml", 404)]
     [InlineData("/no/such/route", "text/plain", 404)]
+    [InlineData("/openapi/nosuch.json", "application/json", 404)]
+    [InlineData("/openapi/v2.json", "text/html", 404)]
     public async Task A_refusal_is_problem_json_whatever_accept_lists(string url, string accept, int status)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);

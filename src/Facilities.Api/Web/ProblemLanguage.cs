@@ -300,6 +300,8 @@ public static partial class ProblemMessages
         ("Must be a tile matrix of {set}: a whole number from {min} to {max}.", "必须是 {set} 的瓦片矩阵：{min} 到 {max} 之间的整数。"),
         ("Must be a sequence number: a whole number, 0 or more (0 reads the feed from its start).", "必须是序号：0 或更大的整数（0 表示从头读取变更流）。"),
         ("Must be a whole number from {min} to {max}; to read further, follow the next links.", "必须是 {min} 到 {max} 之间的整数；要继续往后读，请使用 next 链接。"),
+        ("There is no API definition named '{name}': the API's is {whole}, the OGC API's {ogc}.",
+            "没有名为 '{name}' 的 API 定义：整个 API 的定义是 {whole}，OGC API 的是 {ogc}。"),
         ("The Range header asks for bytes outside the file, which is {length} bytes long; ask for bytes 0 to {last}.",
             "Range 请求头要求的字节超出了文件范围：文件长 {length} 字节；请请求第 0 到 {last} 字节。"),
 

@@ -51,7 +51,17 @@ public static class ApiDefinitions
 
     public static WebApplication MapApiDefinitions(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // The framework answers a name it has no document for with a text/plain 404; like every refusal it is a problem.
+        app.MapOpenApi("/openapi/{documentName}.json").AddEndpointFilter((context, next) =>
+        {
+            var name = context.HttpContext.GetRouteValue("documentName") as string ?? "";
+            if (!name.Equals(WholeApi, StringComparison.OrdinalIgnoreCase) && !name.Equals(OgcApi, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new DomainException(StatusCodes.Status404NotFound, "Not found",
+                    $"There is no API definition named '{name}': the API's is {Path(WholeApi)}, the OGC API's {Path(OgcApi)}.");
+            }
+            return next(context);
+        });
         app.UseSwaggerUI(options =>
         {
             options.RoutePrefix = "docs";
