@@ -416,6 +416,8 @@ public static partial class ProblemMessages
         ("At {where}: a box's south is north of its north.", "在 {where} 处：框的南边界在北边界以北。"),
         ("At {where}: a LIKE pattern is a text literal, such as 'Camden%'.", "在 {where} 处：LIKE 的模式必须是文本字面量，例如 'Camden%'。"),
         ("At {where}: LIKE compares text, and {name} is not text.", "在 {where} 处：LIKE 比较文本，而 {name} 不是文本。"),
+        ("At {where}: the LIKE pattern ends in an escape character with nothing after it to escape; double it to match a backslash.",
+            "在 {where} 处：LIKE 的模式以转义字符结尾，其后没有可转义的字符；要匹配反斜杠本身，请写两个。"),
         ("At {where}: the value does not fit {name}, which is {type}.", "在 {where} 处：该值不符合 {name} 的类型：{type}。"),
         ("At {where}: expected a condition, found a value.", "在 {where} 处：应为条件，实际为值。"),
         ("At {where}: expected a queryable here, found a value.", "在 {where} 处：这里应为可查询属性，实际为值。"),

@@ -179,15 +179,23 @@ public sealed class Cql2Sql
         {
             throw new Cql2Exception($"At {like.Where}: LIKE compares text, and {value.Name} is not text.");
         }
-        var pattern = like.Pattern switch
+        var (text, lower) = like.Pattern switch
         {
-            Cql2Literal { Value: string text } => _sql.Parameter(text),
-            Cql2CaseInsensitive { Arg: Cql2Literal { Value: string text } } => $"lower({_sql.Parameter(text)})",
+            Cql2Literal { Value: string literal } => (literal, false),
+            Cql2CaseInsensitive { Arg: Cql2Literal { Value: string literal } } => (literal, true),
             _ => throw new Cql2Exception($"At {like.Pattern.Where}: a LIKE pattern is a text literal, such as 'Camden%'."),
         };
-        // PostgreSQL's LIKE escapes with a backslash, as CQL2's does.
+        // PostgreSQL's LIKE escapes with a backslash, as CQL2's does. A pattern ending in an escape of nothing is an
+        // error there, but only once a row's text gets that far, so it is refused here, whatever the rows are.
+        if (EndsInLoneEscape(text))
+        {
+            throw new Cql2Exception($"At {like.Pattern.Where}: the LIKE pattern ends in an escape character with nothing after it to escape; double it to match a backslash.");
+        }
+        var pattern = lower ? $"lower({_sql.Parameter(text)})" : _sql.Parameter(text);
         return $"({value.Sql} {(like.IgnoreCase ? "ilike" : "like")} {pattern})";
     }
+
+    private static bool EndsInLoneEscape(string pattern) => (pattern.Length - pattern.TrimEnd('\\').Length) % 2 == 1;
 
     private string Between(Cql2Between between)
     {
