@@ -341,6 +341,7 @@ public static partial class ProblemMessages
         ("names nothing to change: give one or more of name, license, attribution, crs, mapping, owned_attributes, match_distance_m",
             "没有指明要修改什么：请给出 name、license、attribution、crs、mapping、owned_attributes、match_distance_m 中的一个或多个"),
         ("'{attribute}' is not an attribute of {category}", "'{attribute}' 不是 {category} 的属性"),
+        ("must be the name of an attribute, not null", "必须是属性名，不能是 null"),
         ("must be true or false", "必须是 true 或 false"),
         ("no definition part before the file: send the dataset definition (the body of POST /api/v1/partner/datasets) as a part named 'definition'",
             "文件前没有 definition 部分：请把数据集定义（POST /api/v1/partner/datasets 的正文）放在名为 'definition' 的部分中发送"),

@@ -80,6 +80,25 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task A_null_owned_attribute_is_a_400_naming_its_path_when_made_and_when_edited()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Null owned attribute");
+        var definition = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Dataset()))!.AsObject();
+        definition["owned_attributes"] = new JsonArray("name", null);
+        using var made = await partner.Http.PostAsync("/api/v1/partner/datasets",
+            new StringContent(definition.ToJsonString(), Encoding.UTF8, "application/json"));
+        var errors = (await made.IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("owned_attributes[1]", out _), errors.ToString());
+
+        var dataset = await partner.CreateDatasetAsync(Dataset());
+        using var edited = await partner.Http.PatchAsync($"/api/v1/partner/datasets/{dataset}",
+            new StringContent("""{"owned_attributes":[null]}""", Encoding.UTF8, "application/json"));
+        errors = (await edited.IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("owned_attributes[0]", out _), errors.ToString());
+        Assert.Equal(0, await Db.CountAsync(fixture.Database, "select count(*) from datasets where id = $1 and owned_attributes <> '{}'", dataset));
+    }
+
+    [Fact]
     public async Task A_file_over_the_limit_is_413_and_a_file_of_another_type_415_and_nothing_is_stored()
     {
         using var small = fixture.App.WithWebHostBuilder(b => b.UseSetting("Facilities:Imports:MaxFileBytes", "1000"));

@@ -35,6 +35,26 @@ public sealed class CreateDatasetValidator(CategoryCatalog categories) : Dataset
     /// <summary>What a partner may own: an attribute of the category (not the category itself), its location or status.</summary>
     public static bool IsOwnable(string attribute, Category? category) =>
         OwnableExtra.Contains(attribute) || (attribute != "category" && DatasetMapping.AttributeType(attribute, category) is not null);
+
+    /// <summary>
+    /// The faults of an owned_attributes list. The JSON binder lets a null item into the string array
+    /// (<c>[null]</c>), which is named by its path.
+    /// </summary>
+    public static IEnumerable<ValidationFailure> OwnedAttributeFaults(string[]? owned, Category? category, string categoryName)
+    {
+        var items = owned ?? [];
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (items[i] is null)
+            {
+                yield return new ValidationFailure($"owned_attributes[{i}]", "must be the name of an attribute, not null");
+            }
+            else if (!IsOwnable(items[i], category))
+            {
+                yield return new ValidationFailure("owned_attributes", $"'{items[i]}' is not an attribute of {categoryName}");
+            }
+        }
+    }
 }
 
 /// <summary>The checks of a dataset definition, the same for a dataset made now and for a draft dry-run.</summary>
@@ -65,12 +85,9 @@ public abstract class DatasetDefinitionValidator<T> : AbstractValidator<T> where
             {
                 context.AddFailure(new ValidationFailure(field, message));
             }
-            foreach (var owned in command.Body.OwnedAttributes ?? [])
+            foreach (var fault in CreateDatasetValidator.OwnedAttributeFaults(command.Body.OwnedAttributes, category, category?.Id ?? "the category"))
             {
-                if (!CreateDatasetValidator.IsOwnable(owned, category))
-                {
-                    context.AddFailure(new ValidationFailure("owned_attributes", $"'{owned}' is not an attribute of {category?.Id ?? "the category"}"));
-                }
+                context.AddFailure(fault);
             }
         });
     }

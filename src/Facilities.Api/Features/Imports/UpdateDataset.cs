@@ -80,13 +80,7 @@ public sealed class UpdateDatasetHandler(NpgsqlDataSource dataSource, CategoryCa
             }
             failures.AddRange(errors.Select(e => new ValidationFailure(e.Key, e.Value)));
         }
-        foreach (var owned in body.OwnedAttributes ?? [])
-        {
-            if (!CreateDatasetValidator.IsOwnable(owned, categoryDefinition))
-            {
-                failures.Add(new ValidationFailure("owned_attributes", $"'{owned}' is not an attribute of {category}"));
-            }
-        }
+        failures.AddRange(CreateDatasetValidator.OwnedAttributeFaults(body.OwnedAttributes, categoryDefinition, category));
         if (failures.Count > 0)
         {
             throw new ValidationException(failures);
