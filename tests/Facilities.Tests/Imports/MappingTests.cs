@@ -81,6 +81,16 @@ public sealed class MappingTests
         Assert.Equal("24/7", (string?)Map(fields.DeepClone().AsObject(), new() { ["OpeningHours"] = "24 hours a day, 7 days a week" }, out _).Attributes["opening_hours"]);
     }
 
+    [Theory]
+    [InlineData("<b>Kiosk</b> &amp; caf&eacute;", "Kiosk & café")]
+    [InlineData("Kiosk&#0;", "Kiosk\uFFFD")]
+    [InlineData("<p>&#x0;&#00;</p>", "\uFFFD\uFFFD")]
+    public void Strip_html_decodes_entities_and_reads_a_numeric_nul_as_the_replacement_character(string text, string expected)
+    {
+        var fields = new JsonObject { ["name"] = new JsonObject { ["column"] = "n", ["transform"] = "strip_html" } };
+        Assert.Equal(expected, (string?)Map(fields, new() { ["n"] = text }, out _).Attributes["name"]);
+    }
+
     [Fact]
     public void A_list_attribute_is_built_from_flag_columns_and_a_constant_fills_what_the_row_leaves_empty()
     {

@@ -213,7 +213,8 @@ public sealed partial class FieldTransform
                 var trimmed = t.TrimEnd();
                 return trimmed.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? trimmed[..^suffix.Length].Trim() : t;
             }),
-            ("strip_html", null) => new(t => WebUtility.HtmlDecode(Spaces().Replace(Tags().Replace(t, " "), " ")).Trim()),
+            // HtmlDecode turns &#0; into U+0000, which PostgreSQL's text cannot hold; HTML reads it as U+FFFD.
+            ("strip_html", null) => new(t => WebUtility.HtmlDecode(Spaces().Replace(Tags().Replace(t, " "), " ")).Replace('\0', '\uFFFD').Trim()),
             ("collapse_spaces", null) => new(t => Spaces().Replace(t, " ").Trim()),
             ("lowercase", null) => new(t => t.ToLowerInvariant()),
             ("hours_24_7", null) => new(t => AllDay().IsMatch(t) ? "24/7" : t),
