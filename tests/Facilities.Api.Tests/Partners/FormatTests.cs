@@ -55,6 +55,66 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
     }
 
     [Fact]
+    public async Task A_geojson_feature_with_an_unpaired_surrogate_is_rejected_alone()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "GeoJSON surrogates");
+        var dataset = await partner.CreateDatasetAsync(Dataset("GeoJSON surrogates", "EPSG:4326", new JsonObject { ["id"] = "ref", ["name"] = "name" }));
+        // JSON can escape a lone half of a surrogate pair, which is no Unicode text: in a value, in a property's name, in the id.
+        const string geojson = """
+            {"type": "FeatureCollection", "features": [
+              {"type": "Feature", "properties": {"ref": "s1", "name": "Broken \ud800 name"}, "geometry": {"type": "Point", "coordinates": [12.001, 42.001]}},
+              {"type": "Feature", "properties": {"ref": "s2", "name": "Good loo"}, "geometry": {"type": "Point", "coordinates": [12.002, 42.002]}},
+              {"type": "Feature", "properties": {"ref": "s3", "x\udc00": 1}, "geometry": {"type": "Point", "coordinates": [12.003, 42.003]}},
+              {"type": "Feature", "id": "\ud83d", "properties": {"ref": "s4"}, "geometry": {"type": "Point", "coordinates": [12.004, 42.004]}}
+            ]}
+            """;
+
+        var import = await partner.ImportTextAsync(dataset, "surrogates.geojson", geojson);
+
+        Assert.Equal("succeeded", (string?)import["state"]);
+        Assert.Equal(1, (int)import["report"]!["created"]!);
+        var rejected = import["report"]!["rejected"]!.AsArray();
+        Assert.Equal([1L, 3L, 4L], rejected.Select(r => (long)r!["row"]!));
+        Assert.All(rejected, r => Assert.Contains("not valid Unicode", (string?)r!["reason"], StringComparison.Ordinal));
+        Assert.Equal("Good loo", (string?)(await FacilityNear(42.002, 12.002))["properties"]!["name"]);
+    }
+
+    [Fact]
+    public async Task An_overpass_element_with_an_unpaired_surrogate_in_a_tag_its_type_or_its_id_is_rejected_alone()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Overpass surrogates");
+        var dataset = await partner.CreateDatasetAsync(new
+        {
+            name = "Overpass surrogates",
+            kind = "osm",
+            license = "ODbL-1.0",
+            attribution = "© OpenStreetMap contributors",
+            preset = "osm_toilets",
+        });
+        const string overpass = """
+            {"version": 0.6, "elements": [
+              {"type": "node", "id": 1, "lat": 43.001, "lon": 13.001, "tags": {"amenity": "toilets", "name": "Bad \udfff"}},
+              {"type": "node", "id": 2, "lat": 43.002, "lon": 13.002, "tags": {"amenity": "toilets", "name\ud800": "x"}},
+              {"type": "no\ud800de", "id": 3, "lat": 43.003, "lon": 13.003, "tags": {"amenity": "toilets"}},
+              {"type": "node", "id": "4\udc00", "lat": 43.004, "lon": 13.004, "tags": {"amenity": "toilets"}},
+              {"type": "node", "id": 5, "lat": 43.005, "lon": 13.005},
+              {"type": "node", "id": 6, "lat": 43.006, "lon": 13.006, "tags": {"amenity": "toilets", "name": "Fine loo"}}
+            ]}
+            """;
+
+        var import = await partner.ImportTextAsync(dataset, "overpass.json", overpass);
+
+        Assert.Equal("succeeded", (string?)import["state"]);
+        Assert.Equal(1, (int)import["report"]!["created"]!);
+        var rejected = import["report"]!["rejected"]!.AsArray();
+        Assert.Equal([1L, 2L, 3L, 4L], rejected.Select(r => (long)r!["row"]!));
+        Assert.All(rejected, r => Assert.Contains("not valid Unicode", (string?)r!["reason"], StringComparison.Ordinal));
+        var fine = (await FacilityNear(43.006, 13.006))["properties"]!;
+        Assert.Equal("Fine loo", (string?)fine["name"]);
+        Assert.Equal("node/6", (string?)fine["sources"]![0]!["record_id"]);
+    }
+
+    [Fact]
     public async Task OpenStreetMap_xml_nodes_and_ways_at_their_centroid_go_in_with_the_osm_preset()
     {
         using var partner = await PartnerClient.CreateAsync(fixture, "OSM XML");

@@ -18,22 +18,27 @@ public sealed class GeoJsonRecords(Stream stream) : IRecordSource
         foreach (var feature in JsonArrayElements.Read(stream, "features", cancellationToken))
         {
             row++;
-            var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            if (feature["properties"] is JsonObject properties)
-            {
-                foreach (var (key, value) in properties)
-                {
-                    fields.TryAdd(key.Trim(), FieldText(value));
-                }
-            }
-            var (position, error) = Position(feature["geometry"] as JsonObject);
-            yield return new SourceRecord(row, fields)
-            {
-                Position = position,
-                Error = error,
-                NativeId = feature["id"] is { } id ? FieldText(id) : null,
-            };
+            yield return JsonArrayElements.RecordOrRejected(row, "feature", () => Record(row, feature))!;
         }
+    }
+
+    private static SourceRecord Record(long row, JsonObject feature)
+    {
+        var fields = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (feature["properties"] is JsonObject properties)
+        {
+            foreach (var (key, value) in properties)
+            {
+                fields.TryAdd(key.Trim(), FieldText(value));
+            }
+        }
+        var (position, error) = Position(feature["geometry"] as JsonObject);
+        return new SourceRecord(row, fields)
+        {
+            Position = position,
+            Error = error,
+            NativeId = feature["id"] is { } id ? FieldText(id) : null,
+        };
     }
 
     internal static string? FieldText(JsonNode? value) => value?.GetValueKind() switch

@@ -12,6 +12,26 @@ public static class JsonArrayElements
 {
     private const int MaxElementBytes = 16 << 20;
 
+    /// <summary>
+    /// The record <paramref name="read"/> makes of one element, or a rejected record when the element holds text that
+    /// is not Unicode. JSON can escape half of a surrogate pair alone (<c>"\ud800"</c>); the parser lets it through
+    /// and System.Text.Json throws only when the string, or a member's name, is read. That spoils one element, not the file.
+    /// </summary>
+    public static SourceRecord? RecordOrRejected(long row, string element, Func<SourceRecord?> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidOperationException e) when (e.TargetSite?.DeclaringType?.Assembly == typeof(JsonNode).Assembly)
+        {
+            return new SourceRecord(row, new Dictionary<string, string?>())
+            {
+                Error = $"the {element} holds text that is not valid Unicode (an unpaired surrogate such as \\ud800)",
+            };
+        }
+    }
+
     public static IEnumerable<JsonObject> Read(Stream stream, string arrayMember, CancellationToken cancellationToken)
     {
         var buffer = new byte[1 << 16];
