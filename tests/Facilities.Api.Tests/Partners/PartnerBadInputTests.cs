@@ -151,6 +151,68 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
         Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
     }
 
+    public static TheoryData<string, string> DamagedShapefiles => new()
+    {
+        { "garbage.shp", "Invalid" },
+        { "garbage.dbf", "dBASE" },
+        { "overlong-record.shp", "minimumLength" },
+        { "garbage-member.shp", "damaged" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedShapefiles))]
+    public async Task A_damaged_shapefile_fails_its_import_saying_it_cannot_be_read(string damage, string words)
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Damaged shapefile " + damage);
+        var dataset = await partner.CreateDatasetAsync(Dataset(mapping: new JsonObject { ["id"] = "REF", ["name"] = "NAME" }));
+        var good = FormatTests.ShapefileZip([("D1", "Damaged", 530827, 181935)]);
+        var parts = new List<(string Name, byte[] Content)>();
+        using (var zip = new ZipArchive(new MemoryStream(good)))
+        {
+            foreach (var entry in zip.Entries)
+            {
+                using var content = new MemoryStream();
+                using (var stream = entry.Open())
+                {
+                    stream.CopyTo(content);
+                }
+                parts.Add((entry.FullName, content.ToArray()));
+            }
+        }
+        var shp = parts.FindIndex(p => p.Name.EndsWith(".shp", StringComparison.Ordinal));
+        var dbf = parts.FindIndex(p => p.Name.EndsWith(".dbf", StringComparison.Ordinal));
+        switch (damage)
+        {
+            case "garbage.shp":
+                parts[shp] = (parts[shp].Name, Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("garbage ", 40))));
+                break;
+            case "garbage.dbf":
+                parts[dbf] = (parts[dbf].Name, Encoding.ASCII.GetBytes("garbage garbage"));
+                break;
+            case "overlong-record.shp":
+                // The first record's length (big-endian 16-bit words, after its number) runs far past the file's end.
+                parts[shp].Content.AsSpan(104, 4).Fill(0x7f);
+                break;
+        }
+        // Shp first, so that its compressed bytes start right after the zip's first local header.
+        parts.Insert(0, parts[shp]);
+        parts.RemoveAt(shp + 1);
+        var file = Zip([.. parts]);
+        if (damage == "garbage-member.shp")
+        {
+            var data = 30 + BitConverter.ToUInt16(file, 26) + BitConverter.ToUInt16(file, 28);
+            file.AsSpan(data, 8).Fill(0xff); // a deflate block of the reserved type
+        }
+        var before = await Db.LayerFingerprintAsync(fixture.Database);
+
+        var import = await partner.ImportAsync(dataset, "damaged.zip", file);
+
+        Assert.Equal("failed", (string?)import["state"]);
+        Assert.StartsWith("The Shapefile cannot be read: ", (string?)import["error"], StringComparison.Ordinal);
+        Assert.Contains(words, (string?)import["error"], StringComparison.Ordinal);
+        Assert.Equal(before, await Db.LayerFingerprintAsync(fixture.Database));
+    }
+
     [Fact]
     public async Task A_zip_bomb_and_a_zip_reaching_outside_itself_are_refused_without_extracting()
     {

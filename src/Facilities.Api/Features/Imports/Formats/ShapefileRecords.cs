@@ -35,13 +35,33 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
                           ?? throw new ImportFileException("The Shapefile's .prj names a coordinate system this service does not know.");
                 PrjCode = _prjCrs.Code;
             }
-            using var probe = Shapefile.OpenRead(_shp);
-            DeclaredFields = [.. probe.Fields.Select(f => f.Name)];
+            DeclaredFields = Readable(() =>
+            {
+                using var probe = Shapefile.OpenRead(_shp);
+                return probe.Fields.Select(f => f.Name).ToList();
+            });
         }
         catch
         {
             Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// What <paramref name="read"/> reads of the layer's files. They are the partner's bytes, and NetTopologySuite's
+    /// reader answers a damaged one (a truncated .shp, garbage for a .dbf, a record length past the end) with whatever
+    /// exception its parsing met: each is the file's fault, told as such, not a fault of the service.
+    /// </summary>
+    private static T Readable<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is not (ImportFileException or OperationCanceledException or OutOfMemoryException))
+        {
+            throw new ImportFileException($"The Shapefile cannot be read: {e.Message}");
         }
     }
 
@@ -51,9 +71,10 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
 
     public IEnumerable<SourceRecord> Read(CancellationToken cancellationToken)
     {
-        using var reader = Shapefile.OpenRead(_shp, new ShapefileReaderOptions { Encoding = EncodingFor(_shp) });
+        using var reader = Readable(() => Shapefile.OpenRead(_shp, new ShapefileReaderOptions { Encoding = EncodingFor(_shp) }));
         long row = 0;
-        while (reader.Read(out var deleted))
+        var deleted = false;
+        while (Readable(() => reader.Read(out deleted)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (deleted)
@@ -102,6 +123,19 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
             : System.Text.Encoding.UTF8;
     }
 
+    /// <summary>What <paramref name="read"/> reads of a zip member; a member whose header or compressed data is damaged is the file's fault.</summary>
+    private static T Member<T>(Func<T> read, string name)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ImportFileException($"The Shapefile cannot be read: the zip's {name} is damaged ({e.Message})");
+        }
+    }
+
     private static string Extract(string zipPath, string directory, long maxUnpackedBytes, int maxRatio)
     {
         ZipArchive archive;
@@ -139,12 +173,12 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
                     continue;
                 }
                 var target = Path.Combine(directory, "layer" + extension);
-                using var input = entry.Open();
+                using var input = Member(entry.Open, entry.Name);
                 using var output = File.Create(target);
                 var buffer = new byte[1 << 16];
                 long written = 0;
                 int read;
-                while ((read = input.Read(buffer)) > 0)
+                while ((read = Member(() => input.Read(buffer), entry.Name)) > 0)
                 {
                     written += read;
                     total += read;
