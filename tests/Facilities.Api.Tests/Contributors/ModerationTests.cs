@@ -176,6 +176,7 @@ public sealed class ModerationTests(ContributorsFixture fixture) : IClassFixture
 public sealed class RolesAndRulesTests(ContributorsFixture fixture) : IClassFixture<ContributorsFixture>
 {
     private static readonly string[] ModeratorOnly = ["moderator"];
+    private static readonly string[] ModeratorAndAdmin = ["moderator", "admin"];
 
     [Fact]
     public async Task A_moderator_made_by_an_admin_applies_at_once_reverts_and_unblocks_with_a_fresh_token()
@@ -208,6 +209,24 @@ public sealed class RolesAndRulesTests(ContributorsFixture fixture) : IClassFixt
         }
         Assert.False((await user.Client.GetFromJsonAsync<JsonElement>("/api/v1/me")).GetProperty("blocked").GetBoolean());
         await (await signedIn.Client.PostAsJsonAsync($"/api/v1/users/{fixture.Admin.Id}/block", new { })).IsProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Concurrent_puts_of_one_accounts_roles_take_turns_and_all_succeed()
+    {
+        var user = await fixture.RegisterAsync();
+        var puts = Enumerable.Range(0, 8).Select(async i =>
+        {
+            using var response = await fixture.Admin.Client.PutAsJsonAsync($"/api/v1/admin/users/{user.Id}/roles",
+                new { roles = i % 2 == 0 ? ModeratorAndAdmin : ModeratorOnly });
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        });
+
+        var answers = await Task.WhenAll(puts);
+
+        Assert.All(answers, a => Assert.True(a.StatusCode == HttpStatusCode.OK, a.Item2));
+        var roles = await fixture.ScalarAsync("select count(*) from user_roles where user_id = $1", user.Id);
+        Assert.InRange(roles, 1, 2);
     }
 
     [Fact]

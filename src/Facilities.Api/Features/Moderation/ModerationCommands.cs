@@ -185,6 +185,10 @@ public sealed class ModerationHandlers(UnitOfWork unitOfWork, ReputationRules ru
         var target = (Guid.TryParse(request.UserId, out var id) ? await Contributor.FindAsync(connection, transaction, id, cancellationToken) : null)
             ?? throw new NotFoundException("user", request.UserId);
         var roles = request.Roles!.AsArray().Select(r => r!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal).ToArray();
+        // The account's row first, so that two PUTs of its roles take turns. Without it the second one's delete waits
+        // for the first one's, then misses the rows the first inserted (they were not there when it began), and its
+        // inserts collide with them: a unique violation or a deadlock, a 500 either way.
+        await ProposalDecisions.Execute(connection, transaction, "select from users where id = $1 for update", cancellationToken, target.Id);
         await ProposalDecisions.Execute(connection, transaction, "delete from user_roles where user_id = $1", cancellationToken, target.Id);
         foreach (var role in roles)
         {
