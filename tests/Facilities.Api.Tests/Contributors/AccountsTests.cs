@@ -135,6 +135,17 @@ public sealed class AccountsTests(AccountsFixture fixture) : IClassFixture<Accou
     }
 
     [Theory]
+    [InlineData("/api/v1/auth/register")]
+    [InlineData("/api/v1/auth/login")]
+    public async Task A_10_MB_credential_is_a_413_before_it_is_read(string path)
+    {
+        var email = $"big-{Guid.NewGuid():N}@facilities.test";
+        await (await fixture.Anonymous.PostAsJsonAsync(path, new { email, password = new string('x', 10 * 1024 * 1024) }))
+            .IsProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(0, await fixture.ScalarAsync("select count(*) from users where email = $1", email));
+    }
+
+    [Theory]
     [InlineData("password")]
     [InlineData("12345678")]
     [InlineData("aaaaaaaa")]

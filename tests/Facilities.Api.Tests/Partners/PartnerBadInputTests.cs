@@ -80,6 +80,17 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task A_dataset_definition_of_megabytes_is_a_413_before_it_is_read()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Huge definition");
+        var huge = new { name = new string('x', 2 * 1024 * 1024), license = "CC0-1.0", attribution = "x" };
+        await ProblemAssert.IsProblemAsync(await partner.Http.PostAsJsonAsync("/api/v1/partner/datasets", huge), HttpStatusCode.RequestEntityTooLarge);
+        var dataset = await partner.CreateDatasetAsync(Dataset());
+        await ProblemAssert.IsProblemAsync(await partner.Http.PatchAsJsonAsync($"/api/v1/partner/datasets/{dataset}", huge), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(1, await Db.CountAsync(fixture.Database, "select count(*) from datasets where partner_id = $1", partner.PartnerId));
+    }
+
+    [Fact]
     public async Task A_null_owned_attribute_is_a_400_naming_its_path_when_made_and_when_edited()
     {
         using var partner = await PartnerClient.CreateAsync(fixture, "Null owned attribute");

@@ -15,7 +15,9 @@ public static class AccountsEndpoints
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/api/v1/auth").WithTags("Contributors").WithMetadata(new ContributionBudget(RateLimitSettings.AuthAction));
+        // An e-mail address, a password and a name, or a refresh token: a few hundred bytes; more is refused before it is read.
+        var auth = app.MapGroup("/api/v1/auth").WithTags("Contributors")
+            .WithMetadata(new ContributionBudget(RateLimitSettings.AuthAction), new BodyLimit(16 * 1024));
         auth.MapPost("/register", async (IMediator mediator, Credentials body, CancellationToken ct) =>
             {
                 var account = await mediator.Send(new RegisterCommand(body.Email, body.Password, body.Name), ct);

@@ -10,6 +10,9 @@ public static class DatasetEndpoints
     public static IEndpointRouteBuilder MapDatasets(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/partner").WithTags("Government partners").RequirePartnerKey();
+        // A definition, made or edited, may be as long as a draft's definition part (ImportUploads.MaxFieldChars) in
+        // UTF-8; a longer body is refused before it is read.
+        var definition = new BodyLimit(ImportUploads.MaxFieldChars * 3L);
 
         group.MapPost("/datasets", async (IMediator mediator, HttpContext http, CreateDatasetBody body, CancellationToken ct) =>
             {
@@ -19,7 +22,8 @@ public static class DatasetEndpoints
             .WithName("CreateDataset")
             .WithSummary("Declare a dataset: license (SPDX), attribution, category, CRS, mapping (or a preset), owned attributes, match distance.")
             .Produces<DatasetResponse>(StatusCodes.Status201Created)
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .WithMetadata(definition);
 
         group.MapGet("/datasets", async (IMediator mediator, HttpContext http, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListDatasetsQuery(http.CurrentPartner().Id), ct)))
@@ -40,7 +44,8 @@ public static class DatasetEndpoints
             .Produces<DatasetResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(definition);
 
         group.MapGet("/presets", () => TypedResults.Ok(MappingPresets.All))
             .WithName("MappingPresets")

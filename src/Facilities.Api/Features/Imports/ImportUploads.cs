@@ -20,7 +20,7 @@ public static class ImportUploads
     private const string PartialSuffix = ".partial";
 
     /// <summary>The longest text part read beside the file.</summary>
-    private const int MaxFieldChars = 256 * 1024;
+    internal const int MaxFieldChars = 256 * 1024;
 
     /// <summary>
     /// Streams the multipart file to disk, counting bytes as they arrive: over the limit is a 413 with the partial
