@@ -115,6 +115,11 @@ public sealed class DraftImportTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var response = await PostAsync(partner, bad, "camden.csv", File.ReadAllBytes(Camden), dryRun: true);
         var errors = (await response.IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         Assert.True(errors.TryGetProperty("mapping.fields.wheelchair.values.accessible", out _), errors.ToString());
+        // The definition part is the body of POST /datasets, as strict: a misspelt top-level key is named.
+        var typo = CamdenDefinition();
+        typo["match_distance"] = 30;
+        errors = (await (await PostAsync(partner, typo, "camden.csv", File.ReadAllBytes(Camden), dryRun: true)).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("match_distance", out _), errors.ToString());
         Assert.Equal(0, await Db.CountAsync(fixture.Database, "select count(*) from datasets where partner_id = $1", partner.PartnerId));
         Assert.Equal(1, await Db.CountAsync(fixture.Database, "select count(*) from imports where partner_id = $1", partner.PartnerId));
     }
