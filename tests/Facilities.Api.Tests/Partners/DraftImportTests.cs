@@ -148,6 +148,9 @@ public sealed class DraftImportTests(ApiFixture fixture) : IClassFixture<ApiFixt
         Assert.Equal(1, (int)merged["total"]!);
         Assert.Equal("v1", (string?)merged["items"]![0]!["record_id"]);
         Assert.Equal(facility, (string?)merged["items"]![0]!["facility_id"]);
+        // The CSV has the same rows: row, record id, outcome, the facility merged into, no reason, nothing left out.
+        var csv = (await partner.Http.GetStringAsync($"/api/v1/partner/imports/{second["id"]}/records.csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["row,record_id,outcome,facility_id,reason,ignored", $"1,v1,merged,{facility},,", "2,v2,created,,,"], csv);
         await ProblemAssert.IsProblemAsync(await partner.Http.GetAsync($"/api/v1/partner/imports/{second["id"]}/records?outcome=lost"), HttpStatusCode.BadRequest);
         Assert.Single(JsonNode.Parse(await partner.Http.GetStringAsync("/api/v1/partner/datasets"))!.AsArray());
     }
