@@ -7,7 +7,8 @@ namespace Facilities.Web.Tests;
 
 /// <summary>
 /// The partner page with the councils' files as they are published, on a phone: presets offered from the server, the
-/// columns guessed from KML and GeoJSON fields as from CSV headers.
+/// columns guessed from KML and GeoJSON fields as from CSV headers, a missing column named in the partner's language,
+/// and an import that waits for a dry run of the definition it would use.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class PartnerImportPageTests(BrowserFixture fixture)
@@ -53,7 +54,7 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
     private static Task<string> CountAsync(IPage page, string name) => page.InnerTextAsync($"#import-report [data-count='{name}'] dd");
 
     [Fact]
-    public async Task Barnets_file_with_the_lga_preset_uses_the_presets_mapping()
+    public async Task Barnets_file_with_the_lga_preset_uses_the_presets_mapping_and_a_changed_column_waits_for_a_new_dry_run()
     {
         var key = await PartnerKeyAsync(fixture, "London Borough of Barnet");
         var phone = await PartnerPageAsync(key);
@@ -78,7 +79,41 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
         await DryRunAsync(page);
         Assert.Equal("26", await CountAsync(page, "rows_read"));
         Assert.Equal("0", await CountAsync(page, "rejected_count"));
-        Assert.True(await page.IsVisibleAsync("#run-import"));
+        Assert.True(await page.IsEnabledAsync("#run-import"));
+        Assert.False(await page.IsVisibleAsync("#import-hint"));
+
+        // A column changed after the dry run: the import would not be the one the report shows, so it waits.
+        await page.SelectOptionAsync("#contrib [data-field='mapping.operator']", "OrganisationLabel");
+        Assert.True(await page.IsDisabledAsync("#run-import"));
+        Assert.Equal("The definition changed: run a dry run again before importing.", await page.InnerTextAsync("#import-hint"));
+        await DryRunAsync(page);
+        Assert.True(await page.IsEnabledAsync("#run-import"));
+        Assert.False(await page.IsVisibleAsync("#import-hint"));
+        // The change went over the preset (extends), not instead of it: the preset's grid columns still place all 26.
+        Assert.Equal("0", await CountAsync(page, "rejected_count"));
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("en-GB", "The file has no column GeoX for x.")]
+    [InlineData("zh-CN", "文件中没有 x 所需的列 GeoX。")]
+    public async Task A_file_without_the_columns_of_its_mapping_is_a_dry_run_report_naming_each_missing_one_in_the_partners_language(string locale, string missingX)
+    {
+        var key = await PartnerKeyAsync(fixture, "Camden with the wrong preset " + locale);
+        var phone = await PartnerPageAsync(key, locale);
+        var page = phone.Page;
+        // Camden does not publish the LGA schema: its columns are not the preset's.
+        await ChooseFileAsync(page, Path.Combine(London, "camden_public_toilets.csv"));
+        await page.SelectOptionAsync("#contrib [data-field='preset']", "uk_lga_toilets");
+        await LicensedAsync(page, "Contains public sector information licensed under the Open Government Licence v3.0 (Camden)");
+        await DryRunAsync(page);
+        var missing = await page.Locator("#import-report .missing-columns li").AllInnerTextsAsync();
+        Assert.Contains(missingX, missing);
+        Assert.Contains(missing, m => m.Contains("GeoY", StringComparison.Ordinal));
+        Assert.Equal("47", await CountAsync(page, "rejected_count"));
+        await page.Locator("#import-report .missing-columns").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-camden-missing-columns-" + locale);
         Assert.Empty(phone.Errors);
         await phone.CloseAsync();
     }

@@ -38,7 +38,8 @@ const words = {
     downloadRecords: 'Download the records (CSV)', missingColumn: 'The file has no column {columns} for {field}.', moreRecords: 'The first {n} are shown; the CSV has them all.',
     preset: 'Start from a preset', noPreset: 'None: map the columns below',
     presetNote: 'The {preset} preset’s mapping is used, with its value maps and cleanups (the columns above show where it reads). A column you change is sent with “extends”: the preset’s fields with yours over them; “(none)” drops that field.',
-    crsFromPreset: 'From the {preset} preset.'
+    crsFromPreset: 'From the {preset} preset.',
+    dryRunAgain: 'The definition changed: run a dry run again before importing.'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
@@ -63,7 +64,8 @@ const words = {
     downloadRecords: '下载记录（CSV）', missingColumn: '文件中没有 {field} 所需的列 {columns}。', moreRecords: '只显示前 {n} 条；CSV 中有全部记录。',
     preset: '从预设开始', noPreset: '不用预设：在下方选择列',
     presetNote: '使用预设 {preset} 的映射，包括其值映射和清理规则（上方的列显示它从哪里读取）。你改动的列以 “extends” 发送：预设的字段，加上你改动的字段；选“（无）”则去掉该字段。',
-    crsFromPreset: '取自预设 {preset}。'
+    crsFromPreset: '取自预设 {preset}。',
+    dryRunAgain: '定义已改动：导入前请再试运行一次。'
   }
 };
 
@@ -289,6 +291,9 @@ async function importForm(body) {
     H.clearErrors(f);
     dataset = chosen();
     H.say(f, t('importing'), null);
+    // The report shown is the last run's: gone while the next one runs, which may answer differently.
+    report.textContent = '';
+    delete report.dataset.state;
     const data = new FormData();
     // A new dataset is a draft until the real import: its dry run creates nothing, and the import makes the dataset.
     // A text part (a Blob would be sent as a file named 'blob').
@@ -301,9 +306,10 @@ async function importForm(body) {
     }
     H.say(f, '', null);
     await showReport(report, job);
-    if (job.state === 'succeeded' && dry) { importButton.hidden = false; }
+    if (job.state === 'succeeded' && dry) { importButton.hidden = false; importButton.disabled = false; importHint.hidden = true; }
     if (job.state === 'succeeded' && !dry) {
       importButton.hidden = true;
+      importHint.hidden = true;
       H.P.refresh();
       // A new dataset is now one the next file can be a new version of.
       if (!dataset && job.dataset_id && !existing.some(function (d) { return d.id === job.dataset_id; })) {
@@ -373,9 +379,14 @@ async function importForm(body) {
   });
 
   // The page does not edit datasets (the API's PATCH does): a field changed after a dry run makes the next dry run
-  // create a new dataset (or go to the chosen existing one), and the import waits for that dry run.
+  // create a new dataset (or go to the chosen existing one), and the import waits for that dry run: the report shown
+  // is no longer the one the import would give.
   f.addEventListener('change', function (e) {
-    if (e.target !== picker) { dataset = chosen(); importButton.hidden = true; }
+    if (e.target !== picker && !importButton.hidden) {
+      dataset = chosen();
+      importButton.disabled = true;
+      importHint.hidden = false;
+    }
   });
   // A new version keeps its dataset's name, licence and mapping: those fields are not asked again.
   target.addEventListener('change', function () {
@@ -389,6 +400,7 @@ async function importForm(body) {
     file = picker.files[0] || null;
     dataset = chosen();
     importButton.hidden = true;
+    importHint.hidden = true;
     report.textContent = '';
     Array.prototype.slice.call(mapping.querySelectorAll('.column-field')).forEach(function (n) { n.remove(); });
     if (!file) { return; }
@@ -459,6 +471,9 @@ async function importForm(body) {
   }
 
   const run = H.submitRow(f, t('dryRun'));
+  const importHint = H.make('p', 'hint import-hint', t('dryRunAgain'));
+  importHint.id = 'import-hint';
+  importHint.hidden = true;
   run.addEventListener('click', function () { f.dataset.run = 'dry'; });
   const importButton = H.make('button', 'primary', t('runImport'));
   importButton.type = 'submit';
@@ -466,6 +481,8 @@ async function importForm(body) {
   importButton.hidden = true;
   importButton.addEventListener('click', function () { f.dataset.run = 'import'; });
   run.parentNode.appendChild(importButton);
+  run.parentNode.parentNode.insertBefore(importHint, run.parentNode.nextSibling);
+  importButton.setAttribute('aria-describedby', importHint.id);
   run.id = 'dry-run';
   const report = H.make('div', 'import-report');
   report.id = 'import-report';
