@@ -19,7 +19,7 @@ public sealed class PartnerReviewsPageTests(BrowserFixture fixture)
     [Fact]
     public async Task Partner_opens_its_matches_to_settle_sees_the_candidates_on_a_mini_map_and_says_same_as()
     {
-        var key = await PartnerKeyAsync("Lakeshore council");
+        var key = await PartnerKeyAsync(fixture, "Lakeshore council");
         using var partner = new HttpClient { BaseAddress = new Uri(fixture.BaseUrl) };
         partner.DefaultRequestHeaders.Add("X-Api-Key", key);
         // Two toilets of the council's buildings file, 15 m apart, then its parks file with one toilet between them.
@@ -71,7 +71,8 @@ public sealed class PartnerReviewsPageTests(BrowserFixture fixture)
 
     private static void StringAssert(string actual, string expected) => Assert.Contains(expected, actual, StringComparison.Ordinal);
 
-    private async Task<string> PartnerKeyAsync(string name)
+    /// <summary>A new partner's API key, made by the admin.</summary>
+    internal static async Task<string> PartnerKeyAsync(BrowserFixture fixture, string name)
     {
         using var login = await fixture.Api.PostAsJsonAsync("/api/v1/auth/login",
             new { email = BrowserFixture.AdminEmail, password = BrowserFixture.AdminPassword });
@@ -84,7 +85,7 @@ public sealed class PartnerReviewsPageTests(BrowserFixture fixture)
         return body.RootElement.GetProperty("api_key").GetString()!;
     }
 
-    private static async Task<Guid> DatasetAsync(HttpClient partner, string name)
+    internal static async Task<Guid> DatasetAsync(HttpClient partner, string name)
     {
         using var response = await partner.PostAsJsonAsync("/api/v1/partner/datasets", new
         {
@@ -99,7 +100,7 @@ public sealed class PartnerReviewsPageTests(BrowserFixture fixture)
         return body.RootElement.GetProperty("id").GetGuid();
     }
 
-    private static async Task<JsonElement> ImportAsync(HttpClient partner, Guid dataset, string csv)
+    internal static async Task<JsonElement> ImportAsync(HttpClient partner, Guid dataset, string csv)
     {
         using var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));

@@ -35,7 +35,11 @@ const words = {
     ignoredLine: '{attribute}: {count} left out — {reason}', recordsTitle: 'Records', allOutcomes: 'All outcomes',
     outcomes: { created: 'Created', merged: 'Merged', updated: 'Updated', unchanged: 'Unchanged', review: 'In review', rejected: 'Rejected' },
     colRow: 'Row', colRecord: 'Record', colOutcome: 'Outcome', colFacility: 'Facility', colDetail: 'Reason, values left out',
-    downloadRecords: 'Download the records (CSV)', missingColumn: 'The file has no column {columns} for {field}.', moreRecords: 'The first {n} are shown; the CSV has them all.'
+    downloadRecords: 'Download the records (CSV)', missingColumn: 'The file has no column {columns} for {field}.', moreRecords: 'The first {n} are shown; the CSV has them all.',
+    preset: 'Start from a preset', noPreset: 'None: map the columns below',
+    presetNote: 'The {preset} preset’s mapping is used, with its value maps and cleanups (the columns above show where it reads). A column you change is sent with “extends”: the preset’s fields with yours over them; “(none)” drops that field.',
+    crsFromPreset: 'From the {preset} preset.',
+    dryRunAgain: 'The definition changed: run a dry run again before importing.'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
@@ -57,7 +61,11 @@ const words = {
     ignoredLine: '{attribute}：略去 {count} 个 — {reason}', recordsTitle: '记录', allOutcomes: '全部结果',
     outcomes: { created: '新建', merged: '合并', updated: '更新', unchanged: '未变', review: '待审核', rejected: '被拒绝' },
     colRow: '行', colRecord: '记录', colOutcome: '结果', colFacility: '设施', colDetail: '原因、略去的值',
-    downloadRecords: '下载记录（CSV）', missingColumn: '文件中没有 {field} 所需的列 {columns}。', moreRecords: '只显示前 {n} 条；CSV 中有全部记录。'
+    downloadRecords: '下载记录（CSV）', missingColumn: '文件中没有 {field} 所需的列 {columns}。', moreRecords: '只显示前 {n} 条；CSV 中有全部记录。',
+    preset: '从预设开始', noPreset: '不用预设：在下方选择列',
+    presetNote: '使用预设 {preset} 的映射，包括其值映射和清理规则（上方的列显示它从哪里读取）。你改动的列以 “extends” 发送：预设的字段，加上你改动的字段；选“（无）”则去掉该字段。',
+    crsFromPreset: '取自预设 {preset}。',
+    dryRunAgain: '定义已改动：导入前请再试运行一次。'
   }
 };
 
@@ -115,6 +123,57 @@ export function rowsOf(text, limit) {
   return rows.slice(1, limit + 1);
 }
 
+// The fields KmlRecords reads of a placemark besides its ExtendedData (Features/Imports/Formats/KmlRecords.cs).
+const KML_OWN_FIELDS = ['name', 'description', 'address', 'phoneNumber'];
+
+/**
+ * The columns and first rows of a file whose records carry named fields: KML placemarks (their own name, description,
+ * address, phoneNumber and each ExtendedData field), GeoJSON features' properties and Overpass elements' tags, each
+ * column where it first appears. These are the names a mapping gives as columns for such a file.
+ */
+export function fieldsOf(fileName, text, limit) {
+  const records = /\.kml$/i.test(fileName) ? kmlRecords(text, limit) : /\.(geojson|json)$/i.test(fileName) ? jsonRecords(text, limit) : [];
+  const columns = [];
+  records.forEach(function (r) { Object.keys(r).forEach(function (k) { if (columns.indexOf(k) < 0) { columns.push(k); } }); });
+  return {
+    columns: columns,
+    rows: records.map(function (r) { return columns.map(function (c) { return r[c] === undefined || r[c] === null ? '' : String(r[c]); }); })
+  };
+}
+
+function kmlRecords(text, limit) {
+  const parser = new DOMParser();
+  // Each placemark on its own: the head of a large file is cut mid-document, and one placemark is small.
+  return (text.match(/<Placemark[\s>][\s\S]*?<\/Placemark>/g) || []).slice(0, limit).map(function (xml) {
+    const doc = parser.parseFromString(xml, 'application/xml');
+    const record = {};
+    if (doc.getElementsByTagName('parsererror').length) { return record; }
+    Array.prototype.forEach.call(doc.documentElement.children, function (c) {
+      if (KML_OWN_FIELDS.indexOf(c.localName) >= 0) { record[c.localName] = c.textContent.trim(); }
+    });
+    Array.prototype.forEach.call(doc.getElementsByTagNameNS('*', 'Data'), function (d) {
+      const value = d.getElementsByTagNameNS('*', 'value')[0];
+      if (d.getAttribute('name')) { record[d.getAttribute('name')] = value ? value.textContent.trim() : ''; }
+    });
+    Array.prototype.forEach.call(doc.getElementsByTagNameNS('*', 'SimpleData'), function (d) {
+      if (d.getAttribute('name')) { record[d.getAttribute('name')] = d.textContent.trim(); }
+    });
+    return record;
+  });
+}
+
+function jsonRecords(text, limit) {
+  let doc;
+  try { doc = JSON.parse(text); } catch (e) { return []; }
+  const fields = doc && Array.isArray(doc.features) ? doc.features.map(function (f) { return f && f.properties; })
+    : doc && Array.isArray(doc.elements) ? doc.elements.map(function (e) { return e && e.tags; }) : [];
+  return fields.filter(function (p) { return p && typeof p === 'object'; }).slice(0, limit).map(function (p) {
+    const record = {};
+    Object.keys(p).forEach(function (k) { record[k] = p[k] !== null && typeof p[k] === 'object' ? JSON.stringify(p[k]) : p[k]; });
+    return record;
+  });
+}
+
 // Header words people use, compared without case, spaces, dashes or underscores, in English, Chinese and Korean.
 const SYNONYMS = {
   id: ['id', 'ref', 'fid', 'objectid', 'facilityid', 'socrataid', 'recordid', 'siteid', 'toiletid', 'uprn', '编号', '序号', '번호', '관리번호'],
@@ -133,6 +192,13 @@ const PAIRS = [
   [['longitude', 'lon', 'lng', 'long', '经度', 'wgs84경도', '경도', 'x좌표'], ['latitude', 'lat', '纬度', 'wgs84위도', '위도', 'y좌표']]
 ];
 
+// Words for a column of place names, the name when the file has no name column (Barking's "Location").
+const PLACE_WORDS = ['location', 'site', 'place', 'locationname', 'premises', '位置', '地点', '地址', '위치'];
+// A cell that is a coordinate pair, as Camden's "Location" is: "(51.549337, -0.18195)".
+const COORDINATE_PAIR = /^[\s([]*-?\d+(\.\d+)?\s*[,;\s]\s*-?\d+(\.\d+)?[\s)\]]*$/;
+// The values FieldTransform's hours_24_7 reads as 24/7 (Features/Imports/Mapping/FieldSpec.cs), for the preview.
+const ALL_DAY = /^\s*(open\s+)?(24\s*(hours?|hrs?|h)(\s*(a day|daily))?([\s,]*(7 days( a week)?|every day|all week))?|24\s*[/x]\s*7|always open)\s*\.?\s*$/i;
+
 function norm(s) { return String(s).toLowerCase().replace(/[\s_\-.()]/g, ''); }
 
 /** A first guess of the column for a target: the same name, or a usual synonym, in the order the synonyms list. */
@@ -140,6 +206,20 @@ export function guess(target, columns) {
   const lower = columns.map(norm);
   const names = (SYNONYMS[target] || [target]).map(norm);
   for (let i = 0; i < names.length; i++) { const at = lower.indexOf(names[i]); if (at >= 0) { return columns[at]; } }
+  return '';
+}
+
+/** The name column, else a column of place names whose sample values are not coordinates. */
+export function guessName(columns, rows) {
+  const named = guess('name', columns);
+  if (named) { return named; }
+  const lower = columns.map(norm);
+  for (let w = 0; w < PLACE_WORDS.length; w++) {
+    const at = lower.indexOf(norm(PLACE_WORDS[w]));
+    if (at < 0) { continue; }
+    const values = rows.map(function (r) { return r[at] || ''; }).filter(Boolean);
+    if (values.length && values.every(function (v) { return !COORDINATE_PAIR.test(v); })) { return columns[at]; }
+  }
   return '';
 }
 
@@ -200,6 +280,9 @@ async function importForm(body) {
   // The partner's datasets, for a new version of one of them (a periodic re-export is the usual case).
   let existing = [];
   try { existing = await api('GET', 'api/v1/partner/datasets'); } catch (e) { existing = []; }
+  // Ready-made mappings for the schemas councils publish most; the server's list, so the page offers what it accepts.
+  let presets = [];
+  try { presets = await api('GET', 'api/v1/partner/presets'); } catch (e) { presets = []; }
   const chosen = function () { return existing.find(function (d) { return d.id === target.value; }) || null; };
   const f = H.form(body, async function (form) {
     // The submit button says which: a dry run first, then the import for real.
@@ -208,6 +291,9 @@ async function importForm(body) {
     H.clearErrors(f);
     dataset = chosen();
     H.say(f, t('importing'), null);
+    // The report shown is the last run's: gone while the next one runs, which may answer differently.
+    report.textContent = '';
+    delete report.dataset.state;
     const data = new FormData();
     // A new dataset is a draft until the real import: its dry run creates nothing, and the import makes the dataset.
     // A text part (a Blob would be sent as a file named 'blob').
@@ -220,9 +306,10 @@ async function importForm(body) {
     }
     H.say(f, '', null);
     await showReport(report, job);
-    if (job.state === 'succeeded' && dry) { importButton.hidden = false; }
+    if (job.state === 'succeeded' && dry) { importButton.hidden = false; importButton.disabled = false; importHint.hidden = true; }
     if (job.state === 'succeeded' && !dry) {
       importButton.hidden = true;
+      importHint.hidden = true;
       H.P.refresh();
       // A new dataset is now one the next file can be a new version of.
       if (!dataset && job.dataset_id && !existing.some(function (d) { return d.id === job.dataset_id; })) {
@@ -250,6 +337,12 @@ async function importForm(body) {
   const mappingError = H.make('p', 'field-error');
   mappingError.dataset.errorFor = 'mapping';
   mapping.appendChild(mappingError);
+  const presetSelect = H.make('select');
+  presetSelect.name = 'preset';
+  presetSelect.appendChild(new Option(t('noPreset'), ''));
+  presets.forEach(function (p) { presetSelect.appendChild(new Option(p.id + ' — ' + p.description, p.id)); });
+  H.field(mapping, 'preset', t('preset'), presetSelect);
+  const chosenPreset = function () { return presets.find(function (p) { return p.id === presetSelect.value; }) || null; };
   const datasetFields = H.make('fieldset', 'cfield');
   datasetFields.appendChild(H.make('legend', null, t('datasetTitle')));
   H.field(datasetFields, 'name', t('datasetName'), H.input('text', 'name'));
@@ -280,12 +373,20 @@ async function importForm(body) {
   mapping.appendChild(preview);
   let sample = [];
   let header = [];
-  mapping.addEventListener('change', function () { showPreview(preview, f, header, sample); });
+  mapping.addEventListener('change', function (e) {
+    if (e.target === presetSelect) { applyPreset(); }
+    showPreview(preview, f, header, sample, chosenPreset());
+  });
 
   // The page does not edit datasets (the API's PATCH does): a field changed after a dry run makes the next dry run
-  // create a new dataset (or go to the chosen existing one), and the import waits for that dry run.
+  // create a new dataset (or go to the chosen existing one), and the import waits for that dry run: the report shown
+  // is no longer the one the import would give.
   f.addEventListener('change', function (e) {
-    if (e.target !== picker) { dataset = chosen(); importButton.hidden = true; }
+    if (e.target !== picker && !importButton.hidden) {
+      dataset = chosen();
+      importButton.disabled = true;
+      importHint.hidden = false;
+    }
   });
   // A new version keeps its dataset's name, licence and mapping: those fields are not asked again.
   target.addEventListener('change', function () {
@@ -299,38 +400,80 @@ async function importForm(body) {
     file = picker.files[0] || null;
     dataset = chosen();
     importButton.hidden = true;
+    importHint.hidden = true;
     report.textContent = '';
-    Array.prototype.slice.call(mapping.querySelectorAll('.cfield')).forEach(function (n) { n.remove(); });
+    Array.prototype.slice.call(mapping.querySelectorAll('.column-field')).forEach(function (n) { n.remove(); });
     if (!file) { return; }
     if (!f.elements.name.value) { f.elements.name.value = file.name.replace(/\.[^.]+$/, ''); }
-    // Columns come from the header: the first 64 KB hold it in any sane file. Formats without one map by tag names.
-    const head = /\.(csv|txt|tsv)$/i.test(file.name) ? await file.slice(0, 65536).text() : '';
-    const columns = head ? headerOf(head) : [];
+    // Columns come from the header: the first 64 KB hold it in any sane file. KML, GeoJSON and Overpass JSON name
+    // their fields in each record: those of the first records (a JSON file is read whole to parse it, up to 32 MB).
+    let columns = [];
+    if (/\.(csv|txt|tsv)$/i.test(file.name)) {
+      const head = await file.slice(0, 65536).text();
+      columns = headerOf(head);
+      sample = rowsOf(head, 50);
+    } else {
+      const text = /\.kml$/i.test(file.name) ? await file.slice(0, 1048576).text() : file.size <= 33554432 ? await file.text() : '';
+      const fields = fieldsOf(file.name, text, 50);
+      columns = fields.columns;
+      sample = fields.rows;
+    }
     header = columns;
-    sample = head ? rowsOf(head, 50) : [];
-    const pair = guessPair(columns);
     TARGETS.forEach(function (target) {
       const select = H.make('select');
       select.name = 'map-' + target;
       select.appendChild(new Option(t('noColumn'), ''));
       columns.forEach(function (c) { select.appendChild(new Option(c, c)); });
-      select.value = target === 'lon' ? pair[0] : target === 'lat' ? pair[1] : guess(target, columns);
       const def = H.P.state.core[target];
       const label = target === 'lon' ? t('coordX') : target === 'lat' ? t('coordY') : def ? H.I.label(def.labels, target) + ' (' + target + ')' : target;
       H.field(mapping, 'mapping.' + target, label, select);
+      select.parentNode.classList.add('column-field');
     });
     mapping.appendChild(preview);
-    // The coordinate system from the values' ranges, as a person would read them.
-    const xi = columns.indexOf(pair[0]), yi = columns.indexOf(pair[1]);
+    if (chosenPreset()) { applyPreset(); } else { applyGuesses(); }
+    showPreview(preview, f, header, sample, chosenPreset());
+  });
+
+  /** The columns a person would pick: one coordinate pair, the CRS its values say, the usual header words. */
+  function applyGuesses() {
+    const pair = guessPair(header);
+    TARGETS.forEach(function (target) {
+      const select = f.elements['map-' + target];
+      if (!select) { return; }
+      select.value = target === 'lon' ? pair[0] : target === 'lat' ? pair[1] : target === 'name' ? guessName(header, sample) : guess(target, header);
+      delete select.dataset.preset;
+    });
+    const xi = header.indexOf(pair[0]), yi = header.indexOf(pair[1]);
     const guessed = xi >= 0 && yi >= 0 ? guessCrs(sample.map(function (r) { return r[xi]; }), sample.map(function (r) { return r[yi]; })) : null;
+    crsHint.textContent = '';
     if (guessed && CRSS.indexOf(guessed) >= 0) {
       crs.value = guessed;
       crsHint.textContent = t('crsGuessed', { crs: guessed });
     }
-    showPreview(preview, f, header, sample);
-  });
+  }
+
+  /** The chosen preset's columns in the selects (where the file has them) and its CRS; each select remembers the
+   * preset's column, so that only what the partner changes is sent over the preset. No preset: the guesses again. */
+  function applyPreset() {
+    const p = chosenPreset();
+    if (!p) { applyGuesses(); return; }
+    TARGETS.forEach(function (target) {
+      const select = f.elements['map-' + target];
+      if (!select) { return; }
+      const column = presetColumn(p, target);
+      const inFile = column ? header.find(function (c) { return c.toLowerCase() === column.toLowerCase(); }) : undefined;
+      select.value = inFile || '';
+      select.dataset.preset = select.value;
+    });
+    if (CRSS.indexOf(p.crs) < 0) { crs.appendChild(new Option(p.crs, p.crs)); }
+    crs.value = p.crs;
+    crsHint.textContent = t('crsFromPreset', { preset: p.id });
+  }
 
   const run = H.submitRow(f, t('dryRun'));
+  const importHint = H.make('p', 'hint import-hint', t('dryRunAgain'));
+  importHint.id = 'import-hint';
+  importHint.hidden = true;
   run.addEventListener('click', function () { f.dataset.run = 'dry'; });
   const importButton = H.make('button', 'primary', t('runImport'));
   importButton.type = 'submit';
@@ -338,6 +481,8 @@ async function importForm(body) {
   importButton.hidden = true;
   importButton.addEventListener('click', function () { f.dataset.run = 'import'; });
   run.parentNode.appendChild(importButton);
+  run.parentNode.parentNode.insertBefore(importHint, run.parentNode.nextSibling);
+  importButton.setAttribute('aria-describedby', importHint.id);
   run.id = 'dry-run';
   const report = H.make('div', 'import-report');
   report.id = 'import-report';
@@ -358,26 +503,56 @@ async function importForm(body) {
   import('./partner-reports.js').then(function (m) { m.attach(body, H, key); });
 }
 
+/** The column a preset reads a target from, or null (none, or a template or constant no single column shows). */
+function presetColumn(preset, target) {
+  const fields = (preset.mapping && preset.mapping.fields) || {};
+  const spec = target === 'lon' ? fields.x || fields.lon : target === 'lat' ? fields.y || fields.lat : fields[target];
+  if (typeof spec === 'string') { return spec; }
+  if (spec && typeof spec.column === 'string') { return spec.column; }
+  if (spec && typeof spec.tag === 'string') { return spec.tag; }
+  return spec && Array.isArray(spec.columns) ? spec.columns[0] : null;
+}
+
 function datasetBody(f) {
+  const preset = f.elements.preset.value;
   const fields = {};
   TARGETS.forEach(function (target) {
     const select = f.elements['map-' + target];
+    if (!select) { return; }
     // The pair is x/y: in the dataset's CRS, degrees or metres alike.
-    if (select && select.value) { fields[target === 'lon' ? 'x' : target === 'lat' ? 'y' : target] = select.value; }
+    const key = target === 'lon' ? 'x' : target === 'lat' ? 'y' : target;
+    if (preset) {
+      // Over a preset only what the partner changed: a column, or "(none)" to drop the preset's field.
+      if (select.value !== (select.dataset.preset || '')) { fields[key] = select.value ? select.value : null; }
+    } else if (select.value) {
+      // Hours written "24 hours" go in as 24/7; other values are left as they are.
+      fields[key] = target === 'opening_hours' ? { column: select.value, transform: 'hours_24_7' } : select.value;
+    }
   });
-  const mapping = { fields: fields };
   const distance = Number(f.elements.match_distance_m.value);
-  return {
+  const body = {
     name: f.elements.name.value.trim(), license: f.elements.license.value.trim(), attribution: f.elements.attribution.value.trim(),
-    category: f.elements.category.value, crs: f.elements.crs.value, mapping: mapping,
+    category: f.elements.category.value, crs: f.elements.crs.value,
     match_distance_m: f.elements.match_distance_m.value.trim() === '' ? null : distance
   };
+  if (preset) {
+    body.preset = preset;
+    if (Object.keys(fields).length) { body.mapping = { extends: preset, fields: fields }; }
+  } else {
+    body.mapping = { fields: fields };
+  }
+  return body;
 }
 
 /** The first rows as the mapping would import them: the mapped targets and each row's cell for them, before the dry run. */
-function showPreview(container, f, header, rows) {
+function showPreview(container, f, header, rows, preset) {
   const t = H.t;
   container.textContent = '';
+  if (preset) {
+    const note = H.make('p', 'hint preset-note', t('presetNote', { preset: preset.id }));
+    note.id = 'preset-note';
+    container.appendChild(note);
+  }
   const mapped = TARGETS.map(function (target) {
     const select = f.elements['map-' + target];
     return { target: target, at: select && select.value ? header.indexOf(select.value) : -1 };
@@ -390,7 +565,10 @@ function showPreview(container, f, header, rows) {
   table.appendChild(head);
   rows.slice(0, PREVIEW_ROWS).forEach(function (row) {
     const tr = H.make('tr');
-    mapped.forEach(function (m) { tr.appendChild(H.make('td', null, row[m.at] || '')); });
+    mapped.forEach(function (m) {
+      const cell = row[m.at] || '';
+      tr.appendChild(H.make('td', null, m.target === 'opening_hours' && !preset && ALL_DAY.test(cell) ? '24/7' : cell));
+    });
     table.appendChild(tr);
   });
   const scroll = H.make('div', 'table-scroll');

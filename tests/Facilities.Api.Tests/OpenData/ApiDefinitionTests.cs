@@ -80,6 +80,28 @@ public sealed class ApiDefinitionTests(OpenDataFixture fixture) : IClassFixture<
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    [Fact]
+    public async Task The_dataset_definitions_mapping_is_documented_as_mapping_v2()
+    {
+        var document = await fixture.Client.GetJsonAsync("/openapi/v1.json");
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var body in (string[])["CreateDatasetBody", "UpdateDatasetBody"])
+        {
+            var mapping = schemas.GetProperty(body).GetProperty("properties").GetProperty("mapping").GetProperty("properties");
+            Assert.Equal(["au_nptm", "uk_lga_toilets", "osm_toilets"], mapping.GetProperty("extends").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+            var field = mapping.GetProperty("fields").GetProperty("additionalProperties").GetProperty("oneOf");
+            Assert.Equal("string", field[0].GetProperty("type").GetString());
+            var definition = field[1].GetProperty("properties");
+            foreach (var key in (string[])["column", "columns", "template", "pattern", "values", "value", "transform", "flags"])
+            {
+                Assert.True(definition.TryGetProperty(key, out var property), $"{body}: no {key} in {definition}");
+                Assert.False(string.IsNullOrWhiteSpace(property.GetProperty("description").GetString()), $"{body}.{key} undescribed");
+            }
+            Assert.Equal("array", definition.GetProperty("columns").GetProperty("type").GetString());
+            Assert.Contains("hours_24_7", definition.GetProperty("transform").GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>A schema says what it is: a type, a reference to a typed schema, or a choice of typed schemas.</summary>
     private static void CheckTyped(string where, JsonElement schema, JsonElement schemas, List<string> problems, int depth)
     {

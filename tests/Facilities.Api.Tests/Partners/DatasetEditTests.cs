@@ -115,6 +115,22 @@ public sealed class DatasetEditTests(ApiFixture fixture) : IClassFixture<ApiFixt
         Assert.True(errors.TryGetProperty("mapping.colour", out _), errors.ToString());
         Assert.True(errors.TryGetProperty("owned_attributes", out _), errors.ToString());
 
+        // A misspelt key, or one that cannot change, is named, not ignored with a 200; so is one deep in the mapping.
+        errors = (await (await partner.Http.PatchAsJsonAsync(url, new JsonObject
+        {
+            ["licence"] = "OGL-UK-3.0",
+            ["category"] = "drinking_water",
+        })).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.Contains("unknown key", errors.GetProperty("licence")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("cannot change", errors.GetProperty("category")[0].GetString(), StringComparison.Ordinal);
+        Assert.False(errors.TryGetProperty("body", out _), errors.ToString());
+        errors = (await (await partner.Http.PatchAsJsonAsync(url, new JsonObject
+        {
+            ["mapping"] = new JsonObject { ["fields"] = new JsonObject { ["id"] = "ref", ["lat"] = "lat", ["lon"] = "lon",
+                ["name"] = new JsonObject { ["column"] = "name", ["transfrom"] = "collapse_spaces" } } },
+        })).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("mapping.fields.name.transfrom", out _), errors.ToString());
+
         errors = (await (await partner.Http.PatchAsJsonAsync(url, new { })).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         Assert.True(errors.TryGetProperty("body", out _), errors.ToString());
 

@@ -115,6 +115,11 @@ public sealed class DraftImportTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var response = await PostAsync(partner, bad, "camden.csv", File.ReadAllBytes(Camden), dryRun: true);
         var errors = (await response.IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         Assert.True(errors.TryGetProperty("mapping.fields.wheelchair.values.accessible", out _), errors.ToString());
+        // The definition part is the body of POST /datasets, as strict: a misspelt top-level key is named.
+        var typo = CamdenDefinition();
+        typo["match_distance"] = 30;
+        errors = (await (await PostAsync(partner, typo, "camden.csv", File.ReadAllBytes(Camden), dryRun: true)).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("match_distance", out _), errors.ToString());
         Assert.Equal(0, await Db.CountAsync(fixture.Database, "select count(*) from datasets where partner_id = $1", partner.PartnerId));
         Assert.Equal(1, await Db.CountAsync(fixture.Database, "select count(*) from imports where partner_id = $1", partner.PartnerId));
     }
@@ -143,6 +148,9 @@ public sealed class DraftImportTests(ApiFixture fixture) : IClassFixture<ApiFixt
         Assert.Equal(1, (int)merged["total"]!);
         Assert.Equal("v1", (string?)merged["items"]![0]!["record_id"]);
         Assert.Equal(facility, (string?)merged["items"]![0]!["facility_id"]);
+        // The CSV has the same rows: row, record id, outcome, the facility merged into, no reason, nothing left out.
+        var csv = (await partner.Http.GetStringAsync($"/api/v1/partner/imports/{second["id"]}/records.csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["row,record_id,outcome,facility_id,reason,ignored", $"1,v1,merged,{facility},,", "2,v2,created,,,"], csv);
         await ProblemAssert.IsProblemAsync(await partner.Http.GetAsync($"/api/v1/partner/imports/{second["id"]}/records?outcome=lost"), HttpStatusCode.BadRequest);
         Assert.Single(JsonNode.Parse(await partner.Http.GetStringAsync("/api/v1/partner/datasets"))!.AsArray());
     }

@@ -42,6 +42,17 @@ public sealed class MappingDefinitionTests(ApiFixture fixture) : IClassFixture<A
             Assert.True(errors.TryGetProperty(path, out _), $"no error for {path}: {errors}");
         }
 
+        // Unknown keys at the top of the definition and of the mapping too, each by its path.
+        var top = await partner.Http.PostAsJsonAsync("/api/v1/partner/datasets", new JsonObject
+        {
+            ["name"] = "Typos", ["license"] = "OGL-UK-3.0", ["attribution"] = "Council", ["crs"] = "EPSG:27700",
+            ["owned_attribute"] = new JsonArray("opening_hours"),
+            ["mapping"] = new JsonObject { ["fields"] = new JsonObject { ["x"] = "Easting", ["y"] = "Northing" }, ["field"] = new JsonObject() },
+        });
+        errors = (await top.IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.Contains("unknown key", errors.GetProperty("owned_attribute")[0].GetString(), StringComparison.Ordinal);
+        Assert.True(errors.TryGetProperty("mapping.field", out _), errors.ToString());
+
         var both = await partner.Http.PostAsJsonAsync("/api/v1/partner/datasets",
             Dataset(new JsonObject { ["fields"] = new JsonObject { ["name"] = "LocationText" } }, "uk_lga_toilets"));
         Assert.True((await both.IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("mapping.extends", out _));

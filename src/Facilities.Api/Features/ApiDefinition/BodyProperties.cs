@@ -163,23 +163,86 @@ public static class BodyProperties
         },
     };
 
+    /// <summary>Mapping v2 as <c>DatasetMapping.Parse</c> reads it (docs/partners.md#mapping): <c>fields</c> from each attribute
+    /// (and <c>id</c>, <c>x</c>/<c>y</c> or <c>lon</c>/<c>lat</c>) to a column name or a field definition, and <c>extends</c>.</summary>
     private static OpenApiSchema Mapping() => new()
     {
         Type = JsonSchemaType.Object,
-        Description = "For each attribute, where its value comes from: {column, values?} or {constant}. Presets: GET /api/v1/partner/mappings.",
-        AdditionalProperties = new OpenApiSchema
+        Description = "Where each value comes from in the partner's file. Unknown keys, at any level, are a 400 naming their path. " +
+                      "The first datasets' flat form (fields without the wrapper) is still read. Presets: GET /api/v1/partner/presets.",
+        Properties = new Dictionary<string, IOpenApiSchema>
         {
-            Type = JsonSchemaType.Object,
-            Properties = new Dictionary<string, IOpenApiSchema>
+            ["extends"] = OneOf("A preset whose fields this mapping starts from; the fields given here replace the preset's (null drops one).",
+                [.. Imports.Mapping.MappingPresets.All.Select(p => p.Id)]),
+            ["fields"] = new OpenApiSchema
             {
-                ["column"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The source field." },
-                ["values"] = new OpenApiSchema
+                Type = JsonSchemaType.Object,
+                Description = "id (the partner's record id), x/y or lon/lat (coordinates in the dataset's CRS; none for files with their " +
+                              "own geometry), and any attribute of the dataset's category: each a column name or a field definition.",
+                AdditionalProperties = new OpenApiSchema
                 {
-                    Type = JsonSchemaType.Object,
-                    Description = "Source value → attribute value.",
-                    AdditionalPropertiesAllowed = true,
+                    OneOf =
+                    [
+                        new OpenApiSchema { Type = JsonSchemaType.String, Description = "The column (CSV, Shapefile), property (GeoJSON, KML data) or OSM tag." },
+                        FieldDefinition(),
+                    ],
                 },
-                ["constant"] = new OpenApiSchema { Description = "The same value for every record.", Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean },
+            },
+        },
+    };
+
+    private static OpenApiSchema FieldDefinition() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "Worked out in this order: column or columns or template, flags, transform, pattern, values, value.",
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["column"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The column, property or OSM tag holding the value." },
+            ["tag"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The same as column, by OpenStreetMap's word." },
+            ["columns"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array,
+                MinItems = 1,
+                Description = "Several columns: the first non-empty one gives the value (a fallback).",
+                Items = new OpenApiSchema { Type = JsonSchemaType.String },
+            },
+            ["template"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Description = "Text filled from columns, \"{Building Name}, {Street}\"; the text between two columns is kept only when both have a value; {{ and }} are braces.",
+            },
+            ["flags"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Description = "For a list attribute (gender): item → the column that says yes to it ({\"male\": \"Male\"}); a boolean spelling or a count above 0 is yes.",
+                AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String },
+            },
+            ["transform"] = new OpenApiSchema
+            {
+                Description = $"One cleanup or a list, applied in order: {string.Join(", ", Imports.Mapping.FieldTransform.Names)}.",
+                OneOf =
+                [
+                    new OpenApiSchema { Type = JsonSchemaType.String },
+                    new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+                ],
+            },
+            ["pattern"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Format = "regex",
+                Description = "A .NET regular expression: the value is its first named group, else its first group, else the whole match; no match is no value (100 ms timeout).",
+            },
+            ["values"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Description = "The file's value → the attribute's: \"=Text\" exactly, \"/regex/\" by a pattern, any other key trimmed and case-insensitively; " +
+                              "\"*\" any other non-empty value, \"\" an empty one; null maps to no value. Each target must fit the attribute.",
+                AdditionalPropertiesAllowed = true,
+            },
+            ["value"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean,
+                Description = "A constant: the value when the row gives none (alone: every row's value); a list attribute's a list.",
             },
         },
     };

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Imports.Crs;
@@ -18,7 +19,15 @@ public sealed record DatasetResponse(Guid Id, string Name, string Kind, string L
 
 /// <summary>The body of POST /api/v1/partner/datasets. <c>preset</c> starts the mapping (and CRS) from a ready-made one.</summary>
 public sealed record CreateDatasetBody(string? Name, string? License, string? Attribution, string? Category, string? Crs,
-    JsonObject? Mapping, string[]? OwnedAttributes, double? MatchDistanceM, string? Kind, string? Preset);
+    JsonObject? Mapping, string[]? OwnedAttributes, double? MatchDistanceM, string? Kind, string? Preset)
+{
+    public static readonly string[] Keys = ["name", "license", "attribution", "category", "crs", "mapping", "owned_attributes", "match_distance_m", "kind", "preset"];
+
+    /// <summary>Keys the definition has that no member reads: kept so that the validator names each one (a misspelt
+    /// <c>owned_attribute</c> would otherwise make a dataset that owns nothing, with a 201).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? UnknownKeys { get; init; }
+}
 
 /// <summary>A request that carries a whole dataset definition, checked by <see cref="DatasetDefinitionValidator{T}"/>.</summary>
 public interface IDatasetDefinition
@@ -74,6 +83,10 @@ public abstract class DatasetDefinitionValidator<T> : AbstractValidator<T> where
             .WithMessage($"must be one of: {string.Join(", ", MappingPresets.All.Select(p => p.Id))}").OverridePropertyName("preset");
         RuleFor(c => c).Custom((command, context) =>
         {
+            foreach (var unknown in command.Body.UnknownKeys?.Keys ?? Enumerable.Empty<string>())
+            {
+                context.AddFailure(new ValidationFailure(unknown, $"unknown key: a dataset definition takes {string.Join(", ", CreateDatasetBody.Keys)}"));
+            }
             var category = categories.Find(command.Body.Category ?? "toilet");
             var errors = new Dictionary<string, string>();
             var mapping = CreateDatasetHandler.MappingOf(command.Body, errors);

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Facilities.Api.Features.Categories;
 using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Features.Imports.Mapping;
@@ -16,7 +18,14 @@ namespace Facilities.Api.Features.Imports;
 /// attributes or match distance applies from the next import.
 /// </summary>
 public sealed record UpdateDatasetBody(string? Name, string? License, string? Attribution, string? Crs,
-    JsonObject? Mapping, string[]? OwnedAttributes, double? MatchDistanceM);
+    JsonObject? Mapping, string[]? OwnedAttributes, double? MatchDistanceM)
+{
+    public static readonly string[] Keys = ["name", "license", "attribution", "crs", "mapping", "owned_attributes", "match_distance_m"];
+
+    /// <summary>Keys no member reads, for the validator to name: a misspelt key would otherwise change nothing with a 200.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? UnknownKeys { get; init; }
+}
 
 public sealed record UpdateDatasetCommand(Guid PartnerId, Guid DatasetId, UpdateDatasetBody Body) : IRequest<DatasetResponse>;
 
@@ -24,9 +33,19 @@ public sealed class UpdateDatasetValidator : AbstractValidator<UpdateDatasetComm
 {
     public UpdateDatasetValidator()
     {
+        RuleFor(c => c.Body).Custom((body, context) =>
+        {
+            foreach (var unknown in body.UnknownKeys?.Keys ?? Enumerable.Empty<string>())
+            {
+                context.AddFailure(new ValidationFailure(unknown, unknown is "category" or "kind"
+                    ? "cannot change: the dataset's records were matched as its category and kind; make a new dataset instead"
+                    : $"unknown key: a change takes {string.Join(", ", UpdateDatasetBody.Keys)}"));
+            }
+        });
         RuleFor(c => c.Body).Must(b => b.Name is not null || b.License is not null || b.Attribution is not null || b.Crs is not null
                                        || b.Mapping is not null || b.OwnedAttributes is not null || b.MatchDistanceM is not null)
-            .WithMessage("names nothing to change: give one or more of name, license, attribution, crs, mapping, owned_attributes, match_distance_m")
+            .When(b => b.Body.UnknownKeys is not { Count: > 0 })
+            .WithMessage($"names nothing to change: give one or more of {string.Join(", ", UpdateDatasetBody.Keys)}")
             .OverridePropertyName("body");
         // The same rules as a new dataset's, for the fields given.
         RuleFor(c => c.Body.Name).DatasetName().When(c => c.Body.Name is not null).OverridePropertyName("name");

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Playwright;
+using static Facilities.Web.Tests.PartnerReviewsPageTests;
+
+namespace Facilities.Web.Tests;
+
+/// <summary>
+/// The partner page with the councils' files as they are published, on a phone: presets offered from the server, the
+/// columns guessed from KML and GeoJSON fields as from CSV headers, a missing column named in the partner's language,
+/// and an import that waits for a dry run of the definition it would use.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class PartnerImportPageTests(BrowserFixture fixture)
+{
+    private static readonly string London = Path.Combine(Facilities.Testing.RepositoryPaths.TestData, "london-toilets");
+
+    /// <summary>A place of this class's own, far from the demo data and from the other partner journeys.</summary>
+    private const double Lat = 45.3;
+    private const double Lon = 10.4;
+
+    private async Task<PhonePage> PartnerPageAsync(string key, string locale = "en-GB", string view = "/#15/51.5/-0.1")
+    {
+        var phone = await fixture.NewPhonePageAsync(locale);
+        var page = phone.Page;
+        await page.GotoAsync(fixture.BaseUrl + view);
+        await page.WaitForSelectorAsync("body[data-start='linked']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached });
+        await page.ClickAsync("#contribute");
+        await page.ClickAsync("#to-partner");
+        await page.FillAsync("#contrib [data-field='key']", key);
+        await page.ClickAsync("#contrib button[type='submit']");
+        await page.WaitForSelectorAsync("#contrib [data-field='file']");
+        return phone;
+    }
+
+    private static async Task ChooseFileAsync(IPage page, string path)
+    {
+        await page.SetInputFilesAsync("#contrib [data-field='file']", path);
+        await page.WaitForSelectorAsync("#contrib [data-field='mapping.lon']");
+    }
+
+    private static async Task LicensedAsync(IPage page, string attribution, string license = "OGL-UK-3.0")
+    {
+        await page.FillAsync("#contrib [data-field='attribution']", attribution);
+        await page.SelectOptionAsync("#contrib [data-field='license']", license);
+    }
+
+    private static async Task DryRunAsync(IPage page)
+    {
+        await page.ClickAsync("#dry-run");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='true']");
+    }
+
+    private static Task<string> CountAsync(IPage page, string name) => page.InnerTextAsync($"#import-report [data-count='{name}'] dd");
+
+    [Fact]
+    public async Task Barnets_file_with_the_lga_preset_uses_the_presets_mapping_and_a_changed_column_waits_for_a_new_dry_run()
+    {
+        var key = await PartnerKeyAsync(fixture, "London Borough of Barnet");
+        var phone = await PartnerPageAsync(key);
+        var page = phone.Page;
+        // The presets are the server's.
+        Assert.Equal(["", "au_nptm", "uk_lga_toilets", "osm_toilets"],
+            await page.EvalOnSelectorAllAsync<string[]>("#contrib [data-field='preset'] option", "os => os.map(o => o.value)"));
+        await ChooseFileAsync(page, Path.Combine(London, "barnet_lga_schema.csv"));
+        await page.SelectOptionAsync("#contrib [data-field='preset']", "uk_lga_toilets");
+
+        // The preset's columns where it reads them, its grid, and a note that its mapping (value maps, cleanups) is used.
+        Assert.Equal("GeoX", await page.InputValueAsync("#contrib [data-field='mapping.lon']"));
+        Assert.Equal("GeoY", await page.InputValueAsync("#contrib [data-field='mapping.lat']"));
+        Assert.Equal("EPSG:27700", await page.InputValueAsync("#contrib [data-field='crs']"));
+        var note = await page.InnerTextAsync("#mapping-preview #preset-note");
+        Assert.Contains("uk_lga_toilets preset’s mapping is used", note, StringComparison.Ordinal);
+        Assert.Contains("“extends”", note, StringComparison.Ordinal);
+        await page.Locator("#preset-note").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-barnet-preset");
+
+        await LicensedAsync(page, "Contains public sector information licensed under the Open Government Licence v3.0 (Barnet)");
+        await DryRunAsync(page);
+        Assert.Equal("26", await CountAsync(page, "rows_read"));
+        Assert.Equal("0", await CountAsync(page, "rejected_count"));
+        Assert.True(await page.IsEnabledAsync("#run-import"));
+        Assert.False(await page.IsVisibleAsync("#import-hint"));
+
+        // A column changed after the dry run: the import would not be the one the report shows, so it waits.
+        await page.SelectOptionAsync("#contrib [data-field='mapping.operator']", "OrganisationLabel");
+        Assert.True(await page.IsDisabledAsync("#run-import"));
+        Assert.Equal("The definition changed: run a dry run again before importing.", await page.InnerTextAsync("#import-hint"));
+        await DryRunAsync(page);
+        Assert.True(await page.IsEnabledAsync("#run-import"));
+        Assert.False(await page.IsVisibleAsync("#import-hint"));
+        // The change went over the preset (extends), not instead of it: the preset's grid columns still place all 26.
+        Assert.Equal("0", await CountAsync(page, "rejected_count"));
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+    }
+
+    [Theory]
+    [InlineData("en-GB", "The file has no column GeoX for x.")]
+    [InlineData("zh-CN", "文件中没有 x 所需的列 GeoX。")]
+    public async Task A_file_without_the_columns_of_its_mapping_is_a_dry_run_report_naming_each_missing_one_in_the_partners_language(string locale, string missingX)
+    {
+        var key = await PartnerKeyAsync(fixture, "Camden with the wrong preset " + locale);
+        var phone = await PartnerPageAsync(key, locale);
+        var page = phone.Page;
+        // Camden does not publish the LGA schema: its columns are not the preset's.
+        await ChooseFileAsync(page, Path.Combine(London, "camden_public_toilets.csv"));
+        await page.SelectOptionAsync("#contrib [data-field='preset']", "uk_lga_toilets");
+        await LicensedAsync(page, "Contains public sector information licensed under the Open Government Licence v3.0 (Camden)");
+        await DryRunAsync(page);
+        var missing = await page.Locator("#import-report .missing-columns li").AllInnerTextsAsync();
+        Assert.Contains(missingX, missing);
+        Assert.Contains(missing, m => m.Contains("GeoY", StringComparison.Ordinal));
+        Assert.Equal("47", await CountAsync(page, "rejected_count"));
+        await page.Locator("#import-report .missing-columns").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-camden-missing-columns-" + locale);
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Kml_and_geojson_fields_are_offered_as_columns_a_place_name_column_is_the_name_and_24_hours_goes_in_as_24_7()
+    {
+        var key = await PartnerKeyAsync(fixture, "Fields from every format");
+        var phone = await PartnerPageAsync(key);
+        var page = phone.Page;
+
+        // Wandsworth's placemarks: their name and description are the columns; the position is the placemark's own.
+        await ChooseFileAsync(page, Path.Combine(London, "wandsworth_toilets.kml"));
+        Assert.Equal(["(none)", "name", "description"], await page.Locator("#contrib [data-field='mapping.name'] option").AllInnerTextsAsync());
+        Assert.Equal("name", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
+        Assert.Equal("", await page.InputValueAsync("#contrib [data-field='mapping.lon']"));
+        Assert.Equal("Automatic Public Convenience", await page.InnerTextAsync("#mapping-preview tr:nth-child(2) td:first-child"));
+        await phone.ScreenshotAsync("partner-wandsworth-kml-columns");
+
+        // Barking has no name column: its "Location" holds the place's name (Camden's holds coordinates, and has Name).
+        await ChooseFileAsync(page, Path.Combine(London, "barking_toilets.csv"));
+        Assert.Equal("Location", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
+        Assert.Equal("Grid Ref X", await page.InputValueAsync("#contrib [data-field='mapping.lon']"));
+        Assert.Equal("EPSG:27700", await page.InputValueAsync("#contrib [data-field='crs']"));
+        Assert.Equal("OpeningHours", await page.InputValueAsync("#contrib [data-field='mapping.opening_hours']"));
+
+        // A GeoJSON file with Chinese property names: the id, name and hours by their header words; "24 hours" is 24/7.
+        var geojson = string.Create(CultureInfo.InvariantCulture, $$$"""
+            {"type": "FeatureCollection", "features": [
+              {"type": "Feature", "geometry": {"type": "Point", "coordinates": [{{{Lon}}}, {{{Lat}}}]}, "properties": {"编号": "GZ-1", "名称": "湖滨公厕", "开放时间": "24 hours"}},
+              {"type": "Feature", "geometry": {"type": "Point", "coordinates": [{{{Lon + 0.01}}}, {{{Lat}}}]}, "properties": {"编号": "GZ-2", "名称": "公园公厕", "开放时间": "Mo-Su 06:00-22:00"}}
+            ]}
+            """);
+        await page.SetInputFilesAsync("#contrib [data-field='file']", new FilePayload
+        {
+            Name = "gongce.geojson", MimeType = "application/geo+json", Buffer = Encoding.UTF8.GetBytes(geojson),
+        });
+        await page.WaitForFunctionAsync("() => document.querySelector(\"#contrib [data-field='mapping.id']\").value === '编号'");
+        Assert.Equal("名称", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
+        Assert.Equal("开放时间", await page.InputValueAsync("#contrib [data-field='mapping.opening_hours']"));
+        Assert.Contains("24/7", await page.InnerTextAsync("#mapping-preview"), StringComparison.Ordinal);
+        await page.SelectOptionAsync("#contrib [data-field='crs']", "EPSG:4326");
+        await LicensedAsync(page, "Test district", "CC-BY-4.0");
+        await DryRunAsync(page);
+        Assert.Equal("2", await CountAsync(page, "created"));
+        // Both hours went in: nothing was left out.
+        Assert.Equal(0, await page.Locator("#import-report .ignored-values li").CountAsync());
+        await page.WaitForSelectorAsync("#import-records tr[data-outcome='created']");
+        Assert.Contains("GZ-1", await page.InnerTextAsync("#import-records"), StringComparison.Ordinal);
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+    }
+}
