@@ -8,7 +8,8 @@ namespace Facilities.Web.Tests;
 /// <summary>
 /// The partner page with the councils' files as they are published, on a phone: presets offered from the server, the
 /// columns guessed from KML and GeoJSON fields as from CSV headers, a missing column named in the partner's language,
-/// and an import that waits for a dry run of the definition it would use.
+/// an import that waits for a dry run of the definition it would use, and a report that leads to the facilities and
+/// to the matches to settle.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class PartnerImportPageTests(BrowserFixture fixture)
@@ -165,5 +166,59 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
         Assert.Contains("GZ-1", await page.InnerTextAsync("#import-records"), StringComparison.Ordinal);
         Assert.Empty(phone.Errors);
         await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_merged_records_facility_opens_on_the_map_and_the_review_count_leads_to_the_matches_to_settle()
+    {
+        var key = await PartnerKeyAsync(fixture, "Lakeside council");
+        using var partner = new HttpClient { BaseAddress = new Uri(fixture.BaseUrl) };
+        partner.DefaultRequestHeaders.Add("X-Api-Key", key);
+        // The council's buildings file first: two toilets 15 m apart, and a pavilion 500 m away.
+        var buildings = await DatasetAsync(partner, "Lakeside buildings");
+        var east = Lon + 0.0002;
+        var pavilion = Lon + 0.0065;
+        await ImportAsync(partner, buildings, string.Create(CultureInfo.InvariantCulture,
+            $"id,lon,lat,name\nB-1,{Lon},{Lat},Lakeside toilets\nB-2,{east},{Lat},Lakeside toilets\nB-3,{pavilion},{Lat},Pavilion toilet\n"));
+
+        // Then its parks file, on the page: one toilet between the two, one at the pavilion.
+        var phone = await PartnerPageAsync(key, view: string.Create(CultureInfo.InvariantCulture, $"/#16/{Lat}/{Lon}"));
+        var page = phone.Page;
+        var parks = Path.Combine(Path.GetTempPath(), "lakeside-parks-" + Guid.NewGuid().ToString("N")[..8] + ".csv");
+        await File.WriteAllTextAsync(parks, string.Create(CultureInfo.InvariantCulture,
+            $"id,lon,lat,name\nP-7,{Lon + 0.0001},{Lat},Lakeside toilets\nP-8,{pavilion},{Lat},Pavilion toilet\n"));
+        await ChooseFileAsync(page, parks);
+        await LicensedAsync(page, "Lakeside parks", "CC-BY-4.0");
+        await DryRunAsync(page);
+        await page.ClickAsync("#run-import");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='false']");
+        Assert.Equal("1", await CountAsync(page, "merged"));
+        Assert.Equal("1", await CountAsync(page, "needing_review"));
+
+        // "Merged into existing: 1" says which: the records, filtered, each with a link to its facility on the map.
+        await page.ClickAsync("#show-merged");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#import-records tr[data-outcome]')].every(r => r.dataset.outcome === 'merged')");
+        var row = page.Locator("#import-records tr[data-outcome='merged']");
+        Assert.Equal(1, await row.CountAsync());
+        Assert.Contains("P-8", await row.InnerTextAsync(), StringComparison.Ordinal);
+        var link = row.Locator("td.facility-id a");
+        var facility = await row.Locator("td.facility-id").GetAttributeAsync("data-facility-id");
+        Assert.EndsWith("#/f/" + facility, await link.GetAttributeAsync("href"), StringComparison.Ordinal);
+        await row.ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-report-merged-facility");
+        var opened = await page.Context.RunAndWaitForPageAsync(() => link.ClickAsync());
+        await opened.Locator("#detail:not([hidden])", new PageLocatorOptions { HasText = "Pavilion toilet" }).WaitForAsync();
+        Assert.EndsWith("/f/" + facility, opened.Url, StringComparison.Ordinal);
+        await opened.CloseAsync();
+
+        // The record waiting for review is settled in "Matches to settle", which the count leads to.
+        await page.ClickAsync("#show-needing-review");
+        var item = page.Locator("#partner-reviews .partner-review");
+        await item.WaitForAsync();
+        Assert.Contains("P-7", await item.Locator("h3").InnerTextAsync(), StringComparison.Ordinal);
+        await phone.ScreenshotAsync("partner-report-to-matches");
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+        File.Delete(parks);
     }
 }

@@ -38,8 +38,9 @@ const words = {
     downloadRecords: 'Download the records (CSV)', missingColumn: 'The file has no column {columns} for {field}.', moreRecords: 'The first {n} are shown; the CSV has them all.',
     preset: 'Start from a preset', noPreset: 'None: map the columns below',
     presetNote: 'The {preset} preset’s mapping is used, with its value maps and cleanups (the columns above show where it reads). A column you change is sent with “extends”: the preset’s fields with yours over them; “(none)” drops that field.',
-    crsFromPreset: 'From the {preset} preset.',
-    dryRunAgain: 'The definition changed: run a dry run again before importing.'
+    crsFromPreset: 'From the {preset} preset.', openFacility: 'Open facility {id} on the map',
+    dryRunAgain: 'The definition changed: run a dry run again before importing.', showMerged: 'Show which facilities',
+    settleReviews: 'Settle them under “Matches to settle”'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
@@ -64,8 +65,9 @@ const words = {
     downloadRecords: '下载记录（CSV）', missingColumn: '文件中没有 {field} 所需的列 {columns}。', moreRecords: '只显示前 {n} 条；CSV 中有全部记录。',
     preset: '从预设开始', noPreset: '不用预设：在下方选择列',
     presetNote: '使用预设 {preset} 的映射，包括其值映射和清理规则（上方的列显示它从哪里读取）。你改动的列以 “extends” 发送：预设的字段，加上你改动的字段；选“（无）”则去掉该字段。',
-    crsFromPreset: '取自预设 {preset}。',
-    dryRunAgain: '定义已改动：导入前请再试运行一次。'
+    crsFromPreset: '取自预设 {preset}。', openFacility: '在地图上打开设施 {id}',
+    dryRunAgain: '定义已改动：导入前请再试运行一次。', showMerged: '查看是哪些设施',
+    settleReviews: '在“待确认的匹配”中处理'
   }
 };
 
@@ -597,9 +599,19 @@ async function showRecords(container, job, outcome) {
     tr.appendChild(H.make('td', null, String(r.row)));
     tr.appendChild(H.make('td', null, r.record_id || ''));
     tr.appendChild(H.make('td', null, t('outcomes')[r.outcome] || r.outcome));
-    // The facility's id, short on a phone; the whole id in its title and data, and in the CSV.
-    const facility = H.make('td', 'facility-id', r.facility_id ? r.facility_id.slice(0, 8) + '…' : '');
-    if (r.facility_id) { facility.title = r.facility_id; facility.dataset.facilityId = r.facility_id; }
+    // The facility's id, short on a phone, as a link to it on the map (in a new tab: the report stays here); the
+    // whole id in its title and data, and in the CSV.
+    const facility = H.make('td', 'facility-id');
+    if (r.facility_id) {
+      const link = H.make('a', null, r.facility_id.slice(0, 8) + '…');
+      link.href = location.href.split('#')[0] + '#/f/' + r.facility_id;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.title = r.facility_id;
+      link.setAttribute('aria-label', t('openFacility', { id: r.facility_id }));
+      facility.dataset.facilityId = r.facility_id;
+      facility.appendChild(link);
+    }
     tr.appendChild(facility);
     const detail = [r.reason].concat((r.ignored || []).map(function (i) { return i.attribute + ' ‘' + i.value + '’: ' + i.reason; })).filter(Boolean);
     tr.appendChild(H.make('td', null, detail.join(' · ')));
@@ -661,6 +673,22 @@ async function showReport(container, job) {
     row.appendChild(H.make('dt', null, t(label)));
     row.appendChild(H.make('dd', null, I.number(value)));
     dl.appendChild(row);
+    // Which facilities the merged records joined: the records table, filtered. Records waiting for review are settled
+    // in the page's "Matches to settle" (a dry run's are in its records only: it opened no review).
+    if (name === 'merged' && value > 0) {
+      H.linkButton(row, t('showMerged'), function () { showOutcome('merged'); }).id = 'show-merged';
+    }
+    if (name === 'needing_review' && value > 0) {
+      H.linkButton(row, job.dry_run ? t('outcomes').review : t('settleReviews'), function () {
+        if (job.dry_run) { showOutcome('review'); return; }
+        const reviews = document.getElementById('show-reviews');
+        if (reviews) { reviews.click(); reviews.scrollIntoView({ block: 'start' }); }
+      }).id = 'show-needing-review';
+    }
+  }
+  function showOutcome(outcome) {
+    filter.value = outcome;
+    showRecords(records, job, outcome).then(function () { records.scrollIntoView({ block: 'start' }); });
   }
   const missing = H.make('ul', 'missing-columns');
   (r.missing_columns || []).forEach(function (m) { missing.appendChild(H.make('li', 'error', t('missingColumn', { field: m.field, columns: m.columns.join(' / ') }))); });
