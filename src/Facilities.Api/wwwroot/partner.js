@@ -591,7 +591,7 @@ async function showRecords(container, job, outcome) {
   }
   const table = H.make('table', 'records-table');
   const head = H.make('tr');
-  ['colRow', 'colRecord', 'colOutcome', 'colFacility', 'colDetail'].forEach(function (k) { head.appendChild(H.make('th', null, t(k))); });
+  ['colRow', 'colRecord', 'colOutcome', 'colFacility'].forEach(function (k) { head.appendChild(H.make('th', null, t(k))); });
   table.appendChild(head);
   page.items.forEach(function (r) {
     const tr = H.make('tr');
@@ -614,8 +614,17 @@ async function showRecords(container, job, outcome) {
     }
     tr.appendChild(facility);
     const detail = [r.reason].concat((r.ignored || []).map(function (i) { return i.attribute + ' ‘' + i.value + '’: ' + i.reason; })).filter(Boolean);
-    tr.appendChild(H.make('td', null, detail.join(' · ')));
     table.appendChild(tr);
+    // The reason and the values left out on a row of their own, the table's whole width: in a fifth column a phone
+    // showed a few words a line, cut at the screen's edge.
+    if (detail.length) {
+      const more = H.make('tr', 'record-detail');
+      const cell = H.make('td', null, detail.join(' · '));
+      cell.colSpan = 4;
+      cell.setAttribute('aria-label', t('colDetail') + ': ' + detail.join(' · '));
+      more.appendChild(cell);
+      table.appendChild(more);
+    }
   });
   const scroll = H.make('div', 'table-scroll');
   scroll.appendChild(table);
