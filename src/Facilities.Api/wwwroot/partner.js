@@ -178,7 +178,7 @@ function jsonRecords(text, limit) {
 
 // Header words people use, compared without case, spaces, dashes or underscores, in English, Chinese and Korean.
 const SYNONYMS = {
-  id: ['id', 'ref', 'fid', 'objectid', 'facilityid', 'socrataid', 'recordid', 'siteid', 'toiletid', 'uprn', '编号', '序号', '번호', '관리번호'],
+  id: ['id', 'ref', 'fid', 'objectid', 'facilityid', 'socrataid', 'recordid', 'siteid', 'toiletid', '编号', '序号', '번호', '관리번호'],
   name: ['name', 'sitename', 'facilityname', 'toiletname', 'locationtext', 'title', '名称', '名字', '厕所名称', '화장실명', '시설명', '명칭'],
   opening_hours: ['openinghours', 'openingtimes', 'openingtime', 'hours', 'opening', 'openhours', '开放时间', '营业时间', '운영시간', '개방시간'],
   operator: ['operator', 'managedby', 'manager', 'owner', '管理单位', '管理方', '관리기관명', '관리기관'],
@@ -208,6 +208,23 @@ export function guess(target, columns) {
   const lower = columns.map(norm);
   const names = (SYNONYMS[target] || [target]).map(norm);
   for (let i = 0; i < names.length; i++) { const at = lower.indexOf(names[i]); if (at >= 0) { return columns[at]; } }
+  return '';
+}
+
+/**
+ * The record id column: the first of the id words whose first values are all there and all different. A column with
+ * a repeat is not a record id (two toilets in one building), and rows sharing an id would be rejected as duplicates.
+ * A UPRN names a property, not a toilet: Hillingdon's file has one building's twice, Barnet's none, so it is not guessed.
+ */
+export function guessId(columns, rows) {
+  const lower = columns.map(norm);
+  const names = SYNONYMS.id.map(norm);
+  for (let i = 0; i < names.length; i++) {
+    const at = lower.indexOf(names[i]);
+    if (at < 0) { continue; }
+    const values = rows.map(function (r) { return (r[at] || '').trim(); });
+    if (values.every(Boolean) && new Set(values).size === values.length) { return columns[at]; }
+  }
   return '';
 }
 
@@ -279,6 +296,7 @@ function keyForm(body) {
 async function importForm(body) {
   const t = H.t;
   let file = null;
+  let suggestedName = null;
   // The partner's datasets, for a new version of one of them (a periodic re-export is the usual case).
   let existing = [];
   try { existing = await api('GET', 'api/v1/partner/datasets'); } catch (e) { existing = []; }
@@ -406,7 +424,11 @@ async function importForm(body) {
     report.textContent = '';
     Array.prototype.slice.call(mapping.querySelectorAll('.column-field')).forEach(function (n) { n.remove(); });
     if (!file) { return; }
-    if (!f.elements.name.value) { f.elements.name.value = file.name.replace(/\.[^.]+$/, ''); }
+    // The file's name as the dataset's, again for the next file chosen unless the partner wrote a name of their own.
+    if (!f.elements.name.value || f.elements.name.value === suggestedName) {
+      suggestedName = file.name.replace(/\.[^.]+$/, '');
+      f.elements.name.value = suggestedName;
+    }
     // Columns come from the header: the first 64 KB hold it in any sane file. KML, GeoJSON and Overpass JSON name
     // their fields in each record: those of the first records (a JSON file is read whole to parse it, up to 32 MB).
     let columns = [];
@@ -442,7 +464,8 @@ async function importForm(body) {
     TARGETS.forEach(function (target) {
       const select = f.elements['map-' + target];
       if (!select) { return; }
-      select.value = target === 'lon' ? pair[0] : target === 'lat' ? pair[1] : target === 'name' ? guessName(header, sample) : guess(target, header);
+      select.value = target === 'lon' ? pair[0] : target === 'lat' ? pair[1] : target === 'name' ? guessName(header, sample)
+        : target === 'id' ? guessId(header, sample) : guess(target, header);
       delete select.dataset.preset;
     });
     const xi = header.indexOf(pair[0]), yi = header.indexOf(pair[1]);
