@@ -150,7 +150,9 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
             """);
         await page.SetInputFilesAsync("#contrib [data-field='file']", new FilePayload
         {
-            Name = "gongce.geojson", MimeType = "application/geo+json", Buffer = Encoding.UTF8.GetBytes(geojson),
+            Name = "gongce.geojson",
+            MimeType = "application/geo+json",
+            Buffer = Encoding.UTF8.GetBytes(geojson),
         });
         await page.WaitForFunctionAsync("() => document.querySelector(\"#contrib [data-field='mapping.id']\").value === '编号'");
         Assert.Equal("名称", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
