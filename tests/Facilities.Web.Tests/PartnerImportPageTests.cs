@@ -8,7 +8,8 @@ namespace Facilities.Web.Tests;
 /// <summary>
 /// The partner page with the councils' files as they are published, on a phone: presets offered from the server, the
 /// columns guessed from KML and GeoJSON fields as from CSV headers, a missing column named in the partner's language,
-/// and an import that waits for a dry run of the definition it would use.
+/// an import that waits for a dry run of the definition it would use, and a report that leads to the facilities and
+/// to the matches to settle.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class PartnerImportPageTests(BrowserFixture fixture)
@@ -149,7 +150,9 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
             """);
         await page.SetInputFilesAsync("#contrib [data-field='file']", new FilePayload
         {
-            Name = "gongce.geojson", MimeType = "application/geo+json", Buffer = Encoding.UTF8.GetBytes(geojson),
+            Name = "gongce.geojson",
+            MimeType = "application/geo+json",
+            Buffer = Encoding.UTF8.GetBytes(geojson),
         });
         await page.WaitForFunctionAsync("() => document.querySelector(\"#contrib [data-field='mapping.id']\").value === '编号'");
         Assert.Equal("名称", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
@@ -163,6 +166,92 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
         Assert.Equal(0, await page.Locator("#import-report .ignored-values li").CountAsync());
         await page.WaitForSelectorAsync("#import-records tr[data-outcome='created']");
         Assert.Contains("GZ-1", await page.InnerTextAsync("#import-records"), StringComparison.Ordinal);
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_merged_records_facility_opens_on_the_map_and_the_review_count_leads_to_the_matches_to_settle()
+    {
+        var key = await PartnerKeyAsync(fixture, "Lakeside council");
+        using var partner = new HttpClient { BaseAddress = new Uri(fixture.BaseUrl) };
+        partner.DefaultRequestHeaders.Add("X-Api-Key", key);
+        // The council's buildings file first: two toilets 15 m apart, and a pavilion 500 m away.
+        var buildings = await DatasetAsync(partner, "Lakeside buildings");
+        var east = Lon + 0.0002;
+        var pavilion = Lon + 0.0065;
+        await ImportAsync(partner, buildings, string.Create(CultureInfo.InvariantCulture,
+            $"id,lon,lat,name\nB-1,{Lon},{Lat},Lakeside toilets\nB-2,{east},{Lat},Lakeside toilets\nB-3,{pavilion},{Lat},Pavilion toilet\n"));
+
+        // Then its parks file, on the page: one toilet between the two, one at the pavilion.
+        var phone = await PartnerPageAsync(key, view: string.Create(CultureInfo.InvariantCulture, $"/#16/{Lat}/{Lon}"));
+        var page = phone.Page;
+        var parks = Path.Combine(Path.GetTempPath(), "lakeside-parks-" + Guid.NewGuid().ToString("N")[..8] + ".csv");
+        await File.WriteAllTextAsync(parks, string.Create(CultureInfo.InvariantCulture,
+            $"id,lon,lat,name\nP-7,{Lon + 0.0001},{Lat},Lakeside toilets\nP-8,{pavilion},{Lat},Pavilion toilet\n"));
+        await ChooseFileAsync(page, parks);
+        await LicensedAsync(page, "Lakeside parks", "CC-BY-4.0");
+        await DryRunAsync(page);
+        await page.ClickAsync("#run-import");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='false']");
+        Assert.Equal("1", await CountAsync(page, "merged"));
+        Assert.Equal("1", await CountAsync(page, "needing_review"));
+
+        // "Merged into existing: 1" says which: the records, filtered, each with a link to its facility on the map.
+        await page.ClickAsync("#show-merged");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#import-records tr[data-outcome]')].every(r => r.dataset.outcome === 'merged')");
+        var row = page.Locator("#import-records tr[data-outcome='merged']");
+        Assert.Equal(1, await row.CountAsync());
+        Assert.Contains("P-8", await row.InnerTextAsync(), StringComparison.Ordinal);
+        var link = row.Locator("td.facility-id a");
+        var facility = await row.Locator("td.facility-id").GetAttributeAsync("data-facility-id");
+        Assert.EndsWith("#/f/" + facility, await link.GetAttributeAsync("href"), StringComparison.Ordinal);
+        await row.ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-report-merged-facility");
+        var opened = await page.Context.RunAndWaitForPageAsync(() => link.ClickAsync());
+        await opened.Locator("#detail:not([hidden])", new PageLocatorOptions { HasText = "Pavilion toilet" }).WaitForAsync();
+        Assert.EndsWith("/f/" + facility, opened.Url, StringComparison.Ordinal);
+        await opened.CloseAsync();
+
+        // The record waiting for review is settled in "Matches to settle", which the count leads to.
+        await page.ClickAsync("#show-needing-review");
+        var item = page.Locator("#partner-reviews .partner-review");
+        await item.WaitForAsync();
+        Assert.Contains("P-7", await item.Locator("h3").InnerTextAsync(), StringComparison.Ordinal);
+        await phone.ScreenshotAsync("partner-report-to-matches");
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+        File.Delete(parks);
+    }
+
+    /// <summary>A partner's walk through the councils' files as published, dry runs only (the London layer stays as the
+    /// other tests expect it), with a screenshot at each step for a person to look at.</summary>
+    [Fact]
+    public async Task A_partner_dry_runs_the_london_councils_files_as_published_on_a_phone()
+    {
+        var key = await PartnerKeyAsync(fixture, "London councils' walk");
+        var phone = await PartnerPageAsync(key);
+        var page = phone.Page;
+        const string Ogl = "Contains public sector information licensed under the Open Government Licence v3.0";
+        await LicensedAsync(page, Ogl);
+        // Hillingdon's UPRN repeats (two toilets in one building): not taken as the record id, so no row is a duplicate.
+        foreach (var (file, rows) in ((string, string)[])[("camden_public_toilets.csv", "47"), ("southwark_toilets.csv", "41"), ("barking_toilets.csv", "10"),
+                     ("hillingdon_lga_schema.csv", "48"), ("wandsworth_toilets.kml", "94"), ("merton_community_toilets.kml", "7")])
+        {
+            var shot = "partner-walk-" + Path.GetFileNameWithoutExtension(file).Split('_')[0];
+            await ChooseFileAsync(page, Path.Combine(London, file));
+            // Each file names its draft dataset, not the first file chosen.
+            Assert.Equal(Path.GetFileNameWithoutExtension(file), await page.InputValueAsync("#contrib [data-field='name']"));
+            await page.Locator("#mapping-preview").ScrollIntoViewIfNeededAsync();
+            await phone.ScreenshotAsync(shot + "-1-mapping");
+            await DryRunAsync(page);
+            await phone.ScreenshotAsync(shot + "-2-report");
+            Assert.Equal(rows, await CountAsync(page, "rows_read"));
+            Assert.Equal("0", await CountAsync(page, "rejected_count"));
+            await page.Locator("#import-records").ScrollIntoViewIfNeededAsync();
+            await phone.ScreenshotAsync(shot + "-3-records");
+            await page.Locator("#contrib [data-field='file']").ScrollIntoViewIfNeededAsync();
+        }
         Assert.Empty(phone.Errors);
         await phone.CloseAsync();
     }

@@ -38,8 +38,9 @@ const words = {
     downloadRecords: 'Download the records (CSV)', missingColumn: 'The file has no column {columns} for {field}.', moreRecords: 'The first {n} are shown; the CSV has them all.',
     preset: 'Start from a preset', noPreset: 'None: map the columns below',
     presetNote: 'The {preset} preset’s mapping is used, with its value maps and cleanups (the columns above show where it reads). A column you change is sent with “extends”: the preset’s fields with yours over them; “(none)” drops that field.',
-    crsFromPreset: 'From the {preset} preset.',
-    dryRunAgain: 'The definition changed: run a dry run again before importing.'
+    crsFromPreset: 'From the {preset} preset.', openFacility: 'Open facility {id} on the map',
+    dryRunAgain: 'The definition changed: run a dry run again before importing.', showMerged: 'Show which facilities',
+    settleReviews: 'Settle them under “Matches to settle”'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
@@ -64,8 +65,9 @@ const words = {
     downloadRecords: '下载记录（CSV）', missingColumn: '文件中没有 {field} 所需的列 {columns}。', moreRecords: '只显示前 {n} 条；CSV 中有全部记录。',
     preset: '从预设开始', noPreset: '不用预设：在下方选择列',
     presetNote: '使用预设 {preset} 的映射，包括其值映射和清理规则（上方的列显示它从哪里读取）。你改动的列以 “extends” 发送：预设的字段，加上你改动的字段；选“（无）”则去掉该字段。',
-    crsFromPreset: '取自预设 {preset}。',
-    dryRunAgain: '定义已改动：导入前请再试运行一次。'
+    crsFromPreset: '取自预设 {preset}。', openFacility: '在地图上打开设施 {id}',
+    dryRunAgain: '定义已改动：导入前请再试运行一次。', showMerged: '查看是哪些设施',
+    settleReviews: '在“待确认的匹配”中处理'
   }
 };
 
@@ -176,7 +178,7 @@ function jsonRecords(text, limit) {
 
 // Header words people use, compared without case, spaces, dashes or underscores, in English, Chinese and Korean.
 const SYNONYMS = {
-  id: ['id', 'ref', 'fid', 'objectid', 'facilityid', 'socrataid', 'recordid', 'siteid', 'toiletid', 'uprn', '编号', '序号', '번호', '관리번호'],
+  id: ['id', 'ref', 'fid', 'objectid', 'facilityid', 'socrataid', 'recordid', 'siteid', 'toiletid', '编号', '序号', '번호', '관리번호'],
   name: ['name', 'sitename', 'facilityname', 'toiletname', 'locationtext', 'title', '名称', '名字', '厕所名称', '화장실명', '시설명', '명칭'],
   opening_hours: ['openinghours', 'openingtimes', 'openingtime', 'hours', 'opening', 'openhours', '开放时间', '营业时间', '운영시간', '개방시간'],
   operator: ['operator', 'managedby', 'manager', 'owner', '管理单位', '管理方', '관리기관명', '관리기관'],
@@ -206,6 +208,23 @@ export function guess(target, columns) {
   const lower = columns.map(norm);
   const names = (SYNONYMS[target] || [target]).map(norm);
   for (let i = 0; i < names.length; i++) { const at = lower.indexOf(names[i]); if (at >= 0) { return columns[at]; } }
+  return '';
+}
+
+/**
+ * The record id column: the first of the id words whose first values are all there and all different. A column with
+ * a repeat is not a record id (two toilets in one building), and rows sharing an id would be rejected as duplicates.
+ * A UPRN names a property, not a toilet: Hillingdon's file has one building's twice, Barnet's none, so it is not guessed.
+ */
+export function guessId(columns, rows) {
+  const lower = columns.map(norm);
+  const names = SYNONYMS.id.map(norm);
+  for (let i = 0; i < names.length; i++) {
+    const at = lower.indexOf(names[i]);
+    if (at < 0) { continue; }
+    const values = rows.map(function (r) { return (r[at] || '').trim(); });
+    if (values.every(Boolean) && new Set(values).size === values.length) { return columns[at]; }
+  }
   return '';
 }
 
@@ -277,6 +296,7 @@ function keyForm(body) {
 async function importForm(body) {
   const t = H.t;
   let file = null;
+  let suggestedName = null;
   // The partner's datasets, for a new version of one of them (a periodic re-export is the usual case).
   let existing = [];
   try { existing = await api('GET', 'api/v1/partner/datasets'); } catch (e) { existing = []; }
@@ -404,7 +424,11 @@ async function importForm(body) {
     report.textContent = '';
     Array.prototype.slice.call(mapping.querySelectorAll('.column-field')).forEach(function (n) { n.remove(); });
     if (!file) { return; }
-    if (!f.elements.name.value) { f.elements.name.value = file.name.replace(/\.[^.]+$/, ''); }
+    // The file's name as the dataset's, again for the next file chosen unless the partner wrote a name of their own.
+    if (!f.elements.name.value || f.elements.name.value === suggestedName) {
+      suggestedName = file.name.replace(/\.[^.]+$/, '');
+      f.elements.name.value = suggestedName;
+    }
     // Columns come from the header: the first 64 KB hold it in any sane file. KML, GeoJSON and Overpass JSON name
     // their fields in each record: those of the first records (a JSON file is read whole to parse it, up to 32 MB).
     let columns = [];
@@ -440,7 +464,8 @@ async function importForm(body) {
     TARGETS.forEach(function (target) {
       const select = f.elements['map-' + target];
       if (!select) { return; }
-      select.value = target === 'lon' ? pair[0] : target === 'lat' ? pair[1] : target === 'name' ? guessName(header, sample) : guess(target, header);
+      select.value = target === 'lon' ? pair[0] : target === 'lat' ? pair[1] : target === 'name' ? guessName(header, sample)
+        : target === 'id' ? guessId(header, sample) : guess(target, header);
       delete select.dataset.preset;
     });
     const xi = header.indexOf(pair[0]), yi = header.indexOf(pair[1]);
@@ -589,7 +614,7 @@ async function showRecords(container, job, outcome) {
   }
   const table = H.make('table', 'records-table');
   const head = H.make('tr');
-  ['colRow', 'colRecord', 'colOutcome', 'colFacility', 'colDetail'].forEach(function (k) { head.appendChild(H.make('th', null, t(k))); });
+  ['colRow', 'colRecord', 'colOutcome', 'colFacility'].forEach(function (k) { head.appendChild(H.make('th', null, t(k))); });
   table.appendChild(head);
   page.items.forEach(function (r) {
     const tr = H.make('tr');
@@ -597,13 +622,32 @@ async function showRecords(container, job, outcome) {
     tr.appendChild(H.make('td', null, String(r.row)));
     tr.appendChild(H.make('td', null, r.record_id || ''));
     tr.appendChild(H.make('td', null, t('outcomes')[r.outcome] || r.outcome));
-    // The facility's id, short on a phone; the whole id in its title and data, and in the CSV.
-    const facility = H.make('td', 'facility-id', r.facility_id ? r.facility_id.slice(0, 8) + '…' : '');
-    if (r.facility_id) { facility.title = r.facility_id; facility.dataset.facilityId = r.facility_id; }
+    // The facility's id, short on a phone, as a link to it on the map (in a new tab: the report stays here); the
+    // whole id in its title and data, and in the CSV.
+    const facility = H.make('td', 'facility-id');
+    if (r.facility_id) {
+      const link = H.make('a', null, r.facility_id.slice(0, 8) + '…');
+      link.href = location.href.split('#')[0] + '#/f/' + r.facility_id;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      link.title = r.facility_id;
+      link.setAttribute('aria-label', t('openFacility', { id: r.facility_id }));
+      facility.dataset.facilityId = r.facility_id;
+      facility.appendChild(link);
+    }
     tr.appendChild(facility);
     const detail = [r.reason].concat((r.ignored || []).map(function (i) { return i.attribute + ' ‘' + i.value + '’: ' + i.reason; })).filter(Boolean);
-    tr.appendChild(H.make('td', null, detail.join(' · ')));
     table.appendChild(tr);
+    // The reason and the values left out on a row of their own, the table's whole width: in a fifth column a phone
+    // showed a few words a line, cut at the screen's edge.
+    if (detail.length) {
+      const more = H.make('tr', 'record-detail');
+      const cell = H.make('td', null, detail.join(' · '));
+      cell.colSpan = 4;
+      cell.setAttribute('aria-label', t('colDetail') + ': ' + detail.join(' · '));
+      more.appendChild(cell);
+      table.appendChild(more);
+    }
   });
   const scroll = H.make('div', 'table-scroll');
   scroll.appendChild(table);
@@ -661,6 +705,22 @@ async function showReport(container, job) {
     row.appendChild(H.make('dt', null, t(label)));
     row.appendChild(H.make('dd', null, I.number(value)));
     dl.appendChild(row);
+    // Which facilities the merged records joined: the records table, filtered. Records waiting for review are settled
+    // in the page's "Matches to settle" (a dry run's are in its records only: it opened no review).
+    if (name === 'merged' && value > 0) {
+      H.linkButton(row, t('showMerged'), function () { showOutcome('merged'); }).id = 'show-merged';
+    }
+    if (name === 'needing_review' && value > 0) {
+      H.linkButton(row, job.dry_run ? t('outcomes').review : t('settleReviews'), function () {
+        if (job.dry_run) { showOutcome('review'); return; }
+        const reviews = document.getElementById('show-reviews');
+        if (reviews) { reviews.click(); reviews.scrollIntoView({ block: 'start' }); }
+      }).id = 'show-needing-review';
+    }
+  }
+  function showOutcome(outcome) {
+    filter.value = outcome;
+    showRecords(records, job, outcome).then(function () { records.scrollIntoView({ block: 'start' }); });
   }
   const missing = H.make('ul', 'missing-columns');
   (r.missing_columns || []).forEach(function (m) { missing.appendChild(H.make('li', 'error', t('missingColumn', { field: m.field, columns: m.columns.join(' / ') }))); });

@@ -126,8 +126,16 @@ public sealed class DatasetEditTests(ApiFixture fixture) : IClassFixture<ApiFixt
         Assert.False(errors.TryGetProperty("body", out _), errors.ToString());
         errors = (await (await partner.Http.PatchAsJsonAsync(url, new JsonObject
         {
-            ["mapping"] = new JsonObject { ["fields"] = new JsonObject { ["id"] = "ref", ["lat"] = "lat", ["lon"] = "lon",
-                ["name"] = new JsonObject { ["column"] = "name", ["transfrom"] = "collapse_spaces" } } },
+            ["mapping"] = new JsonObject
+            {
+                ["fields"] = new JsonObject
+                {
+                    ["id"] = "ref",
+                    ["lat"] = "lat",
+                    ["lon"] = "lon",
+                    ["name"] = new JsonObject { ["column"] = "name", ["transfrom"] = "collapse_spaces" }
+                }
+            },
         })).IsProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         Assert.True(errors.TryGetProperty("mapping.fields.name.transfrom", out _), errors.ToString());
 

@@ -23,7 +23,10 @@ public sealed class DraftImportTests(ApiFixture fixture) : IClassFixture<ApiFixt
         {
             ["fields"] = new JsonObject
             {
-                ["id"] = idColumn, ["x"] = "Easting", ["y"] = "Northing", ["name"] = "Name",
+                ["id"] = idColumn,
+                ["x"] = "Easting",
+                ["y"] = "Northing",
+                ["name"] = "Name",
                 ["opening_hours"] = new JsonObject { ["column"] = "Opening Hours", ["transform"] = "hours_24_7" },
             },
         },
@@ -130,7 +133,10 @@ public sealed class DraftImportTests(ApiFixture fixture) : IClassFixture<ApiFixt
         using var partner = await PartnerClient.CreateAsync(fixture, "Two sources");
         var first = await FinishedAsync(partner, await PostAsync(partner, new JsonObject
         {
-            ["name"] = "Council", ["license"] = "OGL-UK-3.0", ["attribution"] = "Council", ["crs"] = "EPSG:4326",
+            ["name"] = "Council",
+            ["license"] = "OGL-UK-3.0",
+            ["attribution"] = "Council",
+            ["crs"] = "EPSG:4326",
             ["mapping"] = new JsonObject { ["fields"] = new JsonObject { ["id"] = "ref", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name" } },
         }, "council.csv", Encoding.UTF8.GetBytes("ref,lon,lat,name\nc1,12.5001,41.9001,Piazza toilet\n"), dryRun: false));
         Assert.Equal("succeeded", (string?)first["state"]);
@@ -140,7 +146,10 @@ public sealed class DraftImportTests(ApiFixture fixture) : IClassFixture<ApiFixt
 
         var second = await FinishedAsync(partner, await PostAsync(partner, new JsonObject
         {
-            ["name"] = "Volunteers", ["license"] = "CC-BY-4.0", ["attribution"] = "Volunteers", ["crs"] = "EPSG:4326",
+            ["name"] = "Volunteers",
+            ["license"] = "CC-BY-4.0",
+            ["attribution"] = "Volunteers",
+            ["crs"] = "EPSG:4326",
             ["mapping"] = new JsonObject { ["fields"] = new JsonObject { ["id"] = "ref", ["lon"] = "lon", ["lat"] = "lat", ["name"] = "name" } },
         }, "volunteers.csv", Encoding.UTF8.GetBytes("ref,lon,lat,name\nv1,12.50012,41.90011,Piazza toilet\nv2,12.6,41.95,Somewhere else\n"), dryRun: true));
         Assert.Equal(1, (int)second["report"]!["merged"]!);

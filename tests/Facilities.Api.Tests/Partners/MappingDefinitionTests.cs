@@ -45,7 +45,10 @@ public sealed class MappingDefinitionTests(ApiFixture fixture) : IClassFixture<A
         // Unknown keys at the top of the definition and of the mapping too, each by its path.
         var top = await partner.Http.PostAsJsonAsync("/api/v1/partner/datasets", new JsonObject
         {
-            ["name"] = "Typos", ["license"] = "OGL-UK-3.0", ["attribution"] = "Council", ["crs"] = "EPSG:27700",
+            ["name"] = "Typos",
+            ["license"] = "OGL-UK-3.0",
+            ["attribution"] = "Council",
+            ["crs"] = "EPSG:27700",
             ["owned_attribute"] = new JsonArray("opening_hours"),
             ["mapping"] = new JsonObject { ["fields"] = new JsonObject { ["x"] = "Easting", ["y"] = "Northing" }, ["field"] = new JsonObject() },
         });
@@ -88,7 +91,10 @@ public sealed class MappingDefinitionTests(ApiFixture fixture) : IClassFixture<A
         using var partner = await PartnerClient.CreateAsync(fixture, "London councils");
         var barnet = await partner.CreateDatasetAsync(new
         {
-            name = "Barnet", license = "OGL-UK-3.0", attribution = "London Borough of Barnet", preset = "uk_lga_toilets",
+            name = "Barnet",
+            license = "OGL-UK-3.0",
+            attribution = "London Borough of Barnet",
+            preset = "uk_lga_toilets",
         });
         var import = await partner.ImportFileAsync(barnet, Path.Combine(RepositoryPaths.TestData, "london-toilets", "barnet_lga_schema.csv"));
         Assert.Equal("succeeded", (string?)import["state"]);
