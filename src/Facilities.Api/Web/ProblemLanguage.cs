@@ -204,6 +204,7 @@ public static partial class ProblemMessages
         ("When given, must be a non-empty string of at most 2000 characters.", "如果填写，须为不超过 2000 个字符的非空字符串。"),
         ("Not a usable image", "不是可用的图片"),
         ("Unsupported media type", "不支持的媒体类型"),
+        ("The request body must be UTF-8, not charset={charset}.", "请求正文必须是 UTF-8 编码，不能是 charset={charset}。"),
         ("The file is not a JPEG, PNG or WebP image.", "文件不是 JPEG、PNG 或 WebP 图片。"),
         ("The file is declared as {declared} but its content is {content}.", "文件声明为 {declared}，但内容是 {content}。"),
         ("The image is cut short or its structure is broken.", "图片不完整，或结构已损坏。"),

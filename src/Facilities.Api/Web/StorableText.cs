@@ -35,10 +35,12 @@ public static class StorableText
             var media = MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var parsed) ? parsed : null;
             if (http.Request.HasJsonContentType())
             {
+                RequireUtf8(http, media);
                 failure = UnstorableJson(await WholeBodyAsync(http));
             }
             else if (media?.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
             {
+                RequireUtf8(http, media);
                 failure = UnstorableForm(await WholeBodyAsync(http));
             }
         }
@@ -48,6 +50,28 @@ public static class StorableText
         }
         await next(http);
     });
+
+    /// <summary>
+    /// A JSON or form body is UTF-8 (RFC 8259 §8.1; the WHATWG URL standard for forms), as the checks here read it. The
+    /// framework would decode it in another declared charset, and throws on one it does not support (utf-7, or for JSON
+    /// any name it does not know): that was a 500. So another charset is a 415, and the spellings of UTF-8 the framework
+    /// does not know (utf8, "utf-8" in quotes) are passed on as utf-8.
+    /// </summary>
+    private static void RequireUtf8(HttpContext http, MediaTypeHeaderValue? media)
+    {
+        if (media is null || !media.Charset.HasValue)
+        {
+            return;
+        }
+        var charset = HeaderUtilities.RemoveQuotes(media.Charset).Value ?? "";
+        if (!charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new DomainException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"The request body must be UTF-8, not charset={charset}.");
+        }
+        media.Charset = "utf-8";
+        http.Request.ContentType = media.ToString();
+    }
 
     /// <summary>
     /// The body read whole (within the endpoint's body limit, set before this runs) and handed on as read, so the

@@ -246,6 +246,35 @@ public sealed class StorableTextTests(StorableTextFixture fixture) : IClassFixtu
         await AssertNamesAsync(response, field, what);
     }
 
+    [Theory]
+    [InlineData("utf-7", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("no-such-charset", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("latin1", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("utf8", HttpStatusCode.Unauthorized)]
+    [InlineData("\"UTF-8\"", HttpStatusCode.Unauthorized)]
+    public async Task A_json_or_form_body_is_read_as_utf8_and_another_charset_is_a_415(string charset, HttpStatusCode status)
+    {
+        var json = new ByteArrayContent("""{"email":"nobody@facilities.test","password":"not the password"}"""u8.ToArray());
+        json.Headers.TryAddWithoutValidation("Content-Type", $"application/json; charset={charset}");
+        using var login = await fixture.Anonymous.PostAsync("/api/v1/auth/login", json);
+        await AssertCharsetAnswerAsync(login, status);
+
+        // An Open311 filing with an unknown app key: a 403 when the form is read.
+        var form = new ByteArrayContent("api_key=fac_unknown&service_code=dirty"u8.ToArray());
+        form.Headers.TryAddWithoutValidation("Content-Type", $"application/x-www-form-urlencoded; charset={charset}");
+        using var filing = await fixture.Anonymous.PostAsync("/open311/v2/requests.json", form);
+        await AssertCharsetAnswerAsync(filing, status == HttpStatusCode.Unauthorized ? HttpStatusCode.Forbidden : status);
+    }
+
+    private static async Task AssertCharsetAnswerAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var problem = await response.IsProblemAsync(status);
+        if (status == HttpStatusCode.UnsupportedMediaType)
+        {
+            Assert.Contains("must be UTF-8", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     private static string PercentEncoded(string kind) => kind switch
     {
         Nul => "%00",

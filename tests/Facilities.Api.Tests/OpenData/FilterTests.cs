@@ -101,6 +101,8 @@ public sealed class FilterTests(OpenDataFixture fixture) : IClassFixture<OpenDat
     [InlineData("""{"op":"=","args":[{"property":"wheelchair"},"yes"]""", "line 1")]
     [InlineData("""{"op":"and","args":[{"op":"=","args":[{"property":"fee"},true]},{"op":"=","args":[{"property":"colour"},"red"]}]}""", "/args/1/args/0")]
     [InlineData("""{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[[[0,0],[1,1],[0,0]]]}]}""", "/args/1/coordinates/0")]
+    [InlineData("""{"op":"s_intersects","args":[{"property":"geometry"},{"type":"GeometryCollection","geometries":[]}]}""", "/args/1/geometries")]
+    [InlineData("""{"op":"s_intersects","args":[{"property":"geometry"},{"type":"GeometryCollection","geometries":[{"type":"GeometryCollection","geometries":[]}]}]}""", "/args/1/geometries/0/geometries")]
     public async Task A_filter_that_does_not_parse_or_fit_is_a_400_naming_filter_and_the_position(string filter, string position)
     {
         var language = filter.StartsWith('{') ? "&filter-lang=cql2-json" : "";

@@ -144,6 +144,9 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
                       "<osm><node id=\"1\" lat=\"-20\" lon=\"30\"><tag k=\"name\" v=\"&b;\"/></node></osm>", "DOCTYPE" },
         { "broken.geojson", "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\", ", "JSON" },
         { "not-a-zip.zip", "this is not a zip", "zip" },
+        // The XML parser's refusal quotes the character itself, an unpaired surrogate that has no UTF-8 to store.
+        { "surrogate.kml", "<?xml version=\"1.0\"?><kml><Placemark><name>&#xD800;</name><Point><coordinates>30,-20</coordinates></Point></Placemark></kml>",
+          "not well-formed XML: '\uFFFD'" },
     };
 
     [Theory]

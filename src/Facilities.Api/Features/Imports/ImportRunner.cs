@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using Facilities.Api.Data;
 using Facilities.Api.Features.Categories;
@@ -430,10 +431,20 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
     private static string Describe(Exception e) => e is PostgresException p ? $"{p.MessageText} ({p.SqlState})" : e.Message;
 
     /// <summary>
-    /// PostgreSQL's text cannot hold U+0000, and a file's bytes (a header, a cell quoted in an error) may carry it:
-    /// an error or reason quoting them is stored with U+FFFD in its place.
+    /// PostgreSQL's text cannot hold U+0000, and a string with an unpaired surrogate has no UTF-8 at all (Npgsql refuses
+    /// to send it); a file's bytes (a header, a cell, an XML parser's message quoting a character reference such as
+    /// <c>&amp;#xD800;</c>) may carry either. An error or reason quoting them is stored with U+FFFD in their place;
+    /// unstored, the import's end could not be recorded and it was run again for ever.
     /// </summary>
-    public static string Printable(string text) => text.Contains('\0', StringComparison.Ordinal) ? text.Replace('\0', '\uFFFD') : text;
+    public static string Printable(string text)
+    {
+        if (!text.Contains('\0', StringComparison.Ordinal) && text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0)
+        {
+            return text;
+        }
+        // UTF-8's replacement fallback writes U+FFFD for each unpaired surrogate and keeps the pairs.
+        return Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text)).Replace('\0', '\uFFFD');
+    }
 
     private async Task ApplyFileAsync(Guid importId, Guid? datasetId, bool dryRun, string format, string path, ImportReport report,
         CancellationToken ct)

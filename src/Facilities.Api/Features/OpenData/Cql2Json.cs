@@ -187,9 +187,11 @@ public static class Cql2Json
         var kind = type.GetString()!;
         if (kind == "GeometryCollection")
         {
-            if (depth >= Cql2.MaxDepth || !e.TryGetProperty("geometries", out var geometries) || geometries.ValueKind != JsonValueKind.Array)
+            // Not empty, as in CQL2 text: PostGIS reads no WKT for an empty collection but GEOMETRYCOLLECTION EMPTY.
+            if (depth >= Cql2.MaxDepth || !e.TryGetProperty("geometries", out var geometries) || geometries.ValueKind != JsonValueKind.Array
+                || geometries.GetArrayLength() == 0)
             {
-                throw Expected($"{pointer}/geometries", "an array of geometries");
+                throw Expected($"{pointer}/geometries", "an array of one or more geometries");
             }
             return new Cql2Geometry(where, kind, null, [.. geometries.EnumerateArray().Select((g, i) => GeometryLiteral(g, $"{pointer}/geometries/{i}", depth + 1))]);
         }
