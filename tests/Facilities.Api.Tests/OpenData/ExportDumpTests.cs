@@ -133,6 +133,8 @@ public sealed class ExportDumpTests(ExportDumpFixture fixture) : IClassFixture<E
         Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(new ContentRangeHeaderValue(body.Length), response.Content.Headers.ContentRange);
+        Assert.Null(response.Content.Headers.ContentDisposition);
+        Assert.Null(response.Headers.ETag);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(416, problem.GetProperty("status").GetInt32());
         Assert.Contains($"{body.Length} bytes long", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);

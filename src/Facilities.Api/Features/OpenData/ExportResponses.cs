@@ -146,8 +146,10 @@ public static class ExportResponses
         {
             http.Response.ContentType = null;
             http.Response.ContentLength = null;
+            // The headers of the file are not the problem's: a browser would save the problem as facilities.csv.
             http.Response.Headers.ETag = default;
             http.Response.Headers.LastModified = default;
+            http.Response.Headers.ContentDisposition = default;
             await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = http,
