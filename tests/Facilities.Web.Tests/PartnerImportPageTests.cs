@@ -154,7 +154,7 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
             MimeType = "application/geo+json",
             Buffer = Encoding.UTF8.GetBytes(geojson),
         });
-        await page.WaitForFunctionAsync("() => document.querySelector(\"#contrib [data-field='mapping.id']\").value === '编号'");
+        await page.WaitForFunctionAsync("() => document.querySelector(\"#contrib [data-field='mapping.id']\")?.value === '编号'");
         Assert.Equal("名称", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
         Assert.Equal("开放时间", await page.InputValueAsync("#contrib [data-field='mapping.opening_hours']"));
         Assert.Contains("24/7", await page.InnerTextAsync("#mapping-preview"), StringComparison.Ordinal);
@@ -199,7 +199,8 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
 
         // "Merged into existing: 1" says which: the records, filtered, each with a link to its facility on the map.
         await page.ClickAsync("#show-merged");
-        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#import-records tr[data-outcome]')].every(r => r.dataset.outcome === 'merged')");
+        // Some rows, all merged: the filter has been applied to a table that has its rows.
+        await page.WaitForFunctionAsync("() => (rows => rows.length > 0 && rows.every(r => r.dataset.outcome === 'merged'))([...document.querySelectorAll('#import-records tr[data-outcome]')])");
         var row = page.Locator("#import-records tr[data-outcome='merged']");
         Assert.Equal(1, await row.CountAsync());
         Assert.Contains("P-8", await row.InnerTextAsync(), StringComparison.Ordinal);
