@@ -99,6 +99,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
                 catch (Exception e)
                 {
                     logger.LogError(e, "Import {ImportId} failed", id);
+                    await GiveUpAsync(id, e);
                 }
             }
         }
@@ -342,6 +343,43 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             "  where state = 'running' and applied_at is not null and lease_expires_at < now() returning id) " +
             "delete from import_uploads where import_id in (select id from done)");
         await finish.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// An attempt that ended in an exception no step handles — its end could not be recorded, say, because PostgreSQL
+    /// refuses the row — leaves the import <c>running</c> under this replica's lease, which the next claim would take
+    /// again at once, for ever, holding up every import queued behind it. Such an import is failed instead, with the
+    /// reason, unless it was applied: that one is finished as applied once its lease expires.
+    /// </summary>
+    private async Task GiveUpAsync(Guid importId, Exception fault)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var fail = database.DataSource.CreateCommand(
+                "with held as (select id, file_path from imports where id = $1 and lease_owner = $2 and state = 'running' " +
+                "              and applied_at is null for update) " +
+                "update imports i set state = 'failed', error = $3, report = null, finished_at = now(), file_path = null, " +
+                "       lease_owner = null, lease_expires_at = null " +
+                "from held where i.id = held.id returning held.file_path");
+            fail.Parameters.Add(new NpgsqlParameter { Value = importId });
+            fail.Parameters.Add(new NpgsqlParameter { Value = Owner });
+            fail.Parameters.Add(new NpgsqlParameter { Value = Printable("The import could not be finished and changed nothing: " + Describe(fault)) });
+            await using (var reader = await fail.ExecuteReaderAsync(timeout.Token))
+            {
+                if (!await reader.ReadAsync(timeout.Token))
+                {
+                    return;
+                }
+                var path = reader.IsDBNull(0) ? null : reader.GetString(0);
+                await reader.CloseAsync();
+                await UploadStorage.DeleteAsync(database.DataSource, importId, path, timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or IOException)
+        {
+            logger.LogWarning(e, "Could not record import {ImportId} as failed; it is claimed again", importId);
+        }
     }
 
     /// <summary>When this replica stops mid-import: gives the lease up, so the next replica to look runs it at once.</summary>
