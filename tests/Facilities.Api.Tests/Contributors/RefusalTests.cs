@@ -61,8 +61,9 @@ public sealed class RefusalTests(ContributorsFixture fixture) : IClassFixture<Co
         { "42", "body" },
         { """{"email":"a@b.test","pass""", "body" },
         { """{"email":"a@b.test",}""", "body" },
-        { new string('[', 100_000) + new string(']', 100_000), "body" },
-        { "{\"a\":" + string.Concat(Enumerable.Repeat("{\"a\":", 100_000)) + "1" + new string('}', 100_001), "body" },
+        // Nested far beyond the reader's depth, within the auth endpoints' 16 KB (a larger body is a 413 unread).
+        { new string('[', 5_000) + new string(']', 5_000), "body" },
+        { "{\"a\":" + string.Concat(Enumerable.Repeat("{\"a\":", 2_000)) + "1" + new string('}', 2_001), "body" },
     };
 
     [Theory]
