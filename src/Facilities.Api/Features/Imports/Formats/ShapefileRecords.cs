@@ -40,6 +40,7 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
                 using var probe = Shapefile.OpenRead(_shp);
                 return probe.Fields.Select(f => f.Name).ToList();
             });
+            CheckLength(_shp);
         }
         catch
         {
@@ -62,6 +63,25 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
         catch (Exception e) when (e is not (ImportFileException or OperationCanceledException or OutOfMemoryException))
         {
             throw new ImportFileException($"The Shapefile cannot be read: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A .shp cut short (a download or copy that stopped early) is refused whole: NetTopologySuite's reader reads
+    /// the last record's missing bytes as whatever its buffer held and makes a point of them, at a position the file
+    /// never gave. The header says how long the file was written (bytes 24–27, big-endian, in 16-bit words).
+    /// </summary>
+    private static void CheckLength(string shp)
+    {
+        Span<byte> header = stackalloc byte[4];
+        using var file = File.OpenRead(shp);
+        file.Position = 24;
+        file.ReadExactly(header);
+        var written = 2L * System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header);
+        if (file.Length < written)
+        {
+            throw new ImportFileException(string.Create(CultureInfo.InvariantCulture,
+                $"The Shapefile cannot be read: its .shp holds {file.Length} of the {written} bytes its header says were written (the file is cut short)."));
         }
     }
 
