@@ -365,16 +365,16 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             fail.Parameters.Add(new NpgsqlParameter { Value = importId });
             fail.Parameters.Add(new NpgsqlParameter { Value = Owner });
             fail.Parameters.Add(new NpgsqlParameter { Value = Printable("The import could not be finished and changed nothing: " + Describe(fault)) });
+            string? path;
             await using (var reader = await fail.ExecuteReaderAsync(timeout.Token))
             {
                 if (!await reader.ReadAsync(timeout.Token))
                 {
                     return;
                 }
-                var path = reader.IsDBNull(0) ? null : reader.GetString(0);
-                await reader.CloseAsync();
-                await UploadStorage.DeleteAsync(database.DataSource, importId, path, timeout.Token);
+                path = reader.IsDBNull(0) ? null : reader.GetString(0);
             }
+            await UploadStorage.DeleteAsync(database.DataSource, importId, path, timeout.Token);
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or IOException)
         {
