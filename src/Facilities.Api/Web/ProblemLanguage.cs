@@ -328,6 +328,7 @@ public static partial class ProblemMessages
             "此刷新令牌以前用过，说明它的副本落入了他人手中：本次登录的所有刷新令牌都已撤销。请重新登录。"),
 
         // Partners and imports.
+        ("The file cannot be read", "无法读取文件"),
         ("Must be one of this item's candidates: {candidates}.", "必须是此事项的候选之一：{candidates}。"),
         ("same_as names the facility_id the record describes (one of the item's candidates); different_facility names none.",
             "same_as 要给出记录所描述的 facility_id（此事项的候选之一）；different_facility 不给。"),

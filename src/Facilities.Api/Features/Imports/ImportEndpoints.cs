@@ -135,6 +135,35 @@ public static class ImportEndpoints
             .WithSummary("The records of an import as CSV, one row per record of the file.")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
 
+        var samples = app.MapGroup("/api/v1/partner/file-samples").WithTags("Government partners").RequirePartnerKey();
+        samples.MapPost("/", async (IMediator mediator, HttpContext http, IOptions<ImportOptions> options,
+                PartnerUploadSlots slots, CancellationToken ct) =>
+            {
+                Upload upload;
+                using (slots.Take(http.CurrentPartner().Id))
+                {
+                    upload = await ImportUploads.ReceiveAsync(http, options.Value, ct);
+                }
+                try
+                {
+                    return TypedResults.Ok(await mediator.Send(new SampleFileQuery(upload), ct));
+                }
+                finally
+                {
+                    File.Delete(upload.Path);
+                }
+            })
+            .DisableAntiforgery()
+            .WithName("SampleFile")
+            .WithSummary($"The first {SampleFileHandler.SampleSize} records of a file as an import reads them (multipart, field 'file'): " +
+                         "its columns, each record's values and position, and the CRS the file fixes. Nothing is stored.")
+            .WithDescription("For choosing a mapping before a dry run. A file that cannot be read is a 422 saying why; one that goes wrong " +
+                             "after its first records (or is only the head of a file) is sampled as far as it reads, with 'stopped' saying why.")
+            .Produces<FileSample>()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
         return app;
     }
 

@@ -1,0 +1,101 @@
+using Facilities.Api.Features.Imports.Formats;
+using Facilities.Api.Web;
+using Mediator;
+using Microsoft.Extensions.Options;
+
+namespace Facilities.Api.Features.Imports;
+
+/// <summary>
+/// The first records of a partner's file as an import would read them (POST /api/v1/partner/file-samples): the
+/// columns a mapping can name, each record's values, its position where the format carries one, and the CRS the file
+/// fixes. The partner page maps columns from this, so it offers exactly the fields the importer reads, in every
+/// format (a zipped Shapefile's DBF fields, OSM tags, KML's ExtendedData), without reading any format itself.
+/// Nothing is stored: the upload is deleted once sampled.
+/// </summary>
+public sealed record SampleFileQuery(Upload Upload) : IRequest<FileSample>;
+
+/// <param name="Format">The format read (a .json upload is told apart as GeoJSON or Overpass JSON).</param>
+/// <param name="Crs">The CRS the file fixes for its positions (a Shapefile's .prj; WGS 84 for KML and OSM); null when the
+/// dataset's CRS applies (CSV and GeoJSON).</param>
+/// <param name="HasGeometry">Whether the records carry their own positions, so no coordinate columns are needed.</param>
+/// <param name="Columns">The fields a mapping can name as columns: the declared ones (a CSV header, a DBF's fields) in
+/// their order, then any others in the order the records first show them.</param>
+/// <param name="Records">The first records, at most <see cref="SampleFileHandler.SampleSize"/>, in file order.</param>
+/// <param name="Complete">Whether the sample holds every record of the file.</param>
+/// <param name="Stopped">Why reading stopped before the end, when the file goes wrong after its first records (a
+/// file cut short is read as far as it goes: the page may send only the head of a large file).</param>
+public sealed record FileSample(string Format, string? Crs, bool HasGeometry, IReadOnlyList<string> Columns, IReadOnlyList<SampledRecord> Records,
+    bool Complete, string? Stopped);
+
+/// <param name="Row">The record's row as an import report numbers it.</param>
+/// <param name="Values">The record's value for each of <see cref="FileSample.Columns"/>, "" where it has none.</param>
+/// <param name="Position">x, y in <see cref="FileSample.Crs"/> (or the dataset's), as the file gives them.</param>
+/// <param name="Error">Why an import would reject the record whatever the mapping (a line where a point is needed...).</param>
+public sealed record SampledRecord(long Row, IReadOnlyList<string> Values, double[]? Position, string? Error);
+
+public sealed class SampleFileHandler(IOptions<ImportOptions> options) : IRequestHandler<SampleFileQuery, FileSample>
+{
+    /// <summary>Enough rows for a person to see what each column holds and for the page's guesses.</summary>
+    public const int SampleSize = 50;
+
+    public ValueTask<FileSample> Handle(SampleFileQuery request, CancellationToken cancellationToken)
+    {
+        var upload = request.Upload;
+        var format = upload.Format == ImportFormats.Json ? ImportFormats.Sniff(upload.Path) : upload.Format;
+        using var stream = new FileStream(upload.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        IRecordSource source;
+        try
+        {
+            source = ImportFormats.Open(format, upload.Path, stream, options.Value.Directory, options.Value.MaxUnpackedBytes);
+        }
+        catch (ImportFileException e)
+        {
+            throw Unreadable(e);
+        }
+        try
+        {
+            var columns = new List<string>(source.DeclaredFields ?? []);
+            var known = new HashSet<string>(columns, StringComparer.Ordinal);
+            var records = new List<SourceRecord>(SampleSize);
+            var complete = true;
+            string? stopped = null;
+            try
+            {
+                foreach (var record in source.Read(cancellationToken))
+                {
+                    if (records.Count == SampleSize)
+                    {
+                        complete = false;
+                        break;
+                    }
+                    records.Add(record);
+                    columns.AddRange(record.Fields.Keys.Where(known.Add));
+                }
+            }
+            catch (ImportFileException e) when (records.Count > 0)
+            {
+                complete = false;
+                stopped = ImportRunner.Printable(e.Message);
+            }
+            catch (ImportFileException e)
+            {
+                throw Unreadable(e);
+            }
+            var crs = source is ShapefileRecords shapefile ? shapefile.PrjCode : records.Select(r => r.PositionCrs?.Code).FirstOrDefault(c => c is not null);
+            var sampled = records.Select(r => new SampledRecord(r.Row,
+                    columns.Select(c => ImportRunner.Printable(r.Get(c) ?? "")).ToList(),
+                    r.Position is { } p ? [p.X, p.Y] : null,
+                    r.Error is null ? null : ImportRunner.Printable(r.Error)))
+                .ToList();
+            var hasGeometry = format is not ImportFormats.Csv;
+            return ValueTask.FromResult(new FileSample(format, crs, hasGeometry, columns.Select(ImportRunner.Printable).ToList(), sampled, complete, stopped));
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
+    }
+
+    private static DomainException Unreadable(ImportFileException e) =>
+        new(StatusCodes.Status422UnprocessableEntity, "The file cannot be read", ImportRunner.Printable(e.Message));
+}
