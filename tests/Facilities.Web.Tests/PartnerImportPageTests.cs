@@ -171,6 +171,79 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task A_zipped_shapefile_and_an_osm_extract_offer_the_fields_an_import_reads_and_a_zip_that_is_not_one_says_so()
+    {
+        var key = await PartnerKeyAsync(fixture, "Shapefile council on the page");
+        var phone = await PartnerPageAsync(key);
+        var page = phone.Page;
+        const string File = "#contrib [data-field='file']";
+        const string Hint = "#contrib .crs-hint";
+
+        // A layer on the British National Grid with its .prj: the DBF's fields are the columns, the grid the file's.
+        await page.SetInputFilesAsync(File, new FilePayload
+        {
+            Name = "toilets.zip",
+            MimeType = "application/zip",
+            Buffer = Facilities.Testing.TestShapefiles.Zip([("S1", "Holborn Library", 530827, 181935), ("S2", "Euston", 529500, 182600)]),
+        });
+        await page.WaitForSelectorAsync("#contrib [data-field='mapping.lon']");
+        Assert.Equal(["(none)", "REF", "NAME"], await page.Locator("#contrib [data-field='mapping.name'] option").AllInnerTextsAsync());
+        Assert.Equal("NAME", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
+        Assert.Equal("REF", await page.InputValueAsync("#contrib [data-field='mapping.id']"));
+        // The records have their own positions: no coordinate columns, and the preview shows where each one is.
+        Assert.Equal("", await page.InputValueAsync("#contrib [data-field='mapping.lon']"));
+        Assert.Equal("EPSG:27700", await page.InputValueAsync("#contrib [data-field='crs']"));
+        Assert.Equal("Given by the file: EPSG:27700.", await page.InnerTextAsync(Hint));
+        Assert.Equal(["id", "name", "x", "y"], await page.Locator("#mapping-preview th").AllInnerTextsAsync());
+        Assert.Equal(["S1", "Holborn Library", "530827", "181935"], await page.Locator("#mapping-preview tr:nth-child(2) td").AllInnerTextsAsync());
+        await page.Locator("#mapping-preview").ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-shapefile-columns");
+        await LicensedAsync(page, "Contains public sector information licensed under the Open Government Licence v3.0 (test layer)");
+        await DryRunAsync(page);
+        Assert.Equal("2", await CountAsync(page, "rows_read"));
+        Assert.Equal("0", await CountAsync(page, "rejected_count"));
+
+        // Without its .prj the grid is read from the positions, as it is from a CSV's coordinate columns.
+        await page.SetInputFilesAsync(File, new FilePayload
+        {
+            Name = "toilets-without-prj.zip",
+            MimeType = "application/zip",
+            Buffer = Facilities.Testing.TestShapefiles.Zip([("S1", "Holborn Library", 530827, 181935)], withPrj: false),
+        });
+        await page.WaitForFunctionAsync($"() => document.querySelector(\"{Hint}\")?.textContent === 'Guessed from the coordinates: EPSG:27700.'");
+        Assert.Equal("EPSG:27700", await page.InputValueAsync("#contrib [data-field='crs']"));
+
+        // An OpenStreetMap extract: each element's tags and its OSM id are the columns, in WGS 84.
+        await page.SetInputFilesAsync(File, new FilePayload
+        {
+            Name = "extract.osm",
+            MimeType = "application/xml",
+            Buffer = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"""
+                <?xml version="1.0" encoding="UTF-8"?>
+                <osm version="0.6" generator="test">
+                  <node id="1" lat="{Lat}" lon="{Lon}"><tag k="amenity" v="toilets"/><tag k="name" v="Lakeside loo"/><tag k="wheelchair" v="yes"/></node>
+                </osm>
+                """)),
+        });
+        await page.WaitForFunctionAsync("() => document.querySelector(\"#contrib [data-field='mapping.name']\")?.value === 'name'");
+        Assert.Equal(["(none)", "amenity", "name", "wheelchair", "@id"], await page.Locator("#contrib [data-field='mapping.id'] option").AllInnerTextsAsync());
+        Assert.Equal("@id", await page.InputValueAsync("#contrib [data-field='mapping.id']"));
+        Assert.Equal("wheelchair", await page.InputValueAsync("#contrib [data-field='mapping.wheelchair']"));
+        Assert.Equal("EPSG:4326", await page.InputValueAsync("#contrib [data-field='crs']"));
+
+        // A zip that is not one: said under the file field in the server's words, and no columns are offered.
+        await page.SetInputFilesAsync(File, new FilePayload { Name = "toilets.zip", MimeType = "application/zip", Buffer = "not a zip at all"u8.ToArray() });
+        await page.WaitForFunctionAsync("() => document.querySelector(\"#contrib [data-error-for='file']\")?.textContent !== ''");
+        Assert.Equal("The file is not a valid zip archive.", await page.InnerTextAsync("#contrib [data-error-for='file']"));
+        Assert.Equal("true", await page.GetAttributeAsync(File, "aria-invalid"));
+        Assert.Equal(0, await page.Locator("#contrib [data-field='mapping.name']").CountAsync());
+        await page.Locator(File).ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-not-a-zip");
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_merged_records_facility_opens_on_the_map_and_the_review_count_leads_to_the_matches_to_settle()
     {
         var key = await PartnerKeyAsync(fixture, "Lakeside council");

@@ -1,5 +1,5 @@
 // A government partner's part of the map page (loaded from the contributor panel): with the partner's API key, choose
-// a file, map its columns (offered from the file's header) in a new dataset or bring a new version of one of the
+// a file, map its columns (offered from the file's fields as an import reads them) in a new dataset or bring a new version of one of the
 // partner's datasets, run a dry run, read the report, import, and read the feedback on the partner's facilities.
 // The key stays in sessionStorage: it is a secret, gone with the tab.
 const KEY = 'facilities.partnerKey';
@@ -11,6 +11,9 @@ const TARGETS = ['id', 'lon', 'lat', 'name', 'operator', 'opening_hours', 'acces
 const LICENSES = [['OGL-UK-3.0', 'Open Government Licence v3.0 (UK)'], ['CC-BY-4.0', 'CC BY 4.0'], ['ODbL-1.0', 'ODbL 1.0'],
   ['CC0-1.0', 'CC0 1.0'], ['LicenseRef-KOGL-Type1', 'KOGL Type 1 (Korea)']];
 const PREVIEW_ROWS = 5;
+// What the server samples (SampleFileHandler.SampleSize), and how much of a file other than a zip is sent for it.
+const SAMPLE_SIZE = 50;
+const HEAD_BYTES = 4 << 20;
 const RECORDS_SHOWN = 200;
 const POLL_MS = 400;
 
@@ -19,7 +22,7 @@ const words = {
     partnerTitle: 'Partner data import', apiKey: 'API key', useKey: 'Use this key', keyRefused: 'This API key is not valid.',
     file: 'File (CSV, GeoJSON, KML, OSM XML, zipped Shapefile)', datasetTitle: 'Dataset', datasetName: 'Name', license: 'Licence (SPDX)',
     attribution: 'Attribution', crs: 'Coordinate system', matchDistance: 'Match distance (m)', mappingTitle: 'Columns',
-    mappingHint: 'Which column of the file holds each value (from the file\'s header).', noColumn: '(none)', dryRun: 'Dry run',
+    mappingHint: 'Which column of the file holds each value (its columns or fields, as an import reads them).', noColumn: '(none)', dryRun: 'Dry run',
     runImport: 'Import', importing: 'Working…', reportTitle: 'Report', dryRunReport: 'Dry run: nothing was written.',
     importedReport: 'Imported.', failedImport: 'The import failed: {e}', rowsRead: 'Rows read', created: 'Created', merged: 'Merged into existing',
     updated: 'Updated', unchanged: 'Unchanged', removedAtSource: 'Removed at source', returnedAtSource: 'Back at source', needingReview: 'Needing review', rejected: 'Rejected',
@@ -40,13 +43,15 @@ const words = {
     presetNote: 'The {preset} preset’s mapping is used, with its value maps and cleanups (the columns above show where it reads). A column you change is sent with “extends”: the preset’s fields with yours over them; “(none)” drops that field.',
     crsFromPreset: 'From the {preset} preset.', openFacility: 'Open facility {id} on the map',
     dryRunAgain: 'The definition changed: run a dry run again before importing.', showMerged: 'Show which facilities',
-    settleReviews: 'Settle them under “Matches to settle”'
+    settleReviews: 'Settle them under “Matches to settle”', readingFile: 'Reading the file…',
+    crsFromFile: 'Given by the file: {crs}.', positionFromFile: 'The record’s own position, from the file’s geometry',
+    fileStopped: 'Only the first {n} records could be read: {reason} An import of this file would fail.'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
     file: '文件（CSV、GeoJSON、KML、OSM XML、Shapefile 压缩包）', datasetTitle: '数据集', datasetName: '名称', license: '许可（SPDX）',
     attribution: '署名', crs: '坐标系', matchDistance: '匹配距离（米）', mappingTitle: '列',
-    mappingHint: '每一项取自文件的哪一列（列名来自文件表头）。', noColumn: '（无）', dryRun: '试运行',
+    mappingHint: '每一项取自文件的哪一列（即导入时读到的文件列或字段）。', noColumn: '（无）', dryRun: '试运行',
     runImport: '导入', importing: '处理中…', reportTitle: '报告', dryRunReport: '试运行：没有写入任何数据。',
     importedReport: '已导入。', failedImport: '导入失败：{e}', rowsRead: '读取行数', created: '新建', merged: '合并到已有设施',
     updated: '更新', unchanged: '未变', removedAtSource: '源数据中已删除', returnedAtSource: '源数据中重新出现', needingReview: '待人工审核', rejected: '被拒绝',
@@ -67,7 +72,9 @@ const words = {
     presetNote: '使用预设 {preset} 的映射，包括其值映射和清理规则（上方的列显示它从哪里读取）。你改动的列以 “extends” 发送：预设的字段，加上你改动的字段；选“（无）”则去掉该字段。',
     crsFromPreset: '取自预设 {preset}。', openFacility: '在地图上打开设施 {id}',
     dryRunAgain: '定义已改动：导入前请再试运行一次。', showMerged: '查看是哪些设施',
-    settleReviews: '在“待确认的匹配”中处理'
+    settleReviews: '在“待确认的匹配”中处理', readingFile: '正在读取文件…',
+    crsFromFile: '由文件指定：{crs}。', positionFromFile: '记录自身的位置，取自文件中的几何',
+    fileStopped: '只能读取前 {n} 条记录：{reason} 导入此文件会失败。'
   }
 };
 
@@ -88,97 +95,27 @@ async function api(method, url, body) {
   throw e;
 }
 
-/** The column names of a delimited file's first line: comma, semicolon or tab, quotes allowed, a BOM dropped. */
-export function headerOf(text) {
-  const line = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0];
-  const delimiter = [',', ';', '\t'].map(function (d) { return { d: d, n: line.split(d).length }; }).sort(function (a, b) { return b.n - a.n; })[0].d;
-  const names = [];
-  let cur = '', quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') { quoted = false; } else { cur += c; }
-    } else if (c === '"') { quoted = true; } else if (c === delimiter) { names.push(cur.trim()); cur = ''; } else { cur += c; }
-  }
-  names.push(cur.trim());
-  return names.filter(Boolean);
-}
-
-/** The first rows of a delimited file as arrays of cells (quotes, doubled quotes and quoted line breaks read). */
-export function rowsOf(text, limit) {
-  text = text.replace(/^\uFEFF/, '');
-  const first = text.split(/\r?\n/)[0];
-  const delimiter = [',', ';', '\t'].map(function (d) { return { d: d, n: first.split(d).length }; }).sort(function (a, b) { return b.n - a.n; })[0].d;
-  const rows = [];
-  let row = [], cur = '', quoted = false;
-  for (let i = 0; i < text.length && rows.length <= limit; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') { quoted = false; } else { cur += c; }
-    } else if (c === '"' && cur.trim() === '') { quoted = true; cur = ''; } else if (c === delimiter) { row.push(cur.trim()); cur = ''; } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') { i++; }
-      row.push(cur.trim()); cur = '';
-      if (row.length > 1 || row[0] !== '') { rows.push(row); }
-      row = [];
-    } else { cur += c; }
-  }
-  return rows.slice(1, limit + 1);
-}
-
-// The fields KmlRecords reads of a placemark besides its ExtendedData (Features/Imports/Formats/KmlRecords.cs).
-const KML_OWN_FIELDS = ['name', 'description', 'address', 'phoneNumber'];
-
 /**
- * The columns and first rows of a file whose records carry named fields: KML placemarks (their own name, description,
- * address, phoneNumber and each ExtendedData field), GeoJSON features' properties and Overpass elements' tags, each
- * column where it first appears. These are the names a mapping gives as columns for such a file.
+ * The first records of the file as the importer reads them, from the server (POST file-samples), so the columns offered
+ * are the ones an import reads in every format. A zip goes whole (its directory is at its end); any other file's first
+ * records are in its head, so a large one sends only that, and its last record, maybe cut in half, is left out.
  */
-export function fieldsOf(fileName, text, limit) {
-  const records = /\.kml$/i.test(fileName) ? kmlRecords(text, limit) : /\.(geojson|json)$/i.test(fileName) ? jsonRecords(text, limit) : [];
-  const columns = [];
-  records.forEach(function (r) { Object.keys(r).forEach(function (k) { if (columns.indexOf(k) < 0) { columns.push(k); } }); });
-  return {
-    columns: columns,
-    rows: records.map(function (r) { return columns.map(function (c) { return r[c] === undefined || r[c] === null ? '' : String(r[c]); }); })
-  };
-}
-
-function kmlRecords(text, limit) {
-  const parser = new DOMParser();
-  // Each placemark on its own: the head of a large file is cut mid-document, and one placemark is small.
-  return (text.match(/<Placemark[\s>][\s\S]*?<\/Placemark>/g) || []).slice(0, limit).map(function (xml) {
-    const doc = parser.parseFromString(xml, 'application/xml');
-    const record = {};
-    if (doc.getElementsByTagName('parsererror').length) { return record; }
-    Array.prototype.forEach.call(doc.documentElement.children, function (c) {
-      if (KML_OWN_FIELDS.indexOf(c.localName) >= 0) { record[c.localName] = c.textContent.trim(); }
-    });
-    Array.prototype.forEach.call(doc.getElementsByTagNameNS('*', 'Data'), function (d) {
-      const value = d.getElementsByTagNameNS('*', 'value')[0];
-      if (d.getAttribute('name')) { record[d.getAttribute('name')] = value ? value.textContent.trim() : ''; }
-    });
-    Array.prototype.forEach.call(doc.getElementsByTagNameNS('*', 'SimpleData'), function (d) {
-      if (d.getAttribute('name')) { record[d.getAttribute('name')] = d.textContent.trim(); }
-    });
-    return record;
-  });
-}
-
-function jsonRecords(text, limit) {
-  let doc;
-  try { doc = JSON.parse(text); } catch (e) { return []; }
-  const fields = doc && Array.isArray(doc.features) ? doc.features.map(function (f) { return f && f.properties; })
-    : doc && Array.isArray(doc.elements) ? doc.elements.map(function (e) { return e && e.tags; }) : [];
-  return fields.filter(function (p) { return p && typeof p === 'object'; }).slice(0, limit).map(function (p) {
-    const record = {};
-    Object.keys(p).forEach(function (k) { record[k] = p[k] !== null && typeof p[k] === 'object' ? JSON.stringify(p[k]) : p[k]; });
-    return record;
-  });
+async function sampleOf(file) {
+  const whole = /\.zip$/i.test(file.name) || file.size <= HEAD_BYTES;
+  const data = new FormData();
+  data.append('file', whole ? file : file.slice(0, HEAD_BYTES), file.name);
+  const sample = await api('POST', 'api/v1/partner/file-samples', data);
+  if (!whole) {
+    if (sample.records.length < SAMPLE_SIZE) { sample.records.pop(); }
+    // Where the head ends is not where the file goes wrong.
+    sample.stopped = null;
+  }
+  return sample;
 }
 
 // Header words people use, compared without case, spaces, dashes or underscores, in English, Chinese and Korean.
 const SYNONYMS = {
-  id: ['id', 'ref', 'fid', 'objectid', 'facilityid', 'socrataid', 'recordid', 'siteid', 'toiletid', '编号', '序号', '번호', '관리번호'],
+  id: ['id', '@id', 'ref', 'fid', 'objectid', 'facilityid', 'socrataid', 'recordid', 'siteid', 'toiletid', '编号', '序号', '번호', '관리번호'],
   name: ['name', 'sitename', 'facilityname', 'toiletname', 'locationtext', 'title', '名称', '名字', '厕所名称', '화장실명', '시설명', '명칭'],
   opening_hours: ['openinghours', 'openingtimes', 'openingtime', 'hours', 'opening', 'openhours', '开放时间', '营业时间', '운영시간', '개방시간'],
   operator: ['operator', 'managedby', 'manager', 'owner', '管理单位', '管理方', '관리기관명', '관리기관'],
@@ -393,9 +330,13 @@ async function importForm(body) {
   mapping.appendChild(preview);
   let sample = [];
   let header = [];
+  // The records' own positions (x, y), for formats with geometry, and the CRS the file fixes for them, if it does.
+  let positions = [];
+  let fileCrs = null;
+  let hasGeometry = false;
   mapping.addEventListener('change', function (e) {
     if (e.target === presetSelect) { applyPreset(); }
-    showPreview(preview, f, header, sample, chosenPreset());
+    showPreview(preview, f, header, sample, chosenPreset(), hasGeometry ? positions : null);
   });
 
   // The page does not edit datasets (the API's PATCH does): a field changed after a dry run makes the next dry run
@@ -429,19 +370,30 @@ async function importForm(body) {
       suggestedName = file.name.replace(/\.[^.]+$/, '');
       f.elements.name.value = suggestedName;
     }
-    // Columns come from the header: the first 64 KB hold it in any sane file. KML, GeoJSON and Overpass JSON name
-    // their fields in each record: those of the first records (a JSON file is read whole to parse it, up to 32 MB).
-    let columns = [];
-    if (/\.(csv|txt|tsv)$/i.test(file.name)) {
-      const head = await file.slice(0, 65536).text();
-      columns = headerOf(head);
-      sample = rowsOf(head, 50);
-    } else {
-      const text = /\.kml$/i.test(file.name) ? await file.slice(0, 1048576).text() : file.size <= 33554432 ? await file.text() : '';
-      const fields = fieldsOf(file.name, text, 50);
-      columns = fields.columns;
-      sample = fields.rows;
+    const picked = file;
+    const fileError = f.querySelector('[data-error-for="file"]');
+    fileError.textContent = '';
+    picker.removeAttribute('aria-invalid');
+    H.say(f, t('readingFile'), null);
+    let read;
+    try {
+      read = await sampleOf(file);
+    } catch (e) {
+      if (picked !== file) { return; }
+      H.say(f, '', null);
+      fileError.textContent = e.message;
+      picker.setAttribute('aria-invalid', 'true');
+      return;
     }
+    // Another file was chosen while this one was read: that one's sample is the one to show.
+    if (picked !== file) { return; }
+    H.say(f, '', null);
+    if (read.stopped) { fileError.textContent = t('fileStopped', { n: read.records.length, reason: read.stopped }); }
+    const columns = read.columns;
+    sample = read.records.map(function (r) { return r.values; });
+    positions = read.records.map(function (r) { return r.position; });
+    fileCrs = read.crs;
+    hasGeometry = read.has_geometry;
     header = columns;
     TARGETS.forEach(function (target) {
       const select = H.make('select');
@@ -455,12 +407,13 @@ async function importForm(body) {
     });
     mapping.appendChild(preview);
     if (chosenPreset()) { applyPreset(); } else { applyGuesses(); }
-    showPreview(preview, f, header, sample, chosenPreset());
+    showPreview(preview, f, header, sample, chosenPreset(), hasGeometry ? positions : null);
   });
 
-  /** The columns a person would pick: one coordinate pair, the CRS its values say, the usual header words. */
+  /** The columns a person would pick: one coordinate pair (none when the records have their own positions), the CRS
+   * the file fixes or its coordinates say, the usual header words. */
   function applyGuesses() {
-    const pair = guessPair(header);
+    const pair = hasGeometry ? ['', ''] : guessPair(header);
     TARGETS.forEach(function (target) {
       const select = f.elements['map-' + target];
       if (!select) { return; }
@@ -468,9 +421,17 @@ async function importForm(body) {
         : target === 'id' ? guessId(header, sample) : guess(target, header);
       delete select.dataset.preset;
     });
-    const xi = header.indexOf(pair[0]), yi = header.indexOf(pair[1]);
-    const guessed = xi >= 0 && yi >= 0 ? guessCrs(sample.map(function (r) { return r[xi]; }), sample.map(function (r) { return r[yi]; })) : null;
     crsHint.textContent = '';
+    if (fileCrs) {
+      if (CRSS.indexOf(fileCrs) < 0) { crs.appendChild(new Option(fileCrs, fileCrs)); }
+      crs.value = fileCrs;
+      crsHint.textContent = t('crsFromFile', { crs: fileCrs });
+      return;
+    }
+    const xi = header.indexOf(pair[0]), yi = header.indexOf(pair[1]);
+    const at = positions.filter(Boolean);
+    const guessed = xi >= 0 && yi >= 0 ? guessCrs(sample.map(function (r) { return r[xi]; }), sample.map(function (r) { return r[yi]; }))
+      : hasGeometry && at.length ? guessCrs(at.map(function (p) { return p[0]; }), at.map(function (p) { return p[1]; })) : null;
     if (guessed && CRSS.indexOf(guessed) >= 0) {
       crs.value = guessed;
       crsHint.textContent = t('crsGuessed', { crs: guessed });
@@ -569,8 +530,9 @@ function datasetBody(f) {
   return body;
 }
 
-/** The first rows as the mapping would import them: the mapped targets and each row's cell for them, before the dry run. */
-function showPreview(container, f, header, rows, preset) {
+/** The first rows as the mapping would import them, before the dry run: the mapped targets and each row's cell for them,
+ * and the record's own position where the file has geometry and no coordinate columns are chosen. */
+function showPreview(container, f, header, rows, preset, positions) {
   const t = H.t;
   container.textContent = '';
   if (preset) {
@@ -582,18 +544,30 @@ function showPreview(container, f, header, rows, preset) {
     const select = f.elements['map-' + target];
     return { target: target, at: select && select.value ? header.indexOf(select.value) : -1 };
   }).filter(function (m) { return m.at >= 0; });
-  if (!mapped.length || !rows.length) { return; }
+  const placed = positions && !mapped.some(function (m) { return m.target === 'lon' || m.target === 'lat'; });
+  if ((!mapped.length && !placed) || !rows.length) { return; }
   container.appendChild(H.make('h4', null, t('previewTitle')));
   const table = H.make('table', 'preview-table');
   const head = H.make('tr');
   mapped.forEach(function (m) { head.appendChild(H.make('th', null, m.target === 'lon' ? 'x' : m.target === 'lat' ? 'y' : m.target)); });
+  if (placed) {
+    ['x', 'y'].forEach(function (axis) {
+      const th = H.make('th', 'file-position', axis);
+      th.title = t('positionFromFile');
+      head.appendChild(th);
+    });
+  }
   table.appendChild(head);
-  rows.slice(0, PREVIEW_ROWS).forEach(function (row) {
+  rows.slice(0, PREVIEW_ROWS).forEach(function (row, i) {
     const tr = H.make('tr');
     mapped.forEach(function (m) {
       const cell = row[m.at] || '';
       tr.appendChild(H.make('td', null, m.target === 'opening_hours' && !preset && ALL_DAY.test(cell) ? '24/7' : cell));
     });
+    if (placed) {
+      const p = positions[i];
+      [0, 1].forEach(function (axis) { tr.appendChild(H.make('td', 'file-position', p ? String(Math.round(p[axis] * 1e6) / 1e6) : '')); });
+    }
     table.appendChild(tr);
   });
   const scroll = H.make('div', 'table-scroll');

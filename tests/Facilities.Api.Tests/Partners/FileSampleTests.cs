@@ -56,7 +56,7 @@ public sealed class FileSampleTests(FileSampleFixture fixture) : IClassFixture<F
     public async Task A_zipped_shapefile_gives_its_dbf_fields_as_columns_its_positions_and_the_crs_of_its_prj()
     {
         using var partner = await PartnerClient.CreateAsync(fixture, "Shapefile sample");
-        var zip = FormatTests.ShapefileZip([("S1", "Holborn Library", 530827, 181935), ("S2", "Euston", 529500, 182600)]);
+        var zip = TestShapefiles.Zip([("S1", "Holborn Library", 530827, 181935), ("S2", "Euston", 529500, 182600)]);
 
         var sample = await SampleAsync(partner, "toilets.zip", zip);
 

@@ -1,12 +1,7 @@
-using System.IO.Compression;
-using System.Text;
 using System.Text.Json.Nodes;
 using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Geography;
 using Facilities.Testing;
-using NetTopologySuite.Features;
-using NetTopologySuite.Geometries;
-using NetTopologySuite.IO.Esri;
 
 namespace Facilities.Api.Tests.Partners;
 
@@ -159,7 +154,7 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         using var partner = await PartnerClient.CreateAsync(fixture, "Shapefile council");
         // The dataset says WGS 84; the .prj says British National Grid and wins.
         var dataset = await partner.CreateDatasetAsync(Dataset("Shapefile toilets", "EPSG:4326", new JsonObject { ["id"] = "REF", ["name"] = "NAME" }));
-        var zip = ShapefileZip([("S1", "Holborn Library", 530827, 181935), ("S2", "Euston", 529500, 182600)]);
+        var zip = TestShapefiles.Zip([("S1", "Holborn Library", 530827, 181935), ("S2", "Euston", 529500, 182600)]);
 
         var import = await partner.ImportAsync(dataset, "toilets.zip", zip);
 
@@ -244,34 +239,5 @@ public sealed class FormatTests(ApiFixture fixture) : IClassFixture<ApiFixture>
         Assert.Equal(22513, (int)import["report"]!["rows_read"]!);
         Assert.Equal(22513, (int)import["report"]!["created"]!);
         Assert.Equal(22513, await Db.CountAsync(fixture.Database, "select count(*) from source_records where dataset_id = $1", dataset));
-    }
-
-    internal static byte[] ShapefileZip(IEnumerable<(string Ref, string Name, double X, double Y)> points)
-    {
-        var directory = Directory.CreateTempSubdirectory("shp-test");
-        try
-        {
-            var features = points.Select(p => (IFeature)new Feature(new Point(p.X, p.Y), new AttributesTable { { "REF", p.Ref }, { "NAME", p.Name } })).ToList();
-            var shp = Path.Combine(directory.FullName, "toilets.shp");
-            Shapefile.WriteAllFeatures(features, shp);
-            File.WriteAllText(Path.ChangeExtension(shp, ".prj"),
-                "PROJCS[\"British_National_Grid\",GEOGCS[\"GCS_OSGB_1936\",DATUM[\"D_OSGB_1936\",SPHEROID[\"Airy_1830\",6377563.396,299.3249646]]," +
-                "PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"False_Easting\",400000.0]," +
-                "PARAMETER[\"False_Northing\",-100000.0],PARAMETER[\"Central_Meridian\",-2.0],PARAMETER[\"Scale_Factor\",0.9996012717]," +
-                "PARAMETER[\"Latitude_Of_Origin\",49.0],UNIT[\"Meter\",1.0]]", Encoding.ASCII);
-            using var output = new MemoryStream();
-            using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
-            {
-                foreach (var file in directory.GetFiles())
-                {
-                    zip.CreateEntryFromFile(file.FullName, "layer/" + file.Name);
-                }
-            }
-            return output.ToArray();
-        }
-        finally
-        {
-            directory.Delete(true);
-        }
     }
 }

@@ -180,7 +180,7 @@ public sealed class PartnerBadInputTests(ApiFixture fixture) : IClassFixture<Api
     {
         using var partner = await PartnerClient.CreateAsync(fixture, "Damaged shapefile " + damage);
         var dataset = await partner.CreateDatasetAsync(Dataset(mapping: new JsonObject { ["id"] = "REF", ["name"] = "NAME" }));
-        var good = FormatTests.ShapefileZip([("D1", "Damaged", 530827, 181935)]);
+        var good = Facilities.Testing.TestShapefiles.Zip([("D1", "Damaged", 530827, 181935)]);
         var parts = new List<(string Name, byte[] Content)>();
         using (var zip = new ZipArchive(new MemoryStream(good)))
         {

@@ -54,7 +54,8 @@ public sealed class SampleFileHandler(IOptions<ImportOptions> options) : IReques
         }
         try
         {
-            var columns = new List<string>(source.DeclaredFields ?? []);
+            // A blank header cell (a trailing separator) names nothing a mapping could read.
+            var columns = new List<string>((source.DeclaredFields ?? []).Where(c => !string.IsNullOrWhiteSpace(c)));
             var known = new HashSet<string>(columns, StringComparer.Ordinal);
             var records = new List<SourceRecord>(SampleSize);
             var complete = true;
@@ -69,7 +70,7 @@ public sealed class SampleFileHandler(IOptions<ImportOptions> options) : IReques
                         break;
                     }
                     records.Add(record);
-                    columns.AddRange(record.Fields.Keys.Where(known.Add));
+                    columns.AddRange(record.Fields.Keys.Where(k => !string.IsNullOrWhiteSpace(k) && known.Add(k)));
                 }
             }
             catch (ImportFileException e) when (records.Count > 0)
