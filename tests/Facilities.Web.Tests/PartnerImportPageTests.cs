@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Playwright;
 using static Facilities.Web.Tests.PartnerReviewsPageTests;
 
@@ -244,6 +245,75 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task Disabled_access_and_baby_changing_said_in_a_kmls_descriptions_go_in_as_wheelchair_and_changing_table()
+    {
+        var key = await PartnerKeyAsync(fixture, "Prose council");
+        var phone = await PartnerPageAsync(key);
+        var page = phone.Page;
+        // Written as Wandsworth writes its placemarks: the facilities' features in the description's lines.
+        double lat = Lat - 0.05, lon = Lon - 0.05;
+        var kml = string.Create(CultureInfo.InvariantCulture, $"""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+            <Placemark><name>Lakeside</name><description><![CDATA[Lakeside Road o/s the pier<br>Disabled Access<br>Baby-Changing]]></description><Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>
+            <Placemark><name>Harbour steps</name><description><![CDATA[Harbour steps<br>No Disabled Access]]></description><Point><coordinates>{lon + 0.01},{lat},0</coordinates></Point></Placemark>
+            <Placemark><name>Market square</name><description>Market square, by the fountain</description><Point><coordinates>{lon + 0.02},{lat},0</coordinates></Point></Placemark>
+            </Document></kml>
+            """);
+        await page.SetInputFilesAsync("#contrib [data-field='file']", new FilePayload { Name = "prose.kml", MimeType = "application/vnd.google-earth.kml+xml", Buffer = Encoding.UTF8.GetBytes(kml) });
+        await page.WaitForSelectorAsync("#contrib [data-field='mapping.lon']");
+
+        // No column is named for either: the descriptions say them, and the page reads the words as a person would.
+        Assert.Equal("description", await page.InputValueAsync("#contrib [data-field='mapping.wheelchair']"));
+        Assert.Equal("Disabled Access", await page.InputValueAsync("#contrib [data-field='says-yes.wheelchair']"));
+        Assert.Equal("No Disabled Access", await page.InputValueAsync("#contrib [data-field='says-no.wheelchair']"));
+        Assert.Equal("description", await page.InputValueAsync("#contrib [data-field='mapping.changing_table']"));
+        Assert.Equal("Baby-Changing", await page.InputValueAsync("#contrib [data-field='says-yes.changing_table']"));
+        Assert.Equal("", await page.InputValueAsync("#contrib [data-field='says-no.changing_table']"));
+        // The name column holds no prose: no words are asked for it.
+        Assert.Equal(2, await page.Locator("#contrib .phrase-rule:visible").CountAsync());
+        var headings = (await page.Locator("#mapping-preview th").AllInnerTextsAsync()).ToList();
+        var wheelchair = headings.IndexOf("wheelchair");
+        var changing = headings.IndexOf("changing_table");
+        var rows = page.Locator("#mapping-preview tr");
+        Assert.Equal(["yes", "no", ""], new[]
+        {
+            await rows.Nth(1).Locator("td").Nth(wheelchair).InnerTextAsync(),
+            await rows.Nth(2).Locator("td").Nth(wheelchair).InnerTextAsync(),
+            await rows.Nth(3).Locator("td").Nth(wheelchair).InnerTextAsync(),
+        });
+        Assert.Equal("yes", await rows.Nth(1).Locator("td").Nth(changing).InnerTextAsync());
+        await page.Locator("#contrib .phrase-rule").First.ScrollIntoViewIfNeededAsync();
+        await phone.ScreenshotAsync("partner-prose-phrases");
+
+        await LicensedAsync(page, "Prose council", "CC-BY-4.0");
+        await DryRunAsync(page);
+        Assert.Equal("0", await CountAsync(page, "rejected_count"));
+        // A row that says neither leaves the attribute unknown rather than a value left out.
+        Assert.Equal(0, await page.Locator("#import-report .ignored-values li").CountAsync());
+        await page.ClickAsync("#run-import");
+        await page.WaitForSelectorAsync("#import-report[data-state='succeeded'][data-dry-run='false']");
+
+        async Task<JsonElement> FacilityAsync(double at)
+        {
+            using var near = JsonDocument.Parse(await fixture.Api.GetStringAsync(string.Create(CultureInfo.InvariantCulture,
+                $"/api/v1/facilities/nearby?lat={lat}&lon={at}&radius_m=5")));
+            var id = near.RootElement.GetProperty("features").EnumerateArray().Single().GetProperty("id").GetString();
+            using var facility = JsonDocument.Parse(await fixture.Api.GetStringAsync($"/api/v1/facilities/{id}"));
+            return facility.RootElement.GetProperty("properties").Clone();
+        }
+        var lakeside = await FacilityAsync(lon);
+        Assert.Equal("yes", lakeside.GetProperty("wheelchair").GetString());
+        Assert.True(lakeside.GetProperty("changing_table").GetBoolean());
+        Assert.Equal("no", (await FacilityAsync(lon + 0.01)).GetProperty("wheelchair").GetString());
+        var market = await FacilityAsync(lon + 0.02);
+        Assert.True(!market.TryGetProperty("wheelchair", out var unknown) || unknown.ValueKind == JsonValueKind.Null || unknown.GetString() == "unknown",
+            market.ToString());
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_merged_records_facility_opens_on_the_map_and_the_review_count_leads_to_the_matches_to_settle()
     {
         var key = await PartnerKeyAsync(fixture, "Lakeside council");
@@ -316,6 +386,13 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
             await ChooseFileAsync(page, Path.Combine(London, file));
             // Each file names its draft dataset, not the first file chosen.
             Assert.Equal(Path.GetFileNameWithoutExtension(file), await page.InputValueAsync("#contrib [data-field='name']"));
+            if (file.StartsWith("wandsworth", StringComparison.Ordinal))
+            {
+                // Wandsworth says "Disabled Access" (or "No Disabled Access") in its descriptions, and nowhere else.
+                Assert.Equal("description", await page.InputValueAsync("#contrib [data-field='mapping.wheelchair']"));
+                Assert.Equal("Disabled Access", await page.InputValueAsync("#contrib [data-field='says-yes.wheelchair']"));
+                Assert.Equal("No Disabled Access", await page.InputValueAsync("#contrib [data-field='says-no.wheelchair']"));
+            }
             await page.Locator("#mapping-preview").ScrollIntoViewIfNeededAsync();
             await phone.ScreenshotAsync(shot + "-1-mapping");
             await DryRunAsync(page);

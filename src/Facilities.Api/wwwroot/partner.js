@@ -45,7 +45,8 @@ const words = {
     dryRunAgain: 'The definition changed: run a dry run again before importing.', showMerged: 'Show which facilities',
     settleReviews: 'Settle them under “Matches to settle”', readingFile: 'Reading the file…',
     crsFromFile: 'Given by the file: {crs}.', positionFromFile: 'The record’s own position, from the file’s geometry',
-    fileStopped: 'Only the first {n} records could be read: {reason} An import of this file would fail.'
+    fileStopped: 'Only the first {n} records could be read: {reason} An import of this file would fail.',
+    saysYes: 'Yes where its text says', saysNo: 'No where its text says'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
@@ -74,7 +75,8 @@ const words = {
     dryRunAgain: '定义已改动：导入前请再试运行一次。', showMerged: '查看是哪些设施',
     settleReviews: '在“待确认的匹配”中处理', readingFile: '正在读取文件…',
     crsFromFile: '由文件指定：{crs}。', positionFromFile: '记录自身的位置，取自文件中的几何',
-    fileStopped: '只能读取前 {n} 条记录：{reason} 导入此文件会失败。'
+    fileStopped: '只能读取前 {n} 条记录：{reason} 导入此文件会失败。',
+    saysYes: '文字中写有此内容时为“是”', saysNo: '文字中写有此内容时为“否”'
   }
 };
 
@@ -137,6 +139,63 @@ const PLACE_WORDS = ['location', 'site', 'place', 'locationname', 'premises', '�
 const COORDINATE_PAIR = /^[\s([]*-?\d+(\.\d+)?\s*[,;\s]\s*-?\d+(\.\d+)?[\s)\]]*$/;
 // The values FieldTransform's hours_24_7 reads as 24/7 (Features/Imports/Mapping/FieldSpec.cs), for the preview.
 const ALL_DAY = /^\s*(open\s+)?(24\s*(hours?|hrs?|h)(\s*(a day|daily))?([\s,]*(7 days( a week)?|every day|all week))?|24\s*[/x]\s*7|always open)\s*\.?\s*$/i;
+
+// Phrases that state an attribute in a file's prose, as Wandsworth's descriptions say "Disabled Access" and
+// "Baby-Changing"; matched without case, and with any spaces, dashes or underscores between their words.
+const TEXT_PHRASES = {
+  wheelchair: ['disabled access', 'wheelchair access', 'wheelchair accessible', 'accessible toilet', 'disabled toilet', '无障碍', '장애인'],
+  changing_table: ['baby changing', 'baby change', 'changing table', '婴儿护理', '기저귀']
+};
+// A column whose first values run longer than this holds prose, where a phrase can say the attribute.
+const PROSE_CHARS = 24;
+
+function escapeRegex(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
+function phraseRegex(phrase) { return phrase.trim().split(/[\s\-_]+/).map(escapeRegex).join('[\\s\\-_]*'); }
+
+/**
+ * Where a file says an attribute in its prose: the first column whose first values contain one of the attribute's
+ * phrases, the phrase as the file spells it, and the file's spelling of its negation ("No Disabled Access") if any.
+ */
+export function guessPhrase(target, columns, rows) {
+  const phrases = TEXT_PHRASES[target] || [];
+  for (let p = 0; p < phrases.length; p++) {
+    const yes = new RegExp(phraseRegex(phrases[p]), 'i');
+    for (let at = 0; at < columns.length; at++) {
+      const cells = rows.map(function (r) { return r[at] || ''; });
+      const found = cells.map(function (c) { return c.match(yes); }).find(Boolean);
+      if (!found) { continue; }
+      const no = new RegExp('(^|[^\\p{L}])(no[\\s\\-_]+' + phraseRegex(found[0]) + ')', 'iu');
+      const negated = cells.map(function (c) { return c.match(no); }).find(Boolean);
+      return { column: columns[at], yes: found[0], no: negated ? negated[2] : '' };
+    }
+  }
+  return null;
+}
+
+/**
+ * The field of a column whose text says yes or no by a phrase: HTML and runs of spaces cleaned away, the first of the
+ * phrases found (the negation first, so "No Disabled Access" is not read as "Disabled Access"), mapped to yes or no;
+ * a row that says neither gives no value.
+ */
+function phraseField(column, yes, no) {
+  const said = [no, yes].filter(function (p) { return p.trim(); });
+  // Pattern keys, so the phrase matches however its words are separated in each row ("Baby Changing", "Baby-Changing").
+  const values = {};
+  if (no.trim()) { values['/(?i)^' + phraseRegex(no) + '$/'] = 'no'; }
+  if (yes.trim()) { values['/(?i)^' + phraseRegex(yes) + '$/'] = 'yes'; }
+  return { column: column, transform: ['strip_html', 'collapse_spaces'], pattern: '(?i)(' + said.map(phraseRegex).join('|') + ')', values: values };
+}
+
+/** What phraseField gives for a cell, for the preview (the server applies the field when the file is imported). */
+function phraseValue(cell, yes, no) {
+  const text = cell.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
+  const said = [[no, 'no'], [yes, 'yes']].filter(function (p) { return p[0].trim(); });
+  if (!said.length) { return cell; }
+  const m = text.match(new RegExp('(' + said.map(function (p) { return phraseRegex(p[0]); }).join('|') + ')', 'i'));
+  if (!m) { return ''; }
+  const hit = said.find(function (p) { return new RegExp('^' + phraseRegex(p[0]) + '$', 'i').test(m[1]); });
+  return hit ? hit[1] : '';
+}
 
 function norm(s) { return String(s).toLowerCase().replace(/[\s_\-.()]/g, ''); }
 
@@ -336,6 +395,10 @@ async function importForm(body) {
   let hasGeometry = false;
   mapping.addEventListener('change', function (e) {
     if (e.target === presetSelect) { applyPreset(); }
+    // Another column for the attribute: the phrases were the old column's words.
+    const target = e.target.name && e.target.name.indexOf('map-') === 0 ? e.target.name.slice(4) : null;
+    if (target && TEXT_PHRASES[target]) { f.elements['says-yes-' + target].value = f.elements['says-no-' + target].value = ''; }
+    showPhraseRules();
     showPreview(preview, f, header, sample, chosenPreset(), hasGeometry ? positions : null);
   });
 
@@ -404,11 +467,33 @@ async function importForm(body) {
       const label = target === 'lon' ? t('coordX') : target === 'lat' ? t('coordY') : def ? H.I.label(def.labels, target) + ' (' + target + ')' : target;
       H.field(mapping, 'mapping.' + target, label, select);
       select.parentNode.classList.add('column-field');
+      if (TEXT_PHRASES[target]) { phraseRule(target); }
     });
     mapping.appendChild(preview);
     if (chosenPreset()) { applyPreset(); } else { applyGuesses(); }
+    showPhraseRules();
     showPreview(preview, f, header, sample, chosenPreset(), hasGeometry ? positions : null);
   });
+
+  /** Under an attribute a file may state in prose: the words of its chosen column that mean yes, and no. */
+  function phraseRule(target) {
+    const rule = H.make('div', 'column-field phrase-rule');
+    rule.dataset.target = target;
+    H.field(rule, 'says-yes.' + target, t('saysYes'), H.input('text', 'says-yes-' + target));
+    H.field(rule, 'says-no.' + target, t('saysNo'), H.input('text', 'says-no-' + target));
+    mapping.appendChild(rule);
+  }
+
+  /** A phrase rule shows where its column holds prose, or when it has words already. */
+  function showPhraseRules() {
+    mapping.querySelectorAll('.phrase-rule').forEach(function (rule) {
+      const target = rule.dataset.target;
+      const at = header.indexOf(f.elements['map-' + target].value);
+      const prose = at >= 0 && sample.some(function (r) { return (r[at] || '').length > PROSE_CHARS; });
+      const worded = f.elements['says-yes-' + target].value.trim() || f.elements['says-no-' + target].value.trim();
+      rule.hidden = !(at >= 0 && (prose || worded));
+    });
+  }
 
   /** The columns a person would pick: one coordinate pair (none when the records have their own positions), the CRS
    * the file fixes or its coordinates say, the usual header words. */
@@ -420,6 +505,13 @@ async function importForm(body) {
       select.value = target === 'lon' ? pair[0] : target === 'lat' ? pair[1] : target === 'name' ? guessName(header, sample)
         : target === 'id' ? guessId(header, sample) : guess(target, header);
       delete select.dataset.preset;
+      if (TEXT_PHRASES[target]) {
+        // No column is named for it: the file may say it in its prose ("… Disabled Access").
+        const said = select.value ? null : guessPhrase(target, header, sample);
+        if (said) { select.value = said.column; }
+        f.elements['says-yes-' + target].value = said ? said.yes : '';
+        f.elements['says-no-' + target].value = said ? said.no : '';
+      }
     });
     crsHint.textContent = '';
     if (fileCrs) {
@@ -450,6 +542,7 @@ async function importForm(body) {
       const inFile = column ? header.find(function (c) { return c.toLowerCase() === column.toLowerCase(); }) : undefined;
       select.value = inFile || '';
       select.dataset.preset = select.value;
+      if (TEXT_PHRASES[target]) { f.elements['says-yes-' + target].value = f.elements['says-no-' + target].value = ''; }
     });
     if (CRSS.indexOf(p.crs) < 0) { crs.appendChild(new Option(p.crs, p.crs)); }
     crs.value = p.crs;
@@ -507,7 +600,11 @@ function datasetBody(f) {
     if (!select) { return; }
     // The pair is x/y: in the dataset's CRS, degrees or metres alike.
     const key = target === 'lon' ? 'x' : target === 'lat' ? 'y' : target;
-    if (preset) {
+    const yes = TEXT_PHRASES[target] ? f.elements['says-yes-' + target].value : '';
+    const no = TEXT_PHRASES[target] ? f.elements['says-no-' + target].value : '';
+    if (select.value && (yes.trim() || no.trim())) {
+      fields[key] = phraseField(select.value, yes, no);
+    } else if (preset) {
       // Over a preset only what the partner changed: a column, or "(none)" to drop the preset's field.
       if (select.value !== (select.dataset.preset || '')) { fields[key] = select.value ? select.value : null; }
     } else if (select.value) {
@@ -562,7 +659,10 @@ function showPreview(container, f, header, rows, preset, positions) {
     const tr = H.make('tr');
     mapped.forEach(function (m) {
       const cell = row[m.at] || '';
-      tr.appendChild(H.make('td', null, m.target === 'opening_hours' && !preset && ALL_DAY.test(cell) ? '24/7' : cell));
+      const yes = TEXT_PHRASES[m.target] ? f.elements['says-yes-' + m.target].value : '';
+      const no = TEXT_PHRASES[m.target] ? f.elements['says-no-' + m.target].value : '';
+      tr.appendChild(H.make('td', null, yes.trim() || no.trim() ? phraseValue(cell, yes, no)
+        : m.target === 'opening_hours' && !preset && ALL_DAY.test(cell) ? '24/7' : cell));
     });
     if (placed) {
       const p = positions[i];
