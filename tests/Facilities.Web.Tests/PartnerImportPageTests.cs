@@ -209,7 +209,7 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
         {
             Name = "toilets-without-prj.zip",
             MimeType = "application/zip",
-            Buffer = Facilities.Testing.TestShapefiles.Zip([("S1", "Holborn Library", 530827, 181935)], withPrj: false),
+            Buffer = Facilities.Testing.TestShapefiles.Zip([("S1", "Holborn Library", 530827, 181935)], prj: null),
         });
         await page.WaitForFunctionAsync($"() => document.querySelector(\"{Hint}\")?.textContent === 'Guessed from the coordinates: EPSG:27700.'");
         Assert.Equal("EPSG:27700", await page.InputValueAsync("#contrib [data-field='crs']"));

@@ -31,18 +31,18 @@ public sealed class FileSampleTests(FileSampleFixture fixture) : IClassFixture<F
 {
     private static readonly string London = Path.Combine(RepositoryPaths.TestData, "london-toilets");
 
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string fileName, byte[] content)
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string fileName, byte[] content, string query = "")
     {
         var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(content);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         form.Add(file, "file", fileName);
-        return await client.PostAsync("/api/v1/partner/file-samples", form);
+        return await client.PostAsync("/api/v1/partner/file-samples" + query, form);
     }
 
-    private async Task<JsonNode> SampleAsync(PartnerClient partner, string fileName, byte[] content)
+    private async Task<JsonNode> SampleAsync(PartnerClient partner, string fileName, byte[] content, string query = "")
     {
-        var response = await PostAsync(partner.Http, fileName, content);
+        var response = await PostAsync(partner.Http, fileName, content, query);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
         // Sampled and gone: neither the upload nor a Shapefile's unpacked layer stays behind.
@@ -162,6 +162,77 @@ public sealed class FileSampleTests(FileSampleFixture fixture) : IClassFixture<F
         Assert.Equal(["GZ-2", "", "24 hours"], Strings(sample["records"]![1]!["values"]));
         Assert.False((bool)sample["complete"]!);
         Assert.StartsWith("The file is not valid JSON", (string?)sample["stopped"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_prj_known_only_by_its_wkt_is_named_as_the_file_names_it_not_as_a_datasets_crs()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "UTM sample");
+        var zip = TestShapefiles.Zip([("U1", "Piazza", 500000, 5000000)], TestShapefiles.Utm32N);
+
+        var sample = await SampleAsync(partner, "utm.zip", zip);
+
+        // A dataset cannot name it, but an import of the file reads its positions by it.
+        Assert.Null(sample["crs"]);
+        Assert.Equal("prj:WGS_1984_UTM_Zone_32N", (string?)sample["crs_in_file"]);
+        var british = await SampleAsync(partner, "bng.zip", TestShapefiles.Zip([("S1", "Holborn Library", 530827, 181935)]));
+        Assert.Equal("EPSG:27700", (string?)british["crs_in_file"]);
+    }
+
+    [Fact]
+    public async Task A_record_the_import_would_reject_is_sampled_with_its_reason_not_a_500()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Odd records sample");
+        // JSON lets an object name a member twice; a KML can write NaN for a coordinate.
+        const string geojson = """
+            {"type": "FeatureCollection", "features": [
+              {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.1, 45.1]}, "properties": {"ref": "A", "ref": "B"}},
+              {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.2, 45.2]}, "properties": {"ref": "C"}}
+            ]}
+            """;
+        var twice = await SampleAsync(partner, "twice.geojson", Encoding.UTF8.GetBytes(geojson));
+        var records = twice["records"]!.AsArray();
+        Assert.Equal(2, records.Count);
+        Assert.StartsWith("the feature cannot be read", (string?)records[0]!["error"], StringComparison.Ordinal);
+        Assert.Equal(["C"], Strings(records[1]!["values"]));
+
+        const string kml = """
+            <kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+            <Placemark><name>Nowhere</name><Point><coordinates>NaN,NaN</coordinates></Point></Placemark>
+            <Placemark><name>Lakeside</name><Point><coordinates>10.4,45.3</coordinates></Point></Placemark>
+            </Document></kml>
+            """;
+        var nan = await SampleAsync(partner, "nan.kml", Encoding.UTF8.GetBytes(kml));
+        Assert.Null(nan["records"]![0]!["position"]);
+        Assert.Equal(10.4, (double)nan["records"]![1]!["position"]![0]!, 6);
+
+        // A value is shown as far as a person reads it.
+        var longText = new string('x', 5000);
+        var wide = await SampleAsync(partner, "wide.csv", Encoding.UTF8.GetBytes($"name,lon,lat\n{longText},10,45\n"));
+        Assert.Equal(new string('x', 1000) + "…", (string?)wide["records"]![0]!["values"]![0]);
+    }
+
+    [Fact]
+    public async Task The_head_of_a_large_file_is_read_as_far_as_it_goes_without_its_cut_row_or_an_error()
+    {
+        using var partner = await PartnerClient.CreateAsync(fixture, "Head sample");
+        var csv = await SampleAsync(partner, "head.csv", "name,lon,lat\nFirst,10.1,45.1\nSecond,10.2,45.2\nThi"u8.ToArray(), "?head=true");
+        Assert.Equal(["First", "Second"], csv["records"]!.AsArray().Select(r => (string)r!["values"]![0]!).ToList());
+        Assert.False((bool)csv["complete"]!);
+
+        const string geojson = """
+            {"type": "FeatureCollection", "features": [
+              {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.1, 45.1]}, "properties": {"ref": "A"}},
+              {"type": "Feature", "geometry": {"type": "Point", "coordinates": [10.2,
+            """;
+        var json = await SampleAsync(partner, "head.geojson", Encoding.UTF8.GetBytes(geojson), "?head=true");
+        Assert.Single(json["records"]!.AsArray());
+        Assert.Null(json["stopped"]);
+        Assert.False((bool)json["complete"]!);
+
+        var bad = await PostAsync(partner.Http, "head.csv", "name,lon,lat\n"u8.ToArray(), "?head=maybe");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("head", (await bad.Content.ReadAsStringAsync()), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,12 +25,7 @@ public static class ImportEndpoints
                 [Microsoft.AspNetCore.Mvc.FromQuery(Name = "dry_run")] string? dryRun, CancellationToken ct) =>
             {
                 var partner = http.CurrentPartner();
-                var dry = dryRun switch
-                {
-                    null or "false" or "0" => false,
-                    "true" or "1" => true,
-                    _ => throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("dry_run", "must be true or false")]),
-                };
+                var dry = DryRun(dryRun);
                 // The dataset first: someone else's dataset is a 404 before a byte of the file is read.
                 await mediator.Send(new ListDatasetsQuery(partner.Id, datasetId), ct);
                 Upload upload;
@@ -137,8 +132,9 @@ public static class ImportEndpoints
 
         var samples = app.MapGroup("/api/v1/partner/file-samples").WithTags("Government partners").RequirePartnerKey();
         samples.MapPost("/", async (IMediator mediator, HttpContext http, IOptions<ImportOptions> options,
-                PartnerUploadSlots slots, CancellationToken ct) =>
+                PartnerUploadSlots slots, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "head")] string? head, CancellationToken ct) =>
             {
+                var isHead = Flag("head", head);
                 Upload upload;
                 using (slots.Take(http.CurrentPartner().Id))
                 {
@@ -146,7 +142,7 @@ public static class ImportEndpoints
                 }
                 try
                 {
-                    return TypedResults.Ok(await mediator.Send(new SampleFileQuery(upload), ct));
+                    return TypedResults.Ok(await mediator.Send(new SampleFileQuery(upload, isHead), ct));
                 }
                 finally
                 {
@@ -158,7 +154,8 @@ public static class ImportEndpoints
             .WithSummary($"The first {SampleFileHandler.SampleSize} records of a file as an import reads them (multipart, field 'file'): " +
                          "its columns, each record's values and position, and the CRS the file fixes. Nothing is stored.")
             .WithDescription("For choosing a mapping before a dry run. A file that cannot be read is a 422 saying why; one that goes wrong " +
-                             "after its first records (or is only the head of a file) is sampled as far as it reads, with 'stopped' saying why.")
+                             "after its first records is sampled as far as it reads, with 'stopped' saying why. head=true: the upload is the " +
+                             "first part of a larger file, read as far as it goes (a CSV's last row, maybe cut, left out).")
             .Produces<FileSample>()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -167,11 +164,13 @@ public static class ImportEndpoints
         return app;
     }
 
-    private static bool DryRun(string? value) => value switch
+    private static bool DryRun(string? value) => Flag("dry_run", value);
+
+    private static bool Flag(string name, string? value) => value switch
     {
         null or "false" or "0" => false,
         "true" or "1" => true,
-        _ => throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure("dry_run", "must be true or false")]),
+        _ => throw new FluentValidation.ValidationException([new FluentValidation.Results.ValidationFailure(name, "must be true or false")]),
     };
 
     private static CreateDatasetBody Definition(Dictionary<string, string> fields, System.Text.Json.JsonSerializerOptions json)

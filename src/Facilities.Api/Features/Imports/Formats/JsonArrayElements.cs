@@ -15,7 +15,8 @@ public static class JsonArrayElements
     /// <summary>
     /// The record <paramref name="read"/> makes of one element, or a rejected record when the element holds text that
     /// is not Unicode. JSON can escape half of a surrogate pair alone (<c>"\ud800"</c>); the parser lets it through
-    /// and System.Text.Json throws only when the string, or a member's name, is read. That spoils one element, not the file.
+    /// and System.Text.Json throws only when the string, or a member's name, is read. That spoils one element, not the file;
+    /// so does an object naming a member twice.
     /// </summary>
     public static SourceRecord? RecordOrRejected(long row, string element, Func<SourceRecord?> read)
     {
@@ -29,6 +30,11 @@ public static class JsonArrayElements
             {
                 Error = $"the {element} holds text that is not valid Unicode (an unpaired surrogate such as \\ud800)",
             };
+        }
+        catch (ArgumentException e)
+        {
+            // JSON lets an object name a member twice; System.Text.Json's objects refuse it when first read.
+            return new SourceRecord(row, new Dictionary<string, string?>()) { Error = $"the {element} cannot be read: {e.Message}" };
         }
     }
 
