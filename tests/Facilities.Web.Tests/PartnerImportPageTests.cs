@@ -245,18 +245,56 @@ public sealed class PartnerImportPageTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task A_file_chosen_while_the_last_one_is_still_read_is_the_one_whose_columns_are_offered()
+    {
+        var key = await PartnerKeyAsync(fixture, "Second thoughts council");
+        var phone = await PartnerPageAsync(key);
+        var page = phone.Page;
+        // The first file's sample is slow to come (a large zip on a slow line); the partner picks another meanwhile.
+        var first = true;
+        await page.RouteAsync("**/api/v1/partner/file-samples*", async route =>
+        {
+            if (first)
+            {
+                first = false;
+                await Task.Delay(1500);
+            }
+            try
+            {
+                await route.ContinueAsync();
+            }
+            catch (PlaywrightException)
+            {
+                // The page gave up on it, as it should.
+            }
+        });
+        await page.SetInputFilesAsync("#contrib [data-field='file']", Path.Combine(London, "camden_public_toilets.csv"));
+        Assert.Equal("Reading the file…", await page.InnerTextAsync("#contrib .file-status"));
+        await page.SetInputFilesAsync("#contrib [data-field='file']", Path.Combine(London, "barking_toilets.csv"));
+        await page.WaitForSelectorAsync("#contrib [data-field='mapping.lon']");
+        Assert.Equal("Location", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
+        // Camden's answer, had it come, would have put its own Name column there.
+        await Task.Delay(2000);
+        Assert.Equal("Location", await page.InputValueAsync("#contrib [data-field='mapping.name']"));
+        Assert.Equal(1, await page.Locator("#contrib [data-field='mapping.name']").CountAsync());
+        Assert.Equal("", await page.InnerTextAsync("#contrib .file-status"));
+        Assert.Empty(phone.Errors);
+        await phone.CloseAsync();
+    }
+
+    [Fact]
     public async Task Disabled_access_and_baby_changing_said_in_a_kmls_descriptions_go_in_as_wheelchair_and_changing_table()
     {
         var key = await PartnerKeyAsync(fixture, "Prose council");
         var phone = await PartnerPageAsync(key);
         var page = phone.Page;
-        // Written as Wandsworth writes its placemarks: the facilities' features in the description's lines.
+        // Written as Wandsworth writes its placemarks: the facilities' features in the description's HTML lines.
         double lat = Lat - 0.05, lon = Lon - 0.05;
         var kml = string.Create(CultureInfo.InvariantCulture, $"""
             <?xml version="1.0" encoding="UTF-8"?>
             <kml xmlns="http://www.opengis.net/kml/2.2"><Document>
             <Placemark><name>Lakeside</name><description><![CDATA[Lakeside Road o/s the pier<br>Disabled Access<br>Baby-Changing]]></description><Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>
-            <Placemark><name>Harbour steps</name><description><![CDATA[Harbour steps<br>No Disabled Access]]></description><Point><coordinates>{lon + 0.01},{lat},0</coordinates></Point></Placemark>
+            <Placemark><name>Harbour steps</name><description><![CDATA[Harbour steps<br>No&nbsp;Disabled Access]]></description><Point><coordinates>{lon + 0.01},{lat},0</coordinates></Point></Placemark>
             <Placemark><name>Market square</name><description>Market square, by the fountain</description><Point><coordinates>{lon + 0.02},{lat},0</coordinates></Point></Placemark>
             </Document></kml>
             """);

@@ -11,9 +11,10 @@ const TARGETS = ['id', 'lon', 'lat', 'name', 'operator', 'opening_hours', 'acces
 const LICENSES = [['OGL-UK-3.0', 'Open Government Licence v3.0 (UK)'], ['CC-BY-4.0', 'CC BY 4.0'], ['ODbL-1.0', 'ODbL 1.0'],
   ['CC0-1.0', 'CC0 1.0'], ['LicenseRef-KOGL-Type1', 'KOGL Type 1 (Korea)']];
 const PREVIEW_ROWS = 5;
-// What the server samples (SampleFileHandler.SampleSize), and how much of a file other than a zip is sent for it.
-const SAMPLE_SIZE = 50;
+// How much of a file is sent for its sample: a CSV's head holds its first rows; a KML, JSON or OSM file goes whole up to
+// WHOLE_BYTES, as its first records may come after a long run of other elements (an OSM extract's untagged nodes).
 const HEAD_BYTES = 4 << 20;
+const WHOLE_BYTES = 64 << 20;
 const RECORDS_SHOWN = 200;
 const POLL_MS = 400;
 
@@ -46,7 +47,8 @@ const words = {
     settleReviews: 'Settle them under “Matches to settle”', readingFile: 'Reading the file…',
     crsFromFile: 'Given by the file: {crs}.', positionFromFile: 'The record’s own position, from the file’s geometry',
     fileStopped: 'Only the first {n} records could be read: {reason} An import of this file would fail.',
-    saysYes: 'Yes where its text says', saysNo: 'No where its text says'
+    saysYes: 'Yes where its text says', saysNo: 'No where its text says',
+    crsOfPrj: 'The file’s .prj gives its own system ({crs}): the import places the records by it, whatever is chosen here.'
   },
   'zh-Hans': {
     partnerTitle: '合作方数据导入', apiKey: 'API 密钥', useKey: '使用此密钥', keyRefused: '此 API 密钥无效。',
@@ -76,7 +78,8 @@ const words = {
     settleReviews: '在“待确认的匹配”中处理', readingFile: '正在读取文件…',
     crsFromFile: '由文件指定：{crs}。', positionFromFile: '记录自身的位置，取自文件中的几何',
     fileStopped: '只能读取前 {n} 条记录：{reason} 导入此文件会失败。',
-    saysYes: '文字中写有此内容时为“是”', saysNo: '文字中写有此内容时为“否”'
+    saysYes: '文字中写有此内容时为“是”', saysNo: '文字中写有此内容时为“否”',
+    crsOfPrj: '文件的 .prj 给出了自己的坐标系（{crs}）：无论这里选择什么，导入都按它定位记录。'
   }
 };
 
@@ -85,10 +88,10 @@ let dataset = null;
 
 function key() { try { return sessionStorage.getItem(KEY); } catch (e) { return null; } }
 
-async function api(method, url, body) {
+async function api(method, url, body, signal) {
   const headers = { Accept: 'application/json', 'X-Api-Key': key() || '' };
   if (body !== undefined && !(body instanceof FormData)) { headers['Content-Type'] = 'application/json'; }
-  const r = await fetch(url, { method: method, headers: headers, body: body instanceof FormData ? body : body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(url, { method: method, headers: headers, body: body instanceof FormData ? body : body === undefined ? undefined : JSON.stringify(body), signal: signal });
   if (r.ok) { return r.json(); }
   const p = await r.json().catch(function () { return {}; });
   const e = new Error(p.detail || p.title || String(r.status));
@@ -99,20 +102,15 @@ async function api(method, url, body) {
 
 /**
  * The first records of the file as the importer reads them, from the server (POST file-samples), so the columns offered
- * are the ones an import reads in every format. A zip goes whole (its directory is at its end); any other file's first
- * records are in its head, so a large one sends only that, and its last record, maybe cut in half, is left out.
+ * are the ones an import reads in every format. A zip goes whole (its directory is at its end); a CSV larger than
+ * HEAD_BYTES sends its head, and another format its head past WHOLE_BYTES: the server reads a head as far as it goes.
  */
-async function sampleOf(file) {
-  const whole = /\.zip$/i.test(file.name) || file.size <= HEAD_BYTES;
+function sampleOf(file, signal) {
+  const limit = /\.zip$/i.test(file.name) ? Infinity : /\.(csv|tsv|txt)$/i.test(file.name) ? HEAD_BYTES : WHOLE_BYTES;
+  const head = file.size > limit;
   const data = new FormData();
-  data.append('file', whole ? file : file.slice(0, HEAD_BYTES), file.name);
-  const sample = await api('POST', 'api/v1/partner/file-samples', data);
-  if (!whole) {
-    if (sample.records.length < SAMPLE_SIZE) { sample.records.pop(); }
-    // Where the head ends is not where the file goes wrong.
-    sample.stopped = null;
-  }
-  return sample;
+  data.append('file', head ? file.slice(0, limit, file.type) : file, file.name);
+  return api('POST', 'api/v1/partner/file-samples' + (head ? '?head=true' : ''), data, signal);
 }
 
 // Header words people use, compared without case, spaces, dashes or underscores, in English, Chinese and Korean.
@@ -152,6 +150,17 @@ const PROSE_CHARS = 24;
 function escapeRegex(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
 function phraseRegex(phrase) { return phrase.trim().split(/[\s\-_]+/).map(escapeRegex).join('[\\s\\-_]*'); }
 
+/** A cell's text as the server's strip_html and collapse_spaces leave it: tags as spaces, entities decoded. */
+function plainText(cell) {
+  const decode = document.createElement('textarea');
+  decode.innerHTML = String(cell).replace(/<[^>]*>/g, ' ');
+  return decode.value.replace(/\s+/g, ' ').trim();
+}
+
+// Not inside a word: "Casino Disabled Access" does not say "No Disabled Access". The same in .NET and in JavaScript's
+// Unicode mode.
+const WORD_START = '(?<![\\p{L}\\p{N}])';
+
 /**
  * Where a file says an attribute in its prose: the first column whose first values contain one of the attribute's
  * phrases, the phrase as the file spells it, and the file's spelling of its negation ("No Disabled Access") if any.
@@ -161,12 +170,12 @@ export function guessPhrase(target, columns, rows) {
   for (let p = 0; p < phrases.length; p++) {
     const yes = new RegExp(phraseRegex(phrases[p]), 'i');
     for (let at = 0; at < columns.length; at++) {
-      const cells = rows.map(function (r) { return r[at] || ''; });
+      const cells = rows.map(function (r) { return plainText(r[at] || ''); });
       const found = cells.map(function (c) { return c.match(yes); }).find(Boolean);
       if (!found) { continue; }
-      const no = new RegExp('(^|[^\\p{L}])(no[\\s\\-_]+' + phraseRegex(found[0]) + ')', 'iu');
+      const no = new RegExp(WORD_START + '(no[\\s\\-_]+' + phraseRegex(found[0]) + ')', 'iu');
       const negated = cells.map(function (c) { return c.match(no); }).find(Boolean);
-      return { column: columns[at], yes: found[0], no: negated ? negated[2] : '' };
+      return { column: columns[at], yes: found[0].replace(/\s+/g, ' '), no: negated ? negated[1].replace(/\s+/g, ' ') : '' };
     }
   }
   return null;
@@ -183,17 +192,16 @@ function phraseField(column, yes, no) {
   const values = {};
   if (no.trim()) { values['/(?i)^' + phraseRegex(no) + '$/'] = 'no'; }
   if (yes.trim()) { values['/(?i)^' + phraseRegex(yes) + '$/'] = 'yes'; }
-  return { column: column, transform: ['strip_html', 'collapse_spaces'], pattern: '(?i)(' + said.map(phraseRegex).join('|') + ')', values: values };
+  return { column: column, transform: ['strip_html', 'collapse_spaces'], pattern: '(?i)' + WORD_START + '(' + said.map(phraseRegex).join('|') + ')', values: values };
 }
 
 /** What phraseField gives for a cell, for the preview (the server applies the field when the file is imported). */
 function phraseValue(cell, yes, no) {
-  const text = cell.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
   const said = [[no, 'no'], [yes, 'yes']].filter(function (p) { return p[0].trim(); });
   if (!said.length) { return cell; }
-  const m = text.match(new RegExp('(' + said.map(function (p) { return phraseRegex(p[0]); }).join('|') + ')', 'i'));
+  const m = plainText(cell).match(new RegExp(WORD_START + '(' + said.map(function (p) { return phraseRegex(p[0]); }).join('|') + ')', 'iu'));
   if (!m) { return ''; }
-  const hit = said.find(function (p) { return new RegExp('^' + phraseRegex(p[0]) + '$', 'i').test(m[1]); });
+  const hit = said.find(function (p) { return new RegExp('^' + phraseRegex(p[0]) + '$', 'iu').test(m[1]); });
   return hit ? hit[1] : '';
 }
 
@@ -347,6 +355,11 @@ async function importForm(body) {
   f.appendChild(versionHint);
   const picker = H.field(f, 'file', t('file'), H.input('file', 'file'));
   picker.accept = '.csv,.txt,.geojson,.json,.kml,.osm,.xml,.zip';
+  const fileError = f.querySelector('[data-error-for="file"]');
+  // While the file is read: beside it, so the form's own message (a dry run's "Working…") is left alone.
+  const fileStatus = H.make('p', 'hint file-status');
+  fileStatus.setAttribute('role', 'status');
+  picker.parentNode.insertBefore(fileStatus, fileError);
   const mapping = H.make('fieldset', 'cfield mapping');
   mapping.appendChild(H.make('legend', null, t('mappingTitle')));
   mapping.appendChild(H.make('p', 'hint', t('mappingHint')));
@@ -392,6 +405,7 @@ async function importForm(body) {
   // The records' own positions (x, y), for formats with geometry, and the CRS the file fixes for them, if it does.
   let positions = [];
   let fileCrs = null;
+  let fileCrsName = null;
   let hasGeometry = false;
   mapping.addEventListener('change', function (e) {
     if (e.target === presetSelect) { applyPreset(); }
@@ -420,6 +434,7 @@ async function importForm(body) {
     versionHint.textContent = d ? t('newVersionHint', { name: d.name }) : '';
     report.textContent = '';
   });
+  let reading = null;
   picker.addEventListener('change', async function () {
     file = picker.files[0] || null;
     dataset = chosen();
@@ -427,35 +442,46 @@ async function importForm(body) {
     importHint.hidden = true;
     report.textContent = '';
     Array.prototype.slice.call(mapping.querySelectorAll('.column-field')).forEach(function (n) { n.remove(); });
+    // The last file's sample is no longer wanted (a zip may still be uploading it), nor what it showed.
+    if (reading) { reading.abort(); reading = null; }
+    header = [];
+    sample = [];
+    positions = [];
+    fileCrs = fileCrsName = null;
+    hasGeometry = false;
+    preview.textContent = '';
+    fileStatus.textContent = '';
+    fileError.textContent = '';
+    picker.removeAttribute('aria-invalid');
     if (!file) { return; }
     // The file's name as the dataset's, again for the next file chosen unless the partner wrote a name of their own.
     if (!f.elements.name.value || f.elements.name.value === suggestedName) {
       suggestedName = file.name.replace(/\.[^.]+$/, '');
       f.elements.name.value = suggestedName;
     }
-    const picked = file;
-    const fileError = f.querySelector('[data-error-for="file"]');
-    fileError.textContent = '';
-    picker.removeAttribute('aria-invalid');
-    H.say(f, t('readingFile'), null);
+    const ours = reading = new AbortController();
+    fileStatus.textContent = t('readingFile');
     let read;
     try {
-      read = await sampleOf(file);
+      read = await sampleOf(file, ours.signal);
     } catch (e) {
-      if (picked !== file) { return; }
-      H.say(f, '', null);
+      // Aborted: another file was chosen, and its sample is the one to show.
+      if (ours.signal.aborted) { return; }
+      reading = null;
+      fileStatus.textContent = '';
       fileError.textContent = e.message;
       picker.setAttribute('aria-invalid', 'true');
       return;
     }
-    // Another file was chosen while this one was read: that one's sample is the one to show.
-    if (picked !== file) { return; }
-    H.say(f, '', null);
+    if (ours.signal.aborted) { return; }
+    reading = null;
+    fileStatus.textContent = '';
     if (read.stopped) { fileError.textContent = t('fileStopped', { n: read.records.length, reason: read.stopped }); }
     const columns = read.columns;
     sample = read.records.map(function (r) { return r.values; });
     positions = read.records.map(function (r) { return r.position; });
     fileCrs = read.crs;
+    fileCrsName = read.crs_in_file;
     hasGeometry = read.has_geometry;
     header = columns;
     TARGETS.forEach(function (target) {
@@ -518,6 +544,11 @@ async function importForm(body) {
       if (CRSS.indexOf(fileCrs) < 0) { crs.appendChild(new Option(fileCrs, fileCrs)); }
       crs.value = fileCrs;
       crsHint.textContent = t('crsFromFile', { crs: fileCrs });
+      return;
+    }
+    // A .prj read by its WKT alone: no dataset CRS names it, and the import reads the positions by it whatever is chosen.
+    if (fileCrsName) {
+      crsHint.textContent = t('crsOfPrj', { crs: fileCrsName.replace(/^prj:/, '') });
       return;
     }
     const xi = header.indexOf(pair[0]), yi = header.indexOf(pair[1]);
