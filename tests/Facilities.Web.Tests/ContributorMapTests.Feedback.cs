@@ -15,7 +15,12 @@ public sealed partial class ContributorMapTests
         // Complete in every key attribute, so only its age puts it on the list; a sparse one 30 m north is listed after it.
         var stale = await AdminAddsAsync(admin, (spot.Lat, spot.Lon), new
         {
-            category = "toilet", name = "Old park toilet", wheelchair = "yes", opening_hours = "24/7", fee = false, changing_table = true,
+            category = "toilet",
+            name = "Old park toilet",
+            wheelchair = "yes",
+            opening_hours = "24/7",
+            fee = false,
+            changing_table = true,
         });
         var sparse = await AdminAddsAsync(admin, (spot.Lat + 30 / 110_574.0, spot.Lon), new { category = "toilet", name = "Sparse kiosk toilet" });
         await using (var dataSource = fixture.CreateDataSource())

@@ -402,7 +402,8 @@ public static class ImportBenchmark
                         await using var command = new NpgsqlCommand(
                             "select count(*) filter (where d < 15), count(*) filter (where d >= 15 and d <= 40), count(*) from (" +
                             "  select (select ST_Distance(f.geom::geography, g.geom::geography) from facilities g where g.id <> f.id " +
-                            "          order by g.geom <-> f.geom limit 1) as d from facilities f) x", neighbours) { CommandTimeout = 0 };
+                            "          order by g.geom <-> f.geom limit 1) as d from facilities f) x", neighbours)
+                        { CommandTimeout = 0 };
                         await using var reader = await command.ExecuteReaderAsync();
                         await reader.ReadAsync();
                         var all = reader.GetInt64(2);

@@ -9,7 +9,12 @@ public sealed class QuestsTests(ContributorsFixture fixture) : IClassFixture<Con
 {
     private static readonly object Complete = new
     {
-        category = "toilet", name = "Complete", wheelchair = "yes", opening_hours = "24/7", fee = false, changing_table = true,
+        category = "toilet",
+        name = "Complete",
+        wheelchair = "yes",
+        opening_hours = "24/7",
+        fee = false,
+        changing_table = true,
     };
 
     [Fact]

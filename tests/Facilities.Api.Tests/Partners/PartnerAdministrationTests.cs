@@ -28,7 +28,9 @@ public sealed class PartnerAdministrationTests(ContributorsFixture fixture) : IC
         using var first = WithKey(firstKey);
         using (var made = await first.PostAsJsonAsync("/api/v1/partner/datasets", new
         {
-            name = "Harbour toilets", license = "CC0-1.0", attribution = "Harbour council",
+            name = "Harbour toilets",
+            license = "CC0-1.0",
+            attribution = "Harbour council",
             mapping = new { id = "id", lon = "lon", lat = "lat" },
         }))
         {

@@ -120,10 +120,24 @@ public sealed class FacilityWriterTests(ApiFixture fixture) : IClassFixture<ApiF
         // Every core attribute with a value that is not its default: a column a statement leaves out comes back different.
         var state = new FacilityState
         {
-            Category = "toilet", Lon = -1.25, Lat = 51.75, Name = "Every column", Operator = "Council", Status = FacilityStatus.TemporarilyClosed,
-            StatusUntil = new DateTime(2031, 5, 6, 7, 8, 9, DateTimeKind.Utc), Access = "key", Fee = true, Charge = "20p",
-            OpeningHours = "Mo-Fr 08:00-18:00", TimeZone = "Europe/London", Wheelchair = "limited", ChangingTable = true,
-            AdultChangingTable = false, Gender = ["female", "male"], KeyScheme = "RADAR", OfficialGrade = "A",
+            Category = "toilet",
+            Lon = -1.25,
+            Lat = 51.75,
+            Name = "Every column",
+            Operator = "Council",
+            Status = FacilityStatus.TemporarilyClosed,
+            StatusUntil = new DateTime(2031, 5, 6, 7, 8, 9, DateTimeKind.Utc),
+            Access = "key",
+            Fee = true,
+            Charge = "20p",
+            OpeningHours = "Mo-Fr 08:00-18:00",
+            TimeZone = "Europe/London",
+            Wheelchair = "limited",
+            ChangingTable = true,
+            AdultChangingTable = false,
+            Gender = ["female", "male"],
+            KeyScheme = "RADAR",
+            OfficialGrade = "A",
         };
         Assert.All(CoreColumns.All, c => Assert.NotNull(c.OfState(state)));
 
@@ -150,9 +164,20 @@ public sealed class FacilityWriterTests(ApiFixture fixture) : IClassFixture<ApiF
         // The update statement writes every column too: change each back to another value.
         var update = await UpdateAsync(dataSource, one, new()
         {
-            ["name"] = "Every column again", ["operator"] = "Trust", ["status"] = "open", ["status_until"] = null, ["access"] = "public",
-            ["fee"] = false, ["charge"] = null, ["opening_hours"] = "24/7", ["wheelchair"] = "yes", ["changing_table"] = false,
-            ["adult_changing_table"] = true, ["gender"] = new JsonArray("unisex"), ["key_scheme"] = null, ["official_grade"] = "B",
+            ["name"] = "Every column again",
+            ["operator"] = "Trust",
+            ["status"] = "open",
+            ["status_until"] = null,
+            ["access"] = "public",
+            ["fee"] = false,
+            ["charge"] = null,
+            ["opening_hours"] = "24/7",
+            ["wheelchair"] = "yes",
+            ["changing_table"] = false,
+            ["adult_changing_table"] = true,
+            ["gender"] = new JsonArray("unisex"),
+            ["key_scheme"] = null,
+            ["official_grade"] = "B",
             ["category"] = "drinking_water",
         }, "every-update");
         var expected = update!.After;

@@ -73,8 +73,11 @@ public sealed class FindUsersHandler(NpgsqlDataSource dataSource) : IRequestHand
         var rows = new List<TeamMember>();
         await using (var command = new NpgsqlCommand(UsersSql, connection))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrWhiteSpace(request.Q) ? DBNull.Value : request.Q.Trim(),
-                NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter
+            {
+                Value = string.IsNullOrWhiteSpace(request.Q) ? DBNull.Value : request.Q.Trim(),
+                NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text
+            });
             command.Parameters.AddWithValue(request.Limit is null ? FindUsersQuery.DefaultLimit : int.Parse(request.Limit, CultureInfo.InvariantCulture));
             await using var r = await command.ExecuteReaderAsync(cancellationToken);
             while (await r.ReadAsync(cancellationToken))

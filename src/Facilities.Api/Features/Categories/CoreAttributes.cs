@@ -42,7 +42,8 @@ public static class CoreAttributes
             [FacilityStatus.Open.Name()] = L("Open", "开放"),
             [FacilityStatus.TemporarilyClosed.Name()] = L("Temporarily closed", "暂停开放"),
             [FacilityStatus.Removed.Name()] = L("Removed", "已拆除"),
-        }) { Editable = false, ShownInDetails = false },
+        })
+        { Editable = false, ShownInDetails = false },
         ["access"] = new("enum", L("Access", "使用权限"), Accesses, new Dictionary<string, IReadOnlyDictionary<string, string>>
         {
             ["public"] = L("Public", "公众开放"),

@@ -240,37 +240,37 @@ public sealed class Cql2Text
                 _next++;
                 return new Cql2Property(where, token.Text);
             case Kind.Word when IsWord("TRUE") || IsWord("FALSE"):
-            {
-                var flag = IsWord("TRUE");
-                _next++;
-                return new Cql2Literal(where, flag);
-            }
+                {
+                    var flag = IsWord("TRUE");
+                    _next++;
+                    return new Cql2Literal(where, flag);
+                }
             case Kind.Word when (IsWord("DATE") || IsWord("TIMESTAMP")) && _tokens[_next + 1] is { Kind: Kind.Symbol, Text: "(" }:
-            {
-                var date = IsWord("DATE");
-                _next += 2;
-                var literal = Peek;
-                if (literal.Kind != Kind.Text)
                 {
-                    throw Expected(date ? "a date in quotes, DATE('2026-11-24')" : "a time in quotes, TIMESTAMP('2026-11-24T10:00:00Z')");
+                    var date = IsWord("DATE");
+                    _next += 2;
+                    var literal = Peek;
+                    if (literal.Kind != Kind.Text)
+                    {
+                        throw Expected(date ? "a date in quotes, DATE('2026-11-24')" : "a time in quotes, TIMESTAMP('2026-11-24T10:00:00Z')");
+                    }
+                    _next++;
+                    Symbol(")");
+                    if (!Cql2.TryInstant(literal.Text, date, out var first, out var last))
+                    {
+                        throw new Cql2Exception($"At {At(literal.Position)}: '{literal.Text}' is not an RFC 3339 date (DATE) or date-time with an offset (TIMESTAMP).");
+                    }
+                    return new Cql2Instant(where, first, last);
                 }
-                _next++;
-                Symbol(")");
-                if (!Cql2.TryInstant(literal.Text, date, out var first, out var last))
-                {
-                    throw new Cql2Exception($"At {At(literal.Position)}: '{literal.Text}' is not an RFC 3339 date (DATE) or date-time with an offset (TIMESTAMP).");
-                }
-                return new Cql2Instant(where, first, last);
-            }
             case Kind.Word when IsWord("CASEI") && _tokens[_next + 1] is { Kind: Kind.Symbol, Text: "(" }:
-            {
-                _next += 2;
-                Enter();
-                var arg = Scalar();
-                _depth--;
-                Symbol(")");
-                return new Cql2CaseInsensitive(where, arg);
-            }
+                {
+                    _next += 2;
+                    Enter();
+                    var arg = Scalar();
+                    _depth--;
+                    Symbol(")");
+                    return new Cql2CaseInsensitive(where, arg);
+                }
             case Kind.Word when _tokens[_next + 1] is { Kind: Kind.Symbol, Text: "(" }:
                 throw new Cql2Exception($"At {where}: '{token.Text}' is not a function or operator of CQL2 that this service evaluates.");
             case Kind.Word when !IsKeyword(token.Text):
