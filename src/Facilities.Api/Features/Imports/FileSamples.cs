@@ -51,7 +51,7 @@ public sealed class SampleFileHandler(IOptions<ImportOptions> options) : IReques
     public ValueTask<FileSample> Handle(SampleFileQuery request, CancellationToken cancellationToken)
     {
         var upload = request.Upload;
-        var format = upload.Format == ImportFormats.Json ? ImportFormats.Sniff(upload.Path) : upload.Format;
+        var format = ImportFormats.Resolve(upload.Format, upload.Path);
         using var stream = new FileStream(upload.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         IRecordSource source;
         try

@@ -43,6 +43,9 @@ public static class ImportFormats
         };
     }
 
+    /// <summary>The format to read an upload as: a .json upload is told apart by <see cref="Sniff"/>, any other is as received.</summary>
+    public static string Resolve(string format, string path) => format == Json ? Sniff(path) : format;
+
     /// <summary>A .json upload is an Overpass answer when its first kilobytes hold an "elements" member and no "features".</summary>
     public static string Sniff(string path)
     {

@@ -504,10 +504,7 @@ public sealed class ImportRunner(ImportDatabase database, CategoryCatalog catego
             throw new ImportFileException("The dataset's mapping is invalid: " + string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}")));
         }
 
-        if (format == ImportFormats.Json)
-        {
-            format = ImportFormats.Sniff(path);
-        }
+        format = ImportFormats.Resolve(format, path);
         report.Format = format;
         report.Crs = crs.Code;
 
