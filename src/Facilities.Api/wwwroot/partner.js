@@ -184,25 +184,42 @@ export function guessPhrase(target, columns, rows) {
 /**
  * The field of a column whose text says yes or no by a phrase: HTML and runs of spaces cleaned away, the first of the
  * phrases found (the negation first, so "No Disabled Access" is not read as "Disabled Access"), mapped to yes or no;
- * a row that says neither gives no value.
+ * a row that says neither gives no value. said: the rule's words, { yes, no }, one of them maybe blank.
  */
-function phraseField(column, yes, no) {
-  const said = [no, yes].filter(function (p) { return p.trim(); });
+function phraseField(column, said) {
+  const phrases = [[said.no, 'no'], [said.yes, 'yes']].filter(function (p) { return p[0].trim(); });
   // Pattern keys, so the phrase matches however its words are separated in each row ("Baby Changing", "Baby-Changing").
   const values = {};
-  if (no.trim()) { values['/(?i)^' + phraseRegex(no) + '$/'] = 'no'; }
-  if (yes.trim()) { values['/(?i)^' + phraseRegex(yes) + '$/'] = 'yes'; }
-  return { column: column, transform: ['strip_html', 'collapse_spaces'], pattern: '(?i)' + WORD_START + '(' + said.map(phraseRegex).join('|') + ')', values: values };
+  phrases.forEach(function (p) { values['/(?i)^' + phraseRegex(p[0]) + '$/'] = p[1]; });
+  return {
+    column: column, transform: ['strip_html', 'collapse_spaces'],
+    pattern: '(?i)' + WORD_START + '(' + phrases.map(function (p) { return phraseRegex(p[0]); }).join('|') + ')', values: values
+  };
 }
 
-/** What phraseField gives for a cell, for the preview (the server applies the field when the file is imported). */
-function phraseValue(cell, yes, no) {
-  const said = [[no, 'no'], [yes, 'yes']].filter(function (p) { return p[0].trim(); });
-  if (!said.length) { return cell; }
-  const m = plainText(cell).match(new RegExp(WORD_START + '(' + said.map(function (p) { return phraseRegex(p[0]); }).join('|') + ')', 'iu'));
+/** What phraseField's field gives for a cell, read with the field's own pattern and keys, for the preview (the server
+ * applies the field when the file is imported). */
+function phraseValue(cell, said) {
+  const field = phraseField('', said);
+  const m = plainText(cell).match(dotnetRegex(field.pattern));
   if (!m) { return ''; }
-  const hit = said.find(function (p) { return new RegExp('^' + phraseRegex(p[0]) + '$', 'iu').test(m[1]); });
-  return hit ? hit[1] : '';
+  const key = Object.keys(field.values).find(function (k) { return dotnetRegex(k.slice(1, -1)).test(m[1]); });
+  return key ? field.values[key] : '';
+}
+
+// A pattern phraseField writes for .NET, in JavaScript: its leading (?i) as the i flag, in Unicode mode for WORD_START.
+function dotnetRegex(pattern) { return new RegExp(pattern.replace(/^\(\?i\)/, ''), 'iu'); }
+
+/** The words of a target's phrase rule, or null when it has none (or the target has no rule). */
+function phrasesOf(f, target) {
+  if (!TEXT_PHRASES[target]) { return null; }
+  const said = { yes: f.elements['says-yes-' + target].value, no: f.elements['says-no-' + target].value };
+  return said.yes.trim() || said.no.trim() ? said : null;
+}
+
+function setPhrases(f, target, said) {
+  f.elements['says-yes-' + target].value = said ? said.yes : '';
+  f.elements['says-no-' + target].value = said ? said.no : '';
 }
 
 function norm(s) { return String(s).toLowerCase().replace(/[\s_\-.()]/g, ''); }
@@ -411,7 +428,7 @@ async function importForm(body) {
     if (e.target === presetSelect) { applyPreset(); }
     // Another column for the attribute: the phrases were the old column's words.
     const target = e.target.name && e.target.name.indexOf('map-') === 0 ? e.target.name.slice(4) : null;
-    if (target && TEXT_PHRASES[target]) { f.elements['says-yes-' + target].value = f.elements['says-no-' + target].value = ''; }
+    if (target && TEXT_PHRASES[target]) { setPhrases(f, target, null); }
     showPhraseRules();
     showPreview(preview, f, header, sample, chosenPreset(), hasGeometry ? positions : null);
   });
@@ -516,8 +533,7 @@ async function importForm(body) {
       const target = rule.dataset.target;
       const at = header.indexOf(f.elements['map-' + target].value);
       const prose = at >= 0 && sample.some(function (r) { return (r[at] || '').length > PROSE_CHARS; });
-      const worded = f.elements['says-yes-' + target].value.trim() || f.elements['says-no-' + target].value.trim();
-      rule.hidden = !(at >= 0 && (prose || worded));
+      rule.hidden = !(at >= 0 && (prose || phrasesOf(f, target)));
     });
   }
 
@@ -535,8 +551,7 @@ async function importForm(body) {
         // No column is named for it: the file may say it in its prose ("… Disabled Access").
         const said = select.value ? null : guessPhrase(target, header, sample);
         if (said) { select.value = said.column; }
-        f.elements['says-yes-' + target].value = said ? said.yes : '';
-        f.elements['says-no-' + target].value = said ? said.no : '';
+        setPhrases(f, target, said);
       }
     });
     crsHint.textContent = '';
@@ -573,7 +588,7 @@ async function importForm(body) {
       const inFile = column ? header.find(function (c) { return c.toLowerCase() === column.toLowerCase(); }) : undefined;
       select.value = inFile || '';
       select.dataset.preset = select.value;
-      if (TEXT_PHRASES[target]) { f.elements['says-yes-' + target].value = f.elements['says-no-' + target].value = ''; }
+      if (TEXT_PHRASES[target]) { setPhrases(f, target, null); }
     });
     if (CRSS.indexOf(p.crs) < 0) { crs.appendChild(new Option(p.crs, p.crs)); }
     crs.value = p.crs;
@@ -631,10 +646,9 @@ function datasetBody(f) {
     if (!select) { return; }
     // The pair is x/y: in the dataset's CRS, degrees or metres alike.
     const key = target === 'lon' ? 'x' : target === 'lat' ? 'y' : target;
-    const yes = TEXT_PHRASES[target] ? f.elements['says-yes-' + target].value : '';
-    const no = TEXT_PHRASES[target] ? f.elements['says-no-' + target].value : '';
-    if (select.value && (yes.trim() || no.trim())) {
-      fields[key] = phraseField(select.value, yes, no);
+    const said = phrasesOf(f, target);
+    if (select.value && said) {
+      fields[key] = phraseField(select.value, said);
     } else if (preset) {
       // Over a preset only what the partner changed: a column, or "(none)" to drop the preset's field.
       if (select.value !== (select.dataset.preset || '')) { fields[key] = select.value ? select.value : null; }
@@ -690,9 +704,8 @@ function showPreview(container, f, header, rows, preset, positions) {
     const tr = H.make('tr');
     mapped.forEach(function (m) {
       const cell = row[m.at] || '';
-      const yes = TEXT_PHRASES[m.target] ? f.elements['says-yes-' + m.target].value : '';
-      const no = TEXT_PHRASES[m.target] ? f.elements['says-no-' + m.target].value : '';
-      tr.appendChild(H.make('td', null, yes.trim() || no.trim() ? phraseValue(cell, yes, no)
+      const said = phrasesOf(f, m.target);
+      tr.appendChild(H.make('td', null, said ? phraseValue(cell, said)
         : m.target === 'opening_hours' && !preset && ALL_DAY.test(cell) ? '24/7' : cell));
     });
     if (placed) {
