@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Facilities.Testing;
@@ -31,14 +30,8 @@ public sealed class FileSampleTests(FileSampleFixture fixture) : IClassFixture<F
 {
     private static readonly string London = Path.Combine(RepositoryPaths.TestData, "london-toilets");
 
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string fileName, byte[] content, string query = "")
-    {
-        var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(content);
-        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        form.Add(file, "file", fileName);
-        return await client.PostAsync("/api/v1/partner/file-samples" + query, form);
-    }
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string fileName, byte[] content, string query = "") =>
+        PartnerClient.PostFileAsync(client, "/api/v1/partner/file-samples" + query, fileName, content);
 
     private async Task<JsonNode> SampleAsync(PartnerClient partner, string fileName, byte[] content, string query = "")
     {

@@ -94,13 +94,17 @@ public sealed class PartnerClient(HttpClient http, Guid partnerId) : IDisposable
         throw new TimeoutException("The import did not finish.");
     }
 
-    public Task<HttpResponseMessage> UploadAsync(Guid datasetId, string fileName, byte[] content, bool dryRun = false, string? mediaType = null)
+    public Task<HttpResponseMessage> UploadAsync(Guid datasetId, string fileName, byte[] content, bool dryRun = false, string? mediaType = null) =>
+        PostFileAsync(Http, $"/api/v1/partner/datasets/{datasetId}/imports{(dryRun ? "?dry_run=true" : "")}", fileName, content, mediaType);
+
+    /// <summary>A file as the partner endpoints take one: multipart, in a part named 'file'.</summary>
+    public static Task<HttpResponseMessage> PostFileAsync(HttpClient client, string url, string fileName, byte[] content, string? mediaType = null)
     {
         var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(content);
         file.Headers.ContentType = new MediaTypeHeaderValue(mediaType ?? "application/octet-stream");
         form.Add(file, "file", fileName);
-        return Http.PostAsync($"/api/v1/partner/datasets/{datasetId}/imports{(dryRun ? "?dry_run=true" : "")}", form);
+        return client.PostAsync(url, form);
     }
 
     public void Dispose() => Http.Dispose();
