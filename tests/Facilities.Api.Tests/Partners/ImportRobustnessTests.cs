@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Facilities.Api.Features.Imports;
+using Facilities.Api.Features.Imports.Formats;
 using Facilities.Api.Tests.Contributors;
 using Facilities.Testing;
 using Npgsql;
@@ -128,13 +129,21 @@ public sealed class ImportRobustnessTests(OwnUploadDirectoryFixture fixture) : I
     }
 
     [Fact]
-    public async Task A_partial_upload_left_by_a_killed_process_is_deleted_at_start_and_one_being_written_is_kept()
+    public async Task A_partial_upload_or_unpacked_shapefile_left_by_a_killed_process_is_deleted_at_start_and_one_in_use_is_kept()
     {
         var directory = Path.Combine(Path.GetTempPath(), "facilities-test-abandoned-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         var abandoned = Path.Combine(directory, "abandoned.partial");
         var inProgress = Path.Combine(directory, "in-progress.partial");
         await File.WriteAllTextAsync(abandoned, "id,lon,lat\n1,30");
+        // A Shapefile unpacked by a process that died while reading it, and one a live process is reading.
+        var unpackedAbandoned = Directory.CreateDirectory(Path.Combine(directory, "shp-abandoned")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(unpackedAbandoned, ".in-use"), "");
+        await File.WriteAllTextAsync(Path.Combine(unpackedAbandoned, "toilets.shp"), "");
+        var zip = Path.Combine(directory, "reading.zip");
+        await File.WriteAllBytesAsync(zip, TestShapefiles.Zip([("1", "Toilet", 530000, 180000)]));
+        using var reading = new ShapefileRecords(zip, directory, 1 << 20);
+        var unpackedReading = Assert.Single(Directory.GetDirectories(directory, "shp-*"), d => d != unpackedAbandoned);
         await using (var writing = new FileStream(inProgress, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             await using var app = new FacilitiesApp(fixture.Database, settings: new Dictionary<string, string> { ["Facilities:Imports:Directory"] = directory });
@@ -146,7 +155,15 @@ public sealed class ImportRobustnessTests(OwnUploadDirectoryFixture fixture) : I
             }
             Assert.False(File.Exists(abandoned));
             Assert.True(File.Exists(inProgress));
+            for (var i = 0; i < 100 && Directory.Exists(unpackedAbandoned); i++)
+            {
+                await Task.Delay(50);
+            }
+            Assert.False(Directory.Exists(unpackedAbandoned));
+            Assert.True(Directory.Exists(unpackedReading));
         }
+        reading.Dispose();
+        Assert.False(Directory.Exists(unpackedReading));
         Directory.Delete(directory, recursive: true);
     }
 

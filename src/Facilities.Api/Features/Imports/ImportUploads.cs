@@ -129,9 +129,9 @@ public static class ImportUploads
     }
 
     /// <summary>
-    /// Deletes the partial uploads that no process is writing and the copies no import is reading: what a process
-    /// killed mid-upload or mid-import left. Another process's upload or import in progress holds its file's lock
-    /// and is kept.
+    /// Deletes the partial uploads that no process is writing, and the copies and unpacked Shapefiles no import or
+    /// sample is reading: what a process killed mid-upload or mid-import left. Another process's upload or import in
+    /// progress holds its file's lock and is kept.
     /// </summary>
     public static void DeleteAbandoned(string directory, ILogger logger)
     {
@@ -156,6 +156,20 @@ public static class ImportUploads
             catch (UnauthorizedAccessException)
             {
                 // Another user's file: not ours to delete.
+            }
+        }
+        foreach (var unpacked in Directory.EnumerateDirectories(directory, Formats.ShapefileRecords.DirectoryPrefix + "*"))
+        {
+            try
+            {
+                if (Formats.ShapefileRecords.DeleteIfAbandoned(unpacked))
+                {
+                    logger.LogInformation("Deleted the abandoned unpacked Shapefile {Path}", unpacked);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Being read right now, gone already, or another user's.
             }
         }
     }

@@ -19,13 +19,27 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
     private readonly string _directory;
     private readonly string _shp;
     private readonly SourceCrs? _prjCrs;
+    private FileStream? _inUse;
+
+    /// <summary>What the folders a Shapefile is unpacked into are named by, in the import's working folder.</summary>
+    public const string DirectoryPrefix = "shp-";
+
+    /// <summary>
+    /// Held locked (FileShare.None, an advisory flock on Linux) in the unpacked folder for as long as the layer is
+    /// read, so a sweep tells a folder some process is reading from one whose process died.
+    /// </summary>
+    private const string InUseName = ".in-use";
+
+    /// <summary>Long enough for a folder to be given its lock after it is made; a folder older without one is left over.</summary>
+    private static readonly TimeSpan Unlocked = TimeSpan.FromMinutes(1);
 
     public ShapefileRecords(string zipPath, string workDirectory, long maxUnpackedBytes, int maxRatio = 200)
     {
-        _directory = Path.Combine(workDirectory, "shp-" + Guid.NewGuid().ToString("N"));
+        _directory = Path.Combine(workDirectory, DirectoryPrefix + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_directory);
         try
         {
+            _inUse = new FileStream(Path.Combine(_directory, InUseName), FileMode.CreateNew, FileAccess.Write, FileShare.None);
             _shp = Extract(zipPath, _directory, maxUnpackedBytes, maxRatio);
             var prj = Path.ChangeExtension(_shp, ".prj");
             if (File.Exists(prj))
@@ -126,6 +140,8 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
 
     public void Dispose()
     {
+        _inUse?.Dispose();
+        _inUse = null;
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -133,6 +149,29 @@ public sealed class ShapefileRecords : IRecordSource, IDisposable
         catch (IOException)
         {
         }
+    }
+
+    /// <summary>
+    /// Deletes an unpacked folder a killed process left (its lock is free, or it never got one); whether it did.
+    /// A folder another process is reading holds its lock and is kept.
+    /// </summary>
+    public static bool DeleteIfAbandoned(string directory)
+    {
+        var inUse = Path.Combine(directory, InUseName);
+        if (!File.Exists(inUse))
+        {
+            if (DateTime.UtcNow - Directory.GetCreationTimeUtc(directory) < Unlocked)
+            {
+                return false;
+            }
+            Directory.Delete(directory, recursive: true);
+            return true;
+        }
+        using (new FileStream(inUse, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        return true;
     }
 
     private static System.Text.Encoding EncodingFor(string shp)
