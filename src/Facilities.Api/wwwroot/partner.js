@@ -11,6 +11,9 @@ const TARGETS = ['id', 'lon', 'lat', 'name', 'operator', 'opening_hours', 'acces
 const LICENSES = [['OGL-UK-3.0', 'Open Government Licence v3.0 (UK)'], ['CC-BY-4.0', 'CC BY 4.0'], ['ODbL-1.0', 'ODbL 1.0'],
   ['CC0-1.0', 'CC0 1.0'], ['LicenseRef-KOGL-Type1', 'KOGL Type 1 (Korea)']];
 const PREVIEW_ROWS = 5;
+// The records read for the page's guesses, the most a sample gives: a file may say an attribute first well into its
+// records (Wandsworth's first "Baby-Changing" is in its 60th placemark).
+const SAMPLED_RECORDS = 500;
 // How much of a file is sent for its sample: a CSV's head holds its first rows; a KML, JSON or OSM file goes whole up to
 // WHOLE_BYTES, as its first records may come after a long run of other elements (an OSM extract's untagged nodes).
 const HEAD_BYTES = 4 << 20;
@@ -110,7 +113,7 @@ function sampleOf(file, signal) {
   const head = file.size > limit;
   const data = new FormData();
   data.append('file', head ? file.slice(0, limit, file.type) : file, file.name);
-  return api('POST', 'api/v1/partner/file-samples' + (head ? '?head=true' : ''), data, signal);
+  return api('POST', 'api/v1/partner/file-samples?limit=' + SAMPLED_RECORDS + (head ? '&head=true' : ''), data, signal);
 }
 
 // Header words people use, compared without case, spaces, dashes or underscores, in English, Chinese and Korean.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Facilities.Api.Tests.Contributors;
 using Facilities.Testing;
 
 namespace Facilities.Api.Tests.Partners;
@@ -69,7 +70,7 @@ public sealed class FileSampleTests(FileSampleFixture fixture) : IClassFixture<F
     }
 
     [Fact]
-    public async Task A_csv_gives_its_header_in_order_and_at_most_fifty_rows_of_a_longer_file()
+    public async Task A_csv_gives_its_header_in_order_and_fifty_rows_of_a_longer_file_or_as_many_as_asked_up_to_five_hundred()
     {
         using var partner = await PartnerClient.CreateAsync(fixture, "CSV sample");
 
@@ -93,6 +94,18 @@ public sealed class FileSampleTests(FileSampleFixture fixture) : IClassFixture<F
         Assert.Equal(50, seoul["records"]!.AsArray().Count);
         Assert.False((bool)seoul["complete"]!);
         Assert.Null(seoul["stopped"]);
+
+        // More for guessing what a column says, up to the most one sample holds.
+        var seoulBytes = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.TestData, "seoul-toilets", "seoul_public_toilets.csv"));
+        var more = await SampleAsync(partner, "seoul.csv", seoulBytes, "?limit=120");
+        Assert.Equal(120, more["records"]!.AsArray().Count);
+        Assert.Equal(120, (long)more["records"]!.AsArray()[^1]!["row"]!);
+        foreach (var limit in new[] { "0", "501" })
+        {
+            var problem = await (await PostAsync(partner.Http, "seoul.csv", seoulBytes, "?limit=" + limit)).IsProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Contains("limit", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(fixture.UploadDirectory));
+        }
     }
 
     [Fact]

@@ -128,6 +128,8 @@ public static partial class QueryParameters
             "true: check the definition and run the import without creating the dataset or writing anything.", false),
         [("api/v1/partner/file-samples", "head")] = QueryParameter.Boolean(
             "true: the upload is the first part of a larger file, read as far as it goes (a CSV's last row, maybe cut, left out).", false),
+        [("api/v1/partner/file-samples", "limit")] = QueryParameter.Count("Records at most, from the file's first.",
+            Imports.SampleFileHandler.MaxLimit, Imports.SampleFileHandler.DefaultLimit),
         [("api/v1/partner/imports/{importId}/records", "outcome")] = QueryParameter.OneOf("Only records with this outcome.",
             WireName.All<Imports.ImportRecordOutcome>()),
         [("api/v1/partner/imports/{importId}/records", "limit")] = QueryParameter.Count("Records per page, in row order.", 1000, 100),

@@ -1,6 +1,7 @@
 using Facilities.Api.Features.Imports.Crs;
 using Facilities.Api.Features.Imports.Formats;
 using Facilities.Api.Web;
+using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,17 @@ namespace Facilities.Api.Features.Imports;
 /// </summary>
 /// <param name="Upload">The file as received, deleted by the endpoint once sampled.</param>
 /// <param name="Head">The upload is only the head of a larger file: it ends where it was cut, not where the file goes wrong.</param>
-public sealed record SampleFileQuery(Upload Upload, bool Head) : IRequest<FileSample>;
+/// <param name="Limit">How many records at most: a person reads the first few, while guessing what a column says takes
+/// more (Wandsworth first says "Baby-Changing" in its 60th placemark).</param>
+public sealed record SampleFileQuery(Upload Upload, bool Head, int Limit = SampleFileHandler.DefaultLimit) : IRequest<FileSample>;
+
+public sealed class SampleFileValidator : AbstractValidator<SampleFileQuery>
+{
+    public SampleFileValidator()
+    {
+        RuleFor(q => q.Limit).InclusiveBetween(1, SampleFileHandler.MaxLimit).OverridePropertyName("limit");
+    }
+}
 
 /// <param name="Format">The format read (a .json upload is told apart as GeoJSON or Overpass JSON).</param>
 /// <param name="Crs">The CRS the file fixes for its positions (a Shapefile's .prj; WGS 84 for KML and OSM), as a dataset
@@ -25,7 +36,7 @@ public sealed record SampleFileQuery(Upload Upload, bool Head) : IRequest<FileSa
 /// <param name="HasGeometry">Whether the records carry their own positions, so no coordinate columns are needed.</param>
 /// <param name="Columns">The fields a mapping can name as columns: the declared ones (a CSV header, a DBF's fields) in
 /// their order, then any others in the order the records first show them.</param>
-/// <param name="Records">The first records, at most <see cref="SampleFileHandler.SampleSize"/>, in file order.</param>
+/// <param name="Records">The first records, at most <see cref="SampleFileQuery.Limit"/>, in file order.</param>
 /// <param name="Complete">Whether the sample holds every record of the file.</param>
 /// <param name="Stopped">Why reading stopped before the end, when the file goes wrong after its first records (a
 /// file cut short is read as far as it goes: the page may send only the head of a large file).</param>
@@ -42,8 +53,14 @@ public sealed record SampledRecord(long Row, IReadOnlyList<string> Values, doubl
 
 public sealed class SampleFileHandler(IOptions<ImportOptions> options) : IRequestHandler<SampleFileQuery, FileSample>
 {
-    /// <summary>Enough rows for a person to see what each column holds and for the page's guesses.</summary>
-    public const int SampleSize = 50;
+    /// <summary>Enough rows for a person to see what each column holds.</summary>
+    public const int DefaultLimit = 50;
+
+    /// <summary>
+    /// The most records one sample holds: with every value at its <see cref="MaxValueChars"/>, a few megabytes of JSON
+    /// for a file of a dozen columns.
+    /// </summary>
+    public const int MaxLimit = 500;
 
     /// <summary>More of a value than a person reads in a column's sample (a JSON element may be megabytes).</summary>
     public const int MaxValueChars = 1000;
@@ -67,14 +84,14 @@ public sealed class SampleFileHandler(IOptions<ImportOptions> options) : IReques
             // A blank header cell (a trailing separator) names nothing a mapping could read.
             var columns = new List<string>((source.DeclaredFields ?? []).Where(c => !string.IsNullOrWhiteSpace(c)));
             var known = new HashSet<string>(columns, StringComparer.Ordinal);
-            var records = new List<SourceRecord>(SampleSize);
+            var records = new List<SourceRecord>(request.Limit);
             var complete = true;
             string? stopped = null;
             try
             {
                 foreach (var record in source.Read(cancellationToken))
                 {
-                    if (records.Count == SampleSize)
+                    if (records.Count == request.Limit)
                     {
                         complete = false;
                         break;

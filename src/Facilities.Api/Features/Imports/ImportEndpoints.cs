@@ -132,7 +132,8 @@ public static class ImportEndpoints
 
         var samples = app.MapGroup("/api/v1/partner/file-samples").WithTags("Government partners").RequirePartnerKey();
         samples.MapPost("/", async (IMediator mediator, HttpContext http, IOptions<ImportOptions> options,
-                PartnerUploadSlots slots, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "head")] string? head, CancellationToken ct) =>
+                PartnerUploadSlots slots, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "head")] string? head,
+                [Microsoft.AspNetCore.Mvc.FromQuery(Name = "limit")] int? limit, CancellationToken ct) =>
             {
                 var isHead = Flag("head", head);
                 Upload upload;
@@ -142,7 +143,7 @@ public static class ImportEndpoints
                 }
                 try
                 {
-                    return TypedResults.Ok(await mediator.Send(new SampleFileQuery(upload, isHead), ct));
+                    return TypedResults.Ok(await mediator.Send(new SampleFileQuery(upload, isHead, limit ?? SampleFileHandler.DefaultLimit), ct));
                 }
                 finally
                 {
@@ -151,7 +152,8 @@ public static class ImportEndpoints
             })
             .DisableAntiforgery()
             .WithName("SampleFile")
-            .WithSummary($"The first {SampleFileHandler.SampleSize} records of a file as an import reads them (multipart, field 'file'): " +
+            .WithSummary($"The first records of a file (limit, {SampleFileHandler.DefaultLimit} unless given, at most {SampleFileHandler.MaxLimit}) " +
+                         "as an import reads them (multipart, field 'file'): " +
                          "its columns, each record's values and position, and the CRS the file fixes. Nothing is stored.")
             .WithDescription("For choosing a mapping before a dry run. A file that cannot be read is a 422 saying why; one that goes wrong " +
                              "after its first records is sampled as far as it reads, with 'stopped' saying why. head=true: the upload is the " +
