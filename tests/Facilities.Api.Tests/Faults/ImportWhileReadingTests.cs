@@ -21,7 +21,7 @@ public sealed class ImportWhileReadingTests(ApiFixture fixture) : IClassFixture<
     private const int MinRoundsWhileRunning = 20;
 
     [Fact]
-    public async Task Reads_answer_within_a_second_throughout_a_20000_row_import()
+    public async Task Reads_keep_answering_within_a_second_during_a_20000_row_import()
     {
         using var partner = await PartnerClient.CreateAsync(fixture, "Big import");
         var dataset = await partner.CreateDatasetAsync(new
@@ -54,7 +54,7 @@ public sealed class ImportWhileReadingTests(ApiFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
         var location = upload.Headers.Location!.ToString();
 
-        var slowest = reads.ToDictionary(url => url, _ => TimeSpan.Zero);
+        var times = reads.ToDictionary(url => url, _ => new List<TimeSpan>());
         var roundsWhileRunning = 0;
         string? state = null;
         var deadline = Stopwatch.StartNew();
@@ -68,10 +68,7 @@ public sealed class ImportWhileReadingTests(ApiFixture fixture) : IClassFixture<
                 var elapsed = stopwatch.Elapsed;
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url} answered {(int)response.StatusCode} during the import: " +
                                                                       await response.Content.ReadAsStringAsync());
-                if (elapsed > slowest[url])
-                {
-                    slowest[url] = elapsed;
-                }
+                times[url].Add(elapsed);
             }
             state = (string?)JsonNode.Parse(await partner.Http.GetStringAsync(location))!["state"];
             roundsWhileRunning += state == "running" ? 1 : 0;
@@ -80,11 +77,18 @@ public sealed class ImportWhileReadingTests(ApiFixture fixture) : IClassFixture<
 
         Assert.Equal("succeeded", state);
         Assert.True(roundsWhileRunning >= MinRoundsWhileRunning, $"only {roundsWhileRunning} rounds of reads while the import ran");
-        // Not a benchmark: a generous bound that only a read held back by the import would exceed.
-        foreach (var (url, elapsed) in slowest)
+        // Not a benchmark: generous bounds that only reads held back by the import would exceed. A read held back
+        // waits for the import's writes, round after round; one read slowed by the test run's other work (a
+        // collection, another test's burst on the two cores) is no sign of that, so the bound is on the 95th
+        // percentile, and the slowest only has to stay far below the import's length.
+        foreach (var (url, elapsed) in times)
         {
-            Assert.True(elapsed < TimeSpan.FromSeconds(1), $"{url} took {elapsed.TotalMilliseconds:F0} ms during the import " +
-                                                           $"(slowest of each: {string.Join(", ", slowest.Select(s => $"{s.Value.TotalMilliseconds:F0} ms"))})");
+            var sorted = elapsed.Order().ToList();
+            var p95 = sorted[(int)Math.Ceiling(sorted.Count * 0.95) - 1];
+            var said = $"{url} during the import: 95th percentile {p95.TotalMilliseconds:F0} ms, slowest {sorted[^1].TotalMilliseconds:F0} ms " +
+                       $"of {sorted.Count} reads";
+            Assert.True(p95 < TimeSpan.FromSeconds(1), said);
+            Assert.True(sorted[^1] < TimeSpan.FromSeconds(5), said);
         }
         Assert.Equal(Rows, await Db.CountAsync(fixture.Database, "select count(*) from facilities"));
     }
