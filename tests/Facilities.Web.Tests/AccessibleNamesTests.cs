@@ -14,7 +14,7 @@ namespace Facilities.Web.Tests;
 public sealed partial class AccessibleNamesTests(BrowserFixture fixture)
 {
     /// <summary>Each focusable, visible element: what it is on the page, and Chromium's role, name and whether it is hidden from assistive technology.</summary>
-    private sealed record Control(string Kind, string Where, string Role, string Name, bool Ignored);
+    private sealed record Control(string Kind, string Where, string Role, string Name, bool Ignored, string WhyIgnored);
 
     [Theory]
     [InlineData("en-GB", "en")]
@@ -91,7 +91,7 @@ public sealed partial class AccessibleNamesTests(BrowserFixture fixture)
         {
             if (c.Ignored)
             {
-                failures.Add($"{c.Where}: focusable but hidden from screen readers");
+                failures.Add($"{c.Where}: focusable but hidden from screen readers ({c.WhyIgnored})");
             }
             else if (!Word().IsMatch(c.Name))
             {
@@ -113,8 +113,25 @@ public sealed partial class AccessibleNamesTests(BrowserFixture fixture)
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    /// <summary>Chromium's accessibility node of each focusable element that is on screen.</summary>
+    /// <summary>
+    /// Chromium's accessibility node of each focusable element that is on screen, read again when the page replaced
+    /// some of them while they were read (the map redraws its markers as it settles): a removed element's node is
+    /// ignored for being gone, not for being hidden.
+    /// </summary>
     private static async Task<List<Control>> ControlsAsync(IPage page, ICDPSession cdp)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var controls = await ReadControlsAsync(page, cdp);
+            if (attempt == 5 || await page.EvaluateAsync<bool>("() => window.controlsToName.every(e => e.isConnected)"))
+            {
+                return controls;
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<List<Control>> ReadControlsAsync(IPage page, ICDPSession cdp)
     {
         using var found = JsonDocument.Parse(await page.EvaluateAsync<string>("""
             () => {
@@ -142,7 +159,10 @@ public sealed partial class AccessibleNamesTests(BrowserFixture fixture)
                 element.GetProperty("where").GetString()!,
                 node.TryGetProperty("role", out var role) ? role.GetProperty("value").GetString() ?? "" : "",
                 node.TryGetProperty("name", out var name) && name.TryGetProperty("value", out var value) ? value.GetString() ?? "" : "",
-                node.GetProperty("ignored").GetBoolean()));
+                node.GetProperty("ignored").GetBoolean(),
+                node.TryGetProperty("ignoredReasons", out var reasons)
+                    ? string.Join(", ", reasons.EnumerateArray().Select(r => r.GetProperty("name").GetString()))
+                    : ""));
         }
         return controls;
     }
