@@ -90,13 +90,13 @@ public sealed class FileSampleTests(FileSampleFixture fixture) : IClassFixture<F
         Assert.Equal("(51.521182, -0.115702)", (string?)holborn["values"]![columns.IndexOf("Location")]);
         Assert.Null(holborn["position"]);
 
-        var seoul = await SampleAsync(partner, "seoul.csv", await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.TestData, "seoul-toilets", "seoul_public_toilets.csv")));
+        var seoulBytes = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.TestData, "seoul-toilets", "seoul_public_toilets.csv"));
+        var seoul = await SampleAsync(partner, "seoul.csv", seoulBytes);
         Assert.Equal(50, seoul["records"]!.AsArray().Count);
         Assert.False((bool)seoul["complete"]!);
         Assert.Null(seoul["stopped"]);
 
         // More for guessing what a column says, up to the most one sample holds.
-        var seoulBytes = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.TestData, "seoul-toilets", "seoul_public_toilets.csv"));
         var more = await SampleAsync(partner, "seoul.csv", seoulBytes, "?limit=120");
         Assert.Equal(120, more["records"]!.AsArray().Count);
         Assert.Equal(120, (long)more["records"]!.AsArray()[^1]!["row"]!);

@@ -18,7 +18,7 @@ namespace Facilities.Api.Features.Imports;
 /// <param name="Head">The upload is only the head of a larger file: it ends where it was cut, not where the file goes wrong.</param>
 /// <param name="Limit">How many records at most: a person reads the first few, while guessing what a column says takes
 /// more (Wandsworth first says "Baby-Changing" in its 60th placemark).</param>
-public sealed record SampleFileQuery(Upload Upload, bool Head, int Limit = SampleFileHandler.DefaultLimit) : IRequest<FileSample>;
+public sealed record SampleFileQuery(Upload Upload, bool Head, int Limit) : IRequest<FileSample>;
 
 public sealed class SampleFileValidator : AbstractValidator<SampleFileQuery>
 {
